@@ -1,0 +1,241 @@
+"""Every table of DESIGN §3, with the seed's names kept verbatim (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from xbot.store.types import JsonData, UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+#: an autoincrementing 64-bit key that SQLite also accepts as its rowid alias
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+NOW = text("CURRENT_TIMESTAMP")
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("handle", String(255), nullable=False),
+    Column("platform_user_id", String(255)),
+    Column("enabled", Boolean, nullable=False, server_default=text("true")),
+    Column("settings", JsonData, nullable=False, server_default=text("'{}'")),
+    #: the newest candidate id seen by fetch (platform cursor or since_id)
+    Column("fetch_watermark", String(255)),
+    #: the newest own post id seen by the ghost scan
+    Column("ghost_watermark", String(255)),
+    #: platform session material (e.g. Bluesky refresh token); never logged
+    Column("session_state", JsonData),
+    Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
+    UniqueConstraint("platform", "handle"),
+)
+
+system_events = Table(
+    "system_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_type", String(128), nullable=False),
+    Column("event_data", JsonData, nullable=False, server_default=text("'{}'")),
+    Column("severity", String(16), nullable=False, server_default="info"),
+    Column("component", String(64), nullable=False, server_default="xbot"),
+    Column("account_id", BigId, ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("worker_id", String(255)),
+    Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
+    Index(None, "event_type", "created_at"),
+    Index(None, "created_at"),
+)
+
+reply_candidate_queue = Table(
+    "reply_candidate_queue",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("account_id", BigId, ForeignKey("accounts.id"), nullable=False),
+    Column("candidate_post_id", String(255), nullable=False),
+    Column("author_id", String(255), nullable=False),
+    Column("author_handle", String(255), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("posted_at", UtcDateTime),
+    Column("conversation_id", String(255)),
+    Column("in_reply_to_post_id", String(255)),
+    Column("summoned", Boolean, nullable=False, server_default=text("false")),
+    Column("score", Float),
+    Column("score_parts", JsonData),
+    Column("tier", String(16)),
+    Column("status", String(16), nullable=False, server_default="queued"),
+    Column("skip_reason", String(64)),
+    Column("target_meta", JsonData),
+    Column("expires_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
+    UniqueConstraint("account_id", "candidate_post_id"),
+    Index(None, "status", "expires_at"),
+    Index(None, "account_id", "status", "score"),
+)
+
+reply_decisions = Table(
+    "reply_decisions",
+    metadata,
+    Column("decision_id", String(64), primary_key=True),
+    Column("account_id", BigId, ForeignKey("accounts.id"), nullable=False),
+    Column("candidate_id", BigId, ForeignKey("reply_candidate_queue.id"), nullable=False),
+    Column("target_post_id", String(255), nullable=False),
+    Column("reply_text", Text, nullable=False),
+    Column("generator", String(32), nullable=False),
+    Column("generator_meta", JsonData),
+    Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
+    UniqueConstraint("account_id", "target_post_id"),
+)
+
+post_attempts = Table(
+    "post_attempts",
+    metadata,
+    Column("permit_id", String(64), primary_key=True),
+    Column(
+        "decision_id",
+        String(64),
+        ForeignKey("reply_decisions.decision_id"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("account_id", BigId, ForeignKey("accounts.id"), nullable=False),
+    Column("pipeline_source", String(64), nullable=False, server_default="reply_v2_scheduler"),
+    Column("status", String(16), nullable=False, server_default="PENDING"),
+    Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
+    Column("expires_at", UtcDateTime),
+    Column("not_before", UtcDateTime),
+    Column("claimed_by", String(255)),
+    Column("claimed_sha", String(64)),
+    Column("lease_until", UtcDateTime),
+    Column("fence", Integer, nullable=False, server_default=text("0")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("actual_tweet_id", String(255), unique=True),
+    Column("used_at", UtcDateTime),
+    Column("reconciled", Boolean, nullable=False, server_default=text("false")),
+    Column("failure_reason", String(255)),
+    Column("updated_at", UtcDateTime),
+    Index(None, "status", "not_before"),
+    Index(None, "pipeline_source", "created_at"),
+    Index(None, "account_id", "status", "used_at"),
+)
+
+ghost_tweets = Table(
+    "ghost_tweets",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("account_id", BigId, ForeignKey("accounts.id"), nullable=False),
+    Column("tweet_id", String(255), nullable=False),
+    Column("text", Text),
+    Column("in_reply_to", String(255)),
+    Column("posted_at", UtcDateTime),
+    Column("detected_at", UtcDateTime, nullable=False, server_default=NOW),
+    Column("classification", String(32), nullable=False),
+    Column("acknowledged_at", UtcDateTime),
+    Column("acknowledged_by", String(255)),
+    UniqueConstraint("account_id", "tweet_id"),
+    Index(None, "detected_at"),
+)
+
+deployments = Table(
+    "deployments",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("sha", String(64), nullable=False),
+    Column("declared_at", UtcDateTime, nullable=False, server_default=NOW),
+    Column("declared_by", String(255)),
+    Column("note", Text),
+    Index(None, "declared_at"),
+)
+
+workers = Table(
+    "workers",
+    metadata,
+    Column("worker_id", String(255), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("git_sha", String(64), nullable=False),
+    Column("sha_source", String(64), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("booted_at", UtcDateTime, nullable=False),
+    Column("heartbeat_at", UtcDateTime, nullable=False),
+    Column("stopped_at", UtcDateTime),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("job", String(64), nullable=False),
+    #: 0 for jobs that are not per account
+    Column("account_id", BigId, nullable=False, server_default=text("0")),
+    #: floor(epoch seconds / interval): one run per (job, account, slot)
+    Column("slot", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("owner", String(255)),
+    #: the fence: bumped by every claim; heartbeats and completion must present it
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("lease_until", UtcDateTime),
+    Column("started_at", UtcDateTime),
+    Column("finished_at", UtcDateTime),
+    Column("summary", JsonData),
+    Column("error", Text),
+    Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
+    UniqueConstraint("job", "account_id", "slot"),
+    Index(None, "status", "lease_until"),
+    Index(None, "job", "account_id", "finished_at"),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("owner", String(255)),
+    Column("fence", Integer, nullable=False, server_default=text("0")),
+    Column("lease_until", UtcDateTime),
+)
+
+#: operator switches shared by every worker (the kill switch lives here, not in env)
+controls = Table(
+    "controls",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", JsonData, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False, server_default=NOW),
+    Column("updated_by", String(255)),
+)
+
+#: the record of every ghost-scan pass, so "no ghosts" always means "looked, found none"
+ghost_scans = Table(
+    "ghost_scans",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("account_id", BigId, ForeignKey("accounts.id"), nullable=False),
+    Column("scanned", Integer, nullable=False),
+    Column("ghosts", Integer, nullable=False),
+    Column("watermark", String(255)),
+    Column("worker_id", String(255)),
+    Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
+    Index(None, "account_id", "created_at"),
+)

@@ -1,0 +1,38 @@
+"""The migrated schema equals the table definitions, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+
+from xbot.store.migrate import head_revision, verify_schema
+from xbot.store.tables import metadata
+
+
+def test_migrated_schema_matches_tables(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_every_design_table_exists(engine: Engine) -> None:
+    names = set(inspect(engine).get_table_names())
+    expected = {"accounts", "system_events", "reply_candidate_queue", "reply_decisions",
+                "post_attempts", "ghost_tweets", "deployments", "workers", "job_runs", "leases"}
+    assert expected <= names
+
+
+def test_verify_schema_accepts_head(engine: Engine) -> None:
+    assert verify_schema(engine) == head_revision()
+
+
+def test_seed_column_names_are_verbatim(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text(
+            "SELECT permit_id, decision_id, actual_tweet_id, used_at, pipeline_source, status "
+            "FROM post_attempts WHERE status = 'USED'"
+        )).all()
+        connection.execute(text(
+            "SELECT created_at, event_type, event_data FROM system_events"
+        )).all()
