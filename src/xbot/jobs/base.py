@@ -1,0 +1,73 @@
+"""What every job gets and returns; the runner (jobs/runner.py) calls `run_once` on a cadence."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+
+from xbot.config import AccountSettings, Settings
+from xbot.domain.ports import Platform, ReplyGenerator
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WorkerIdentity:
+    """Who runs: the worker's id, role and the git SHA it was built from."""
+
+    worker_id: str
+    role: str
+    git_sha: str
+    sha_source: str
+    host: str
+    pid: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Account:
+    """One row of `accounts` with its settings from xbot.toml."""
+
+    account_id: int
+    platform: str
+    handle: str
+    platform_user_id: str | None
+    settings: AccountSettings
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class JobContext:
+    """Everything one run of a job may use. Jobs read the clock once: `now`."""
+
+    engine: Engine
+    settings: Settings
+    worker: WorkerIdentity
+    now: datetime
+    #: None for jobs that are not per account (watchdog)
+    account: Account | None = None
+    #: builds (and caches) the account's platform adapter; the composition root provides it
+    platform_for: Callable[[Account], Platform] | None = None
+    #: builds the account's reply generator
+    generator_for: Callable[[Account], ReplyGenerator] | None = None
+    #: set when the worker is stopping; long jobs check it between items
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+class JobFunction(Protocol):
+    """`run_once(context) -> summary`: one pass, a small JSON-able summary."""
+
+    def __call__(self, context: JobContext) -> Mapping[str, Any]: ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class JobSpec:
+    """A job the runner knows: its name, cadence and whether it runs per account."""
+
+    name: str
+    interval_seconds: float
+    per_account: bool
+    run_once: JobFunction
+    #: events `<prefix>_started` / `_completed` / `_failed` around every run; None: only failures
+    event_prefix: str | None = None
