@@ -27,6 +27,10 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+deploy_app = typer.Typer(help="Declare which git SHA should be live.", no_args_is_help=True)
+app.add_typer(deploy_app, name="deploy")
+
+EXIT_DATABASE = 3
 
 
 def fail(error: BaseException, code: int = 1) -> NoReturn:
@@ -85,6 +89,133 @@ def migrate() -> None:
     except XbotError as exc:
         fail(exc, code=3)
     sys.stdout.write(f"schema at {head_revision()} (was {before or 'empty'})\n")
+
+
+def serve(role: str, *, once: bool = False) -> None:
+    """Boot a serving process (health is already listening) and run it until stopped."""
+    from xbot.domain.errors import DatabaseUnreachable
+    from xbot.jobs.registry import job_specs
+    from xbot.serve import Service
+
+    loaded = settings()
+    # XBOT_ROLE=web always wins (a web process must never post); `run` takes XBOT_ROLE as given.
+    if loaded.role == "web" or role == "all":
+        role = loaded.role
+    service = Service(loaded, role=role, specs=job_specs(loaded))
+    try:
+        service.boot()
+        if once:
+            sys.stdout.write(json.dumps(service.run_once(), default=str) + "\n")
+            return
+        code = service.serve_forever()
+    except DatabaseUnreachable as exc:
+        fail(exc, code=EXIT_DATABASE)
+    except XbotError as exc:
+        fail(exc)
+    raise SystemExit(code)
+
+
+@app.command()
+def worker() -> None:
+    """Run the job worker: /health at once on XBOT_HOST:PORT, then jobs (the role that posts)."""
+    serve("worker")
+
+
+@app.command()
+def web() -> None:
+    """Serve /health and /ready only; never runs jobs or posts."""
+    serve("web")
+
+
+@app.command()
+def run(
+    once: Annotated[bool, typer.Option("--once", help="Run every due job once and exit.")] = False,
+) -> None:
+    """Run worker and web in one process (XBOT_ROLE=all), on the embedded SQLite by default."""
+    serve("all", once=once)
+
+
+@app.command()
+def pause(
+    drain: Annotated[
+        bool, typer.Option("--drain", help="Also expire pending permits instead of keeping them.")
+    ] = False,
+    by: Annotated[str, typer.Option("--by", help="Who pulled the switch.")] = "operator",
+) -> None:
+    """Turn the kill switch on: every worker stops claiming permits within one poll."""
+    _set_kill_switch(on=True, drain=drain, by=by)
+
+
+@app.command()
+def resume(
+    by: Annotated[str, typer.Option("--by", help="Who released the switch.")] = "operator",
+) -> None:
+    """Turn the kill switch off."""
+    _set_kill_switch(on=False, drain=False, by=by)
+
+
+def _set_kill_switch(*, on: bool, drain: bool, by: str) -> None:
+    from xbot.store.engine import translated_errors
+    from xbot.store.migrate import verify_schema
+    from xbot.store.queries import controls
+    from xbot.store.queries.common import database_now
+    from xbot.store.queries.events import append_event
+
+    engine = engine_for(settings())
+    try:
+        verify_schema(engine)
+        with translated_errors(), engine.begin() as connection:
+            now = database_now(connection)
+            value = {"on": on, "drain": drain}
+            controls.set_control(connection, controls.KILL_SWITCH, value, now=now, updated_by=by)
+            event = "kill_switch_on" if on else "kill_switch_off"
+            append_event(
+                connection,
+                event,
+                {**value, "by": by},
+                now=now,
+                component="cli",
+                severity="warning" if on else "info",
+            )
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    state = "ON (posting stopped" + (", pending permits drain)" if drain else ")") if on else "OFF"
+    sys.stdout.write(f"kill switch {state}\n")
+
+
+@deploy_app.command("mark")
+def deploy_mark(
+    sha: Annotated[str, typer.Option("--sha", help="The git SHA that should be live.")],
+    note: Annotated[str | None, typer.Option("--note", help="Free text for the record.")] = None,
+    by: Annotated[str, typer.Option("--by", help="Who declares it (e.g. the CI job).")] = "cli",
+) -> None:
+    """Declare the active deployment; workers on another SHA stop posting (the fence)."""
+    from xbot.store.engine import translated_errors
+    from xbot.store.migrate import verify_schema
+    from xbot.store.queries import deployments
+    from xbot.store.queries.common import database_now
+    from xbot.store.queries.events import append_event
+
+    sha = sha.strip()
+    if not sha or not all(char in "0123456789abcdefABCDEF" for char in sha) or len(sha) > 64:
+        hint = "give 7 to 40 hex digits, e.g. `git rev-parse HEAD`"
+        fail(XbotError(f"--sha {sha!r} is not a git SHA: {hint}"))
+    engine = engine_for(settings())
+    try:
+        verify_schema(engine)
+        with translated_errors(), engine.begin() as connection:
+            now = database_now(connection)
+            deployments.mark_deployment(connection, sha, now=now, declared_by=by, note=note)
+            append_event(
+                connection,
+                "deployment_marked",
+                {"sha": sha, "by": by, "note": note},
+                now=now,
+                component="cli",
+            )
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    sys.stdout.write(f"active deployment: {sha}\n")
 
 
 @app.callback()

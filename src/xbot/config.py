@@ -43,6 +43,8 @@ class JobIntervals(BaseModel):
     reconcile: float = Field(60.0, gt=0)
     ghost_scan: float = Field(900.0, gt=0)
     watchdog: float = Field(300.0, gt=0)
+    #: the canary job; runs only when listed in enabled_jobs
+    probe: float = Field(1.0, gt=0)
 
 
 class BudgetSettings(BaseModel):
@@ -139,6 +141,8 @@ class Settings(BaseSettings):
     poll_interval: float = Field(1.0, gt=0)
     #: seconds a claimed job run or permit stays ours without a heartbeat
     lease_seconds: float = Field(60.0, gt=0)
+    #: seconds the probe job works for (tests use it to crash a worker mid-run)
+    probe_seconds: float = Field(0.0, ge=0)
     jobs: JobIntervals = Field(default_factory=JobIntervals)
     #: job names this process runs; empty means all
     enabled_jobs: list[str] = Field(default_factory=list)
@@ -168,7 +172,9 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc)) from None
     except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read {config_path()}: {exc}. Fix the file or XBOT_CONFIG.") from None
+        raise ConfigError(
+            f"cannot read {config_path()}: {exc}. Fix the file or XBOT_CONFIG."
+        ) from None
 
 
 def describe_validation_error(exc: ValidationError) -> str:

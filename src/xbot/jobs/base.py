@@ -58,7 +58,9 @@ class JobContext:
 class JobFunction(Protocol):
     """`run_once(context) -> summary`: one pass, a small JSON-able summary."""
 
-    def __call__(self, context: JobContext) -> Mapping[str, Any]: ...
+    def __call__(self, context: JobContext) -> Mapping[str, Any]:
+        """Do one pass and return its summary."""
+        ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -32,11 +32,11 @@ def insert_ignoring_conflicts(
     """INSERT … ON CONFLICT DO NOTHING [RETURNING …]; returns the first row or None."""
     dialect_insert = postgresql.insert if is_postgres(connection) else sqlite.insert
     statement = dialect_insert(table).values(**values).on_conflict_do_nothing()
-    if returning:
-        statement = statement.returning(*(table.c[name] for name in returning))
-        return connection.execute(statement).first()
-    connection.execute(statement)
-    return None
+    if not returning:
+        connection.execute(statement)
+        return None
+    columns = [table.c[name] for name in returning]
+    return connection.execute(statement.returning(*columns)).first()
 
 
 __all__ = ["UtcDateTime", "database_now", "insert_ignoring_conflicts", "is_postgres"]

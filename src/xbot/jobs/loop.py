@@ -1,0 +1,80 @@
+"""The worker's main loop: schedule, claim and run jobs; beat and report on a cadence."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+import structlog
+
+from xbot.domain.errors import StoreError
+from xbot.jobs import watchdog
+from xbot.jobs.runner import JobRunner
+from xbot.store.engine import translated_errors
+from xbot.store.queries import workers
+
+log = structlog.get_logger("xbot.loop")
+
+#: how long the database may stay unusable before the worker gives up and exits non-zero
+MAX_DATABASE_OUTAGE_SECONDS = 120.0
+HEARTBEAT_SECONDS = 15.0
+
+
+class WorkerLoop:
+    """Runs until `stop` is set; raises when the database stays unusable too long."""
+
+    def __init__(
+        self,
+        runner: JobRunner,
+        posting_state: Callable[[], Mapping[str, Any]],
+        on_tick: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.runner = runner
+        self.context = runner.context
+        self.posting_state = posting_state
+        self.on_tick = on_tick
+        self._next_report = 0.0
+        self._next_beat = 0.0
+        self._outage_started: float | None = None
+
+    def run(self) -> None:
+        """Poll until stopped."""
+        settings = self.context.settings
+        self._next_report = time.monotonic()  # the first report right after boot
+        while not self.context.stop.is_set():
+            try:
+                self.tick()
+                self._outage_started = None
+            except StoreError as exc:
+                self._note_outage(exc)
+            self.context.stop.wait(settings.poll_interval)
+
+    def tick(self) -> None:
+        """One poll: heartbeat and report when due, then every claimable run."""
+        now = self.runner.now()
+        self.on_tick()
+        self._beat_and_report(now)
+        self.runner.schedule(now)
+        while not self.context.stop.is_set() and self.runner.claim_and_run() is not None:
+            self._beat_and_report(self.runner.now())
+
+    def _beat_and_report(self, now: Any) -> None:
+        clock = time.monotonic()
+        if clock >= self._next_report:
+            watchdog.write_report(replace(self.context, now=now), self.posting_state())
+            self._next_report = clock + self.context.settings.jobs.watchdog
+            self._next_beat = clock + HEARTBEAT_SECONDS
+        elif clock >= self._next_beat:
+            with translated_errors(), self.context.engine.begin() as connection:
+                workers.beat(connection, self.context.worker.worker_id, now)
+            self._next_beat = clock + HEARTBEAT_SECONDS
+
+    def _note_outage(self, exc: StoreError) -> None:
+        started = self._outage_started = self._outage_started or time.monotonic()
+        log.error("database_unusable", error=str(exc), seconds=round(time.monotonic() - started))
+        if time.monotonic() - started > MAX_DATABASE_OUTAGE_SECONDS:
+            raise StoreError(
+                f"the database stayed unusable for over {MAX_DATABASE_OUTAGE_SECONDS:.0f} s: {exc}"
+            ) from exc

@@ -1,0 +1,26 @@
+"""A canary job: proves the runner runs each slot once. Enable with enabled_jobs = ["probe"]."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from xbot.jobs.base import JobContext
+from xbot.store.engine import translated_errors
+from xbot.store.queries.events import append_event
+
+
+def run_once(context: JobContext) -> Mapping[str, Any]:
+    """Wait `probe_seconds` (a stand-in for work), then record the run."""
+    interrupted = context.stop.wait(context.settings.probe_seconds)
+    slot = int(context.now.timestamp() // context.settings.jobs.probe)
+    with translated_errors(), context.engine.begin() as connection:
+        append_event(
+            connection,
+            "probe_ran",
+            {"slot": slot, "interrupted": interrupted},
+            now=context.now,
+            component="probe",
+            worker_id=context.worker.worker_id,
+        )
+    return {"slot": slot}

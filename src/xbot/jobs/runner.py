@@ -1,0 +1,259 @@
+"""The job runner: slots, fenced leases and back-off on the database; no broker (DESIGN §7)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.engine import Row
+
+from xbot.domain.errors import StoreError
+from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures, retry_at
+from xbot.jobs.base import Account, JobContext, JobSpec
+from xbot.store.engine import translated_errors
+from xbot.store.queries import job_runs
+from xbot.store.queries.common import database_now
+from xbot.store.queries.events import append_event
+
+log = structlog.get_logger("xbot.runner")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunOutcome:
+    """What one run of one job did."""
+
+    job: str
+    account_id: int
+    status: str
+    summary: Mapping[str, Any]
+    error: str | None
+    duration_ms: int
+
+
+class JobRunner:
+    """Creates each job's slot runs, claims them one at a time and runs them."""
+
+    def __init__(
+        self,
+        context: JobContext,
+        specs: Sequence[JobSpec],
+        accounts: Callable[[], Sequence[Account]],
+    ) -> None:
+        self.context = context
+        self.specs = {spec.name: spec for spec in specs}
+        self.accounts = accounts
+        self.lease = timedelta(seconds=context.settings.lease_seconds)
+        self._seen_slot: dict[tuple[str, int], int] = {}
+        self.current_run: Row[Any] | None = None
+
+    def now(self) -> datetime:
+        """Return the shared clock (the database's on PostgreSQL)."""
+        with translated_errors(), self.context.engine.connect() as connection:
+            return database_now(connection)
+
+    def run_due(self) -> list[RunOutcome]:
+        """Create the current slot of every due job and run every claimable run once."""
+        self.schedule(self.now())
+        outcomes = []
+        while not self.context.stop.is_set():
+            outcome = self.claim_and_run()
+            if outcome is None:
+                break
+            outcomes.append(outcome)
+        return outcomes
+
+    def schedule(self, now: datetime) -> int:
+        """Create the run of the current slot for each (job, account) unless backing off."""
+        created = 0
+        accounts_by_id = {account.account_id: account for account in self.accounts()}
+        for spec in self.specs.values():
+            for account_id in accounts_by_id if spec.per_account else (0,):
+                created += self._schedule_one(spec, account_id, now)
+        return created
+
+    def _schedule_one(self, spec: JobSpec, account_id: int, now: datetime) -> int:
+        slot = int(now.timestamp() // spec.interval_seconds)
+        key = (spec.name, account_id)
+        if self._seen_slot.get(key) == slot:
+            return 0
+        with translated_errors(), self.context.engine.begin() as connection:
+            if self._backing_off(connection, spec, account_id, now):
+                return 0
+            job_runs.skip_superseded_runs(connection, spec.name, account_id, slot)
+            created = job_runs.create_run(connection, spec.name, account_id, slot, now)
+        self._seen_slot[key] = slot
+        return int(created)
+
+    def _backing_off(self, connection: Any, spec: JobSpec, account_id: int, now: datetime) -> bool:
+        outcomes = job_runs.recent_outcomes(connection, spec.name, account_id)
+        failures = consecutive_failures([row.status for row in outcomes])
+        if failures == 0 or outcomes[0].finished_at is None:
+            return False
+        interval = timedelta(seconds=spec.interval_seconds)
+        return now < retry_at(outcomes[0].finished_at, failures, interval)
+
+    def claim_and_run(self) -> RunOutcome | None:
+        """Claim one run and execute it; None when nothing is claimable."""
+        with translated_errors(), self.context.engine.begin() as connection:
+            now = database_now(connection)
+            run = job_runs.claim_run(
+                connection, self.context.worker.worker_id, list(self.specs), now, self.lease
+            )
+        if run is None:
+            return None
+        self.current_run = run
+        try:
+            return self._execute(run)
+        finally:
+            self.current_run = None
+
+    def release_current(self) -> bool:
+        """Give the run in progress back (shutdown); True when one was released."""
+        run = self.current_run
+        if run is None:
+            return False
+        with translated_errors(), self.context.engine.begin() as connection:
+            return job_runs.release_run(
+                connection, run.id, self.context.worker.worker_id, run.attempts
+            )
+
+    def _execute(self, run: Row[Any]) -> RunOutcome:
+        spec = self.specs[run.job]
+        account = self._account(run.account_id)
+        started = time.monotonic()
+        self._event(spec, "started", {"job_run_id": run.id, "slot": run.slot}, run.account_id)
+        heartbeat = _Heartbeat(self, run)
+        heartbeat.start()
+        status, summary, error = "done", {}, None
+        try:
+            context = replace(self.context, now=self.now(), account=account)
+            summary = dict(spec.run_once(context))
+        except Exception as exc:
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
+            log.exception("job_failed", job=spec.name, account_id=run.account_id)
+        finally:
+            heartbeat.stop()
+        duration_ms = int((time.monotonic() - started) * 1000)
+        outcome = RunOutcome(
+            job=spec.name,
+            account_id=run.account_id,
+            status=status,
+            summary=summary,
+            error=error,
+            duration_ms=duration_ms,
+        )
+        self._finish(spec, run, outcome)
+        return outcome
+
+    def _finish(self, spec: JobSpec, run: Row[Any], outcome: RunOutcome) -> None:
+        worker_id = self.context.worker.worker_id
+        with translated_errors(), self.context.engine.begin() as connection:
+            now = database_now(connection)
+            kept = job_runs.finish_run(
+                connection,
+                run.id,
+                worker_id,
+                run.attempts,
+                now=now,
+                status=outcome.status,
+                summary={**outcome.summary, "duration_ms": outcome.duration_ms},
+                error=outcome.error,
+            )
+        if not kept:
+            self._event(spec, "lease_lost", {"job_run_id": run.id}, run.account_id, "warning")
+        if outcome.status == "failed":
+            self._report_failure(spec, run, outcome)
+        else:
+            data = {**outcome.summary, "duration_ms": outcome.duration_ms, "job_run_id": run.id}
+            self._event(spec, "completed", data, run.account_id)
+        log.info(
+            "job_completed",
+            job=spec.name,
+            account_id=run.account_id,
+            status=outcome.status,
+            duration_ms=outcome.duration_ms,
+            **outcome.summary,
+        )
+
+    def _report_failure(self, spec: JobSpec, run: Row[Any], outcome: RunOutcome) -> None:
+        with translated_errors(), self.context.engine.connect() as connection:
+            outcomes = job_runs.recent_outcomes(connection, spec.name, run.account_id)
+        failures = consecutive_failures([row.status for row in outcomes])
+        severity = "error" if failures >= REPEATED_FAILURES else "warning"
+        data = {"reason": outcome.error, "consecutive_failures": failures, "job_run_id": run.id}
+        self._event(spec, "failed", data, run.account_id, severity, always=True)
+
+    def _event(  # noqa: PLR0913 - the event's parts, all needed
+        self,
+        spec: JobSpec,
+        suffix: str,
+        data: Mapping[str, Any],
+        account_id: int,
+        severity: str = "info",
+        *,
+        always: bool = False,
+    ) -> None:
+        if spec.event_prefix is None and not always:
+            return
+        event_type = f"{spec.event_prefix or 'job'}_{suffix}"
+        with translated_errors(), self.context.engine.begin() as connection:
+            append_event(
+                connection,
+                event_type,
+                {"job": spec.name, **data},
+                now=database_now(connection),
+                severity=severity,  # type: ignore[arg-type]
+                component="runner",
+                account_id=account_id or None,
+                worker_id=self.context.worker.worker_id,
+            )
+
+    def _account(self, account_id: int) -> Account | None:
+        if account_id == 0:
+            return None
+        for account in self.accounts():
+            if account.account_id == account_id:
+                return account
+        raise StoreError(f"account {account_id} is not enabled any more")
+
+
+class _Heartbeat:
+    """Extends a run's lease every third of its length while the job works."""
+
+    def __init__(self, runner: JobRunner, run: Row[Any]) -> None:
+        self.runner = runner
+        self.run = run
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        interval = self.runner.lease.total_seconds() / 3
+        while not self._done.wait(interval):
+            try:
+                with self.runner.context.engine.begin() as connection:
+                    now = database_now(connection)
+                    held = job_runs.extend_lease(
+                        connection,
+                        self.run.id,
+                        self.runner.context.worker.worker_id,
+                        self.run.attempts,
+                        now + self.runner.lease,
+                    )
+            except Exception:
+                log.exception("lease_heartbeat_failed", job_run_id=self.run.id)
+                continue
+            if not held:
+                log.warning("lease_lost", job=self.run.job, job_run_id=self.run.id)
+                return

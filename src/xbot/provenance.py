@@ -1,0 +1,66 @@
+"""Which git SHA is running, and who said so (DESIGN §13: the seed compared a value with itself)."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from xbot.config import sha_from_environment
+
+UNKNOWN = "unknown"
+BUILD_INFO_MODULE = "xbot._build_info"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Provenance:
+    """The running SHA and the source that answered."""
+
+    git_sha: str
+    sha_source: str
+
+
+def running_sha(repository: Path | None = None) -> Provenance:
+    """Return the SHA from, in order: deploy variables, the build-info file, `git rev-parse`."""
+    from_environment = sha_from_environment()
+    if from_environment is not None:
+        sha, variable = from_environment
+        return Provenance(git_sha=sha, sha_source=f"env:{variable}")
+    built = _build_info_sha()
+    if built:
+        return Provenance(git_sha=built, sha_source="build_info")
+    from_git = _git_sha(repository or Path(__file__).resolve().parent)
+    if from_git:
+        return Provenance(git_sha=from_git, sha_source="git")
+    return Provenance(git_sha=UNKNOWN, sha_source="none")
+
+
+def _build_info_sha() -> str:
+    try:
+        module = importlib.import_module(BUILD_INFO_MODULE)
+    except ImportError:
+        return ""
+    return str(getattr(module, "GIT_SHA", "")).strip()
+
+
+def _git_sha(directory: Path) -> str:
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"],  # noqa: S607 - git from PATH is the point
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def write_build_info(sha: str, package_directory: Path) -> Path:
+    """Write the build-info file a build step bakes into the package (`xbot build-info`)."""
+    path = package_directory / "_build_info.py"
+    path.write_text(f'"""Written at build time."""\n\nGIT_SHA = {sha!r}\n', encoding="utf-8")
+    return path
