@@ -11,11 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-POSTGRES_URL = os.environ.get(
-    "XBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-REQUIRE_POSTGRES = os.environ.get("XBOT_REQUIRE_POSTGRES") == "1"
-TEMPLATE_DB = "xbot_test_template"
+from dbsupport import POSTGRES_URL, REQUIRE_POSTGRES, TEMPLATE_DB
 
 
 @pytest.fixture(autouse=True)
@@ -24,19 +20,26 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.startswith("XBOT_") and name != "XBOT_TEST_POSTGRES_URL":
             monkeypatch.delenv(name, raising=False)
-    for name in ("PORT", "RAILWAY_GIT_COMMIT_SHA", "SOURCE_COMMIT", "RENDER_GIT_COMMIT",
-                 "HEROKU_BUILD_COMMIT", "GITHUB_SHA"):
+    for name in (
+        "PORT",
+        "RAILWAY_GIT_COMMIT_SHA",
+        "SOURCE_COMMIT",
+        "RENDER_GIT_COMMIT",
+        "HEROKU_BUILD_COMMIT",
+        "GITHUB_SHA",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XBOT_CONFIG", str(tmp_path / "absent-xbot.toml"))
 
 
 def _postgres_admin_engine() -> Engine | None:
-    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT",
-                           connect_args={"connect_timeout": 3})
+    engine = create_engine(
+        POSTGRES_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server here"
+    except Exception as exc:
         engine.dispose()
         if REQUIRE_POSTGRES:
             pytest.fail(f"XBOT_REQUIRE_POSTGRES=1 but PostgreSQL is unreachable: {exc}")

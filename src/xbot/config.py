@@ -141,6 +141,8 @@ class Settings(BaseSettings):
     poll_interval: float = Field(1.0, gt=0)
     #: seconds a claimed job run or permit stays ours without a heartbeat
     lease_seconds: float = Field(60.0, gt=0)
+    #: seconds the database may stay unusable before a worker exits non-zero
+    database_outage_seconds: float = Field(120.0, gt=0)
     #: seconds the probe job works for (tests use it to crash a worker mid-run)
     probe_seconds: float = Field(0.0, ge=0)
     jobs: JobIntervals = Field(default_factory=JobIntervals)

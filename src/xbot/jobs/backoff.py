@@ -22,5 +22,12 @@ def consecutive_failures(statuses_newest_first: Sequence[str]) -> int:
 
 def retry_at(last_failure: datetime, failures: int, interval: timedelta) -> datetime:
     """Return when the next run may start: the interval doubles per failure, up to an hour."""
-    delay: timedelta = interval * 2 ** max(failures - 1, 0)
-    return last_failure + min(delay, MAX_BACKOFF)
+    if interval >= MAX_BACKOFF:
+        return last_failure + MAX_BACKOFF
+    # Double from the interval, but stop doubling once past the cap (and before overflow).
+    delay = interval
+    for _ in range(max(failures - 1, 0)):
+        delay *= 2
+        if delay >= MAX_BACKOFF:
+            return last_failure + MAX_BACKOFF
+    return last_failure + delay

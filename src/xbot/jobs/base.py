@@ -53,6 +53,9 @@ class JobContext:
     generator_for: Callable[[Account], ReplyGenerator] | None = None
     #: set when the worker is stopping; long jobs check it between items
     stop: threading.Event = field(default_factory=threading.Event)
+    #: the `job_runs` row and slot this run executes, when run by the runner
+    job_run_id: int | None = None
+    slot: int | None = None
 
 
 class JobFunction(Protocol):

@@ -17,8 +17,6 @@ from xbot.store.queries import workers
 
 log = structlog.get_logger("xbot.loop")
 
-#: how long the database may stay unusable before the worker gives up and exits non-zero
-MAX_DATABASE_OUTAGE_SECONDS = 120.0
 HEARTBEAT_SECONDS = 15.0
 
 
@@ -74,7 +72,6 @@ class WorkerLoop:
     def _note_outage(self, exc: StoreError) -> None:
         started = self._outage_started = self._outage_started or time.monotonic()
         log.error("database_unusable", error=str(exc), seconds=round(time.monotonic() - started))
-        if time.monotonic() - started > MAX_DATABASE_OUTAGE_SECONDS:
-            raise StoreError(
-                f"the database stayed unusable for over {MAX_DATABASE_OUTAGE_SECONDS:.0f} s: {exc}"
-            ) from exc
+        limit = self.context.settings.database_outage_seconds
+        if time.monotonic() - started > limit:
+            raise StoreError(f"the database stayed unusable for over {limit:.0f} s: {exc}") from exc

@@ -13,7 +13,7 @@ from xbot.store.queries.events import append_event
 def run_once(context: JobContext) -> Mapping[str, Any]:
     """Wait `probe_seconds` (a stand-in for work), then record the run."""
     interrupted = context.stop.wait(context.settings.probe_seconds)
-    slot = int(context.now.timestamp() // context.settings.jobs.probe)
+    slot = context.slot if context.slot is not None else -1
     with translated_errors(), context.engine.begin() as connection:
         append_event(
             connection,

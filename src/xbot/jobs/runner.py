@@ -131,7 +131,9 @@ class JobRunner:
         heartbeat.start()
         status, summary, error = "done", {}, None
         try:
-            context = replace(self.context, now=self.now(), account=account)
+            context = replace(
+                self.context, now=self.now(), account=account, job_run_id=run.id, slot=run.slot
+            )
             summary = dict(spec.run_once(context))
         except Exception as exc:
             status, error = "failed", f"{type(exc).__name__}: {exc}"
