@@ -1,0 +1,114 @@
+"""Decisions and their permits, written together in one transaction (DESIGN §4.2, §13)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection, Row
+
+from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions
+
+PIPELINE_SOURCE = "reply_v2_scheduler"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewDecision:
+    """What the scheduler decided: one exact text for one candidate."""
+
+    account_id: int
+    candidate_id: int
+    target_post_id: str
+    reply_text: str
+    generator: str
+    generator_meta: Mapping[str, Any]
+    permit_expires_at: datetime
+
+
+def new_decision_id() -> str:
+    """Return a fresh decision id."""
+    return f"dec_{uuid.uuid4().hex}"
+
+
+def new_permit_id() -> str:
+    """Return a fresh permit id."""
+    return f"pmt_{uuid.uuid4().hex}"
+
+
+def insert_decision_with_permit(
+    connection: Connection, decision: NewDecision, now: datetime
+) -> tuple[str, str]:
+    """Write the decision and its PENDING permit; the caller's transaction makes them one.
+
+    The unique target per account and the unique decision per permit make a second decision or
+    a second permit for the same interaction impossible, whatever races.
+    """
+    decision_id, permit_id = new_decision_id(), new_permit_id()
+    connection.execute(
+        insert(reply_decisions).values(
+            decision_id=decision_id,
+            account_id=decision.account_id,
+            candidate_id=decision.candidate_id,
+            target_post_id=decision.target_post_id,
+            reply_text=decision.reply_text,
+            generator=decision.generator,
+            generator_meta=dict(decision.generator_meta),
+            created_at=now,
+        )
+    )
+    connection.execute(
+        insert(post_attempts).values(
+            permit_id=permit_id,
+            decision_id=decision_id,
+            account_id=decision.account_id,
+            pipeline_source=PIPELINE_SOURCE,
+            status="PENDING",
+            created_at=now,
+            expires_at=decision.permit_expires_at,
+            not_before=now,
+            updated_at=now,
+        )
+    )
+    return decision_id, permit_id
+
+
+def recent_reply_texts(connection: Connection, account_id: int, limit: int = 50) -> list[str]:
+    """Return the account's latest decided reply texts (for the near-duplicate guard)."""
+    rows = connection.execute(
+        select(reply_decisions.c.reply_text)
+        .where(reply_decisions.c.account_id == account_id)
+        .order_by(reply_decisions.c.created_at.desc())
+        .limit(limit)
+    )
+    return [row.reply_text for row in rows]
+
+
+def posting_history(connection: Connection, account_id: int, since: datetime) -> list[Row[Any]]:
+    """Return live or spent permits since `since` with their author and thread (for budgets)."""
+    return list(
+        connection.execute(
+            select(
+                post_attempts.c.permit_id,
+                post_attempts.c.status,
+                post_attempts.c.created_at,
+                post_attempts.c.used_at,
+                reply_candidate_queue.c.author_id,
+                reply_candidate_queue.c.author_handle,
+                reply_candidate_queue.c.conversation_id,
+                reply_decisions.c.target_post_id,
+            )
+            .join(reply_decisions, reply_decisions.c.decision_id == post_attempts.c.decision_id)
+            .join(
+                reply_candidate_queue, reply_candidate_queue.c.id == reply_decisions.c.candidate_id
+            )
+            .where(
+                post_attempts.c.account_id == account_id,
+                post_attempts.c.status.in_(("PENDING", "POSTING", "USED", "UNKNOWN")),
+                post_attempts.c.created_at >= since,
+            )
+        )
+    )
