@@ -70,7 +70,7 @@ class AuthFailed(PlatformError):
 
 
 class ForbiddenByPolicy(PlatformError):
-    """The platform's policy forbids this action (e.g. replying to a post that did not summon us)."""
+    """The platform's policy forbids this action (e.g. a reply to a post that did not summon us)."""
 
 
 class DuplicateContent(PlatformError):

@@ -73,7 +73,7 @@ def translated_errors() -> Iterator[None]:
 def _is_unreachable(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     needles = ("connection refused", "could not connect", "unable to open", "timeout expired")
-    return any(needle in text for needle in needles) or "connection" in text and "failed" in text
+    return any(needle in text for needle in needles) or ("connection" in text and "failed" in text)
 
 
 def _first_line(exc: DBAPIError) -> str:
