@@ -27,7 +27,7 @@ from xbot.sim.faults import ConnectionDropped
 #: seconds to wait for uvicorn to start or stop
 STARTUP_SECONDS = 10.0
 #: seconds stop() lets requests in flight finish before it cancels them
-STOP_GRACE_SECONDS = 0.5
+STOP_GRACE_SECONDS = 1
 
 
 class SimServerError(XbotError):
