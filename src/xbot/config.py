@@ -9,7 +9,15 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +25,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from xbot.domain.budgets import parse_quiet_hours, parse_timezone
 from xbot.domain.errors import ConfigError
 
 Role = Literal["all", "worker", "web"]
@@ -60,6 +69,24 @@ class BudgetSettings(BaseModel):
     quiet_hours: str = ""
     timezone: str = "UTC"
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _valid_quiet_hours(cls, value: str) -> str:
+        try:
+            parse_quiet_hours(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        try:
+            parse_timezone(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
 
 class AccountSettings(BaseModel):
     """One bot account as configured in xbot.toml; synced into `accounts`."""
@@ -88,6 +115,13 @@ class AccountSettings(BaseModel):
     max_candidate_age_hours: float = Field(24.0, gt=0)
     max_thread_depth: int = Field(6, ge=1)
     visibility: Literal["public", "unlisted", "private", "direct"] = "public"
+    #: answer only posts that summoned the account (etiquette; X self-serve requires it anyway)
+    opt_in_only: bool = True
+    #: the platform's reply length limit when it differs from the default (a Mastodon
+    #: instance's max_characters); 0 means the platform default
+    max_reply_characters: int = Field(0, ge=0)
+    #: similarity in (0, 1] to a recent reply at which the guard refuses a reply as a duplicate
+    duplicate_threshold: float = Field(0.8, gt=0, le=1)
 
 
 class XSettings(BaseModel):

@@ -1,0 +1,218 @@
+"""Budgets: whether the account may post one more reply now, computed from its permits alone.
+
+The history is every permit that did or may still publish (PENDING, POSTING, USED, UNKNOWN),
+each at its `used_at`, else its `created_at`. Nothing else is counted, so the budget means the
+same in the scheduler, at claim time and in certification (DESIGN §4.2, §13).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from xbot.domain.clock import ensure_utc
+from xbot.domain.errors import ConfigError
+
+if TYPE_CHECKING:
+    from xbot.config import BudgetSettings
+
+UTC_ZONE = ZoneInfo("UTC")
+_QUIET_HOURS = re.compile(r"(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})")
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+class RefusalReason(StrEnum):
+    """Why the budget refuses a reply now."""
+
+    TARGET_ALREADY_REPLIED = "target_already_replied"  #: one reply per interaction
+    THREAD_ALREADY_REPLIED = "thread_already_replied"  #: one reply per thread
+    QUIET_HOURS = "quiet_hours"  #: the account's local night
+    DAILY_BUDGET = "daily_budget"  #: per_day replies in the last 24 hours
+    HOURLY_BUDGET = "hourly_budget"  #: per_hour replies in the last hour
+    MIN_GAP = "min_gap"  #: the last reply was too recent
+    AUTHOR_COOLDOWN = "author_cooldown"  #: replied to this author too recently
+
+    @property
+    def account_wide(self) -> bool:
+        """Return True when no candidate can pass now (not only this one)."""
+        return self in _ACCOUNT_WIDE
+
+
+_ACCOUNT_WIDE = frozenset(
+    {
+        RefusalReason.QUIET_HOURS,
+        RefusalReason.DAILY_BUDGET,
+        RefusalReason.HOURLY_BUDGET,
+        RefusalReason.MIN_GAP,
+    }
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QuietHours:
+    """A daily window in local time when the account does not post; may wrap midnight."""
+
+    start: time
+    end: time
+
+    def contains(self, local: time) -> bool:
+        """Return True when the local wall-clock time falls in the window."""
+        if self.start < self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+def parse_quiet_hours(spec: str) -> QuietHours | None:
+    """Parse "23:00-07:00" (empty means none), or raise ConfigError naming the format."""
+    if not spec.strip():
+        return None
+    bad = ConfigError(f"quiet_hours {spec!r} is not HH:MM-HH:MM (e.g. 23:00-07:00)")
+    match = _QUIET_HOURS.fullmatch(spec.strip())
+    if match is None:
+        raise bad
+    try:
+        start, end = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
+    except ValueError:
+        raise bad from None
+    if start == end:
+        raise ConfigError(f"quiet_hours {spec!r} is empty: start and end are equal")
+    return QuietHours(start=start, end=end)
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """Return the named IANA time zone, or raise ConfigError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"timezone {name!r} is not an IANA time zone (e.g. Europe/Berlin)"
+        ) from None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BudgetRules:
+    """One account's budget (from BudgetSettings)."""
+
+    per_hour: int = 4
+    per_day: int = 30
+    author_cooldown: timedelta = timedelta(hours=4)
+    min_gap: timedelta = timedelta(seconds=60)
+    quiet_hours: QuietHours | None = None
+    timezone: ZoneInfo = UTC_ZONE
+
+    @classmethod
+    def from_settings(cls, settings: BudgetSettings) -> BudgetRules:
+        """Build rules from an account's budgets; bad quiet hours or zone raise ConfigError."""
+        return cls(
+            per_hour=settings.per_hour,
+            per_day=settings.per_day,
+            author_cooldown=timedelta(minutes=settings.author_cooldown_minutes),
+            min_gap=timedelta(seconds=settings.min_gap_seconds),
+            quiet_hours=parse_quiet_hours(settings.quiet_hours),
+            timezone=parse_timezone(settings.timezone),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReplyRecord:
+    """One permit that did or may still publish."""
+
+    at: datetime
+    author_id: str
+    #: the thread the reply is in (conversation id, else the target post id)
+    thread_id: str
+    target_post_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReplyIntent:
+    """The reply the caller wants to make."""
+
+    author_id: str
+    thread_id: str
+    target_post_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Grant:
+    """The reply fits the budget now."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Refusal:
+    """The reply does not fit; `retry_at` is when it might (None: never, for this candidate)."""
+
+    reason: RefusalReason
+    retry_at: datetime | None
+
+
+def may_post(
+    history: Iterable[ReplyRecord], intent: ReplyIntent, rules: BudgetRules, *, now: datetime
+) -> Grant | Refusal:
+    """Return Grant when one more reply to `intent` keeps every budget, else the first Refusal."""
+    now = ensure_utc(now)
+    records = list(history)
+    if any(record.target_post_id == intent.target_post_id for record in records):
+        return Refusal(reason=RefusalReason.TARGET_ALREADY_REPLIED, retry_at=None)
+    if any(record.thread_id == intent.thread_id for record in records):
+        return Refusal(reason=RefusalReason.THREAD_ALREADY_REPLIED, retry_at=None)
+    refusal = account_refusal(records, rules, now=now)
+    if refusal is not None:
+        return refusal
+    by_author = [ensure_utc(r.at) for r in records if r.author_id == intent.author_id]
+    return (
+        _window_refusal(by_author, 1, rules.author_cooldown, now, RefusalReason.AUTHOR_COOLDOWN)
+        or Grant()
+    )
+
+
+def account_refusal(
+    history: Sequence[ReplyRecord], rules: BudgetRules, *, now: datetime
+) -> Refusal | None:
+    """Return why the account may not post any reply now, or None."""
+    now = ensure_utc(now)
+    if rules.quiet_hours is not None:
+        local = now.astimezone(rules.timezone)
+        if rules.quiet_hours.contains(local.time()):
+            end = _quiet_end(rules.quiet_hours, local)
+            return Refusal(reason=RefusalReason.QUIET_HOURS, retry_at=end)
+    times = [ensure_utc(record.at) for record in history]
+    limits = (
+        (rules.per_day, DAY, RefusalReason.DAILY_BUDGET),
+        (rules.per_hour, HOUR, RefusalReason.HOURLY_BUDGET),
+        (1, rules.min_gap, RefusalReason.MIN_GAP),
+    )
+    for limit, window, reason in limits:
+        refusal = _window_refusal(times, limit, window, now, reason)
+        if refusal is not None:
+            return refusal
+    return None
+
+
+def _window_refusal(
+    times: Sequence[datetime], limit: int, window: timedelta, now: datetime, reason: RefusalReason
+) -> Refusal | None:
+    """Refuse when `limit` posts already fall in (now - window, ...]; future times count too."""
+    if window <= timedelta(0):
+        return None
+    recent = sorted(moment for moment in times if moment > now - window)
+    if len(recent) < limit:
+        return None
+    if limit <= 0:
+        return Refusal(reason=reason, retry_at=None)
+    # the window frees one slot when the (len - limit + 1)-th newest post leaves it
+    return Refusal(reason=reason, retry_at=recent[len(recent) - limit] + window)
+
+
+def _quiet_end(window: QuietHours, local: datetime) -> datetime:
+    """Return the next end of the quiet window after `local`, in UTC."""
+    end = datetime.combine(local.date(), window.end, tzinfo=local.tzinfo)
+    if end <= local:
+        end = datetime.combine(local.date() + DAY, window.end, tzinfo=local.tzinfo)
+    return end.astimezone(UTC)
