@@ -1,0 +1,355 @@
+"""Permits: the single authorisation to publish one Decision, and its state machine (DESIGN §5).
+
+    PENDING --Claim--> POSTING --Accepted--> USED
+       |                  |--Rejected (definitive, before acceptance)--> FAILED
+       |                  |--NotSent (surely not sent)--> PENDING (not_before = retry_at)
+       |                  |--OutcomeUnknown (ambiguous)--> UNKNOWN
+       |                  '--LeaseExpired (the holder vanished)--> UNKNOWN
+       '--Expire (expires_at passed, or the kill switch drains)--> EXPIRED
+    UNKNOWN|POSTING|PENDING-already-tried --FoundOnReadBack--> USED (reconciled)
+    UNKNOWN --AbsentOnReadBack (after the visibility grace)--> PENDING, or FAILED past max attempts
+
+The fence rule: the holder's own outcome (Accepted, Rejected, NotSent, OutcomeUnknown) keeps the
+fence it claimed with; every other writer (Claim, LeaseExpired, read-back, Expire) takes the permit
+over and bumps it, so a late write by the previous holder finds zero rows and stops (LeaseLost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, NewType, assert_never
+
+from xbot.domain.clock import ensure_utc
+from xbot.domain.posts import ReplyTarget
+
+PermitId = NewType("PermitId", str)
+
+#: claims of one permit before a read-back that proves absence gives up (FAILED)
+MAX_PUBLISH_ATTEMPTS = 3
+
+
+class PermitStatus(StrEnum):
+    """`post_attempts.status`."""
+
+    PENDING = "PENDING"  #: waiting for a claim, not before `not_before`
+    POSTING = "POSTING"  #: claimed by one worker under a lease; the publish is in progress
+    USED = "USED"  #: published; `actual_tweet_id` holds the post's id
+    FAILED = "FAILED"  #: refused for good; `failure_reason` says why
+    UNKNOWN = "UNKNOWN"  #: may or may not be published: read back, never re-send blindly
+    EXPIRED = "EXPIRED"  #: never published: too late, or drained by the kill switch
+
+
+TERMINAL_STATUSES = frozenset({PermitStatus.USED, PermitStatus.FAILED, PermitStatus.EXPIRED})
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    return ensure_utc(moment) if moment is not None else None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Permit:
+    """One row of `post_attempts`."""
+
+    permit_id: PermitId
+    decision_id: str
+    account_id: int
+    status: PermitStatus
+    created_at: datetime
+    expires_at: datetime | None = None
+    not_before: datetime | None = None
+    claimed_by: str | None = None
+    claimed_sha: str | None = None
+    lease_until: datetime | None = None
+    fence: int = 0
+    attempts: int = 0
+    actual_tweet_id: str | None = None
+    used_at: datetime | None = None
+    reconciled: bool = False
+    failure_reason: str | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Permit:
+        """Build a Permit from a `post_attempts` row (any mapping with its column names)."""
+        return cls(
+            permit_id=PermitId(row["permit_id"]),
+            decision_id=row["decision_id"],
+            account_id=int(row["account_id"]),
+            status=PermitStatus(row["status"]),
+            created_at=ensure_utc(row["created_at"]),
+            expires_at=_aware(row["expires_at"]),
+            not_before=_aware(row["not_before"]),
+            claimed_by=row["claimed_by"],
+            claimed_sha=row["claimed_sha"],
+            lease_until=_aware(row["lease_until"]),
+            fence=int(row["fence"]),
+            attempts=int(row["attempts"]),
+            actual_tweet_id=row["actual_tweet_id"],
+            used_at=_aware(row["used_at"]),
+            reconciled=bool(row["reconciled"]),
+            failure_reason=row["failure_reason"],
+            updated_at=_aware(row["updated_at"]),
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PermitReply:
+    """A permit with what it authorises: the decision's text and the post it answers."""
+
+    permit: Permit
+    candidate_id: int
+    target_post_id: str
+    target_author_handle: str
+    reply_text: str
+    target_meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> PermitReply:
+        """Build from a `post_attempts` row joined with its decision and candidate."""
+        return cls(
+            permit=Permit.from_row(row),
+            candidate_id=int(row["candidate_id"]),
+            target_post_id=row["target_post_id"],
+            target_author_handle=row["author_handle"],
+            reply_text=row["reply_text"],
+            target_meta=dict(row["target_meta"] or {}),
+        )
+
+    def reply_target(self) -> ReplyTarget:
+        """Return the post this reply answers, as the platform adapter wants it."""
+        return ReplyTarget(
+            post_id=self.target_post_id,
+            author_handle=self.target_author_handle,
+            meta=self.target_meta,
+        )
+
+
+# --- events: what can happen to a permit ---
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Claim:
+    """A worker takes the permit to publish it."""
+
+    worker_id: str
+    git_sha: str
+    lease_until: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Accepted:
+    """The platform answered with the new post's id."""
+
+    post_id: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Rejected:
+    """The platform refused for good before accepting anything."""
+
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NotSent:
+    """The publish surely did not happen (connect refused, 429); try again at retry_at."""
+
+    reason: str
+    retry_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OutcomeUnknown:
+    """The publish may have happened (timeout after send, reset, 5xx, duplicate content)."""
+
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LeaseExpired:
+    """The holder's lease ran out before it recorded an outcome (crash, hang)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FoundOnReadBack:
+    """Our post is on the account: the permit was used."""
+
+    post_id: str
+    posted_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AbsentOnReadBack:
+    """Our post is not on the account; absence is proof only after the visibility grace."""
+
+    grace: timedelta
+    max_attempts: int = MAX_PUBLISH_ATTEMPTS
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Expire:
+    """The permit is too late to use, or the kill switch drains the queue."""
+
+    drained: bool = False
+
+
+PermitEvent = (
+    Claim
+    | Accepted
+    | Rejected
+    | NotSent
+    | OutcomeUnknown
+    | LeaseExpired
+    | FoundOnReadBack
+    | AbsentOnReadBack
+    | Expire
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ForbiddenTransition:
+    """The event may not happen to the permit in its current state; nothing changes."""
+
+    permit_id: str
+    status: PermitStatus
+    event: str
+    reason: str
+
+
+def transition(permit: Permit, event: PermitEvent, now: datetime) -> Permit | ForbiddenTransition:
+    """Return the permit after `event`, or why the event is forbidden now."""
+    match event:
+        case Claim():
+            return _claim(permit, event, now)
+        case Accepted() | Rejected() | NotSent() | OutcomeUnknown():
+            return _outcome(permit, event, now)
+        case LeaseExpired():
+            return _lease_expired(permit, now)
+        case FoundOnReadBack():
+            return _found(permit, event, now)
+        case AbsentOnReadBack():
+            return _absent(permit, event, now)
+        case Expire():
+            return _expire(permit, event, now)
+        case _:
+            assert_never(event)
+
+
+def _forbid(permit: Permit, event: PermitEvent, reason: str) -> ForbiddenTransition:
+    return ForbiddenTransition(
+        permit_id=permit.permit_id, status=permit.status, event=type(event).__name__, reason=reason
+    )
+
+
+def _claim(permit: Permit, event: Claim, now: datetime) -> Permit | ForbiddenTransition:
+    if permit.status is not PermitStatus.PENDING:
+        return _forbid(permit, event, "only a PENDING permit can be claimed")
+    if permit.not_before is not None and permit.not_before > now:
+        return _forbid(permit, event, "not before its back-off time")
+    if permit.expires_at is not None and permit.expires_at <= now:
+        return _forbid(permit, event, "expired")
+    return replace(
+        permit,
+        status=PermitStatus.POSTING,
+        claimed_by=event.worker_id,
+        claimed_sha=event.git_sha,
+        lease_until=event.lease_until,
+        fence=permit.fence + 1,
+        attempts=permit.attempts + 1,
+        updated_at=now,
+    )
+
+
+def _outcome(
+    permit: Permit, event: Accepted | Rejected | NotSent | OutcomeUnknown, now: datetime
+) -> Permit | ForbiddenTransition:
+    if permit.status is not PermitStatus.POSTING:
+        return _forbid(permit, event, "only the POSTING holder records a publish outcome")
+    done = replace(permit, lease_until=None, updated_at=now)
+    match event:
+        case Accepted():
+            return replace(
+                done,
+                status=PermitStatus.USED,
+                actual_tweet_id=event.post_id,
+                used_at=now,
+                failure_reason=None,
+            )
+        case Rejected():
+            return replace(done, status=PermitStatus.FAILED, failure_reason=event.reason)
+        case NotSent():
+            return replace(
+                done,
+                status=PermitStatus.PENDING,
+                not_before=event.retry_at,
+                failure_reason=event.reason,
+            )
+        case OutcomeUnknown():
+            return replace(done, status=PermitStatus.UNKNOWN, failure_reason=event.reason)
+        case _:
+            assert_never(event)
+
+
+def _lease_expired(permit: Permit, now: datetime) -> Permit | ForbiddenTransition:
+    if permit.status is not PermitStatus.POSTING:
+        return _forbid(permit, LeaseExpired(), "only a POSTING permit holds a lease")
+    if permit.lease_until is not None and permit.lease_until > now:
+        return _forbid(permit, LeaseExpired(), "the lease is still live")
+    return replace(
+        permit,
+        status=PermitStatus.UNKNOWN,
+        lease_until=None,
+        fence=permit.fence + 1,
+        failure_reason="lease_expired",
+        updated_at=now,
+    )
+
+
+def _found(permit: Permit, event: FoundOnReadBack, now: datetime) -> Permit | ForbiddenTransition:
+    # A PENDING permit that was tried before may have landed late (visibility beyond the grace):
+    # recording it stops the retry from posting a second reply.
+    tried = permit.status is PermitStatus.PENDING and permit.attempts > 0
+    if permit.status not in {PermitStatus.UNKNOWN, PermitStatus.POSTING} and not tried:
+        return _forbid(permit, event, "only an UNKNOWN, POSTING or retried permit is reconciled")
+    return replace(
+        permit,
+        status=PermitStatus.USED,
+        actual_tweet_id=event.post_id,
+        used_at=event.posted_at or now,
+        reconciled=True,
+        lease_until=None,
+        fence=permit.fence + 1,
+        failure_reason=None,
+        updated_at=now,
+    )
+
+
+def _absent(permit: Permit, event: AbsentOnReadBack, now: datetime) -> Permit | ForbiddenTransition:
+    if permit.status is not PermitStatus.UNKNOWN:
+        return _forbid(permit, event, "only an UNKNOWN permit is proven absent")
+    # updated_at is when the permit became UNKNOWN, after the publish attempt: a safe origin.
+    if permit.updated_at is not None and now < permit.updated_at + event.grace:
+        return _forbid(permit, event, "within the platform's visibility grace")
+    taken = replace(permit, fence=permit.fence + 1, lease_until=None, updated_at=now)
+    if permit.attempts >= event.max_attempts:
+        reason = f"not published after {permit.attempts} attempts (last: {permit.failure_reason})"
+        return replace(taken, status=PermitStatus.FAILED, failure_reason=reason[:255])
+    return replace(taken, status=PermitStatus.PENDING, not_before=now)
+
+
+def _expire(permit: Permit, event: Expire, now: datetime) -> Permit | ForbiddenTransition:
+    if permit.status is not PermitStatus.PENDING:
+        return _forbid(permit, event, "only a PENDING permit expires")
+    if not event.drained and (permit.expires_at is None or permit.expires_at > now):
+        return _forbid(permit, event, "not expired yet")
+    reason = "drained by the kill switch" if event.drained else "expired before it was used"
+    return replace(
+        permit,
+        status=PermitStatus.EXPIRED,
+        fence=permit.fence + 1,
+        failure_reason=reason,
+        updated_at=now,
+    )

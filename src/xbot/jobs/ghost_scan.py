@@ -1,0 +1,183 @@
+"""The ghost scan: every post on the account is explained by a USED permit, or reported (DESIGN §6).
+
+One run, under the account's scan lease (`leases` row `ghost_scan:<account id>`, so two workers
+never scan one account at once): read the account's own posts since the watermark, replies
+included, and classify each (xbot.domain.ghosts): explained by a USED permit; the post of a permit
+in doubt, which is reconciled; the post of a permit still being published, left to its holder; or a
+ghost, recorded once in `ghost_tweets` with `ghost_tweet_detected`. Every run writes a
+`ghost_scans` row and `ghost_scan_completed` with the scanned count and the watermark, so
+"no ghosts" always means "looked, found none".
+
+Posts older than the account's registration in xbot (`accounts.created_at`) are the baseline,
+not ghosts. The watermark stops at the newest post older than the platform's visibility grace:
+newer posts are read again next time, so a post that shows up late is still scanned. Re-reading
+is harmless: ghost rows are inserted once and a reconciled permit is USED by the next pass.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from xbot.domain.errors import LeaseLost
+from xbot.domain.ghosts import (
+    Ghost,
+    Known,
+    PostVerdict,
+    Reconcile,
+    classify_post,
+    newest_settled_post_id,
+    normalized_text,
+)
+from xbot.domain.posts import Post
+from xbot.jobs.base import Account, JobContext
+from xbot.jobs.reconcile import record_found
+from xbot.store.engine import translated_errors
+from xbot.store.queries import ghosts as ghost_queries
+from xbot.store.queries.events import append_event
+
+COMPONENT = "ghost_scan"
+#: own posts read per scan; a full page is reported as `truncated`
+SCAN_LIMIT = 100
+#: how far back decision texts are compared with ghosts (matches_decision_text)
+DECISION_LOOKBACK = timedelta(days=7)
+
+
+def run_once(context: JobContext) -> Mapping[str, Any]:
+    """Scan the account's own posts since the watermark and record the scan."""
+    account = _require_account(context)
+    owner = context.worker.worker_id
+    with translated_errors(), context.engine.begin() as connection:
+        lease_until = context.now + timedelta(seconds=context.settings.lease_seconds)
+        fence = ghost_queries.acquire_scan_lease(
+            connection, account.account_id, owner, context.now, lease_until
+        )
+    if fence is None:
+        return {"skipped": "another worker is scanning this account"}
+    try:
+        return _scan(context, account)
+    finally:
+        with translated_errors(), context.engine.begin() as connection:
+            ghost_queries.release_scan_lease(connection, account.account_id, owner, fence)
+
+
+def _require_account(context: JobContext) -> Account:
+    if context.account is None or context.platform_for is None:
+        raise ValueError("the ghost scan runs per account and needs a platform")
+    return context.account
+
+
+def _scan(context: JobContext, account: Account) -> dict[str, Any]:
+    assert context.platform_for is not None  # noqa: S101 - checked by _require_account
+    platform = context.platform_for(account)
+    with translated_errors(), context.engine.connect() as connection:
+        since, managed_since = ghost_queries.ghost_watermark(connection, account.account_id)
+    posts = list(platform.own_recent_posts(since=since, limit=SCAN_LIMIT))
+    verdicts = _classify(context, account, posts, managed_since)
+    counts = Counter(_apply(context, account, post, verdict) for post, verdict in verdicts)
+    settled_before = context.now - platform.visibility_grace
+    watermark = newest_settled_post_id(posts, settled_before, since)
+    summary = {
+        "scanned": len(posts),
+        "ghosts": counts["ghost"],
+        "reconciled": counts["reconciled"],
+        "watermark": watermark,
+        "previous_watermark": since,
+        "truncated": len(posts) >= SCAN_LIMIT,
+    }
+    _record_scan(context, account, summary)
+    return summary
+
+
+def _classify(
+    context: JobContext, account: Account, posts: Sequence[Post], managed_since: datetime
+) -> list[tuple[Post, PostVerdict]]:
+    with translated_errors(), context.engine.connect() as connection:
+        ids = [post.post_id for post in posts]
+        known = Known(
+            used_post_ids=ghost_queries.used_post_ids(connection, account.account_id, ids),
+            open_replies=ghost_queries.open_replies(connection, account.account_id),
+            decision_texts={
+                normalized_text(text)
+                for text in ghost_queries.recent_decision_texts(
+                    connection, account.account_id, context.now - DECISION_LOOKBACK
+                )
+            },
+            managed_since=managed_since,
+        )
+    # Oldest first, so the events read in the order the posts were made.
+    ordered = sorted(posts, key=lambda post: post.created_at)
+    return [(post, classify_post(post, known, context.now)) for post in ordered]
+
+
+def _apply(context: JobContext, account: Account, post: Post, verdict: PostVerdict) -> str:
+    if isinstance(verdict, Reconcile):
+        try:
+            with translated_errors(), context.engine.begin() as connection:
+                return record_found(connection, context, verdict.reply, post, COMPONENT)
+        except LeaseLost:
+            return "taken_over"
+    if isinstance(verdict, Ghost):
+        with translated_errors(), context.engine.begin() as connection:
+            return _record_ghost(connection, context, account, post, verdict)
+    return type(verdict).__name__.lower()
+
+
+def _record_ghost(
+    connection: Connection, context: JobContext, account: Account, post: Post, verdict: Ghost
+) -> str:
+    classification = verdict.classification.value
+    ghost_id = ghost_queries.insert_ghost(
+        connection, account.account_id, post, classification, context.now
+    )
+    if ghost_id is None:
+        return "known_ghost"
+    data = {
+        "ghost_id": ghost_id,
+        "post_id": post.post_id,
+        "in_reply_to": post.in_reply_to_post_id,
+        "classification": classification,
+        "posted_at": post.created_at.isoformat(),
+    }
+    _event(connection, context, "ghost_tweet_detected", data, account=account, severity="critical")
+    return "ghost"
+
+
+def _record_scan(context: JobContext, account: Account, summary: Mapping[str, Any]) -> None:
+    with translated_errors(), context.engine.begin() as connection:
+        ghost_queries.set_ghost_watermark(connection, account.account_id, summary["watermark"])
+        ghost_queries.record_ghost_scan(
+            connection,
+            account_id=account.account_id,
+            scanned=summary["scanned"],
+            ghosts=summary["ghosts"],
+            watermark=summary["watermark"],
+            worker_id=context.worker.worker_id,
+            now=context.now,
+        )
+        _event(connection, context, "ghost_scan_completed", summary, account=account)
+
+
+def _event(  # noqa: PLR0913 - the event's parts, the last two by keyword
+    connection: Connection,
+    context: JobContext,
+    event_type: str,
+    data: Mapping[str, Any],
+    *,
+    account: Account,
+    severity: str = "info",
+) -> None:
+    append_event(
+        connection,
+        event_type,
+        data,
+        now=context.now,
+        severity=severity,  # type: ignore[arg-type]
+        component=COMPONENT,
+        account_id=account.account_id,
+        worker_id=context.worker.worker_id,
+    )

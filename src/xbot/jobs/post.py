@@ -1,0 +1,324 @@
+"""The post job: the one module that publishes (DESIGN §5). No permit, no post.
+
+One run: expire the account's stale PENDING permits (or drain them all when the kill switch says
+so); then, in one transaction, read the gates (declared deployment, kill switch, budget) and either
+refuse with `posting_blocked_<reason>` (the permit stays as it was) or claim the oldest claimable
+permit in one fenced statement. Then publish it through the platform, with the permit id as the
+idempotency key, and record the outcome at the claim's fence:
+
+- the platform answers with an id -> USED (event `reply_posted`), the candidate is `replied`;
+- a definitive rejection -> FAILED (`permit_failed`), the candidate is `skipped`;
+- surely not sent (429, connect refused, bad credentials, no credits) -> PENDING with a back-off
+  (`permit_deferred`; severity error when the operator must act);
+- anything ambiguous (timeout after send, reset, 5xx, duplicate content, an unexpected error) ->
+  UNKNOWN (`permit_unknown`): the reconcile job reads back, and nothing is re-sent before it has.
+
+The mapping of every platform error is in xbot.domain.claims. A crash between publish and record
+leaves the permit POSTING; its lease runs out and reconcile takes it from there. One permit per run:
+a lease is measured from the run's `now`, so each run claims once and the runner calls it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, assert_never
+
+import structlog
+from sqlalchemy.engine import Connection
+
+from xbot.domain.budgets import BudgetRules
+from xbot.domain.claims import (
+    ClaimFacts,
+    Refusal,
+    RefusalReason,
+    budget_refusal,
+    event_for_error,
+    may_claim,
+    needs_operator,
+    retry_backoff,
+)
+from xbot.domain.errors import LeaseLost
+from xbot.domain.permits import (
+    Accepted,
+    Expire,
+    ForbiddenTransition,
+    NotSent,
+    OutcomeUnknown,
+    Permit,
+    PermitReply,
+    Rejected,
+    transition,
+)
+from xbot.jobs.base import Account, JobContext
+from xbot.store.engine import translated_errors
+from xbot.store.queries import permits as permit_queries
+from xbot.store.queries.events import append_event
+
+log = structlog.get_logger("xbot.jobs.post")
+
+COMPONENT = "post"
+#: a refusal for the same permit and reason is written again only after this long
+REFUSAL_REPEAT = timedelta(minutes=5)
+
+Outcome = Accepted | Rejected | NotSent | OutcomeUnknown
+
+
+def run_once(context: JobContext) -> Mapping[str, Any]:
+    """Expire, then claim and publish at most one permit of the account; return a summary."""
+    account = _require_account(context)
+    expired = _expire(context, account)
+    claimed = _claim(context, account)
+    if isinstance(claimed, Refusal):
+        return {"expired": expired, "claimed": 0, "blocked": claimed.reason.value}
+    if claimed is None:
+        return {"expired": expired, "claimed": 0}
+    outcome = _publish(context, account, claimed)
+    status = _record(context, claimed, outcome)
+    return {"expired": expired, "claimed": 1, "permit_id": claimed.permit.permit_id, **status}
+
+
+def _require_account(context: JobContext) -> Account:
+    if context.account is None or context.platform_for is None:
+        raise ValueError("the post job runs per account and needs a platform")
+    return context.account
+
+
+def _event(  # noqa: PLR0913 - the event's parts, the last two by keyword
+    connection: Connection,
+    context: JobContext,
+    event_type: str,
+    data: Mapping[str, Any],
+    *,
+    account_id: int,
+    severity: str = "info",
+) -> None:
+    append_event(
+        connection,
+        event_type,
+        data,
+        now=context.now,
+        severity=severity,  # type: ignore[arg-type]
+        component=COMPONENT,
+        account_id=account_id,
+        worker_id=context.worker.worker_id,
+    )
+
+
+def _expire(context: JobContext, account: Account) -> int:
+    with translated_errors(), context.engine.begin() as connection:
+        gates = permit_queries.read_claim_gates(connection)
+        drain = gates.kill_switch.on and gates.kill_switch.drain
+        if drain:
+            stale = permit_queries.pending_permits(connection, account.account_id)
+        else:
+            stale = permit_queries.expired_pending_permits(
+                connection, account.account_id, context.now
+            )
+        return sum(_expire_one(connection, context, permit, drained=drain) for permit in stale)
+
+
+def _expire_one(
+    connection: Connection, context: JobContext, permit: Permit, *, drained: bool
+) -> int:
+    after = transition(permit, Expire(drained=drained), context.now)
+    if isinstance(after, ForbiddenTransition):
+        return 0
+    permit_queries.write_transition(connection, permit, after)
+    permit_queries.mark_candidate(connection, permit.decision_id, "expired", "permit_expired")
+    reason = RefusalReason.EXPIRED.value
+    data = {
+        "permit_id": permit.permit_id,
+        "decision_id": permit.decision_id,
+        "expires_at": permit.expires_at.isoformat() if permit.expires_at else None,
+        "reason": after.failure_reason,
+    }
+    _event(connection, context, f"posting_blocked_{reason}", data, account_id=permit.account_id)
+    return 1
+
+
+def _claim(context: JobContext, account: Account) -> PermitReply | Refusal | None:
+    now = context.now
+    with translated_errors(), context.engine.begin() as connection:
+        permit_queries.lock_account_for_claims(connection, account.account_id)
+        permit_id = permit_queries.next_claimable_permit_id(connection, account.account_id, now)
+        if permit_id is None:
+            return None
+        gates = permit_queries.read_claim_gates(connection)
+        verdict = may_claim(_facts(connection, context, account, gates))
+        if isinstance(verdict, Refusal):
+            _refuse(connection, context, verdict, permit_id, account.account_id)
+            return verdict
+        permit = permit_queries.claim_permit(
+            connection,
+            account_id=account.account_id,
+            worker_id=context.worker.worker_id,
+            git_sha=context.worker.git_sha,
+            now=now,
+            lease_until=now + timedelta(seconds=context.settings.lease_seconds),
+            gates=gates,
+        )
+        if permit is None:  # the gates changed after they were read: the next run decides again
+            return None
+        data = {
+            "permit_id": permit.permit_id,
+            "decision_id": permit.decision_id,
+            "fence": permit.fence,
+            "attempt": permit.attempts,
+            "lease_until": permit.lease_until.isoformat() if permit.lease_until else None,
+        }
+        _event(connection, context, "permit_claimed", data, account_id=account.account_id)
+        return permit_queries.permit_reply(connection, permit.permit_id)
+
+
+def _facts(
+    connection: Connection,
+    context: JobContext,
+    account: Account,
+    gates: permit_queries.ClaimGates,
+) -> ClaimFacts:
+    since = context.now - timedelta(days=1)
+    posted_at = permit_queries.posting_times(connection, account.account_id, since)
+    rules = BudgetRules.from_settings(account.settings.budgets)
+    return ClaimFacts(
+        role=context.worker.role,
+        running_sha=context.worker.git_sha,
+        declared_sha=gates.declared_sha,
+        kill_switch=gates.kill_switch,
+        budget=budget_refusal(posted_at, rules, context.now),
+    )
+
+
+def _refuse(
+    connection: Connection,
+    context: JobContext,
+    refusal: Refusal,
+    permit_id: str,
+    account_id: int,
+) -> None:
+    since = context.now - REFUSAL_REPEAT
+    if permit_queries.recently_blocked(connection, refusal.event_type, permit_id, since):
+        return
+    data = {
+        "permit_id": permit_id,
+        "reason": refusal.reason.value,
+        "detail": refusal.detail,
+        "git_sha": context.worker.git_sha,
+        "role": context.worker.role,
+    }
+    _event(connection, context, refusal.event_type, data, account_id=account_id, severity="warning")
+
+
+def _publish(context: JobContext, account: Account, reply: PermitReply) -> Outcome:
+    permit = reply.permit
+    assert context.platform_for is not None  # noqa: S101 - checked by _require_account
+    try:
+        platform = context.platform_for(account)
+    except Exception as exc:  # nothing was sent: building the adapter failed
+        reason = f"platform_unavailable: {type(exc).__name__}"
+        return NotSent(reason=reason, retry_at=context.now + retry_backoff(permit.attempts))
+    try:
+        published = platform.publish_reply(
+            reply.reply_target(), reply.reply_text, idempotency_key=permit.permit_id
+        )
+    except Exception as exc:  # classified, never retried here: see xbot.domain.claims
+        return event_for_error(exc, permit.attempts, context.now)
+    return Accepted(post_id=str(published.post_id))
+
+
+def _record(context: JobContext, reply: PermitReply, outcome: Outcome) -> dict[str, Any]:
+    permit = reply.permit
+    after = transition(permit, outcome, context.now)
+    if isinstance(after, ForbiddenTransition):  # the claim made it POSTING, so this is a bug
+        log.error("permit_outcome_forbidden", permit_id=permit.permit_id, reason=after.reason)
+        return {"status": "forbidden", "reason": after.reason}
+    try:
+        with translated_errors(), context.engine.begin() as connection:
+            permit_queries.write_transition(connection, permit, after)
+            _record_effects(connection, context, reply, after, outcome)
+    except LeaseLost:
+        _note_lease_lost(context, reply, outcome)
+        return {"status": "lease_lost"}
+    except Exception:
+        # The post may be out but unrecorded: the log line is the only trace until reconcile.
+        log.exception("publish_not_recorded", permit_id=permit.permit_id, outcome=repr(outcome))
+        raise
+    return {"status": after.status.value}
+
+
+def _record_effects(
+    connection: Connection,
+    context: JobContext,
+    reply: PermitReply,
+    after: Permit,
+    outcome: Outcome,
+) -> None:
+    base = {
+        "permit_id": after.permit_id,
+        "decision_id": after.decision_id,
+        "target_post_id": reply.target_post_id,
+        "attempt": after.attempts,
+        "fence": after.fence,
+    }
+    account_id = after.account_id
+    match outcome:
+        case Accepted():
+            permit_queries.mark_candidate(connection, after.decision_id, "replied")
+            data = {**base, "post_id": outcome.post_id}
+            _event(connection, context, "reply_posted", data, account_id=account_id)
+        case Rejected():
+            permit_queries.mark_candidate(connection, after.decision_id, "skipped", "permit_failed")
+            data = {**base, "reason": outcome.reason}
+            _event(
+                connection,
+                context,
+                "permit_failed",
+                data,
+                account_id=account_id,
+                severity="warning",
+            )
+        case NotSent():
+            severity = "error" if needs_operator(outcome.reason) else "warning"
+            data = {**base, "reason": outcome.reason, "retry_at": outcome.retry_at.isoformat()}
+            _event(
+                connection,
+                context,
+                "permit_deferred",
+                data,
+                account_id=account_id,
+                severity=severity,
+            )
+        case OutcomeUnknown():
+            data = {**base, "reason": outcome.reason}
+            _event(
+                connection,
+                context,
+                "permit_unknown",
+                data,
+                account_id=account_id,
+                severity="warning",
+            )
+        case _:
+            assert_never(outcome)
+
+
+def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: Outcome) -> None:
+    permit = reply.permit
+    post_id = outcome.post_id if isinstance(outcome, Accepted) else None
+    log.warning("permit_lease_lost", permit_id=permit.permit_id, post_id=post_id)
+    data = {
+        "permit_id": permit.permit_id,
+        "decision_id": permit.decision_id,
+        "fence": permit.fence,
+        "outcome": type(outcome).__name__,
+        "post_id": post_id,
+    }
+    with translated_errors(), context.engine.begin() as connection:
+        _event(
+            connection,
+            context,
+            "permit_lease_lost",
+            data,
+            account_id=permit.account_id,
+            severity="warning",
+        )

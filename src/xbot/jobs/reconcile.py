@@ -1,0 +1,174 @@
+"""The reconcile job: settle every permit whose outcome is unknown by reading back (DESIGN §5).
+
+One run: POSTING permits whose lease ran out become UNKNOWN (`permit_unknown`, reason
+lease_expired). Then, if any permit is UNKNOWN, the account's own recent posts (replies included)
+are read once, and each UNKNOWN permit is matched on its target and text:
+
+- found -> USED with reconciled = true and the post's id (`permit_reconciled`);
+- absent, and the read reached back past the permit, and the platform's visibility grace has passed
+  since it became UNKNOWN -> PENDING for another claim with the same idempotency material (same
+  text, permit id as the key: `permit_requeued`), or FAILED after MAX_PUBLISH_ATTEMPTS claims
+  (`permit_failed`);
+- otherwise it stays UNKNOWN and the next run looks again. Nothing is re-sent from here.
+
+A read-back error fails the run and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, MutableSet, Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from xbot.domain.errors import LeaseLost
+from xbot.domain.ghosts import find_own_post, read_back_covers
+from xbot.domain.permits import (
+    AbsentOnReadBack,
+    ForbiddenTransition,
+    FoundOnReadBack,
+    LeaseExpired,
+    Permit,
+    PermitReply,
+    PermitStatus,
+    transition,
+)
+from xbot.domain.posts import Post
+from xbot.jobs.base import Account, JobContext
+from xbot.store.engine import translated_errors
+from xbot.store.queries import ghosts as ghost_queries
+from xbot.store.queries import permits as permit_queries
+from xbot.store.queries.events import append_event
+
+COMPONENT = "reconcile"
+#: own posts read back per run; a permit older than the oldest of them is never declared absent
+READ_BACK_LIMIT = 100
+
+
+def run_once(context: JobContext) -> Mapping[str, Any]:
+    """Lapse expired leases, then resolve UNKNOWN permits against the account's own posts."""
+    account = _require_account(context)
+    lapsed = _lapse_expired_leases(context, account)
+    with translated_errors(), context.engine.connect() as connection:
+        unknown = permit_queries.unknown_replies(connection, account.account_id)
+    if not unknown:
+        return {"lease_expired": lapsed, "unknown": 0}
+    assert context.platform_for is not None  # noqa: S101 - checked by _require_account
+    platform = context.platform_for(account)
+    posts = list(platform.own_recent_posts(limit=READ_BACK_LIMIT))
+    with translated_errors(), context.engine.connect() as connection:
+        ids = [post.post_id for post in posts]
+        taken = ghost_queries.used_post_ids(connection, account.account_id, ids)
+    outcomes = Counter(
+        _resolve(context, reply, posts, taken, platform.visibility_grace) for reply in unknown
+    )
+    return {"lease_expired": lapsed, "unknown": len(unknown), "read_back": len(posts), **outcomes}
+
+
+def _require_account(context: JobContext) -> Account:
+    if context.account is None or context.platform_for is None:
+        raise ValueError("the reconcile job runs per account and needs a platform")
+    return context.account
+
+
+def permit_event(  # noqa: PLR0913 - the event's parts
+    connection: Connection,
+    context: JobContext,
+    event_type: str,
+    permit: Permit,
+    data: Mapping[str, Any],
+    *,
+    severity: str = "info",
+    component: str = COMPONENT,
+) -> None:
+    """Append one event about a permit, by this worker."""
+    payload = {"permit_id": permit.permit_id, "decision_id": permit.decision_id, **data}
+    append_event(
+        connection,
+        event_type,
+        payload,
+        now=context.now,
+        severity=severity,  # type: ignore[arg-type]
+        component=component,
+        account_id=permit.account_id,
+        worker_id=context.worker.worker_id,
+    )
+
+
+def _lapse_expired_leases(context: JobContext, account: Account) -> int:
+    with translated_errors(), context.engine.begin() as connection:
+        stale = permit_queries.posting_past_lease(connection, account.account_id, context.now)
+        lapsed = 0
+        for permit in stale:
+            after = transition(permit, LeaseExpired(), context.now)
+            if isinstance(after, ForbiddenTransition):
+                continue
+            permit_queries.write_transition(connection, permit, after)
+            data = {
+                "reason": "lease_expired",
+                "claimed_by": permit.claimed_by,
+                "claimed_sha": permit.claimed_sha,
+                "fence": after.fence,
+            }
+            permit_event(connection, context, "permit_unknown", permit, data, severity="warning")
+            lapsed += 1
+        return lapsed
+
+
+def _resolve(
+    context: JobContext,
+    reply: PermitReply,
+    posts: Sequence[Post],
+    taken: MutableSet[str],
+    grace: timedelta,
+) -> str:
+    try:
+        with translated_errors(), context.engine.begin() as connection:
+            post = find_own_post(reply, posts, taken)
+            if post is not None:
+                taken.add(post.post_id)
+                return record_found(connection, context, reply, post, COMPONENT)
+            if not read_back_covers(posts, READ_BACK_LIMIT, reply.permit.created_at):
+                return "read_back_too_short"
+            return _record_absent(connection, context, reply.permit, grace)
+    except LeaseLost:
+        return "taken_over"
+
+
+def record_found(
+    connection: Connection, context: JobContext, reply: PermitReply, post: Post, source: str
+) -> str:
+    """Record that read-back found the permit's post: USED, reconciled (raises LeaseLost)."""
+    permit = reply.permit
+    found = FoundOnReadBack(post_id=post.post_id, posted_at=post.created_at)
+    after = transition(permit, found, context.now)
+    if isinstance(after, ForbiddenTransition):
+        return "not_reconcilable"
+    permit_queries.write_transition(connection, permit, after)
+    permit_queries.mark_candidate(connection, permit.decision_id, "replied")
+    data = {
+        "post_id": post.post_id,
+        "target_post_id": reply.target_post_id,
+        "previous_status": permit.status.value,
+        "source": source,
+    }
+    permit_event(connection, context, "permit_reconciled", permit, data, component=source)
+    return "reconciled"
+
+
+def _record_absent(
+    connection: Connection, context: JobContext, permit: Permit, grace: timedelta
+) -> str:
+    after = transition(permit, AbsentOnReadBack(grace=grace), context.now)
+    if isinstance(after, ForbiddenTransition):
+        return "waiting"
+    permit_queries.write_transition(connection, permit, after)
+    data = {"attempts": after.attempts, "reason": after.failure_reason}
+    if after.status is PermitStatus.FAILED:
+        permit_queries.mark_candidate(connection, permit.decision_id, "skipped", "permit_failed")
+        permit_event(connection, context, "permit_failed", permit, data, severity="warning")
+        return "failed"
+    permit_event(connection, context, "permit_requeued", permit, data)
+    return "requeued"

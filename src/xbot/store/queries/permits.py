@@ -1,0 +1,319 @@
+"""Permits in `post_attempts`: the claim, fenced transitions, and the reads the posting jobs need.
+
+Times come from the job's `now`, which the runner reads from PostgreSQL's clock when several
+workers share one database (DESIGN §7), so leases written by one machine are compared on the same
+clock by another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, update
+from sqlalchemy.engine import Connection
+
+from xbot.domain.claims import KillSwitch
+from xbot.domain.clock import ensure_utc
+from xbot.domain.errors import LeaseLost
+from xbot.domain.permits import Permit, PermitReply, PermitStatus
+from xbot.store.queries.common import is_postgres
+from xbot.store.queries.controls import KILL_SWITCH
+from xbot.store.tables import (
+    controls,
+    deployments,
+    post_attempts,
+    reply_candidate_queue,
+    reply_decisions,
+    system_events,
+)
+
+#: high 32 bits of the advisory lock key that serialises claims per account on PostgreSQL
+CLAIM_LOCK_NAMESPACE = 0x5052_4D54
+
+_REPLY_COLUMNS = (
+    *post_attempts.c,
+    reply_decisions.c.candidate_id,
+    reply_decisions.c.target_post_id,
+    reply_decisions.c.reply_text,
+    reply_candidate_queue.c.author_handle,
+    reply_candidate_queue.c.target_meta,
+)
+_REPLY_SOURCE = post_attempts.join(
+    reply_decisions, reply_decisions.c.decision_id == post_attempts.c.decision_id
+).join(reply_candidate_queue, reply_candidate_queue.c.id == reply_decisions.c.candidate_id)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ClaimGates:
+    """The declared deployment and the kill switch as the claim's transaction read them."""
+
+    declared_sha: str | None
+    #: the newest deployments.id seen; a claim fails if a newer deployment appears before it
+    deployments_seen: int
+    kill_switch: KillSwitch
+    #: controls.updated_at of the kill switch as read; None when it was never set
+    kill_switch_seen: datetime | None
+
+
+def lock_account_for_claims(connection: Connection, account_id: int) -> None:
+    """Serialise claims of one account until commit, so budgets hold under concurrent workers.
+
+    SQLite needs nothing: every transaction begins IMMEDIATE and so holds the write lock already.
+    """
+    if is_postgres(connection):
+        key = (CLAIM_LOCK_NAMESPACE << 32) | (account_id & 0xFFFF_FFFF)
+        connection.execute(text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))"), {"key": key})
+
+
+def read_claim_gates(connection: Connection) -> ClaimGates:
+    """Read the active deployment and the kill switch."""
+    newest = connection.execute(
+        select(deployments.c.id, deployments.c.sha)
+        .order_by(deployments.c.declared_at.desc(), deployments.c.id.desc())
+        .limit(1)
+    ).first()
+    seen = connection.execute(select(func.coalesce(func.max(deployments.c.id), 0))).scalar_one()
+    switch = connection.execute(
+        select(controls.c.value, controls.c.updated_at).where(controls.c.name == KILL_SWITCH)
+    ).first()
+    return ClaimGates(
+        declared_sha=newest.sha if newest else None,
+        deployments_seen=int(seen),
+        kill_switch=KillSwitch.from_value(switch.value if switch else None),
+        kill_switch_seen=switch.updated_at if switch else None,
+    )
+
+
+def _claimable(account_id: int, now: datetime) -> ColumnElement[bool]:
+    return and_(
+        post_attempts.c.account_id == account_id,
+        post_attempts.c.status == PermitStatus.PENDING.value,
+        or_(post_attempts.c.not_before.is_(None), post_attempts.c.not_before <= now),
+        or_(post_attempts.c.expires_at.is_(None), post_attempts.c.expires_at > now),
+    )
+
+
+def next_claimable_permit_id(connection: Connection, account_id: int, now: datetime) -> str | None:
+    """Return the permit a claim would take now (oldest first), without taking it."""
+    return connection.execute(
+        select(post_attempts.c.permit_id)
+        .where(_claimable(account_id, now))
+        .order_by(post_attempts.c.created_at, post_attempts.c.permit_id)
+        .limit(1)
+    ).scalar()
+
+
+def _gates_unchanged(gates: ClaimGates) -> ColumnElement[bool]:
+    # The fence is checked in the claim itself: a deploy mark or a kill switch committed after
+    # the gates were read makes this statement claim nothing.
+    newer_deployment = exists().where(deployments.c.id > gates.deployments_seen)
+    switch = controls.c.name == KILL_SWITCH
+    if gates.kill_switch_seen is not None:
+        switch = and_(switch, controls.c.updated_at != gates.kill_switch_seen)
+    return and_(~newer_deployment, ~exists().where(switch))
+
+
+def claim_permit(  # noqa: PLR0913 - the claim records who, with which code, until when
+    connection: Connection,
+    *,
+    account_id: int,
+    worker_id: str,
+    git_sha: str,
+    now: datetime,
+    lease_until: datetime,
+    gates: ClaimGates,
+) -> Permit | None:
+    """Claim the oldest claimable permit of the account in one statement; None when none is."""
+    candidate = (
+        select(post_attempts.c.permit_id)
+        .where(_claimable(account_id, now))
+        .order_by(post_attempts.c.created_at, post_attempts.c.permit_id)
+        .limit(1)
+    )
+    if is_postgres(connection):
+        candidate = candidate.with_for_update(skip_locked=True)
+    statement = (
+        update(post_attempts)
+        .where(
+            post_attempts.c.permit_id == candidate.scalar_subquery(),
+            post_attempts.c.status == PermitStatus.PENDING.value,
+            _gates_unchanged(gates),
+        )
+        .values(
+            status=PermitStatus.POSTING.value,
+            claimed_by=worker_id,
+            claimed_sha=git_sha,
+            lease_until=lease_until,
+            fence=post_attempts.c.fence + 1,
+            attempts=post_attempts.c.attempts + 1,
+            updated_at=now,
+        )
+        .returning(*post_attempts.c)
+    )
+    row = connection.execute(statement).mappings().first()
+    return Permit.from_row(dict(row)) if row else None
+
+
+def write_transition(connection: Connection, before: Permit, after: Permit) -> None:
+    """Persist `after`, only if the permit is still `before` (same fence, same status).
+
+    Raises LeaseLost when zero rows match: another writer took the permit over.
+    """
+    result = connection.execute(
+        update(post_attempts)
+        .where(
+            post_attempts.c.permit_id == before.permit_id,
+            post_attempts.c.fence == before.fence,
+            post_attempts.c.status == before.status.value,
+        )
+        .values(
+            status=after.status.value,
+            not_before=after.not_before,
+            claimed_by=after.claimed_by,
+            claimed_sha=after.claimed_sha,
+            lease_until=after.lease_until,
+            fence=after.fence,
+            attempts=after.attempts,
+            actual_tweet_id=after.actual_tweet_id,
+            used_at=after.used_at,
+            reconciled=after.reconciled,
+            failure_reason=after.failure_reason,
+            updated_at=after.updated_at,
+        )
+    )
+    if result.rowcount != 1:
+        raise LeaseLost(
+            f"permit {before.permit_id} is no longer {before.status.value} at fence "
+            f"{before.fence}: another worker took it over"
+        )
+
+
+def posting_times(connection: Connection, account_id: int, since: datetime) -> list[datetime]:
+    """Return when each USED, POSTING or UNKNOWN permit of the account posted, or may have.
+
+    A USED permit counts at used_at; one in doubt at its last change (its claim or its outcome).
+    """
+    moment = func.coalesce(
+        post_attempts.c.used_at, post_attempts.c.updated_at, post_attempts.c.created_at
+    )
+    rows = connection.execute(
+        select(moment).where(
+            post_attempts.c.account_id == account_id,
+            post_attempts.c.status.in_(
+                [PermitStatus.USED.value, PermitStatus.POSTING.value, PermitStatus.UNKNOWN.value]
+            ),
+            moment >= since,
+        )
+    )
+    return [ensure_utc(value) for (value,) in rows]
+
+
+def _permits(connection: Connection, *conditions: ColumnElement[bool]) -> list[Permit]:
+    rows = connection.execute(
+        select(post_attempts).where(*conditions).order_by(post_attempts.c.created_at)
+    ).mappings()
+    return [Permit.from_row(dict(row)) for row in rows]
+
+
+def get_permit_where(connection: Connection, *conditions: ColumnElement[bool]) -> Permit | None:
+    """Return the first permit matching the conditions, or None."""
+    found = _permits(connection, *conditions)
+    return found[0] if found else None
+
+
+def get_permit(connection: Connection, permit_id: str) -> Permit | None:
+    """Return one permit, or None."""
+    return get_permit_where(connection, post_attempts.c.permit_id == permit_id)
+
+
+def expired_pending_permits(connection: Connection, account_id: int, now: datetime) -> list[Permit]:
+    """Return the account's PENDING permits whose expires_at has passed."""
+    return _permits(
+        connection,
+        post_attempts.c.account_id == account_id,
+        post_attempts.c.status == PermitStatus.PENDING.value,
+        post_attempts.c.expires_at <= now,
+    )
+
+
+def pending_permits(connection: Connection, account_id: int) -> list[Permit]:
+    """Return every PENDING permit of the account (the kill switch's drain expires them)."""
+    return _permits(
+        connection,
+        post_attempts.c.account_id == account_id,
+        post_attempts.c.status == PermitStatus.PENDING.value,
+    )
+
+
+def posting_past_lease(connection: Connection, account_id: int, now: datetime) -> list[Permit]:
+    """Return the account's POSTING permits whose lease expired (the holder vanished)."""
+    return _permits(
+        connection,
+        post_attempts.c.account_id == account_id,
+        post_attempts.c.status == PermitStatus.POSTING.value,
+        or_(post_attempts.c.lease_until.is_(None), post_attempts.c.lease_until <= now),
+    )
+
+
+def select_replies(connection: Connection, *conditions: ColumnElement[bool]) -> list[PermitReply]:
+    """Return permits with their decision's text and target, oldest first."""
+    rows = connection.execute(
+        select(*_REPLY_COLUMNS)
+        .select_from(_REPLY_SOURCE)
+        .where(*conditions)
+        .order_by(post_attempts.c.created_at)
+    ).mappings()
+    return [PermitReply.from_row(dict(row)) for row in rows]
+
+
+def permit_reply(connection: Connection, permit_id: str) -> PermitReply | None:
+    """Return the permit with its decision's text and target, or None."""
+    found = select_replies(connection, post_attempts.c.permit_id == permit_id)
+    return found[0] if found else None
+
+
+def unknown_replies(connection: Connection, account_id: int) -> list[PermitReply]:
+    """Return the account's UNKNOWN permits with their text and target: the permits to reconcile."""
+    return select_replies(
+        connection,
+        post_attempts.c.account_id == account_id,
+        post_attempts.c.status == PermitStatus.UNKNOWN.value,
+    )
+
+
+def mark_candidate(
+    connection: Connection, decision_id: str, status: str, reason: str | None = None
+) -> None:
+    """Set the status (replied, skipped, expired) and reason of the decision's candidate."""
+    values: dict[str, Any] = {"status": status}
+    if reason is not None:
+        values["skip_reason"] = reason[:64]
+    candidate_id = (
+        select(reply_decisions.c.candidate_id)
+        .where(reply_decisions.c.decision_id == decision_id)
+        .scalar_subquery()
+    )
+    connection.execute(
+        update(reply_candidate_queue)
+        .where(reply_candidate_queue.c.id == candidate_id)
+        .values(**values)
+    )
+
+
+def recently_blocked(
+    connection: Connection, event_type: str, permit_id: str, since: datetime
+) -> bool:
+    """Return True when `event_type` was written for this permit since `since` (no event floods)."""
+    return bool(
+        connection.execute(
+            select(
+                exists().where(
+                    system_events.c.event_type == event_type,
+                    system_events.c.created_at >= since,
+                    system_events.c.event_data["permit_id"].as_string() == permit_id,
+                )
+            )
+        ).scalar()
+    )
