@@ -1,0 +1,342 @@
+"""The Bluesky adapter: one account over XRPC through httpx2, implementing the Platform port.
+
+Candidates are the account's notifications with reason mention, reply or quote
+(`app.bsky.notification.listNotifications`), optionally plus `searchPosts` results. There is no
+`since_id` on Bluesky: the watermark is the newest `indexedAt` seen, and paging from the top
+stops at the first notification older than it (platform-facts §2.3).
+
+A reply is `com.atproto.repo.createRecord` under the record key derived from the permit id
+(`records.rkey_for`), after a `getRecord` of that key: if the record exists, an earlier attempt
+landed and its URI is returned; nothing is ever created twice. A failed create that may mean
+"already exists" (500, or the named 400) is answered by reading the record back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from xbot.domain.errors import Ambiguous, BadResponse, NotFound, PlatformError
+from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
+from xbot.platforms.bluesky.errors import maybe_exists, rate_limit_reset, status_error
+from xbot.platforms.bluesky.posts import (
+    MalformedError,
+    Me,
+    from_notification,
+    from_own_record,
+    from_post_view,
+    parse_time,
+)
+from xbot.platforms.bluesky.records import (
+    POST_COLLECTION,
+    bluesky_time,
+    mention_facets,
+    post_uri,
+    reply_record,
+    rkey_for,
+)
+from xbot.platforms.bluesky.wire import XrpcWire
+from xbot.platforms.x.errors import excerpt
+from xbot.platforms.x.wire import Exchange
+
+T = TypeVar("T")
+LIST_NOTIFICATIONS = "app.bsky.notification.listNotifications"
+GET_AUTHOR_FEED = "app.bsky.feed.getAuthorFeed"
+SEARCH_POSTS = "app.bsky.feed.searchPosts"
+GET_POST_THREAD = "app.bsky.feed.getPostThread"
+CREATE_RECORD = "com.atproto.repo.createRecord"
+GET_RECORD = "com.atproto.repo.getRecord"
+RESOLVE_HANDLE = "com.atproto.identity.resolveHandle"
+#: Bluesky's text limit (the content guard enforces it; the PDS would refuse longer text)
+MAX_GRAPHEMES = 300
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FetchOptions:
+    """How much one fetch reads."""
+
+    #: notification pages per fetch (100 a page)
+    max_pages: int = 5
+    #: searchPosts queries to read besides notifications (opt-in: bots should wait to be tagged)
+    search_queries: tuple[str, ...] = ()
+    #: search re-reads this much before the watermark (the search index lags)
+    search_overlap: timedelta = timedelta(minutes=5)
+
+
+class BlueskyPlatform:
+    """One Bluesky account (DESIGN §9)."""
+
+    name = "bluesky"
+    max_graphemes = MAX_GRAPHEMES
+
+    def __init__(
+        self,
+        *,
+        wire: XrpcWire,
+        visibility_grace: timedelta = timedelta(seconds=60),
+        fetch: FetchOptions | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.visibility_grace = visibility_grace
+        self._wire = wire
+        self._fetch = fetch or FetchOptions()
+        self._now = now or (lambda: datetime.now(UTC))
+        self._limits: dict[str, RateLimitState] = {}
+
+    # --- Platform ---
+
+    def whoami(self) -> tuple[str, str]:
+        """Return (DID, handle) of the session's account."""
+        me = self._me()
+        return me.did, me.handle
+
+    def fetch_candidates(self, since: str | None) -> CandidateBatch:
+        """Mentions, replies and quotes indexed at or after `since`, newest first."""
+        me = self._me()
+        floor = parse_time(since) if since else None
+        posts, newest = self._notifications(me, floor)
+        for query in self._fetch.search_queries:
+            posts += self._search(me, query, floor)
+        unique = {post.post_id: post for post in posts if post.author_id != me.did}
+        ordered = sorted(unique.values(), key=lambda post: post.created_at, reverse=True)
+        watermark = newest.isoformat() if newest else since
+        return CandidateBatch(posts=tuple(ordered), watermark=watermark)
+
+    def publish_reply(self, target: ReplyTarget, text: str, idempotency_key: str) -> Published:
+        """Create the reply under the permit's record key, unless that record already exists."""
+        me = self._me()
+        rkey = rkey_for(idempotency_key)
+        existing = self._own_post(me, rkey)
+        if existing is not None:
+            return Published(post_id=existing.post_id, created_at=existing.created_at)
+        parent, root = self._refs(target, me)
+        now = self._now()
+        facets = mention_facets(text, self._resolver(target, me))
+        record = reply_record(text, created_at=now, root=root, parent=parent, facets=facets)
+        body = {"repo": me.did, "collection": POST_COLLECTION, "rkey": rkey, "record": record}
+        exchange = self._wire.call("POST", CREATE_RECORD, json=body, write=True)
+        self._note_limits(exchange)
+        if not 200 <= exchange.status < 300:
+            return self._after_refused_create(exchange, me, rkey)
+        uri = self._json(exchange, write=True).get("uri")
+        if not isinstance(uri, str) or not uri.startswith("at://"):
+            raise self._malformed(exchange, MalformedError("no `uri`"), write=True)
+        return Published(post_id=PostId(uri), created_at=now)
+
+    def own_recent_posts(self, since: str | None = None, limit: int = 100) -> Sequence[Post]:
+        """Return the account's own posts, replies included, newest first, down to `since`."""
+        me = self._me()
+        found: list[Post] = []
+        cursor: str | None = None
+        while len(found) < limit:
+            params = {
+                "actor": me.did,
+                "filter": "posts_with_replies",
+                "limit": str(min(limit, 100)),
+            }
+            body = self._json(self._read(GET_AUTHOR_FEED, {**params, **_cursor(cursor)}))
+            for item in _list(body, "feed"):
+                if not isinstance(item, dict) or item.get("reason"):
+                    continue  # a repost is not our post
+                post = _parsed(from_post_view, item.get("post"), me)
+                if post.post_id == since:
+                    return found[:limit]
+                if post.author_id == me.did:
+                    found.append(post)
+            cursor = body.get("cursor") if isinstance(body.get("cursor"), str) else None
+            if cursor is None:
+                break
+        return found[:limit]
+
+    def lookup_post(self, post_id: str) -> Post | None:
+        """One post by at:// URI: own posts from the repository, others from the AppView."""
+        me = self._me()
+        prefix = f"at://{me.did}/{POST_COLLECTION}/"
+        if post_id.startswith(prefix):
+            return self._own_post(me, post_id.removeprefix(prefix))
+        params = {"uri": post_id, "depth": "0", "parentHeight": "0"}
+        try:
+            body = self._json(self._read(GET_POST_THREAD, params))
+        except NotFound:
+            return None
+        thread = body.get("thread")
+        if not isinstance(thread, dict) or "post" not in thread:
+            return None  # notFoundPost or blockedPost
+        return _parsed(from_post_view, thread["post"], me)
+
+    def rate_limits(self) -> Mapping[str, RateLimitState]:
+        """Return the last `ratelimit-*` headers seen, per endpoint."""
+        return dict(self._limits)
+
+    def close(self) -> None:
+        """Release connections."""
+        self._wire.close()
+
+    # --- reading ---
+
+    def _me(self) -> Me:
+        session = self._wire.session()
+        return Me(did=session.did, handle=session.handle)
+
+    def _notifications(self, me: Me, floor: datetime | None) -> tuple[list[Post], datetime | None]:
+        posts: list[Post] = []
+        newest = floor
+        cursor: str | None = None
+        for _ in range(self._fetch.max_pages):
+            body = self._json(self._read(LIST_NOTIFICATIONS, {"limit": "100", **_cursor(cursor)}))
+            older_seen = False
+            for item in _list(body, "notifications"):
+                indexed = _parsed(parse_time, _field(item, "indexedAt"))
+                if floor is not None and indexed < floor:
+                    older_seen = True
+                    break
+                newest = indexed if newest is None else max(newest, indexed)
+                post = _parsed(from_notification, item, me)
+                if post is not None:
+                    posts.append(post)
+            cursor = body.get("cursor") if isinstance(body.get("cursor"), str) else None
+            if older_seen or cursor is None:
+                break
+        return posts, newest
+
+    def _search(self, me: Me, query: str, floor: datetime | None) -> list[Post]:
+        params = {"q": query, "sort": "latest", "limit": "100"}
+        if floor is not None:
+            params["since"] = bluesky_time(floor - self._fetch.search_overlap)
+        body = self._json(self._read(SEARCH_POSTS, params))
+        return [_parsed(from_post_view, view, me) for view in _list(body, "posts")]
+
+    def _own_post(self, me: Me, rkey: str) -> Post | None:
+        params = {"repo": me.did, "collection": POST_COLLECTION, "rkey": rkey}
+        try:
+            body = self._json(self._read(GET_RECORD, params))
+        except NotFound:
+            return None
+        return _parsed(from_own_record, body, me)
+
+    def _read(self, nsid: str, params: Mapping[str, str]) -> Exchange:
+        exchange = self._wire.call("GET", nsid, params=params)
+        self._note_limits(exchange)
+        if not 200 <= exchange.status < 300:
+            raise self._error(exchange, write=False)
+        return exchange
+
+    # --- writing ---
+
+    def _refs(self, target: ReplyTarget, me: Me) -> tuple[dict[str, str], dict[str, str]]:
+        """Return (parent, root) strong refs, from the target's meta or by looking it up."""
+        meta = target.meta
+        if not meta.get("cid"):
+            found = self.lookup_post(target.post_id)
+            if found is None:
+                raise NotFound(f"the post to reply to is gone: {target.post_id}")
+            meta = found.meta
+        parent = {"uri": target.post_id, "cid": str(meta["cid"])}
+        root_uri, root_cid = meta.get("root_uri"), meta.get("root_cid")
+        root = {"uri": str(root_uri), "cid": str(root_cid)} if root_uri and root_cid else parent
+        del me
+        return parent, root
+
+    def _resolver(self, target: ReplyTarget, me: Me) -> Callable[[str], str | None]:
+        known: dict[str, str | None] = {me.handle.lower(): me.did}
+        if target.meta.get("author_did"):
+            known[target.author_handle.lower()] = str(target.meta["author_did"])
+
+        def resolve(handle: str) -> str | None:
+            if handle in known:
+                return known[handle]
+            try:
+                body = self._json(self._read(RESOLVE_HANDLE, {"handle": handle}))
+            except PlatformError as exc:
+                if exc.status not in {400, 404}:
+                    raise  # nothing is sent yet: a transient failure defers the whole reply
+                body = {}
+            did = body.get("did")
+            known[handle] = did if isinstance(did, str) and did.startswith("did:") else None
+            return known[handle]
+
+        return resolve
+
+    def _after_refused_create(self, exchange: Exchange, me: Me, rkey: str) -> Published:
+        if not maybe_exists(exchange.status, exchange.body):
+            raise self._error(exchange, write=True)
+        try:
+            existing = self._own_post(me, rkey)
+        except PlatformError as exc:
+            raise Ambiguous(
+                f"createRecord answered {exchange.status} and the read-back failed: {exc}"
+            ) from None
+        if existing is None:
+            raise Ambiguous(
+                f"Bluesky answered {exchange.status} to createRecord and the record "
+                f"{post_uri(me.did, rkey)} is not there; read back before any retry",
+                status=exchange.status, excerpt=excerpt(exchange.body, self._wire.secrets()),
+            )  # fmt: skip
+        return Published(post_id=existing.post_id, created_at=existing.created_at)
+
+    # --- answers ---
+
+    def _error(self, exchange: Exchange, *, write: bool) -> PlatformError:
+        return status_error(
+            exchange.status, exchange.body, exchange.headers,
+            endpoint=exchange.endpoint, write=write, secrets=self._wire.secrets(),
+        )  # fmt: skip
+
+    def _json(self, exchange: Exchange, *, write: bool = False) -> dict[str, Any]:
+        try:
+            body = exchange.json()
+        except ValueError as exc:
+            raise self._malformed(exchange, exc, write=write) from None
+        if not isinstance(body, dict):
+            raise self._malformed(exchange, MalformedError("not an object"), write=write)
+        return body
+
+    def _malformed(self, exchange: Exchange, exc: Exception, *, write: bool) -> PlatformError:
+        error = Ambiguous if write else BadResponse
+        what = "accepted the write but answered" if write else "answered"
+        return error(
+            f"Bluesky {what} an unreadable body to {exchange.endpoint} ({exc})",
+            status=exchange.status,
+            excerpt=excerpt(exchange.body, self._wire.secrets()),
+        )
+
+    def _note_limits(self, exchange: Exchange) -> None:
+        headers = exchange.headers
+        if "ratelimit-limit" in headers:
+            self._limits[exchange.endpoint] = RateLimitState(
+                endpoint=exchange.endpoint,
+                limit=_int(headers.get("ratelimit-limit")),
+                remaining=_int(headers.get("ratelimit-remaining")),
+                reset_at=rate_limit_reset(headers),
+            )
+
+
+def _parsed(read: Callable[..., T], *args: Any) -> T:
+    try:
+        return read(*args)
+    except MalformedError as exc:
+        raise BadResponse(f"Bluesky answered an unreadable view: {exc}") from None
+
+
+def _cursor(cursor: str | None) -> dict[str, str]:
+    return {"cursor": cursor} if cursor else {}
+
+
+def _list(body: Mapping[str, Any], name: str) -> list[Any]:
+    value = body.get(name, [])
+    if not isinstance(value, list):
+        raise BadResponse(f"Bluesky answered a `{name}` that is not a list")
+    return value
+
+
+def _field(item: object, name: str) -> object:
+    return item.get(name) if isinstance(item, dict) else None
+
+
+def _int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,70 @@
+"""Build the Bluesky adapter for one configured account: the composition root's one call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx2
+from pydantic import SecretStr
+
+from xbot.config import AccountSettings, secret_from_environment
+from xbot.domain.errors import ConfigError
+from xbot.platforms.bluesky.client import BlueskyPlatform, FetchOptions
+from xbot.platforms.bluesky.session import SessionStore
+from xbot.platforms.bluesky.wire import DEFAULT_BASE_URL, XrpcWire
+from xbot.platforms.x.wire import HttpOptions
+
+#: the name of the app password in an account's [credentials]
+PASSWORD_CREDENTIAL = "app_password"  # noqa: S105 - a name, not a password
+
+
+def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the account's own
+    account: AccountSettings,
+    password: SecretStr | None,
+    session_store: SessionStore,
+    *,
+    http: HttpOptions | None = None,
+    fetch: FetchOptions | None = None,
+    visibility_grace: timedelta = timedelta(seconds=60),
+    transport: httpx2.BaseTransport | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> BlueskyPlatform:
+    """Return the Bluesky adapter for `account`.
+
+    The identifier is `account.handle`; `password` is its app password (None: read the
+    environment variable named by `account.credentials["app_password"]`). The PDS is
+    `account.base_url` (default https://bsky.social); `http.base_url` is not used.
+    `session_store` keeps the session between runs so restarts do not log in again;
+    `transport` replaces the network (e.g. `xbot.sim.transport.ASGIBridgeTransport` in tests).
+    """
+    if account.platform != "bluesky":
+        raise ConfigError(f"account @{account.handle} is on {account.platform}, not bluesky")
+    secret = password or _password_from_environment(account)
+    options = http or HttpOptions()
+    service = (account.base_url or DEFAULT_BASE_URL).rstrip("/")
+    client = httpx2.Client(
+        base_url=service,
+        timeout=options.timeout(),
+        transport=transport,
+        headers={"User-Agent": options.user_agent},
+        follow_redirects=False,
+    )
+    wire = XrpcWire(
+        http=client, identifier=account.handle.lstrip("@"), password=secret,
+        store=session_store, options=options, service=service,
+    )  # fmt: skip
+    clock = now or (lambda: datetime.now(UTC))
+    return BlueskyPlatform(wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock)
+
+
+def _password_from_environment(account: AccountSettings) -> SecretStr:
+    variable = account.credentials.get(PASSWORD_CREDENTIAL)
+    secret = secret_from_environment(variable) if variable else None
+    if secret is None:
+        where = f"the environment variable {variable}" if variable else "[credentials] app_password"
+        raise ConfigError(
+            f"Bluesky account @{account.handle} has no app password: set {where} "
+            "(create one under Settings > App passwords)."
+        )
+    return secret

@@ -1,0 +1,194 @@
+"""One XRPC exchange with Bluesky: the session's bearer token, one renewal, errors mapped.
+
+Calls are named the way faults and rate limits name them: `GET /xrpc/<nsid>`. A call refused
+for its session (400 `ExpiredToken`/`InvalidToken`, 401) is sent once more after a renewal:
+refreshSession when the access token expired, else (or when the refresh fails) a new
+createSession. Bluesky checks the token before it acts, so that second send never repeats a
+write that may have landed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import httpx2
+from pydantic import SecretStr
+
+from xbot.domain.errors import Ambiguous, AuthFailed, BadResponse
+from xbot.platforms.bluesky.errors import AUTH_ERRORS, status_error, xrpc_error
+from xbot.platforms.bluesky.session import Session, SessionStore
+from xbot.platforms.x.errors import excerpt, transport_error
+from xbot.platforms.x.wire import Exchange, HttpOptions
+
+DEFAULT_BASE_URL = "https://bsky.social"
+CREATE_SESSION = "com.atproto.server.createSession"
+REFRESH_SESSION = "com.atproto.server.refreshSession"
+
+
+class XrpcWire:
+    """The adapter's HTTP client, app password and session."""
+
+    def __init__(  # noqa: PLR0913 - the parts of one connection
+        self,
+        *,
+        http: httpx2.Client,
+        identifier: str,
+        password: SecretStr,
+        store: SessionStore,
+        options: HttpOptions,
+        service: str,
+    ) -> None:
+        self.http = http
+        self.identifier = identifier
+        self.options = options
+        self.service = service
+        self._password = password
+        self._store = store
+        self._session: Session | None = None
+
+    def session(self) -> Session:
+        """Return the current session: the stored one, or a new login."""
+        if self._session is None:
+            self._session = Session.from_dict(self._store.load(), service=self.service)
+        if self._session is None:
+            self._login()
+        assert self._session is not None  # noqa: S101 - _login sets it or raises
+        return self._session
+
+    def call(
+        self,
+        verb: str,
+        nsid: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        write: bool = False,
+    ) -> Exchange:
+        """Send one authenticated XRPC call; renew the session once if it was refused."""
+        answer = self._send(verb, nsid, params=params, json=json, write=write, token=self._token())
+        if _session_refused(answer):
+            self._renew(answer)
+            answer = self._send(
+                verb, nsid, params=params, json=json, write=write, token=self._token()
+            )
+        return answer
+
+    def secrets(self) -> list[str]:
+        """Return the secret values to keep out of messages."""
+        found = [self._password.get_secret_value()]
+        if self._session is not None:
+            found += self._session.secrets()
+        return found
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+    # --- the session ---
+
+    def _token(self) -> str:
+        return self.session().access_jwt.get_secret_value()
+
+    def _renew(self, refused: Exchange) -> None:
+        name, _ = xrpc_error(refused.body)
+        if name == "ExpiredToken" and self._session is not None:
+            try:
+                self._refresh(self._session)
+            except AuthFailed:
+                pass  # the refresh token is used up or revoked: log in again
+            else:
+                return
+        self._login()
+
+    def _refresh(self, session: Session) -> None:
+        token = session.refresh_jwt.get_secret_value()
+        answer = self._send(
+            "POST", REFRESH_SESSION, params=None, json=None, write=False, token=token
+        )
+        self._adopt(answer, REFRESH_SESSION)
+
+    def _login(self) -> None:
+        body = {"identifier": self.identifier, "password": self._password.get_secret_value()}
+        answer = self._send("POST", CREATE_SESSION, params=None, json=body, write=False, token=None)
+        self._adopt(answer, CREATE_SESSION)
+
+    def _adopt(self, answer: Exchange, nsid: str) -> None:
+        endpoint = f"POST /xrpc/{nsid}"
+        if not 200 <= answer.status < 300:
+            raise status_error(
+                answer.status, answer.body, answer.headers,
+                endpoint=endpoint, write=False, secrets=self.secrets(),
+            )  # fmt: skip
+        try:
+            body = answer.json()
+        except ValueError:
+            body = None
+        session = (
+            Session.from_answer(body, service=self.service) if isinstance(body, dict) else None
+        )
+        if session is None:
+            raise BadResponse(
+                f"Bluesky answered {endpoint} without a session",
+                status=answer.status,
+                excerpt=excerpt(answer.body, self.secrets()),
+            )
+        self._session = session
+        self._store.save(session.as_dict())
+
+    # --- one exchange ---
+
+    def _send(  # noqa: PLR0913 - one request's parts
+        self,
+        verb: str,
+        nsid: str,
+        *,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        write: bool,
+        token: str | None,
+    ) -> Exchange:
+        endpoint = f"{verb} /xrpc/{nsid}"
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        request = self.http.build_request(
+            verb, f"/xrpc/{nsid}", params=params, json=json, headers=headers
+        )
+        try:
+            response = self.http.send(request, stream=True)
+        except httpx2.TransportError as exc:
+            raise transport_error(exc, endpoint=endpoint, write=write) from None
+        try:
+            body = self._read(response, endpoint=endpoint, write=write)
+        finally:
+            response.close()
+        lowered = {key.lower(): value for key, value in response.headers.items()}
+        return Exchange(endpoint=endpoint, status=response.status_code, headers=lowered, body=body)
+
+    def _read(self, response: httpx2.Response, *, endpoint: str, write: bool) -> bytes:
+        limit = self.options.max_response_bytes
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    break
+        except httpx2.TransportError as exc:
+            raise transport_error(exc, endpoint=endpoint, write=write) from None
+        body = b"".join(chunks)
+        if size > limit:
+            error = Ambiguous if write and 200 <= response.status_code < 300 else BadResponse
+            raise error(
+                f"Bluesky answered {endpoint} with a body over {limit} bytes",
+                status=response.status_code,
+                excerpt=excerpt(body[:400], self.secrets()),
+            )
+        return body
+
+
+def _session_refused(answer: Exchange) -> bool:
+    if answer.status == 401:
+        return True
+    name, _ = xrpc_error(answer.body)
+    return answer.status == 400 and name in AUTH_ERRORS - {"AccountTakedown"}
