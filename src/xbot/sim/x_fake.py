@@ -1,0 +1,242 @@
+"""The fake X API v2: one object holding the world, the clock, the posts, auth and limits.
+
+clock = SimClock(speed=0)                       # frozen: only advance() moves it
+fake = FakeX(build_world(seed=7), clock=clock)  # bot account "replybot"
+creds = fake.credentials("replybot")            # OAuth 1.0a keys, OAuth 2 tokens
+mention = fake.post_as("ann", "@replybot hi")   # any user posts (no auth, no limits)
+fake.ghost("posted outside xbot")               # the bot posts without xbot
+fake.inject("POST /2/tweets", "accept_then_timeout", seconds=5)
+client = httpx2.Client(transport=fake.transport(), base_url="http://x.sim")
+with fake.server() as server: ...               # the same app on 127.0.0.1
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from xbot.sim.admin import FakeParts, build_fake_app
+from xbot.sim.clock import SimClock
+from xbot.sim.faults import Fault, FaultKind
+from xbot.sim.request_log import LoggedRequest
+from xbot.sim.server import SimServer
+from xbot.sim.traffic import Traffic
+from xbot.sim.transport import ASGIBridgeTransport
+from xbot.sim.world import SimUser, World, build_world
+from xbot.sim.x_auth import XAuth
+from xbot.sim.x_limits import CreditLedger, RateLimiter
+from xbot.sim.x_shapes import x_time
+from xbot.sim.x_state import NewTweet, Tweet, XStore
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class XFakeSettings:
+    """How the fake X behaves; every ⚠ of platform-facts.md is a setting here."""
+
+    #: self_serve enforces the summoned-reply rule; enterprise is exempt
+    tier: Literal["self_serve", "enterprise"] = "self_serve"
+    #: pay-per-use balance in USD; None turns billing (and 402) off
+    credits: float | None = None
+    #: post reads per month before 429 usage-capped; None for no cap
+    monthly_post_read_cap: int | None = None
+    #: identical text by one author within this window is a duplicate (⚠ real window unknown)
+    duplicate_window_seconds: float = 86400.0
+    #: visibility delays per view, on the fake clock (search hides the last 30 s on X)
+    mentions_delay_seconds: float = 0.0
+    timeline_delay_seconds: float = 0.0
+    search_delay_seconds: float = 30.0
+    access_token_seconds: float = 7200.0
+    refresh_grace_seconds: float = 0.0
+    #: 200 with errors only (observed) or 404 (the docs) for a missing post
+    missing_post_status: Literal[200, 404] = 200
+    #: "read" makes OAuth 1.0a writes fail with 403 oauth1-permissions
+    app_permission: Literal["read", "read-write"] = "read-write"
+    #: per-endpoint limit overrides, e.g. {"POST /2/tweets": 3}
+    rate_limits: dict[str, int] = field(default_factory=dict)
+    #: generated posts per minute of fake time (0: a quiet world)
+    traffic_per_minute: float = 0.0
+    #: older posts each bot account has before the clock starts
+    history_posts_per_bot: int = 3
+
+
+class FakeX:
+    """The fake X API v2 and its admin surface."""
+
+    def __init__(
+        self,
+        world: World | None = None,
+        *,
+        clock: SimClock | None = None,
+        settings: XFakeSettings | None = None,
+    ) -> None:
+        from xbot.sim.x_api import x_admin_routes, x_routes, x_status_response  # noqa: PLC0415
+
+        self.world = world or build_world()
+        self.clock = clock or SimClock()
+        self.settings = settings or XFakeSettings()
+        self.store = XStore(self.world)
+        self.parts = FakeParts(clock=self.clock)
+        self._lock = threading.Lock()
+        self._start = self.clock.now()
+        self.auth = XAuth(
+            self.world,
+            self.clock,
+            access_token_seconds=self.settings.access_token_seconds,
+            refresh_grace_seconds=self.settings.refresh_grace_seconds,
+        )
+        self.reset()
+        self.app = build_fake_app(
+            x_routes(self),
+            backend=self,
+            parts=self.parts,
+            responder=x_status_response(self),
+            extra_admin_routes=x_admin_routes(self),
+        )
+
+    # --- state ---
+
+    def reset(self) -> None:
+        """Back to the seeded state: posts, tokens, limits, credits; faults and log too."""
+        with self._lock:
+            self.store.clear()
+            self.auth.reset()
+            self.limiter = RateLimiter(self.settings.rate_limits)
+            self.ledger = CreditLedger(self.settings.credits, self.settings.monthly_post_read_cap)
+            self.traffic = Traffic(
+                self.world, start=self._start, posts_per_minute=self.settings.traffic_per_minute
+            )
+            self.traffic.seed_history(
+                self.store, before=self._start, per_bot=self.settings.history_posts_per_bot
+            )
+        self.parts.faults.clear()
+        self.parts.log.clear()
+
+    def configure(self, **changes: Any) -> XFakeSettings:
+        """Change settings while running (tier, credits, delays, ...)."""
+        with self._lock:
+            self.settings = replace(self.settings, **changes)
+            if "credits" in changes:
+                self.ledger.balance = self.settings.credits
+            if "monthly_post_read_cap" in changes:
+                self.ledger.monthly_read_cap = self.settings.monthly_post_read_cap
+            for name in ("access_token_seconds", "refresh_grace_seconds"):
+                setattr(self.auth, name, getattr(self.settings, name))
+            return self.settings
+
+    def catch_up(self) -> None:
+        """Let the traffic generator create every post due by now."""
+        self.traffic.run_until(self.clock.now(), self.store)
+
+    # --- the SimBackend protocol (admin API) ---
+
+    def create_post(
+        self, *, author: str, text: str, in_reply_to: str | None, quote_of: str | None
+    ) -> dict[str, Any]:
+        """Post as anyone, bypassing auth, limits and policy."""
+        self.catch_up()
+        user = self.store.user_by_handle(author)
+        new = NewTweet(
+            author=user, text=text, at=self.clock.now(), lang=user.language,
+            in_reply_to=in_reply_to, quote_of=quote_of,
+        )  # fmt: skip
+        return self.admin_view(self.store.add(new))
+
+    def list_posts(self, author: str) -> list[dict[str, Any]]:
+        """Every post of one user, oldest first, deleted ones marked."""
+        self.catch_up()
+        user = self.store.user_by_handle(author)
+        return [self.admin_view(tweet) for tweet in self.store.by_author(user.user_id)]
+
+    def describe(self) -> dict[str, Any]:
+        """Users, bot accounts and their credentials, as JSON-ready data."""
+        return {
+            "platform": "x",
+            "seed": self.world.seed,
+            "now": self.clock.now().isoformat(),
+            "bot_accounts": [
+                {
+                    "handle": bot.handle,
+                    "user_id": bot.user_id,
+                    "credentials": self.credentials(bot.handle),
+                }
+                for bot in self.world.bot_accounts
+            ],
+            "users": [
+                {
+                    "handle": u.handle,
+                    "user_id": u.user_id,
+                    "automated": u.automated,
+                    "language": u.language,
+                }
+                for u in self.world.users
+            ],
+            "settings": {"tier": self.settings.tier, "credits": self.ledger.balance},
+        }
+
+    def admin_view(self, tweet: Tweet) -> dict[str, Any]:
+        """Return a post as the admin API lists it."""
+        author = self.store.user(tweet.author_id)
+        return {
+            "id": tweet.id,
+            "author": author.handle if author else tweet.author_id,
+            "in_reply_to": tweet.in_reply_to_tweet_id,
+            "quote_of": tweet.quote_of,
+            "text": tweet.text,
+            "created_at": x_time(tweet.created_at),
+            "deleted": tweet.deleted,
+        }
+
+    # --- conveniences for tests, `xbot sim serve` and `xbot demo` ---
+
+    def bot(self, handle: str | None = None) -> SimUser:
+        """Return a bot account by handle, or the first one."""
+        if handle is None:
+            return self.world.bot_accounts[0]
+        return self.store.user_by_handle(handle)
+
+    def credentials(self, handle: str | None = None) -> dict[str, str]:
+        """Return the current credentials of a bot account (default: the first)."""
+        return self.auth.credentials(self.bot(handle))
+
+    def post_as(
+        self, author: str, text: str, *, in_reply_to: str | None = None, quote_of: str | None = None
+    ) -> dict[str, Any]:
+        """Create a post as any user (a mention of the bot, a reply, a quote)."""
+        return self.create_post(
+            author=author, text=text, in_reply_to=in_reply_to, quote_of=quote_of
+        )
+
+    def ghost(
+        self, text: str, *, bot: str | None = None, in_reply_to: str | None = None
+    ) -> dict[str, Any]:
+        """Post as a bot account outside xbot (a ghost)."""
+        return self.post_as(self.bot(bot).handle, text, in_reply_to=in_reply_to)
+
+    def posts_of(self, handle: str) -> list[dict[str, Any]]:
+        """Every post of one user, as `GET /_sim/posts?author=` lists them."""
+        return self.list_posts(handle)
+
+    def inject(self, endpoint: str, kind: FaultKind, **options: Any) -> Fault:
+        """Arm a fault (see `xbot.sim.faults`)."""
+        return self.parts.faults.add(Fault(endpoint=endpoint, kind=kind, **options))
+
+    def clear_faults(self) -> None:
+        """Disarm every fault."""
+        self.parts.faults.clear()
+
+    def requests(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
+        """Return the request log, optionally filtered."""
+        return self.parts.log.entries(method=method, path=path)
+
+    def advance(self, seconds: float) -> None:
+        """Move the fake clock forward."""
+        self.clock.advance(seconds)
+
+    def transport(self) -> ASGIBridgeTransport:
+        """Return an in-process httpx2 transport to this fake."""
+        return ASGIBridgeTransport(self.app)
+
+    def server(self, host: str = "127.0.0.1", port: int = 0) -> SimServer:
+        """Return a loopback server for this fake (start it, or use it as a context manager)."""
+        return SimServer(self.app, host=host, port=port)
