@@ -122,7 +122,8 @@ class BlueskyAuth:
         now = self.clock.timestamp()
         with self._lock:
             used_at = self._used_refresh.get(claims.jti)
-            if used_at is not None and now > used_at + self.refresh_grace_seconds:
+            grace = self.refresh_grace_seconds
+            if used_at is not None and (grace <= 0 or now > used_at + grace):
                 raise AuthProblemError(400, "ExpiredToken", "Token has been revoked")
             self._used_refresh.setdefault(claims.jti, now)
         return claims
