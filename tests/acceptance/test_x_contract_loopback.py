@@ -1,0 +1,45 @@
+"""The X adapter's contract over a real socket: the fake X under uvicorn on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from unit.platforms.x_contract import EndpointFor, XContract
+from xbot.sim.server import SimServer
+from xbot.sim.x_fake import FakeX
+
+
+class _Switch:
+    """One server for the module; each test points it at its own fresh fake."""
+
+    def __init__(self) -> None:
+        self.target: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        assert self.target is not None
+        await self.target(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[_Switch, SimServer]]:
+    switch = _Switch()
+    with SimServer(switch) as server:
+        yield switch, server
+
+
+class TestLoopback(XContract):
+    @pytest.fixture
+    def endpoint_for(self, served: tuple[_Switch, SimServer]) -> EndpointFor:
+        switch, server = served
+
+        @contextlib.contextmanager
+        def loopback(fake: FakeX) -> Iterator[tuple[str, Any]]:
+            switch.target = fake.app
+            yield server.base_url, None
+
+        return loopback
