@@ -1,0 +1,134 @@
+"""Candidates: what the fetch job decides for each post, and how the queue stays bounded.
+
+evaluate(post, ...) -> Skip(reason) | Admit(score, tier, expires_at, text)
+expire_queue(queued, max_queue, now) -> [Expiry(candidate_id, reason)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from xbot.domain.clock import ensure_utc
+from xbot.domain.filters import CandidateRules, SkipReason, skip_reason
+from xbot.domain.posts import Post
+from xbot.domain.scoring import (
+    Score,
+    Tier,
+    score_post,
+    tier_for,
+)
+from xbot.domain.text import clean_untrusted
+
+#: characters of a candidate's text that are stored and shown to a generator
+STORED_TEXT_CHARACTERS = 2000
+
+
+class CandidateStatus(StrEnum):
+    """`reply_candidate_queue.status`."""
+
+    QUEUED = "queued"  #: waiting for the scheduler
+    SELECTED = "selected"  #: a decision is being made for it
+    REPLIED = "replied"  #: a decision and permit exist
+    SKIPPED = "skipped"  #: never answered; `skip_reason` says why
+    EXPIRED = "expired"  #: waited too long, or pushed out of a full queue
+
+
+class ExpiryReason(StrEnum):
+    """Why a queued candidate expired (`reply_candidate_queue.skip_reason`)."""
+
+    TTL = "ttl_expired"  #: its expires_at passed
+    QUEUE_FULL = "queue_full"  #: the queue held more than max_queue, and it scored lowest
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Skip:
+    """The post fails a hard filter; store it as skipped with this reason."""
+
+    reason: SkipReason
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Admit:
+    """The post is queued with this score, tier, expiry and cleaned text."""
+
+    score: Score
+    tier: Tier
+    expires_at: datetime
+    text: str
+
+
+def evaluate(
+    post: Post,
+    rules: CandidateRules,
+    *,
+    replied_threads: Collection[str],
+    now: datetime,
+    thread_depth: int | None = None,
+) -> Skip | Admit:
+    """Return Skip with the first failed hard filter, or Admit with score, tier and expiry."""
+    reason = skip_reason(
+        post, rules, replied_threads=replied_threads, now=now, thread_depth=thread_depth
+    )
+    if reason is not None:
+        return Skip(reason=reason)
+    text = clean_untrusted(post.text, max_characters=STORED_TEXT_CHARACTERS)
+    score = score_post(post, rules.topics, now=now)
+    return Admit(
+        score=score,
+        tier=tier_for(score.value, rules.thresholds),
+        expires_at=expiry(post, rules, now=now),
+        text=text,
+    )
+
+
+def expiry(post: Post, rules: CandidateRules, *, now: datetime) -> datetime:
+    """Return when a queued post expires: after the TTL, or when it becomes too old if sooner."""
+    return min(ensure_utc(now) + rules.ttl, ensure_utc(post.created_at) + rules.max_age)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QueuedCandidate:
+    """What the queue bound needs to know about one queued row."""
+
+    candidate_id: int
+    score: float
+    expires_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Expiry:
+    """Expire this queued candidate, for this reason."""
+
+    candidate_id: int
+    reason: ExpiryReason
+
+
+def expire_queue(
+    queued: Sequence[QueuedCandidate], *, max_queue: int, now: datetime
+) -> list[Expiry]:
+    """Return what to expire: rows past expires_at, then the lowest scores beyond max_queue."""
+    now = ensure_utc(now)
+    stale = [row for row in queued if row.expires_at and ensure_utc(row.expires_at) <= now]
+    expired = [Expiry(candidate_id=row.candidate_id, reason=ExpiryReason.TTL) for row in stale]
+    stale_ids = {row.candidate_id for row in stale}
+    live = [row for row in queued if row.candidate_id not in stale_ids]
+    # lowest score first; among equals the older row goes first, then the lower id
+    ranked = sorted(live, key=lambda row: (row.score, ensure_utc(row.created_at), row.candidate_id))
+    overflow = ranked[: max(0, len(live) - max_queue)]
+    expired.extend(
+        Expiry(candidate_id=row.candidate_id, reason=ExpiryReason.QUEUE_FULL) for row in overflow
+    )
+    return expired
+
+
+def best_candidate(queued: Sequence[QueuedCandidate], *, now: datetime) -> QueuedCandidate | None:
+    """Return the unexpired candidate to answer next: highest score, then the oldest."""
+    now = ensure_utc(now)
+    live = [row for row in queued if row.expires_at is None or ensure_utc(row.expires_at) > now]
+    if not live:
+        return None
+    return min(live, key=lambda row: (-row.score, ensure_utc(row.created_at), row.candidate_id))

@@ -1,0 +1,180 @@
+"""The content guard: the last check on a reply's text before a permit exists (DESIGN §10).
+
+A pure function of the text, the target's author, the account's recent replies and the policy.
+It fails closed: anything it cannot vouch for is Rejected with a reason, and the candidate is
+skipped with `guard_<reason>`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+import regex
+
+from xbot.domain.instructions import REPLY_RULES, echoed_text, injection_phrase
+from xbot.domain.lengths import measure
+from xbot.domain.links import find_cashtags, find_links, find_mentions, same_handle, scan_form
+from xbot.domain.policy import PlatformName
+from xbot.domain.text import forbidden_character, normalize_text, words
+
+#: X self-serve posts may carry at most one cashtag (platform-facts §1.7)
+X_MAX_CASHTAGS = 1
+
+
+class GuardReason(StrEnum):
+    """Why the guard refused a reply."""
+
+    EMPTY = "empty"  #: nothing visible is left
+    FORBIDDEN_CHARACTER = "forbidden_character"  #: control, bidi override or surrogate
+    LINK = "link"  #: a link while the account allows none
+    MENTION = "mention"  #: a mention of someone other than the target's author
+    CASHTAGS = "cashtags"  #: more cashtags than X allows
+    BANNED_TERM = "banned_term"  #: a term the operator banned
+    INSTRUCTION_ECHO = "instruction_echo"  #: echoes instructions or the system prompt
+    TOO_LONG = "too_long"  #: over the platform's length limit
+    NEAR_DUPLICATE = "near_duplicate"  #: too similar to one of the account's recent replies
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GuardPolicy:
+    """What one account allows in its replies."""
+
+    platform: PlatformName
+    allow_links: bool = False
+    banned_terms: tuple[str, ...] = ()
+    #: texts a reply must never quote (the persona); the model's rules are always included
+    protected_texts: tuple[str, ...] = ()
+    #: the platform's length limit when it differs from the default (a Mastodon instance's)
+    max_length: int | None = None
+    #: similarity in [0, 1] to a recent reply at which a reply counts as a duplicate
+    duplicate_threshold: float = 0.8
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Accepted:
+    """The reply may be posted, exactly as `text` (normalized)."""
+
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Rejected:
+    """The reply may not be posted."""
+
+    reason: GuardReason
+    detail: str
+
+    @property
+    def skip_reason(self) -> str:
+        """Return the candidate's skip reason, e.g. `guard_link`."""
+        return f"guard_{self.reason.value}"
+
+
+def check_reply(
+    text: str, *, target_author: str, recent_replies: Sequence[str], policy: GuardPolicy
+) -> Accepted | Rejected:
+    """Return Accepted(normalized text) when the reply passes every check, else Rejected."""
+    forbidden = forbidden_character(text)
+    if forbidden:
+        return Rejected(reason=GuardReason.FORBIDDEN_CHARACTER, detail=forbidden)
+    normalized = normalize_text(text)
+    for check in (_empty, _links, _mentions, _cashtags, _banned, _echo, _length):
+        rejected = check(normalized, target_author, policy)
+        if rejected:
+            return rejected
+    return _duplicate(normalized, recent_replies, policy.duplicate_threshold) or Accepted(
+        text=normalized
+    )
+
+
+def _empty(text: str, _author: str, _policy: GuardPolicy) -> Rejected | None:
+    if text:
+        return None
+    return Rejected(reason=GuardReason.EMPTY, detail="no visible text")
+
+
+def _links(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
+    links = [] if policy.allow_links else find_links(text)
+    if not links:
+        return None
+    return Rejected(reason=GuardReason.LINK, detail=_clip(f"link {links[0]!r}"))
+
+
+def _mentions(text: str, author: str, _policy: GuardPolicy) -> Rejected | None:
+    others = [mention for mention in find_mentions(text) if not same_handle(mention, author)]
+    if not others:
+        return None
+    return Rejected(reason=GuardReason.MENTION, detail=_clip(f"mentions @{others[0]}"))
+
+
+def _cashtags(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
+    count = len(find_cashtags(text))
+    if policy.platform is not PlatformName.X or count <= X_MAX_CASHTAGS:
+        return None
+    return Rejected(reason=GuardReason.CASHTAGS, detail=f"{count} cashtags, X allows 1")
+
+
+def _banned(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
+    match = _banned_pattern(policy.banned_terms).search(scan_form(text))
+    if not match:
+        return None
+    return Rejected(reason=GuardReason.BANNED_TERM, detail=_clip(f"banned term {match.group()!r}"))
+
+
+def _echo(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
+    phrase = injection_phrase(text)
+    if phrase:
+        return Rejected(reason=GuardReason.INSTRUCTION_ECHO, detail=_clip(f"phrase {phrase!r}"))
+    if echoed_text(text, (REPLY_RULES, *policy.protected_texts)):
+        return Rejected(reason=GuardReason.INSTRUCTION_ECHO, detail="quotes the instructions")
+    return None
+
+
+def _length(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
+    length = measure(text, policy.platform, limit=policy.max_length)
+    if length.fits:
+        return None
+    detail = f"{length.length} {length.unit}, limit {length.limit}"
+    return Rejected(reason=GuardReason.TOO_LONG, detail=detail)
+
+
+def _duplicate(text: str, recent: Sequence[str], threshold: float) -> Rejected | None:
+    for previous in recent:
+        score = similarity(text, previous)
+        if score >= threshold:
+            detail = f"similarity {score:.2f} to a recent reply"
+            return Rejected(reason=GuardReason.NEAR_DUPLICATE, detail=detail)
+    return None
+
+
+def similarity(first: str, second: str) -> float:
+    """Return how alike two replies are, in [0, 1]: the higher of word overlap and edit ratio."""
+    one, two = scan_form(normalize_text(first)), scan_form(normalize_text(second))
+    words_one, words_two = set(words(one)), set(words(two))
+    union = words_one | words_two
+    overlap = len(words_one & words_two) / len(union) if union else 0.0
+    matcher = difflib.SequenceMatcher(None, one, two, autojunk=False)
+    if matcher.real_quick_ratio() <= overlap:
+        return overlap
+    return max(overlap, matcher.ratio())
+
+
+@cache
+def _banned_pattern(terms: tuple[str, ...]) -> regex.Pattern[str]:
+    parts = [_term_pattern(scan_form(" ".join(term.split()))) for term in terms if term.strip()]
+    return regex.compile("|".join(parts) or r"(?!)")
+
+
+def _term_pattern(term: str) -> str:
+    body = r"\s+".join(regex.escape(part) for part in term.split(" "))
+    start = r"(?<!\w)" if regex.match(r"\w", term) else ""
+    end = r"(?!\w)" if regex.search(r"\w$", term) else ""
+    return f"{start}{body}{end}"
+
+
+def _clip(detail: str) -> str:
+    return detail if len(detail) <= 80 else detail[:79] + "\u2026"

@@ -1,0 +1,101 @@
+"""Links, mentions and cashtags as a reader (or a platform's linkifier) would see them.
+
+The link finder is deliberately wider than twitter-text's: anything twitter-text would turn into a
+link is found here too (same top-level domains, any scheme), plus obfuscated dots such as
+`evil[.]com` and full-width forms. It is linear in the text length; twitter-text's own URL regex
+backtracks for seconds on a few hundred characters like `a.a.a.a`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+
+import regex
+from twitter_text.regexp.valid_cctld import valid_cctld
+from twitter_text.regexp.valid_gtld import valid_gtld
+
+_SCHEME = regex.compile(r"\b[a-z][a-z0-9+.-]{1,20}://\S*|\bwww\.\S+|\bhxxps?\S*")
+_DOTTED = regex.compile(r"(?<![\w-])[\w-]+(?:\.[\w-]+)+")
+_IPV4 = regex.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_OBFUSCATED_DOT = regex.compile(r"\s?[\[\(\{]\s*(?:\.|dot)\s*[\]\)\}]\s?")
+_DOT_VARIANTS = str.maketrans({"\u3002": ".", "\uff61": ".", "\u2024": ".", "\uff0e": "."})
+_MENTION = regex.compile(r"(?<![\w@.+-])@(\w(?:[\w.-]*\w)?)(?:@(\w(?:[\w.-]*\w)?))?")
+_DOMAIN_CONTINUES = frozenset("0123456789abcdefghijklmnopqrstuvwxyz@+-")
+_LONGEST_TLD = 30
+_CASHTAG = regex.compile(r"(?<![\w$])\$[a-z][a-z0-9_]{0,5}(?:[._][a-z]{1,2})?(?!\w)")
+
+
+@cache
+def top_level_domains() -> frozenset[str]:
+    """Return every top-level domain twitter-text links, lower case."""
+    names: set[str] = set()
+    for compiled in (valid_gtld, valid_cctld):
+        alternatives = compiled.pattern.split("(?:(?:", 1)[1].split(")(?=", 1)[0]
+        names.update(name.casefold() for name in alternatives.split("|") if name)
+    return frozenset(names)
+
+
+def scan_form(text: str) -> str:
+    """Return the NFKC-folded, casefolded text that detectors read (full-width @ and dots too)."""
+    folded = unicodedata.normalize("NFKC", text).translate(_DOT_VARIANTS).casefold()
+    return _OBFUSCATED_DOT.sub(".", folded)
+
+
+def find_links(text: str, *, skip_mentions: bool = True) -> list[str]:
+    """Return everything in `text` that is or would be shown as a link.
+
+    A Bluesky handle (`@ann.bsky.social`) is a mention, not a link, and the guard's mention
+    check judges it; `skip_mentions=False` reports it too (X would link `ann.bsky.social`).
+    """
+    folded = scan_form(text)
+    found = _SCHEME.findall(folded)
+    rest = _SCHEME.sub(" ", folded)
+    if skip_mentions:
+        rest = _MENTION.sub(" ", rest)
+    found.extend(run for run in _DOTTED.findall(rest) if _is_host(run))
+    return found
+
+
+def _is_host(run: str) -> bool:
+    if _IPV4.fullmatch(run):
+        return True
+    return any(_has_tld(label) for label in run.split(".")[1:])
+
+
+def _has_tld(label: str) -> bool:
+    """Return True when the label starts with a top-level domain that twitter-text would end.
+
+    twitter-text ends a domain at any character outside [0-9a-zA-Z@+-], so `comé` links `com`.
+    """
+    if label.startswith("xn--"):
+        return True
+    tlds = top_level_domains()
+    for end in range(1, min(len(label), _LONGEST_TLD) + 1):
+        if label[:end] in tlds and (end == len(label) or label[end] not in _DOMAIN_CONTINUES):
+            return True
+    return False
+
+
+def find_mentions(text: str) -> list[str]:
+    """Return the mentioned handles, casefolded, without "@" (`user` or `user@instance`)."""
+    return [
+        "@".join(part for part in match.groups() if part)
+        for match in _MENTION.finditer(scan_form(text))
+    ]
+
+
+def find_cashtags(text: str) -> list[str]:
+    """Return the cashtags ($TSLA) in `text`, casefolded."""
+    return _CASHTAG.findall(scan_form(text))
+
+
+def same_handle(mention: str, handle: str) -> bool:
+    """Return True when a mention names `handle` (a Mastodon mention may omit the instance)."""
+    mention = mention.casefold().lstrip("@")
+    handle = handle.casefold().lstrip("@")
+    if mention == handle:
+        return True
+    mention_user, _, mention_instance = mention.partition("@")
+    handle_user, _, _ = handle.partition("@")
+    return not mention_instance and mention_user == handle_user
