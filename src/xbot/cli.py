@@ -29,6 +29,8 @@ config_app = typer.Typer(help="Show the configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 deploy_app = typer.Typer(help="Declare which git SHA should be live.", no_args_is_help=True)
 app.add_typer(deploy_app, name="deploy")
+ghosts_app = typer.Typer(help="Posts that no permit explains.", no_args_is_help=True)
+app.add_typer(ghosts_app, name="ghosts")
 
 EXIT_DATABASE = 3
 
@@ -216,6 +218,108 @@ def deploy_mark(
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     sys.stdout.write(f"active deployment: {sha}\n")
+
+
+@app.command()
+def trace(
+    identifier: Annotated[
+        str, typer.Argument(help="A candidate id or post id, decision id, permit id or posted id.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the chain as JSON.")] = False,
+) -> None:
+    """Print candidate -> score -> decision -> permit transitions -> post -> read-back."""
+    from rich.console import Console
+
+    from xbot.store.engine import translated_errors
+    from xbot.store.queries.trace import find_trace
+    from xbot.views import print_trace, trace_data
+
+    engine = engine_for(settings())
+    try:
+        with translated_errors(), engine.connect() as connection:
+            found = find_trace(connection, identifier)
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    finally:
+        engine.dispose()
+    if found is None:
+        fail(
+            XbotError(
+                f"nothing recorded for {identifier!r}: give a candidate, decision, "
+                "permit or post id"
+            )
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(trace_data(found), indent=2) + "\n")
+        return
+    print_trace(found, Console(highlight=False))
+
+
+@ghosts_app.command("list")
+def ghosts_list(
+    include_acknowledged: Annotated[
+        bool, typer.Option("--all", help="Include acknowledged ghosts.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ghosts as JSON.")] = False,
+) -> None:
+    """List ghosts, newest first: unacknowledged ones unless --all."""
+    from rich.console import Console
+
+    from xbot.store.engine import translated_errors
+    from xbot.store.queries.ghosts import list_ghosts
+    from xbot.views import ghosts_table
+
+    engine = engine_for(settings())
+    try:
+        with translated_errors(), engine.connect() as connection:
+            rows = list_ghosts(connection, include_acknowledged=include_acknowledged)
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    finally:
+        engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    if not rows:
+        sys.stdout.write("no ghosts\n" if include_acknowledged else "no unacknowledged ghosts\n")
+        return
+    Console(highlight=False).print(ghosts_table(rows))
+
+
+@ghosts_app.command("ack")
+def ghosts_ack(
+    identifier: Annotated[str, typer.Argument(help="The ghost's id (or its post id).")],
+    by: Annotated[str, typer.Option("--by", help="Who vouches for the post.")],
+) -> None:
+    """Acknowledge a ghost (e.g. a person's manual post): certification stops counting it."""
+    from xbot.store.engine import translated_errors
+    from xbot.store.queries.common import database_now
+    from xbot.store.queries.events import append_event
+    from xbot.store.queries.ghosts import acknowledge_ghost
+
+    engine = engine_for(settings())
+    try:
+        with translated_errors(), engine.begin() as connection:
+            now = database_now(connection)
+            row = acknowledge_ghost(connection, identifier, by, now)
+            if row is not None:
+                data = {"ghost_id": row.id, "post_id": row.tweet_id, "by": by}
+                append_event(
+                    connection,
+                    "ghost_acknowledged",
+                    data,
+                    now=now,
+                    component="cli",
+                    account_id=row.account_id,
+                )
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    finally:
+        engine.dispose()
+    if row is None:
+        fail(XbotError(f"no ghost {identifier!r}: see `xbot ghosts list --all`"))
+    who = row.acknowledged_by
+    sys.stdout.write(f"ghost {row.id} (post {row.tweet_id}) acknowledged by {who}\n")
 
 
 @app.callback()

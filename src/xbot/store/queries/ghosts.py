@@ -162,7 +162,9 @@ def record_ghost_scan(  # noqa: PLR0913 - one column per keyword
     )
 
 
-def list_ghosts(connection: Connection, *, include_acknowledged: bool = False) -> list[Row[Any]]:
+def list_ghosts(
+    connection: Connection, *, include_acknowledged: bool = False
+) -> list[dict[str, Any]]:
     """Return ghosts, newest first, with the account's handle."""
     query = (
         select(ghost_tweets, accounts.c.handle, accounts.c.platform)
@@ -171,7 +173,7 @@ def list_ghosts(connection: Connection, *, include_acknowledged: bool = False) -
     )
     if not include_acknowledged:
         query = query.where(ghost_tweets.c.acknowledged_at.is_(None))
-    return list(connection.execute(query))
+    return [dict(row) for row in connection.execute(query).mappings()]
 
 
 def acknowledge_ghost(

@@ -1,0 +1,150 @@
+"""`xbot trace ID`: candidate -> decision -> permit -> post -> read-back, found from any id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.engine import Connection, RowMapping
+
+from xbot.store.tables import (
+    ghost_scans,
+    ghost_tweets,
+    post_attempts,
+    reply_candidate_queue,
+    reply_decisions,
+    system_events,
+    workers,
+)
+
+#: ghost scans looked at after the post, to find the one that read it back
+SCANS_CONSIDERED = 50
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Trace:
+    """Everything xbot recorded about one reply, each part None when it does not exist."""
+
+    candidate: RowMapping | None = None
+    decision: RowMapping | None = None
+    permit: RowMapping | None = None
+    #: events about the decision or permit, oldest first, with the worker's git_sha
+    events: list[RowMapping] = field(default_factory=list)
+    #: the ghost scan that read the post back, if one did
+    read_back: RowMapping | None = None
+    #: the ghost row when the id is a post no permit explains
+    ghost: RowMapping | None = None
+
+
+def _one(connection: Connection, table: Any, condition: ColumnElement[bool]) -> RowMapping | None:
+    return connection.execute(select(table).where(condition).limit(1)).mappings().first()
+
+
+def find_trace(connection: Connection, identifier: str) -> Trace | None:
+    """Return the chain for a candidate id or post id, decision id, permit id or posted id."""
+    identifier = identifier.strip()
+    permit = _one(
+        connection,
+        post_attempts,
+        or_(post_attempts.c.permit_id == identifier, post_attempts.c.actual_tweet_id == identifier),
+    )
+    decision = _find_decision(connection, identifier, permit)
+    candidate = _find_candidate(connection, identifier, decision)
+    if decision is None and candidate is not None:
+        decision = _one(connection, reply_decisions, reply_decisions.c.candidate_id == candidate.id)
+    if decision is not None and permit is None:
+        permit = _one(
+            connection, post_attempts, post_attempts.c.decision_id == decision.decision_id
+        )
+    ghost = _one(connection, ghost_tweets, ghost_tweets.c.tweet_id == identifier)
+    if not any((candidate, decision, permit, ghost)):
+        return None
+    return Trace(
+        candidate=candidate,
+        decision=decision,
+        permit=permit,
+        events=_events(connection, decision, permit),
+        read_back=_read_back(connection, permit),
+        ghost=ghost,
+    )
+
+
+def _find_decision(
+    connection: Connection, identifier: str, permit: RowMapping | None
+) -> RowMapping | None:
+    if permit is not None:
+        return _one(
+            connection, reply_decisions, reply_decisions.c.decision_id == permit.decision_id
+        )
+    return _one(
+        connection,
+        reply_decisions,
+        or_(
+            reply_decisions.c.decision_id == identifier,
+            reply_decisions.c.target_post_id == identifier,
+        ),
+    )
+
+
+def _find_candidate(
+    connection: Connection, identifier: str, decision: RowMapping | None
+) -> RowMapping | None:
+    if decision is not None:
+        return _one(
+            connection, reply_candidate_queue, reply_candidate_queue.c.id == decision.candidate_id
+        )
+    matches = reply_candidate_queue.c.candidate_post_id == identifier
+    if identifier.isdigit() and len(identifier) < 12:
+        matches = or_(matches, reply_candidate_queue.c.id == int(identifier))
+    return _one(connection, reply_candidate_queue, matches)
+
+
+def _events(
+    connection: Connection, decision: RowMapping | None, permit: RowMapping | None
+) -> list[RowMapping]:
+    conditions = []
+    if decision is not None:
+        decision_id = system_events.c.event_data["decision_id"].as_string()
+        conditions.append(decision_id == decision.decision_id)
+    if permit is not None:
+        conditions.append(system_events.c.event_data["permit_id"].as_string() == permit.permit_id)
+    if not conditions:
+        return []
+    query = (
+        select(system_events, workers.c.git_sha)
+        .select_from(
+            system_events.outerjoin(workers, workers.c.worker_id == system_events.c.worker_id)
+        )
+        .where(or_(*conditions))
+        .order_by(system_events.c.created_at, system_events.c.id)
+    )
+    return list(connection.execute(query).mappings())
+
+
+def _read_back(connection: Connection, permit: RowMapping | None) -> RowMapping | None:
+    if permit is None or permit.actual_tweet_id is None or permit.used_at is None:
+        return None
+    query = (
+        select(ghost_scans, workers.c.git_sha)
+        .select_from(ghost_scans.outerjoin(workers, workers.c.worker_id == ghost_scans.c.worker_id))
+        .where(
+            ghost_scans.c.account_id == permit.account_id,
+            ghost_scans.c.created_at >= permit.used_at,
+        )
+        .order_by(ghost_scans.c.created_at, ghost_scans.c.id)
+        .limit(SCANS_CONSIDERED)
+    )
+    for scan in connection.execute(query).mappings():
+        if _reaches(scan.watermark, permit.actual_tweet_id):
+            return scan
+    return None
+
+
+def _reaches(watermark: str | None, post_id: str) -> bool:
+    """Return True when a scan's watermark is at or past the post (ids compare as integers)."""
+    if watermark is None:
+        return False
+    if watermark.isdigit() and post_id.isdigit():
+        return int(watermark) >= int(post_id)
+    return watermark >= post_id
