@@ -160,6 +160,8 @@ def user_json(user: SimUser, shape: Shape) -> dict[str, Any]:
             "followers_count": user.followers,
             "following_count": user.following,
             "tweet_count": 0,
+            # ⚠ X's own SDK (xdk 0.10) requires `post_count`; the docs name `tweet_count`: send both
+            "post_count": 0,
             "listed_count": 0,
             "like_count": 0,
         },
