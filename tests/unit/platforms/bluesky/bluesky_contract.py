@@ -7,6 +7,7 @@ A subclass provides the fixture `endpoint_for(fake)`: a context manager yielding
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -91,6 +92,17 @@ class BlueskyHarness:
 
     def sent(self, method: str, path: str) -> int:
         return len(self.fake.requests(method=method, path=path))
+
+    def settled_sent(self, method: str, path: str) -> int:
+        """Count requests once a held response (over a socket, still sleeping) has ended."""
+        deadline = time.monotonic() + READ_TIMEOUT * 10
+        while time.monotonic() < deadline and any(
+            entry.status is None and entry.fault is None for entry in self.fake.requests()
+        ):
+            time.sleep(0.05)
+        while time.monotonic() < deadline and self.sent(method, path) == 0:
+            time.sleep(0.05)
+        return self.sent(method, path)
 
     def bot_replies(self) -> list[dict[str, Any]]:
         return [post for post in self.fake.posts_of("replybot") if post["in_reply_to"]]
@@ -379,7 +391,7 @@ class BlueskyContract:
         retried = platform.publish_reply(target, "Start small.", "pmt_retry")
         replies = bsky.bot_replies()
         assert [post["id"] for post in replies] == [retried.post_id]
-        assert bsky.sent("POST", CREATE) == 1
+        assert bsky.settled_sent("POST", CREATE) == 1
 
     def test_accepted_then_dropped_then_retried_makes_exactly_one_post(
         self, bsky: BlueskyHarness
