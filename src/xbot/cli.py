@@ -31,6 +31,8 @@ deploy_app = typer.Typer(help="Declare which git SHA should be live.", no_args_i
 app.add_typer(deploy_app, name="deploy")
 ghosts_app = typer.Typer(help="Posts that no permit explains.", no_args_is_help=True)
 app.add_typer(ghosts_app, name="ghosts")
+sim_app = typer.Typer(help="Fake platforms on loopback, for tests and demos.", no_args_is_help=True)
+app.add_typer(sim_app, name="sim")
 
 EXIT_DATABASE = 3
 
@@ -320,6 +322,45 @@ def ghosts_ack(
         fail(XbotError(f"no ghost {identifier!r}: see `xbot ghosts list --all`"))
     who = row.acknowledged_by
     sys.stdout.write(f"ghost {row.id} (post {row.tweet_id}) acknowledged by {who}\n")
+
+
+@sim_app.command("serve")
+def sim_serve(  # noqa: PLR0913 - one keyword per documented option
+    *,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int,
+        typer.Option(
+            help="Port of the fake X; the next fakes take the next ports. 0 picks free ports.",
+            min=0,
+            max=65535,
+        ),
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 0,
+    speed: Annotated[float, typer.Option(help="Fake seconds per real second.", min=0.0)] = 1.0,
+    traffic: Annotated[
+        float, typer.Option(help="Generated posts per fake minute, per platform.", min=0.0)
+    ] = 1.0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on the first line of stdout.")
+    ] = False,
+) -> None:
+    """Run the fake platforms on loopback; print their URLs, bot accounts and credentials."""
+    from xbot.sim.serve import ServeOptions, SimStack, describe_text, wait_for_signal
+
+    options = ServeOptions(host=host, port=port, seed=seed, speed=speed, traffic_per_minute=traffic)
+    try:
+        stack = SimStack(options=options).start()
+    except XbotError as exc:
+        fail(exc)
+    try:
+        description = stack.describe()
+        text = json.dumps(description) + "\n" if as_json else describe_text(description)
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        wait_for_signal()
+    finally:
+        stack.stop()
 
 
 @app.callback()
