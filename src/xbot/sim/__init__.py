@@ -15,5 +15,7 @@ The core, shared by every fake:
 - `transport.ASGIBridgeTransport(app)`: in-process httpx2 transport honouring read timeouts.
 - `server.SimServer(app)`: the same app under uvicorn on 127.0.0.1 in a thread.
 
-Fakes: `x_fake.FakeX` (X API v2). See each module's docstring for its API.
+Fakes: `x_fake.FakeX` (X API v2), `bluesky_fake.FakeBluesky` (PDS and AppView over XRPC).
+`serve.SimStack` runs them all on loopback with one world and clock (`xbot sim serve`, the demo).
+See each module's docstring for its API.
 """
