@@ -1,0 +1,254 @@
+"""The Mastodon adapter: one account on one instance through httpx2, implementing the Platform port.
+
+Candidates are mention notifications (`GET /api/v1/notifications?types[]=mention`); the
+watermark is the newest notification id of the first page, sent back as `since_id`, and
+later pages follow the `Link` header's `max_id` with the same `since_id` (platform-facts §3.3).
+
+A reply is `POST /api/v1/statuses` with `in_reply_to_id`, the account's configured visibility,
+and `Idempotency-Key: <permit id>`: Mastodon answers a repeat of the key within an hour with the
+original status instead of posting again, so a retry after an ambiguous outcome is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar
+
+from xbot.domain.errors import Ambiguous, BadResponse, NotFound, PlatformError
+from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
+from xbot.platforms.mastodon.errors import rate_limit_reset, status_error
+from xbot.platforms.mastodon.statuses import MalformedError, Me, newest_id, next_max_id, post_from
+from xbot.platforms.mastodon.wire import MastodonWire
+from xbot.platforms.x.errors import excerpt
+from xbot.platforms.x.wire import Exchange
+
+T = TypeVar("T")
+Visibility = Literal["public", "unlisted", "private", "direct"]
+#: Mastodon's default status length; an instance may configure another (`text_limit()`)
+DEFAULT_MAX_CHARACTERS = 500
+#: page sizes: notifications take up to 80 on Mastodon (40 on some servers), statuses 40
+PAGE_SIZE = 40
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FetchOptions:
+    """How much one fetch reads."""
+
+    #: notification pages per fetch
+    max_pages: int = 5
+
+
+class MastodonPlatform:
+    """One Mastodon account (DESIGN §9)."""
+
+    name = "mastodon"
+
+    def __init__(
+        self,
+        *,
+        wire: MastodonWire,
+        visibility: Visibility = "public",
+        visibility_grace: timedelta = timedelta(seconds=30),
+        fetch: FetchOptions | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.visibility = visibility
+        self.visibility_grace = visibility_grace
+        self._wire = wire
+        self._fetch = fetch or FetchOptions()
+        self._now = now or (lambda: datetime.now(UTC))
+        self._me: Me | None = None
+        self._limits: dict[str, RateLimitState] = {}
+
+    # --- Platform ---
+
+    def whoami(self) -> tuple[str, str]:
+        """Return (account id, acct) from verify_credentials (asked once, then remembered)."""
+        me = self._whoami()
+        return me.account_id, me.acct
+
+    def fetch_candidates(self, since: str | None) -> CandidateBatch:
+        """Mention notifications newer than `since` (a notification id), newest first."""
+        me = self._whoami()
+        base: dict[str, str] = {"types[]": "mention", "limit": str(PAGE_SIZE)}
+        if since:
+            base["since_id"] = since
+        posts: list[Post] = []
+        newest: str | None = None
+        max_id: str | None = None
+        for index in range(self._fetch.max_pages):
+            params = {**base, **({"max_id": max_id} if max_id else {})}
+            exchange = self._call(
+                "GET /api/v1/notifications", "/api/v1/notifications", params=params
+            )
+            items = self._list(exchange)
+            if index == 0:
+                newest = newest_id(
+                    [str(item.get("id")) for item in items if isinstance(item, dict)]
+                )
+            posts += [self._candidate(item, me) for item in items if _is_mention(item)]
+            max_id = next_max_id(exchange.headers)
+            if not items or max_id is None:
+                break
+        ordered = sorted(posts, key=lambda post: (len(post.post_id), post.post_id), reverse=True)
+        return CandidateBatch(posts=tuple(ordered), watermark=newest_id([since, newest]))
+
+    def publish_reply(self, target: ReplyTarget, text: str, idempotency_key: str) -> Published:
+        """`POST /api/v1/statuses` once, with the permit id as its Idempotency-Key."""
+        body = {"status": text, "in_reply_to_id": target.post_id, "visibility": self.visibility}
+        exchange = self._call(
+            "POST /api/v1/statuses", "/api/v1/statuses", json=body,
+            headers={"Idempotency-Key": idempotency_key}, write=True,
+        )  # fmt: skip
+        status = self._json(exchange, write=True)
+        post_id = status.get("id")
+        if not isinstance(post_id, str) or not post_id:
+            raise self._malformed(exchange, MalformedError("no status `id`"), write=True)
+        created = status.get("created_at")
+        try:
+            created_at = datetime.fromisoformat(created) if isinstance(created, str) else None
+        except ValueError:
+            created_at = None
+        return Published(post_id=PostId(post_id), created_at=created_at)
+
+    def own_recent_posts(self, since: str | None = None, limit: int = 100) -> Sequence[Post]:
+        """Return the account's own statuses, replies included, newest first."""
+        me = self._whoami()
+        base = {"limit": str(min(max(limit, 1), PAGE_SIZE)), "exclude_reblogs": "true"}
+        if since:
+            base["since_id"] = since
+        found: list[Post] = []
+        max_id: str | None = None
+        path = f"/api/v1/accounts/{me.account_id}/statuses"
+        while len(found) < limit:
+            params = {**base, **({"max_id": max_id} if max_id else {})}
+            exchange = self._call("GET /api/v1/accounts/:id/statuses", path, params=params)
+            items = self._list(exchange)
+            found += [_parsed(post_from, item, me) for item in items]
+            max_id = next_max_id(exchange.headers)
+            if not items or max_id is None:
+                break
+        return found[:limit]
+
+    def lookup_post(self, post_id: str) -> Post | None:
+        """One status by id, or None when the instance has no such status (404)."""
+        try:
+            exchange = self._call("GET /api/v1/statuses/:id", f"/api/v1/statuses/{post_id}")
+        except NotFound:
+            return None
+        return _parsed(post_from, self._json(exchange), self._whoami())
+
+    def rate_limits(self) -> Mapping[str, RateLimitState]:
+        """Return the last `X-RateLimit-*` headers seen, per endpoint."""
+        return dict(self._limits)
+
+    def close(self) -> None:
+        """Release connections."""
+        self._wire.close()
+
+    # --- beyond the port ---
+
+    def text_limit(self) -> int:
+        """Return the instance's status length limit (`GET /api/v2/instance`), default 500."""
+        exchange = self._call("GET /api/v2/instance", "/api/v2/instance")
+        configuration = self._json(exchange).get("configuration")
+        statuses = configuration.get("statuses") if isinstance(configuration, dict) else None
+        limit = statuses.get("max_characters") if isinstance(statuses, dict) else None
+        return limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_CHARACTERS
+
+    # --- helpers ---
+
+    def _whoami(self) -> Me:
+        if self._me is None:
+            path = "/api/v1/accounts/verify_credentials"
+            exchange = self._call("GET /api/v1/accounts/verify_credentials", path)
+            account = self._json(exchange)
+            account_id, acct = account.get("id"), account.get("acct") or account.get("username")
+            if not isinstance(account_id, str) or not isinstance(acct, str):
+                raise self._malformed(exchange, MalformedError("the account lacks `id` or `acct`"))
+            self._me = Me(account_id=account_id, acct=acct)
+        return self._me
+
+    def _candidate(self, item: Mapping[str, Any], me: Me) -> Post:
+        return _parsed(post_from, item.get("status"), me, summoned=True)
+
+    def _call(  # noqa: PLR0913 - one request's parts
+        self,
+        endpoint: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        write: bool = False,
+    ) -> Exchange:
+        exchange = self._wire.exchange(
+            endpoint, path, params=params, json=json, headers=headers, write=write
+        )
+        self._note_limits(endpoint, exchange.headers)
+        if not 200 <= exchange.status < 300:
+            raise status_error(
+                exchange.status, exchange.body, exchange.headers,
+                endpoint=endpoint, write=write, secrets=self._wire.secrets(),
+            )  # fmt: skip
+        return exchange
+
+    def _json(self, exchange: Exchange, *, write: bool = False) -> dict[str, Any]:
+        try:
+            body = exchange.json()
+        except ValueError as exc:
+            raise self._malformed(exchange, exc, write=write) from None
+        if not isinstance(body, dict):
+            raise self._malformed(exchange, MalformedError("not an object"), write=write)
+        return body
+
+    def _list(self, exchange: Exchange) -> list[Any]:
+        try:
+            body = exchange.json()
+        except ValueError as exc:
+            raise self._malformed(exchange, exc) from None
+        if not isinstance(body, list):
+            raise self._malformed(exchange, MalformedError("not a list"))
+        return body
+
+    def _malformed(
+        self, exchange: Exchange, exc: Exception, *, write: bool = False
+    ) -> PlatformError:
+        error = Ambiguous if write else BadResponse
+        what = "accepted the write but answered" if write else "answered"
+        return error(
+            f"Mastodon {what} an unreadable body to {exchange.endpoint} ({exc})",
+            status=exchange.status,
+            excerpt=excerpt(exchange.body, self._wire.secrets()),
+        )
+
+    def _note_limits(self, endpoint: str, headers: Mapping[str, str]) -> None:
+        if "x-ratelimit-limit" in headers:
+            self._limits[endpoint] = RateLimitState(
+                endpoint=endpoint,
+                limit=_int(headers.get("x-ratelimit-limit")),
+                remaining=_int(headers.get("x-ratelimit-remaining")),
+                reset_at=rate_limit_reset(headers),
+            )
+
+
+def _is_mention(item: object) -> bool:
+    return (
+        isinstance(item, dict) and item.get("type") == "mention" and item.get("status") is not None
+    )
+
+
+def _parsed(read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    try:
+        return read(*args, **kwargs)
+    except MalformedError as exc:
+        raise BadResponse(f"Mastodon answered an unreadable status: {exc}") from None
+
+
+def _int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None

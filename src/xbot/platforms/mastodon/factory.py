@@ -1,0 +1,66 @@
+"""Build the Mastodon adapter for one configured account: the composition root's one call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import httpx2
+from pydantic import SecretStr
+
+from xbot.config import AccountSettings, secret_from_environment
+from xbot.domain.errors import ConfigError
+from xbot.platforms.mastodon.client import FetchOptions, MastodonPlatform
+from xbot.platforms.mastodon.wire import MastodonWire
+from xbot.platforms.x.wire import HttpOptions
+
+#: the name of the access token in an account's [credentials]
+TOKEN_CREDENTIAL = "access_token"  # noqa: S105 - a name, not a token
+
+
+def build_mastodon_platform(  # noqa: PLR0913 - every part is optional but the account's own
+    account: AccountSettings,
+    access_token: SecretStr | None = None,
+    *,
+    http: HttpOptions | None = None,
+    fetch: FetchOptions | None = None,
+    visibility_grace: timedelta = timedelta(seconds=30),
+    transport: httpx2.BaseTransport | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> MastodonPlatform:
+    """Return the Mastodon adapter for `account`.
+
+    The instance is `account.base_url` (required: every instance is its own server); the token
+    defaults to the environment variable named by `account.credentials["access_token"]`;
+    replies use `account.visibility`. `transport` replaces the network in tests.
+    """
+    if account.platform != "mastodon":
+        raise ConfigError(f"account @{account.handle} is on {account.platform}, not mastodon")
+    if not account.base_url:
+        raise ConfigError(
+            f"Mastodon account @{account.handle} has no base_url: set it to the instance, "
+            "e.g. https://mastodon.social"
+        )
+    token = access_token or _token_from_environment(account)
+    options = http or HttpOptions()
+    client = httpx2.Client(
+        base_url=account.base_url.rstrip("/"),
+        timeout=options.timeout(),
+        transport=transport,
+        headers={"User-Agent": options.user_agent},
+        follow_redirects=False,
+    )
+    wire = MastodonWire(http=client, token=token, options=options)
+    return MastodonPlatform(
+        wire=wire, visibility=account.visibility, visibility_grace=visibility_grace,
+        fetch=fetch, now=now or (lambda: datetime.now(UTC)),
+    )  # fmt: skip
+
+
+def _token_from_environment(account: AccountSettings) -> SecretStr:
+    variable = account.credentials.get(TOKEN_CREDENTIAL)
+    secret = secret_from_environment(variable) if variable else None
+    if secret is None:
+        where = f"the environment variable {variable}" if variable else "[credentials] access_token"
+        raise ConfigError(f"Mastodon account @{account.handle} has no access token: set {where}.")
+    return secret
