@@ -29,7 +29,8 @@ REPLY_RULES = (
 ECHO_WORDS = 6
 
 _INJECTION = regex.compile(
-    r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+)*"
+    r"\b(?:ignor(?:e|es|ed|ing)|disregard(?:s|ed|ing)?|forg[eo]t(?:s|ten|ting)?|skip(?:s|ped|ping)?"
+    r"|overrid(?:e|es|den|ing)|overrode|bypass(?:es|ed|ing)?)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+)*"
     r"(?:previous|prior|above|earlier|preceding|former|system|original|initial)?\s*"
     r"(?:instructions?|prompts?|rules|directions|directives|guidelines|messages?)\b"
     r"|\bsystem\s*(?:prompt|message|instructions?)\b"

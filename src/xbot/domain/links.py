@@ -85,6 +85,11 @@ def find_mentions(text: str) -> list[str]:
     ]
 
 
+def without_mentions(text: str) -> str:
+    """Return `text` with every @mention replaced by a space (our own handle is not a topic)."""
+    return str(_MENTION.sub(" ", scan_form(text)))
+
+
 def find_cashtags(text: str) -> list[str]:
     """Return the cashtags ($TSLA) in `text`, casefolded."""
     return _CASHTAG.findall(scan_form(text))
