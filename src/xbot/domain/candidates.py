@@ -74,7 +74,7 @@ def evaluate(
     )
     if reason is not None:
         return Skip(reason=reason)
-    text = clean_untrusted(post.text, max_characters=STORED_TEXT_CHARACTERS)
+    text = stored_text(post)
     score = score_post(post, rules.topics, now=now)
     return Admit(
         score=score,
@@ -82,6 +82,11 @@ def evaluate(
         expires_at=expiry(post, rules, now=now),
         text=text,
     )
+
+
+def stored_text(post: Post) -> str:
+    """Return the post's text as the queue stores it: cleaned and cut (skipped rows too)."""
+    return clean_untrusted(post.text, max_characters=STORED_TEXT_CHARACTERS)
 
 
 def expiry(post: Post, rules: CandidateRules, *, now: datetime) -> datetime:

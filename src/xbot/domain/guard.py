@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from typing import TYPE_CHECKING
 
 import regex
 
@@ -20,6 +21,9 @@ from xbot.domain.lengths import measure
 from xbot.domain.links import find_cashtags, find_links, find_mentions, same_handle, scan_form
 from xbot.domain.policy import PlatformName
 from xbot.domain.text import forbidden_character, normalize_text, words
+
+if TYPE_CHECKING:
+    from xbot.config import AccountSettings
 
 #: X self-serve posts may carry at most one cashtag (platform-facts §1.7)
 X_MAX_CASHTAGS = 1
@@ -52,6 +56,18 @@ class GuardPolicy:
     max_length: int | None = None
     #: similarity in [0, 1] to a recent reply at which a reply counts as a duplicate
     duplicate_threshold: float = 0.8
+
+    @classmethod
+    def from_settings(cls, account: AccountSettings) -> GuardPolicy:
+        """Build the policy of one account; its persona is protected from being echoed."""
+        return cls(
+            platform=PlatformName(account.platform),
+            allow_links=account.allow_links,
+            banned_terms=tuple(account.banned_terms),
+            protected_texts=(account.persona,) if account.persona.strip() else (),
+            max_length=account.max_reply_characters or None,
+            duplicate_threshold=account.duplicate_threshold,
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

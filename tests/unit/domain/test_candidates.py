@@ -19,6 +19,7 @@ from xbot.domain.candidates import (
     best_candidate,
     evaluate,
     expire_queue,
+    stored_text,
 )
 from xbot.domain.filters import CandidateRules, SkipReason, depth_of, skip_reason, thread_key
 from xbot.domain.posts import Post, PostId
@@ -219,6 +220,11 @@ def test_evaluate_admits_with_score_tier_expiry_and_clean_text() -> None:
     assert verdict.text == "@replybot python packaging bots?"
     assert verdict.tier is tier_for(verdict.score.value)
     assert verdict.expires_at == NOW + timedelta(minutes=30)
+
+
+def test_stored_text_is_clean_and_bounded() -> None:
+    assert stored_text(post(text="a\u202eb\x00c")) == "ab c"
+    assert len(stored_text(post(text="x" * 10_001))) == 2000
 
 
 def test_expiry_never_outlives_the_age_limit() -> None:

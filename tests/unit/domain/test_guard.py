@@ -9,6 +9,7 @@ import twitter_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xbot.config import AccountSettings
 from xbot.domain.guard import (
     Accepted,
     GuardPolicy,
@@ -182,6 +183,27 @@ def test_similarity_bounds() -> None:
     assert similarity("same words here", "same words here") == 1.0
     assert similarity("\U0001f525\U0001f525", "\U0001f525\U0001f525") == 1.0  # emoji-only
     assert 0.0 <= similarity("abc", "xyz") < 0.5
+
+
+def test_policy_from_settings() -> None:
+    account = AccountSettings(
+        platform="mastodon",
+        handle="bot",
+        persona="Ada",
+        allow_links=True,
+        banned_terms=["spam"],
+        max_reply_characters=1000,
+        duplicate_threshold=0.9,
+    )
+    assert GuardPolicy.from_settings(account) == GuardPolicy(
+        platform=PlatformName.MASTODON,
+        allow_links=True,
+        banned_terms=("spam",),
+        protected_texts=("Ada",),
+        max_length=1000,
+        duplicate_threshold=0.9,
+    )
+    assert GuardPolicy.from_settings(AccountSettings(platform="x", handle="bot")) == X
 
 
 def test_accepted_text_is_normalized() -> None:
