@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
@@ -100,12 +101,16 @@ def serve(role: str, *, once: bool = False) -> None:
     from xbot.domain.errors import DatabaseUnreachable
     from xbot.jobs.registry import job_specs
     from xbot.serve import Service
+    from xbot.wiring import PlatformCache, generator_factory
 
     loaded = settings()
     # XBOT_ROLE=web always wins (a web process must never post); `run` takes XBOT_ROLE as given.
     if loaded.role == "web" or role == "all":
         role = loaded.role
     service = Service(loaded, role=role, specs=job_specs(loaded))
+    if role != "web":
+        service.platform_for = PlatformCache(loaded, service.engine)
+        service.generator_for = generator_factory(loaded)
     try:
         service.boot()
         if once:
@@ -220,6 +225,59 @@ def deploy_mark(
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     sys.stdout.write(f"active deployment: {sha}\n")
+
+
+@app.command()
+def certify(  # noqa: PLR0913 - one keyword per documented option
+    *,
+    expect_sha: Annotated[
+        str | None,
+        typer.Option(help="The SHA that should run (default: the active deployment)."),
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Certify one account, by handle (default: all).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Start of 'since deploy': ISO time or a duration ago, e.g. 2h."),
+    ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option(help="One lookback for every check (default: from XBOT_JOBS__* cadences)."),
+    ] = None,
+    wait: Annotated[
+        str | None,
+        typer.Option(help="Re-check every 10 s until operational or DURATION (e.g. 10m) passes."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    wait_interval: Annotated[float, typer.Option(hidden=True, min=0.0)] = 10.0,
+) -> None:
+    """Prove production works: checks A-H as SQL, a verdict, the blocker and next actions.
+
+    Exit codes: 0 operational, 1 not operational, 2 inconclusive, 3 could not run.
+    """
+    from xbot.certify.command import CertifyRequest, certify_command
+    from xbot.config import load_settings
+
+    request = CertifyRequest(
+        expect_sha=expect_sha,
+        account=account,
+        since=since,
+        window=window,
+        wait=wait,
+        output=output,
+        as_json=as_json,
+        wait_interval=wait_interval,
+    )
+    try:
+        loaded = load_settings()
+        code = certify_command(engine_for(loaded), loaded, request, out=sys.stdout, err=sys.stderr)
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    raise SystemExit(code)
 
 
 @app.command()

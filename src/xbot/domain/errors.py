@@ -32,6 +32,10 @@ class LeaseLost(StoreError):
     """Another worker took over this lease; the current work must stop."""
 
 
+class DuplicateDecision(StoreError):
+    """A decision for this target exists already: one reply per interaction."""
+
+
 class PortInUse(XbotError):
     """The port is already in use. Stop the other process or set PORT to a free port."""
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from xbot.config import AccountSettings, Settings
+from xbot.domain.errors import XbotError
 from xbot.domain.ports import Platform, ReplyGenerator
 
 
@@ -76,3 +77,24 @@ class JobSpec:
     run_once: JobFunction
     #: events `<prefix>_started` / `_completed` / `_failed` around every run; None: only failures
     event_prefix: str | None = None
+
+
+def require_account(context: JobContext) -> Account:
+    """Return the run's account; a per-account job run without one is a wiring bug."""
+    if context.account is None:
+        raise XbotError("this job runs per account, but the run has no account")
+    return context.account
+
+
+def require_platform(context: JobContext, account: Account) -> Platform:
+    """Return the account's platform adapter from the composition root."""
+    if context.platform_for is None:
+        raise XbotError("no platform adapters are wired into this process")
+    return context.platform_for(account)
+
+
+def require_generator(context: JobContext, account: Account) -> ReplyGenerator:
+    """Return the account's reply generator from the composition root."""
+    if context.generator_for is None:
+        raise XbotError("no reply generators are wired into this process")
+    return context.generator_for(account)

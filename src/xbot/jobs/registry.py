@@ -1,21 +1,31 @@
-"""Every job the runner knows, with its cadence from the settings."""
+"""Every job the runner knows, with its cadence from the settings (DESIGN §4)."""
 
 from __future__ import annotations
 
 from xbot.config import Settings
-from xbot.jobs import probe
+from xbot.jobs import fetch, ghost_scan, post, probe, reconcile, schedule
 from xbot.jobs.base import JobSpec
+
+#: the jobs a worker runs when `enabled_jobs` is empty (the probe is opt-in)
+DEFAULT_JOBS = ("fetch", "schedule", "post", "reconcile", "ghost_scan")
 
 
 def job_specs(settings: Settings) -> list[JobSpec]:
     """Return the job specs; which of them a process runs is `enabled_jobs`' business."""
-    intervals = settings.jobs
+    every = settings.jobs
     return [
-        JobSpec(
-            name="probe",
-            interval_seconds=intervals.probe,
-            per_account=False,
-            run_once=probe.run_once,
-            event_prefix="probe_job",
-        ),
-    ]
+        JobSpec(name="fetch", interval_seconds=every.fetch, per_account=True,
+                run_once=fetch.run_once, event_prefix="reply_v2_fetch_job"),
+        JobSpec(name="schedule", interval_seconds=every.schedule, per_account=True,
+                run_once=schedule.run_once, event_prefix="reply_v2_scheduler_job"),
+        # posting is frequent and quiet: its events are the permits' own transitions
+        JobSpec(name="post", interval_seconds=every.post, per_account=True,
+                run_once=post.run_once),
+        JobSpec(name="reconcile", interval_seconds=every.reconcile, per_account=True,
+                run_once=reconcile.run_once, event_prefix="reconcile_job"),
+        # the scan writes `ghost_scan_completed` and a `ghost_scans` row itself
+        JobSpec(name="ghost_scan", interval_seconds=every.ghost_scan, per_account=True,
+                run_once=ghost_scan.run_once),
+        JobSpec(name="probe", interval_seconds=every.probe, per_account=False,
+                run_once=probe.run_once, event_prefix="probe_job"),
+    ]  # fmt: skip

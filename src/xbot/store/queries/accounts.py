@@ -48,6 +48,13 @@ def set_platform_user_id(connection: Connection, account_id: int, platform_user_
     )
 
 
+def platform_user_id(connection: Connection, account_id: int) -> str | None:
+    """Return the platform's id for the account, once known."""
+    return connection.execute(
+        select(accounts.c.platform_user_id).where(accounts.c.id == account_id)
+    ).scalar()
+
+
 def account_by_handle(connection: Connection, handle: str) -> Row[Any] | None:
     """Return the account with this handle (any platform), or None."""
     return connection.execute(

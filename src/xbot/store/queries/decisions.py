@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
 
+from xbot.domain.errors import DuplicateDecision
 from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions
 
 PIPELINE_SOURCE = "reply_v2_scheduler"
@@ -48,6 +50,18 @@ def insert_decision_with_permit(
     a second permit for the same interaction impossible, whatever races.
     """
     decision_id, permit_id = new_decision_id(), new_permit_id()
+    try:
+        _insert_rows(connection, decision, decision_id, permit_id, now)
+    except IntegrityError as exc:
+        raise DuplicateDecision(
+            f"a decision for post {decision.target_post_id} exists already"
+        ) from exc
+    return decision_id, permit_id
+
+
+def _insert_rows(
+    connection: Connection, decision: NewDecision, decision_id: str, permit_id: str, now: datetime
+) -> None:
     connection.execute(
         insert(reply_decisions).values(
             decision_id=decision_id,

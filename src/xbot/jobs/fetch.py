@@ -1,0 +1,123 @@
+"""The fetch job: read posts that summon the account, filter, score and queue them (DESIGN §4.1).
+
+The runner writes `reply_v2_fetch_job_started` / `_completed` (with this summary) / `_failed`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+
+from xbot.domain.candidates import Admit, evaluate
+from xbot.domain.filters import CandidateRules, thread_key
+from xbot.domain.policy import PlatformName, XTier, summoned_required
+from xbot.domain.posts import Post
+from xbot.jobs.base import Account, JobContext, require_account, require_platform
+from xbot.store.engine import translated_errors
+from xbot.store.queries import accounts as account_queries
+from xbot.store.queries import candidates
+
+log = structlog.get_logger("xbot.fetch")
+
+
+def run_once(context: JobContext) -> Mapping[str, Any]:
+    """Fetch since the watermark, queue what passes the filters, and move the watermark."""
+    account = require_account(context)
+    platform = require_platform(context, account)
+    own_user_id = _own_user_id(context, account, platform.whoami)
+    with translated_errors(), context.engine.connect() as connection:
+        watermark = candidates.fetch_watermark(connection, account.account_id)
+        replied = candidates.replied_conversations(connection, account.account_id)
+    batch = platform.fetch_candidates(watermark)
+    rules = candidate_rules(context, account, own_user_id)
+    with translated_errors(), context.engine.begin() as connection:
+        known = candidates.known_post_ids(
+            connection, account.account_id, [post.post_id for post in batch.posts]
+        )
+        fresh = [post for post in batch.posts if post.post_id not in known]
+        outcomes = Counter(
+            _store(
+                context,
+                account=account,
+                rules=rules,
+                replied=replied,
+                post=post,
+                connection=connection,
+            )
+            for post in fresh
+        )
+        trimmed = candidates.trim_queue(connection, account.account_id, account.settings.max_queue)
+        candidates.store_watermark(connection, account.account_id, batch.watermark)
+    queued = outcomes.pop("queued", 0)
+    return {
+        "fetched": len(batch.posts),
+        "new": len(fresh),
+        "evaluated": len(fresh),
+        "queued": queued,
+        "skipped": dict(outcomes),
+        "trimmed": trimmed,
+        "watermark": batch.watermark or watermark,
+    }
+
+
+def candidate_rules(context: JobContext, account: Account, own_user_id: str) -> CandidateRules:
+    """Return the account's hard filters under its platform's policy."""
+    required = summoned_required(
+        PlatformName(account.platform), x_tier=XTier(context.settings.x.tier)
+    )
+    return CandidateRules.from_settings(
+        account.settings, own_user_id=own_user_id, summoned_required=required
+    )
+
+
+def _store(  # noqa: PLR0913 - one candidate with everything its row needs
+    context: JobContext,
+    *,
+    account: Account,
+    rules: CandidateRules,
+    replied: set[str],
+    post: Post,
+    connection: Any,
+) -> str:
+    verdict = evaluate(post, rules, replied_threads=replied, now=context.now)
+    row: dict[str, Any] = {
+        "account_id": account.account_id,
+        "candidate_post_id": post.post_id,
+        "author_id": post.author_id,
+        "author_handle": post.author_handle,
+        "posted_at": post.created_at,
+        "conversation_id": thread_key(post),
+        "in_reply_to_post_id": post.in_reply_to_post_id,
+        "summoned": post.summoned,
+        "target_meta": dict(post.meta),
+        "created_at": context.now,
+    }
+    if isinstance(verdict, Admit):
+        row.update(
+            text=verdict.text,
+            score=verdict.score.value,
+            score_parts=dict(verdict.score.parts),
+            tier=verdict.tier.value,
+            status="queued",
+            expires_at=verdict.expires_at,
+        )
+        outcome = "queued"
+    else:
+        row.update(text=post.text[:2000], status="skipped", skip_reason=verdict.reason.value)
+        outcome = verdict.reason.value
+    candidates.insert_candidate(connection, row)
+    return outcome
+
+
+def _own_user_id(context: JobContext, account: Account, whoami: Any) -> str:
+    with translated_errors(), context.engine.connect() as connection:
+        known = account_queries.platform_user_id(connection, account.account_id)
+    if known:
+        return known
+    user_id, _handle = whoami()
+    with translated_errors(), context.engine.begin() as connection:
+        account_queries.set_platform_user_id(connection, account.account_id, user_id)
+    return str(user_id)

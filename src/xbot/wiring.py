@@ -1,0 +1,146 @@
+"""Builds each account's platform adapter and reply generator: the composition root's factories.
+
+`cli.py` and the demo call these; jobs receive only the returned callables.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx2
+from pydantic import SecretStr
+from sqlalchemy import Engine
+
+from xbot.config import Settings, secret_from_environment
+from xbot.domain.errors import ConfigError
+from xbot.domain.ports import Platform, ReplyGenerator
+from xbot.generate import build_generator
+from xbot.jobs.base import Account
+from xbot.platforms.bluesky.factory import PASSWORD_CREDENTIAL, build_bluesky_platform
+from xbot.platforms.mastodon.factory import build_mastodon_platform
+from xbot.platforms.x.credentials import OAuth2Credentials, XCredentials, credentials_from
+from xbot.platforms.x.factory import build_x_platform
+from xbot.store.sessions import DatabaseSessionStore
+
+X_SESSION_KEY = "x_oauth2"
+
+
+@dataclass(kw_only=True)
+class Overrides:
+    """What a demo or test hands in instead of the environment and the network."""
+
+    #: handle -> credential name -> secret value
+    credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    transport: Callable[[Account], httpx2.BaseTransport | None] | None = None
+    visibility_grace_seconds: float | None = None
+
+
+class PlatformCache:
+    """Builds one adapter per account on first use and keeps it (connections are reused)."""
+
+    def __init__(
+        self, settings: Settings, engine: Engine, overrides: Overrides | None = None
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.overrides = overrides or Overrides()
+        self._built: dict[int, Platform] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, account: Account) -> Platform:
+        """Return the account's adapter."""
+        with self._lock:
+            if account.account_id not in self._built:
+                self._built[account.account_id] = self._build(account)
+            return self._built[account.account_id]
+
+    def close(self) -> None:
+        """Close every adapter's connections."""
+        with self._lock:
+            for platform in self._built.values():
+                platform.close()
+            self._built.clear()
+
+    def _build(self, account: Account) -> Platform:
+        extra = self._extra(account)
+        if account.platform == "x":
+            return _x(account, self.engine, self._secrets(account), extra)
+        if account.platform == "bluesky":
+            store = DatabaseSessionStore(self.engine, account.account_id, "bluesky")
+            password = self._secrets(account).get(PASSWORD_CREDENTIAL)
+            return build_bluesky_platform(account.settings, password, store, **extra)
+        if account.platform == "mastodon":
+            token = self._secrets(account).get("access_token")
+            return build_mastodon_platform(account.settings, token, **extra)
+        raise ConfigError(f"account @{account.handle}: unknown platform {account.platform!r}")
+
+    def _secrets(self, account: Account) -> dict[str, SecretStr]:
+        given = self.overrides.credentials.get(account.handle, {})
+        return {name: SecretStr(value) for name, value in given.items()}
+
+    def _extra(self, account: Account) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if self.overrides.transport is not None:
+            extra["transport"] = self.overrides.transport(account)
+        if self.overrides.visibility_grace_seconds is not None:
+            extra["visibility_grace"] = timedelta(seconds=self.overrides.visibility_grace_seconds)
+        return extra
+
+
+def _x(
+    account: Account, engine: Engine, secrets: dict[str, SecretStr], extra: dict[str, Any]
+) -> Platform:
+    credentials = credentials_from(secrets) if secrets else None
+    store = DatabaseSessionStore(engine, account.account_id, X_SESSION_KEY)
+    saved = store.load()
+    if saved and (credentials is None or isinstance(credentials, OAuth2Credentials)):
+        credentials = _saved_oauth2(saved, credentials)
+
+    def save(token: OAuth2Credentials) -> None:
+        refresh = token.refresh_token
+        store.save({
+            "client_id": token.client_id,
+            "access_token": token.access_token.get_secret_value(),
+            "refresh_token": refresh.get_secret_value() if refresh else None,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        })  # fmt: skip
+
+    return build_x_platform(account.settings, credentials, on_token_refresh=save, **extra)
+
+
+def _saved_oauth2(saved: Mapping[str, Any], configured: XCredentials | None) -> OAuth2Credentials:
+    refresh = saved.get("refresh_token")
+    return OAuth2Credentials(
+        client_id=str(saved["client_id"]),
+        access_token=SecretStr(str(saved["access_token"])),
+        refresh_token=SecretStr(refresh) if refresh else None,
+        client_secret=configured.client_secret
+        if isinstance(configured, OAuth2Credentials)
+        else None,
+        expires_at=datetime.fromisoformat(saved["expires_at"]) if saved.get("expires_at") else None,
+    )
+
+
+def generator_factory(
+    settings: Settings, overrides: Overrides | None = None
+) -> Callable[[Account], ReplyGenerator]:
+    """Return `generator_for(account)`, building each account's generator once."""
+    given = (overrides or Overrides()).credentials
+    built: dict[int, ReplyGenerator] = {}
+    lock = threading.Lock()
+
+    def generator_for(account: Account) -> ReplyGenerator:
+        with lock:
+            if account.account_id not in built:
+                key = given.get("llm", {}).get("api_key")
+                api_key = (
+                    SecretStr(key) if key else secret_from_environment(settings.llm.api_key_env)
+                )
+                built[account.account_id] = build_generator(account.settings, settings.llm, api_key)
+            return built[account.account_id]
+
+    return generator_for
