@@ -216,6 +216,20 @@ class Service:
             return 1
         return self._shut_down(runner, thread)
 
+    def start_in_background(self) -> tuple[JobRunner, threading.Thread, list[BaseException]]:
+        """Run the jobs in a thread (the demo's way; `serve_forever` is the process's)."""
+        runner = self.runner()
+        failure: list[BaseException] = []
+        thread = threading.Thread(target=self._run_loop, args=(runner, failure),
+                                  name="job-runner", daemon=True)  # fmt: skip
+        thread.start()
+        return runner, thread, failure
+
+    def stop_background(self, runner: JobRunner, thread: threading.Thread) -> None:
+        """Stop the background jobs the way SIGTERM stops a worker."""
+        self.stop.set()
+        self._shut_down(runner, thread)
+
     def _run_loop(self, runner: JobRunner, failure: list[BaseException]) -> None:
         try:
             WorkerLoop(runner, self.posting_state, self.refresh_readiness).run()

@@ -24,6 +24,7 @@ from xbot.platforms.bluesky.factory import PASSWORD_CREDENTIAL, build_bluesky_pl
 from xbot.platforms.mastodon.factory import build_mastodon_platform
 from xbot.platforms.x.credentials import OAuth2Credentials, XCredentials, credentials_from
 from xbot.platforms.x.factory import build_x_platform
+from xbot.platforms.x.wire import HttpOptions
 from xbot.store.sessions import DatabaseSessionStore
 
 X_SESSION_KEY = "x_oauth2"
@@ -37,6 +38,8 @@ class Overrides:
     credentials: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     transport: Callable[[Account], httpx2.BaseTransport | None] | None = None
     visibility_grace_seconds: float | None = None
+    #: HTTP timeouts for every adapter (the demo shortens the read timeout)
+    http: HttpOptions | None = None
 
 
 class PlatformCache:
@@ -86,6 +89,8 @@ class PlatformCache:
         extra: dict[str, Any] = {}
         if self.overrides.transport is not None:
             extra["transport"] = self.overrides.transport(account)
+        if self.overrides.http is not None:
+            extra["http"] = self.overrides.http
         if self.overrides.visibility_grace_seconds is not None:
             extra["visibility_grace"] = timedelta(seconds=self.overrides.visibility_grace_seconds)
         return extra

@@ -51,6 +51,17 @@ class ReplyGenerator(Protocol):
 
     name: str
 
-    def generate(self, candidate_text: str, author_handle: str, topics: Sequence[str]) -> str:
-        """Return reply text, or raise GeneratorFailed with a reason."""
+    def generate(
+        self,
+        candidate_text: str,
+        author_handle: str,
+        topics: Sequence[str],
+        *,
+        avoid: Sequence[str] = (),
+    ) -> str:
+        """Return reply text unlike the `avoid` texts, or raise GeneratorFailed with a reason."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
         ...

@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 
-from xbot.domain.candidates import Admit, evaluate
+from xbot.domain.candidates import Admit, evaluate, stored_text
 from xbot.domain.filters import CandidateRules, thread_key
 from xbot.domain.policy import PlatformName, XTier, summoned_required
 from xbot.domain.posts import Post
@@ -106,7 +106,7 @@ def _store(  # noqa: PLR0913 - one candidate with everything its row needs
         )
         outcome = "queued"
     else:
-        row.update(text=post.text[:2000], status="skipped", skip_reason=verdict.reason.value)
+        row.update(text=stored_text(post), status="skipped", skip_reason=verdict.reason.value)
         outcome = verdict.reason.value
     candidates.insert_candidate(connection, row)
     return outcome

@@ -105,7 +105,9 @@ def _decide(
     context: JobContext, account: Account, row: Row[Any], generator: ReplyGenerator, state: _Pass
 ) -> None:
     try:
-        text = generator.generate(row.text, row.author_handle, account.settings.topics)
+        text = generator.generate(
+            row.text, row.author_handle, account.settings.topics, avoid=state.recent_texts
+        )
     except GeneratorFailed as exc:
         _skip(context, row, "generator_failed", state, {"error": str(exc)})
         return
@@ -113,7 +115,7 @@ def _decide(
         text,
         target_author=row.author_handle,
         recent_replies=state.recent_texts,
-        policy=_guard_policy(account),
+        policy=GuardPolicy.from_settings(account.settings),
     )
     if not isinstance(verdict, Accepted):
         _skip(context, row, verdict.skip_reason, state, {"detail": verdict.detail})
@@ -211,16 +213,6 @@ def _event(context: JobContext, account: Account, event_type: str, data: Mapping
             account_id=account.account_id,
             worker_id=context.worker.worker_id,
         )
-
-
-def _guard_policy(account: Account) -> GuardPolicy:
-    persona = (account.settings.persona,) if account.settings.persona else ()
-    return GuardPolicy(
-        platform=PlatformName(account.platform),
-        allow_links=account.settings.allow_links,
-        banned_terms=tuple(account.settings.banned_terms),
-        protected_texts=persona,
-    )
 
 
 def _intent(row: Row[Any]) -> ReplyIntent:
