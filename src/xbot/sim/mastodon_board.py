@@ -89,6 +89,12 @@ class MastodonBoard:
         with self._lock:
             self._ids.clear()
 
+    def warm_up(self, handle: str) -> None:
+        """Call each endpoint xbot reads once, as `handle`."""
+        self._call("GET", "/api/v1/notifications", handle, params={"types[]": "mention"})
+        self._call("GET", f"/api/v1/accounts/{self.account_id(handle)}/statuses", handle)
+        self._call("GET", "/api/v2/instance", handle)
+
     def close(self) -> None:
         """Close the private client."""
         self.http.close()

@@ -165,6 +165,10 @@ class FakeMastodon:
         """Let the traffic generator post everything due by now (mentions of the bot, ...)."""
         self.traffic.run_until(self.clock.now(), self.board)
 
+    def warm_up(self) -> None:
+        """Make the first call of each endpoint xbot uses (mastodon-mock's first ones are slow)."""
+        self.board.warm_up(self.world.bot_accounts[0].handle)
+
     def inject(self, endpoint: str, kind: FaultKind, **options: Any) -> Fault:
         """Arm a fault (see `xbot.sim.faults`), e.g. `POST /api/v1/statuses`."""
         return self.parts.faults.add(Fault(endpoint=endpoint, kind=kind, **options))

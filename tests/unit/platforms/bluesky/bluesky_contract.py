@@ -91,7 +91,15 @@ class BlueskyHarness:
         return ReplyTarget(post_id=post.post_id, author_handle=post.author_handle, meta=post.meta)
 
     def sent(self, method: str, path: str) -> int:
-        return len(self.fake.requests(method=method, path=path))
+        """Count requests; over a socket the log entry lands just after the answer, so settle."""
+        count = -1
+        for _ in range(40):
+            again = len(self.fake.requests(method=method, path=path))
+            if again == count:
+                break
+            count = again
+            time.sleep(0.02)
+        return count
 
     def settled_sent(self, method: str, path: str) -> int:
         """Count requests once a held response (over a socket, still sleeping) has ended."""
