@@ -139,6 +139,8 @@ post_attempts = Table(
     Index(None, "status", "not_before"),
     Index(None, "pipeline_source", "created_at"),
     Index(None, "account_id", "status", "used_at"),
+    #: certify F and H: USED permits since the deployment, across accounts (migration 0002)
+    Index(None, "status", "used_at"),
 )
 
 ghost_tweets = Table(
