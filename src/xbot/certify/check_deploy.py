@@ -1,0 +1,126 @@
+"""Checks A (running SHA) and B (worker alive): the declared code is the code that runs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from xbot.certify.context import Context, is_unknown_sha, sha_matches, short
+from xbot.certify.evidence import QueryRunner
+from xbot.certify.model import CheckResult, Status
+from xbot.certify.windows import describe
+
+#: B asks for this many watchdog reports within its window
+MIN_REPORTS = 2
+
+
+def check_running_sha(run: QueryRunner, context: Context) -> CheckResult:
+    """Check A: the newest boot heartbeat's SHA equals the active deployment (or --expect-sha)."""
+    evidence = run("running_sha")
+    row = evidence.first
+    expected = context.expect_sha or row.get("declared_sha")
+    facts = {
+        "running_sha": row.get("git_sha"),
+        "sha_source": row.get("sha_source"),
+        "worker_id": row.get("worker_id"),
+        "host": row.get("host"),
+        "booted_at": row.get("booted_at"),
+        "declared_sha": row.get("declared_sha"),
+        "declared_at": row.get("declared_at"),
+        "declared_by": row.get("declared_by"),
+        "expected_sha": expected,
+        "expected_from": "--expect-sha" if context.expect_sha else "deployment",
+    }
+    status, explanation = judge_running_sha(facts)
+    return CheckResult(
+        key="A",
+        title="Running SHA",
+        status=status,
+        explanation=explanation,
+        evidence=(evidence,),
+        facts=facts,
+    )
+
+
+def judge_running_sha(facts: Mapping[str, Any]) -> tuple[Status, str]:
+    """Decide A from the newest boot heartbeat and the expected SHA."""
+    running, expected = facts["running_sha"], facts["expected_sha"]
+    if facts["booted_at"] is None:
+        return (
+            Status.FAIL,
+            "no worker boot heartbeat (production_watchdog_boot) exists: no worker has started",
+        )
+    source = facts["sha_source"] or "not recorded"
+    booted = f"{facts['booted_at']:%Y-%m-%d %H:%M:%S} UTC"
+    where = f"worker {facts['worker_id']} on {facts['host']}, booted {booted}"
+    if is_unknown_sha(running):
+        return Status.FAIL, f"the newest worker runs an unknown SHA (source: {source}; {where})"
+    if expected is None:
+        return Status.INCONCLUSIVE, (
+            f"running `{short(running)}` (source: {source}), but no deployment is declared: "
+            "run `xbot deploy mark --sha` or pass --expect-sha"
+        )
+    if not sha_matches(running, expected):
+        return Status.FAIL, (
+            f"running `{short(running)}` (source: {source}; {where}), "
+            f"expected `{short(expected)}` ({_expected_from(facts)})"
+        )
+    return Status.PASS, f"running `{short(running)}` (source: {source}) = {_expected_from(facts)}"
+
+
+def _expected_from(facts: Mapping[str, Any]) -> str:
+    if facts["expected_from"] == "--expect-sha":
+        return "--expect-sha"
+    return f"the active deployment, declared {facts['declared_at']:%Y-%m-%d %H:%M:%S} UTC"
+
+
+def sha_under_test(result: CheckResult) -> str | None:
+    """Return the SHA later checks look for: the running one unless A found it wrong."""
+    running, expected = result.facts["running_sha"], result.facts["expected_sha"]
+    if result.status is Status.PASS or (expected is None and not is_unknown_sha(running)):
+        return str(running)
+    return str(expected) if expected is not None else None
+
+
+def check_worker_alive(
+    run: QueryRunner, context: Context, prior: Mapping[str, CheckResult]
+) -> CheckResult:
+    """Check B: two watchdog reports within three report intervals from a worker on the SHA."""
+    del prior
+    window = context.windows.worker
+    evidence = run("worker_alive", window_start=context.window_start(window), sha=context.sha)
+    facts = dict(evidence.first)
+    status, explanation = judge_worker_alive(facts, context)
+    return CheckResult(
+        key="B",
+        title="Worker alive",
+        status=status,
+        explanation=explanation,
+        evidence=(evidence,),
+        facts=facts,
+    )
+
+
+def judge_worker_alive(facts: Mapping[str, Any], context: Context) -> tuple[Status, str]:
+    """Decide B from the count of reports and when the SHA first booted."""
+    reports, window = int(facts.get("reports") or 0), describe(context.windows.worker)
+    sha = short(context.sha)
+    if context.sha is None:
+        return Status.FAIL, "no SHA to look for: no worker has booted and no deployment is declared"
+    if reports >= MIN_REPORTS:
+        return Status.PASS, (
+            f"{reports} watchdog reports in the last {window} from {facts['workers']} "
+            f"worker(s) on `{sha}`, the last at {facts['last_report_at']:%H:%M:%S} UTC"
+        )
+    booted_at = facts.get("sha_booted_at")
+    needed = timedelta(seconds=context.intervals.watchdog * MIN_REPORTS)
+    if booted_at is not None and context.now - booted_at < needed:
+        return Status.INCONCLUSIVE, (
+            f"{reports} watchdog report(s) so far: the worker on `{sha}` booted "
+            f"{describe(context.now - booted_at)} ago and two reports take {describe(needed)}"
+        )
+    return Status.FAIL, (
+        f"{reports} watchdog report(s) in the last {window} from workers on `{sha}` "
+        f"(need {MIN_REPORTS})"
+    )

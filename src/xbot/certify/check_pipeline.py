@@ -1,0 +1,225 @@
+"""Checks C to F: fetch, queue, scheduler and permit, and the trace chain of a post."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from xbot.certify.context import Context, short, too_early
+from xbot.certify.evidence import QueryRunner
+from xbot.certify.model import CheckResult, Evidence, Status
+from xbot.certify.windows import describe
+
+Prior = Mapping[str, CheckResult]
+#: a permit in one of these states has not reached its outcome yet
+IN_FLIGHT = frozenset({"PENDING", "POSTING", "UNKNOWN"})
+#: candidates the scheduler took from the queue
+TAKEN = frozenset({"selected", "replied"})
+
+
+def check_fetch(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
+    """Check C: at least one fetch started and completed within the window, on the SHA."""
+    start = context.window_start(context.windows.fetch)
+    runs = run("fetch_runs", window_start=start, sha=context.sha, account=context.account)
+    evidence = [runs]
+    facts: dict[str, Any] = {key: runs.first.get(key) for key in runs.columns}
+    if int(facts.get("failed") or 0) and not int(facts.get("completed") or 0):
+        failures = run("fetch_failures", window_start=start, account=context.account)
+        evidence.append(failures)
+        facts["failure_reason"] = failures.first.get("reason")
+    status, explanation = judge_fetch(facts, context, prior)
+    return CheckResult(
+        key="C",
+        title="Fetch",
+        status=status,
+        explanation=explanation,
+        evidence=tuple(evidence),
+        facts=facts,
+    )
+
+
+def judge_fetch(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
+    """Decide C from the fetch runs in the window."""
+    started, completed = int(facts.get("started") or 0), int(facts.get("completed") or 0)
+    failed, window = int(facts.get("failed") or 0), describe(context.windows.fetch)
+    if completed:
+        return Status.PASS, (
+            f"{started} fetch run(s) started and {completed} completed in the last {window} on "
+            f"`{short(context.sha)}`; they found {facts['found_new']} new, queued {facts['queued']}"
+        )
+    last_started = facts.get("last_started_at")
+    if started and not failed and last_started and context.now - last_started < context.lease:
+        return (
+            Status.INCONCLUSIVE,
+            f"a fetch started {describe(context.now - last_started)} ago and is still running",
+        )
+    if not started and too_early(context, prior, timedelta(seconds=context.intervals.fetch)):
+        return (
+            Status.INCONCLUSIVE,
+            "the worker booted less than one fetch interval ago: no fetch is due yet",
+        )
+    reason = f" (last failure: {facts['failure_reason']})" if facts.get("failure_reason") else ""
+    return Status.FAIL, (
+        f"no fetch completed in the last {window} on `{short(context.sha)}`: "
+        f"started {started}, failed {failed}{reason}"
+    )
+
+
+def check_queue(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
+    """Check D: a queued, unexpired candidate, or a queue the scheduler drained in the window."""
+    queue = run("queue", now=context.now, account=context.account)
+    evidence = [queue]
+    facts: dict[str, Any] = {"queued_unexpired": int(queue.first.get("queued_unexpired") or 0)}
+    if not facts["queued_unexpired"]:
+        recent = run(
+            "queue_recent",
+            window_start=context.window_start(context.windows.fetch),
+            account=context.account,
+        )
+        evidence.append(recent)
+        facts["recent"] = _count_by_status(recent)
+    status, explanation = judge_queue(facts, context, prior)
+    return CheckResult(
+        key="D",
+        title="Queue",
+        status=status,
+        explanation=explanation,
+        evidence=tuple(evidence),
+        facts=facts,
+    )
+
+
+def _count_by_status(evidence: Evidence) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for row in evidence.rows:
+        label = str(row["status"]) + (f" ({row['skip_reason']})" if row.get("skip_reason") else "")
+        counts[label] = counts.get(label, 0) + int(row["candidates"])
+    return counts
+
+
+def judge_queue(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
+    """Decide D; an empty queue passes when the scheduler took what the fetches queued."""
+    if facts["queued_unexpired"]:
+        return Status.PASS, f"{facts['queued_unexpired']} candidate(s) queued and not expired"
+    recent: Mapping[str, int] = facts["recent"]
+    window = describe(context.windows.fetch)
+    taken = sum(count for label, count in recent.items() if label in TAKEN)
+    if taken:
+        return Status.PASS, (
+            f"the queue is empty because the scheduler took the {taken} candidate(s) "
+            f"queued in the last {window} (selected or replied)"
+        )
+    fetch = prior["C"]
+    if fetch.status is Status.INCONCLUSIVE:
+        return Status.INCONCLUSIVE, "no candidate is queued and no fetch has completed yet"
+    if not int(fetch.facts.get("completed") or 0):
+        return Status.FAIL, f"no candidate is queued and no fetch completed in the last {window}"
+    if not int(fetch.facts.get("queued") or 0):
+        return Status.INCONCLUSIVE, (
+            f"no candidate is queued: the fetches of the last {window} found "
+            f"{fetch.facts.get('found_new') or 0} new and queued none (nothing to reply to yet)"
+        )
+    shown = ", ".join(f"{label} {count}" for label, count in recent.items()) or "none left"
+    return Status.FAIL, (
+        f"the fetches queued {fetch.facts['queued']} candidate(s) in the last {window}, but none "
+        f"is queued now or was taken by the scheduler ({shown})"
+    )
+
+
+def check_scheduler(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
+    """Check E: the scheduler ran within the window and created a permit that was not refused."""
+    start = context.window_start(context.windows.schedule)
+    runs = run("scheduler_runs", window_start=start, sha=context.sha, account=context.account)
+    accepted = run("accepted_permit", since=context.since_deploy(), account=context.account)
+    evidence = [runs, accepted]
+    facts: dict[str, Any] = {key: runs.first.get(key) for key in runs.columns}
+    facts["permit"] = dict(accepted.first) or None
+    if facts["permit"] is None:
+        refused = run("refused_permits", since=context.since_deploy(), account=context.account)
+        evidence.append(refused)
+        facts["permits_by_status"] = {row["status"]: row["permits"] for row in refused.rows}
+    status, explanation = judge_scheduler(facts, context, prior)
+    return CheckResult(
+        key="E",
+        title="Scheduler + permit",
+        status=status,
+        explanation=explanation,
+        evidence=tuple(evidence),
+        facts=facts,
+    )
+
+
+def judge_scheduler(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
+    """Decide E from the scheduler runs and the newest permit that was not refused."""
+    started, window = int(facts.get("started") or 0), describe(context.windows.schedule)
+    permit = facts["permit"]
+    early = too_early(context, prior, timedelta(seconds=context.intervals.schedule))
+    if permit and started:
+        return Status.PASS, (
+            f"the scheduler ran {started} time(s) in the last {window}; permit "
+            f"{permit['permit_id']} ({permit['status']}) was created "
+            f"{permit['created_at']:%H:%M:%S} UTC"
+        )
+    if not started:
+        if early:
+            return Status.INCONCLUSIVE, "the worker booted less than one scheduler interval ago"
+        return (
+            Status.FAIL,
+            f"the scheduler did not run in the last {window} on `{short(context.sha)}`",
+        )
+    if prior["D"].status is Status.INCONCLUSIVE:
+        return (
+            Status.INCONCLUSIVE,
+            "the scheduler runs, but there was nothing queued to decide on (D)",
+        )
+    by_status = facts.get("permits_by_status") or {}
+    shown = ", ".join(f"{status} {count}" for status, count in by_status.items()) or "none"
+    return Status.FAIL, (
+        f"the scheduler ran {started} time(s) in the last {window}, but no permit since "
+        f"{context.since_deploy():%Y-%m-%d %H:%M} UTC was accepted (permits: {shown})"
+    )
+
+
+def check_trace_chain(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
+    """Check F: a USED permit since deploy with a posted id whose decision and candidate exist."""
+    chain = run("trace_chain", since=context.since_deploy(), account=context.account)
+    accepted = prior["E"].facts.get("permit")
+    facts: dict[str, Any] = {
+        "chain": dict(chain.first) or None,
+        "permit": accepted["permit_id"] if accepted else None,
+    }
+    status, explanation = judge_trace_chain(facts, context, prior)
+    return CheckResult(
+        key="F",
+        title="Trace chain",
+        status=status,
+        explanation=explanation,
+        evidence=(chain,),
+        facts=facts,
+    )
+
+
+def judge_trace_chain(
+    facts: Mapping[str, Any], context: Context, prior: Prior
+) -> tuple[Status, str]:
+    """Decide F; a permit still on its way to the platform makes it inconclusive."""
+    chain = facts["chain"]
+    if chain:
+        return Status.PASS, (
+            f"{chain['decision_id']} -> {chain['permit_id']} -> {chain['posted_id']} "
+            f"(candidate {chain['candidate_id']}, used {chain['used_at']:%H:%M:%S} UTC)"
+        )
+    scheduler = prior["E"]
+    if scheduler.status is Status.INCONCLUSIVE:
+        return Status.INCONCLUSIVE, "no post yet, and the scheduler had nothing to permit (E)"
+    permit = scheduler.facts.get("permit")
+    if permit and permit["status"] in IN_FLIGHT:
+        return (
+            Status.INCONCLUSIVE,
+            f"permit {permit['permit_id']} is {permit['status']}: not posted yet",
+        )
+    return Status.FAIL, (
+        f"no USED permit with a posted id, a decision and a candidate since "
+        f"{context.since_deploy():%Y-%m-%d %H:%M} UTC"
+    )

@@ -1,0 +1,128 @@
+"""Checks G (ghosts) and H (stuck and duplicate permits): nothing posted that should not."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from xbot.certify.context import Context, too_early
+from xbot.certify.evidence import QueryRunner
+from xbot.certify.model import CheckResult, Status
+from xbot.certify.windows import describe
+
+Prior = Mapping[str, CheckResult]
+
+
+def check_ghosts(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
+    """Check G: the ghost scan ran in its window; no unacknowledged ghost since deploy."""
+    since = context.since_deploy()
+    scans = run(
+        "ghost_scans",
+        window_start=context.window_start(context.windows.ghost_scan),
+        account=context.account,
+    )
+    ghosts = run("unacknowledged_ghosts", since=since, account=context.account)
+    blocked = run("blocked_attempts", since=since, account=context.account)
+    facts: dict[str, Any] = {
+        "accounts": [row["handle"] for row in scans.rows],
+        "unscanned": [row["handle"] for row in scans.rows if not row["scans"]],
+        "ghosts": [dict(row) for row in ghosts.rows],
+        "blocked": {row["event_type"]: int(row["attempts"]) for row in blocked.rows},
+    }
+    status, explanation = judge_ghosts(facts, context, prior)
+    return CheckResult(
+        key="G",
+        title="Ghosts",
+        status=status,
+        explanation=explanation,
+        evidence=(scans, ghosts, blocked),
+        facts=facts,
+    )
+
+
+def judge_ghosts(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
+    """Decide G: a scan that never ran proves nothing, so it cannot pass."""
+    window, since = describe(context.windows.ghost_scan), context.since_deploy()
+    blocked = sum(facts["blocked"].values())
+    listed = f"; blocked attempts: {blocked}" + (
+        f" ({', '.join(f'{kind} {count}' for kind, count in facts['blocked'].items())})"
+        if blocked
+        else ""
+    )
+    if facts["ghosts"]:
+        ids = ", ".join(str(ghost["post_id"]) for ghost in facts["ghosts"][:5])
+        return Status.FAIL, (
+            f"{len(facts['ghosts'])} unacknowledged ghost(s) since "
+            f"{since:%Y-%m-%d %H:%M} UTC: {ids}{listed}"
+        )
+    if not facts["accounts"]:
+        return Status.FAIL, f"no enabled account, so no ghost scan can run{listed}"
+    if facts["unscanned"]:
+        handles = ", ".join(facts["unscanned"])
+        if too_early(context, prior, timedelta(seconds=context.intervals.ghost_scan)):
+            return (
+                Status.INCONCLUSIVE,
+                (
+                    f"no ghost scan yet for {handles}: "
+                    "the worker booted less than one scan interval ago"
+                ),
+            )
+        return Status.FAIL, f"the ghost scan did not run in the last {window} for {handles}{listed}"
+    return Status.PASS, (
+        f"ghost scan ran in the last {window} for {len(facts['accounts'])} account(s); "
+        f"no unacknowledged ghost since {since:%Y-%m-%d %H:%M} UTC{listed}"
+    )
+
+
+def check_stuck(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
+    """Check H: no POSTING past lease, no UNKNOWN past the reconcile window, no double post."""
+    del prior
+    stale_before = context.now - context.windows.reconcile
+    stuck = run(
+        "stuck_permits", now=context.now, stale_before=stale_before, account=context.account
+    )
+    duplicates = run("duplicate_posts", since=context.since_deploy(), account=context.account)
+    facts: dict[str, Any] = {
+        "stuck": [row["permit_id"] for row in stuck.rows if row["state"] == "stuck"],
+        "reconciling": [row["permit_id"] for row in stuck.rows if row["state"] != "stuck"],
+        "duplicates": [dict(row) for row in duplicates.rows],
+    }
+    status, explanation = judge_stuck(facts, context)
+    return CheckResult(
+        key="H",
+        title="Stuck and duplicate",
+        status=status,
+        explanation=explanation,
+        evidence=(stuck, duplicates),
+        facts=facts,
+    )
+
+
+def judge_stuck(facts: Mapping[str, Any], context: Context) -> tuple[Status, str]:
+    """Decide H: open outcomes younger than the reconcile window are still being resolved."""
+    window = describe(context.windows.reconcile)
+    if facts["duplicates"]:
+        targets = ", ".join(str(row["target_post_id"]) for row in facts["duplicates"][:5])
+        return (
+            Status.FAIL,
+            (
+                f"{len(facts['duplicates'])} target(s) answered by more than one USED permit: "
+                f"{targets}"
+            ),
+        )
+    if facts["stuck"]:
+        permits = ", ".join(facts["stuck"][:5])
+        return Status.FAIL, (
+            f"{len(facts['stuck'])} permit(s) POSTING past their lease or UNKNOWN for more than "
+            f"{window}: {permits}"
+        )
+    if facts["reconciling"]:
+        return Status.INCONCLUSIVE, (
+            f"{len(facts['reconciling'])} permit(s) await reconcile (POSTING past lease or UNKNOWN "
+            f"for less than {window}): {', '.join(facts['reconciling'][:5])}"
+        )
+    return Status.PASS, (
+        "no POSTING past its lease, no UNKNOWN permit, no target answered twice since "
+        f"{context.since_deploy():%Y-%m-%d %H:%M} UTC"
+    )

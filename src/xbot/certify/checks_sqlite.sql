@@ -1,0 +1,109 @@
+-- Certification queries whose SQLite SQL differs from PostgreSQL's: json_extract instead of
+-- ->> and SUM(CASE ...) instead of FILTER, so older SQLite builds run them. They override
+-- checks.sql by name.
+
+-- running_sha --
+-- The newest worker boot heartbeat (production_watchdog_boot), the SHA it runs and where that
+-- SHA came from, beside the active deployment (the newest row of deployments).
+SELECT boot.booted_at, boot.git_sha, boot.sha_source, boot.worker_id, boot.role, boot.host,
+       deployment.sha AS declared_sha, deployment.declared_at, deployment.declared_by
+FROM (SELECT 1 AS one) AS base
+LEFT JOIN (
+    SELECT e.created_at AS booted_at,
+           COALESCE(json_extract(e.event_data, '$.git_sha'), w.git_sha) AS git_sha,
+           COALESCE(json_extract(e.event_data, '$.sha_source'), w.sha_source) AS sha_source,
+           e.worker_id,
+           COALESCE(json_extract(e.event_data, '$.role'), w.role) AS role,
+           COALESCE(json_extract(e.event_data, '$.host'), w.host) AS host
+    FROM system_events AS e
+    LEFT JOIN workers AS w ON w.worker_id = e.worker_id
+    WHERE e.event_type = 'production_watchdog_boot'
+      AND COALESCE(json_extract(e.event_data, '$.role'), w.role, 'worker') <> 'web'
+    ORDER BY e.created_at DESC
+    LIMIT 1
+) AS boot ON 1 = 1
+LEFT JOIN (
+    SELECT d.sha, d.declared_at, d.declared_by
+    FROM deployments AS d
+    ORDER BY d.declared_at DESC, d.id DESC
+    LIMIT 1
+) AS deployment ON 1 = 1
+
+-- fetch_runs --
+-- Fetch runs started, completed and failed within the window on the SHA under test, and what
+-- the completed ones found (new candidates) and queued.
+SELECT COUNT(CASE WHEN e.event_type = 'reply_v2_fetch_job_started' THEN 1 END) AS started,
+       COUNT(CASE WHEN e.event_type = 'reply_v2_fetch_job_completed' THEN 1 END)
+           AS completed,
+       COUNT(CASE WHEN e.event_type = 'reply_v2_fetch_job_failed' THEN 1 END) AS failed,
+       MAX(CASE WHEN e.event_type = 'reply_v2_fetch_job_started' THEN e.created_at END)
+           AS last_started_at,
+       MAX(CASE WHEN e.event_type = 'reply_v2_fetch_job_completed' THEN e.created_at END)
+           AS last_completed_at,
+       COALESCE(SUM(CASE WHEN e.event_type = 'reply_v2_fetch_job_completed'
+                         THEN CAST(json_extract(e.event_data, '$.new') AS INTEGER) END), 0)
+           AS found_new,
+       COALESCE(SUM(CASE WHEN e.event_type = 'reply_v2_fetch_job_completed'
+                         THEN CAST(json_extract(e.event_data, '$.queued') AS INTEGER) END), 0)
+           AS queued
+FROM system_events AS e
+JOIN workers AS w ON w.worker_id = e.worker_id
+WHERE e.event_type IN ('reply_v2_fetch_job_started', 'reply_v2_fetch_job_completed',
+                       'reply_v2_fetch_job_failed')
+  AND e.created_at >= :window_start
+  AND w.git_sha = :sha
+  AND (:account IS NULL
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+
+-- fetch_failures --
+-- The newest failed fetch runs within the window, with the reason each one gave.
+SELECT e.created_at, e.account_id, e.worker_id,
+       COALESCE(json_extract(e.event_data, '$.reason'), json_extract(e.event_data, '$.error'))
+           AS reason
+FROM system_events AS e
+WHERE e.event_type = 'reply_v2_fetch_job_failed'
+  AND e.created_at >= :window_start
+  AND (:account IS NULL
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+ORDER BY e.created_at DESC
+LIMIT 3
+
+-- scheduler_runs --
+-- Scheduler runs within the window on the SHA under test, and the permits they announced.
+SELECT COUNT(CASE WHEN e.event_type = 'reply_v2_scheduler_job_started' THEN 1 END) AS started,
+       COUNT(CASE WHEN e.event_type = 'reply_v2_scheduler_job_completed' THEN 1 END)
+           AS completed,
+       COUNT(CASE WHEN e.event_type = 'reply_v2_scheduler_job_failed' THEN 1 END) AS failed,
+       COUNT(CASE WHEN e.event_type = 'reply_v2_attempt_created' THEN 1 END)
+           AS attempts_created,
+       MAX(CASE WHEN e.event_type = 'reply_v2_scheduler_job_started' THEN e.created_at END)
+           AS last_started_at
+FROM system_events AS e
+JOIN workers AS w ON w.worker_id = e.worker_id
+WHERE e.event_type IN ('reply_v2_scheduler_job_started', 'reply_v2_scheduler_job_completed',
+                       'reply_v2_scheduler_job_failed', 'reply_v2_attempt_created')
+  AND e.created_at >= :window_start
+  AND w.git_sha = :sha
+  AND (:account IS NULL
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+
+-- accepted_permit --
+-- The newest permit the scheduler created since the deployment that was not refused: not
+-- FAILED or EXPIRED, and no posting_blocked_* event names it.
+SELECT p.permit_id, p.decision_id, p.status, p.created_at, p.not_before
+FROM post_attempts AS p
+WHERE p.pipeline_source = 'reply_v2_scheduler'
+  AND p.created_at >= :since
+  AND p.status NOT IN ('FAILED', 'EXPIRED')
+  AND NOT EXISTS (
+        SELECT 1
+        FROM system_events AS b
+        WHERE b.event_type IN ('posting_blocked_stale_code', 'posting_blocked_kill_switch',
+                               'posting_blocked_wrong_role', 'posting_blocked_budget',
+                               'posting_blocked_expired')
+          AND b.created_at >= p.created_at
+          AND json_extract(b.event_data, '$.permit_id') = p.permit_id)
+  AND (:account IS NULL
+       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+ORDER BY p.created_at DESC
+LIMIT 1

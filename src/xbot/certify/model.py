@@ -1,0 +1,126 @@
+"""What a certification produces: statuses, evidence, check results and the report."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+
+class Status(enum.StrEnum):
+    """The outcome of one check."""
+
+    #: the check found the evidence it asks for
+    PASS = "PASS"  # noqa: S105 - a check status, not a password
+    #: the check found evidence that production does not work
+    FAIL = "FAIL"
+    #: the check could not decide yet (too early, nothing to do, or an earlier check undecided)
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+
+class Verdict(enum.StrEnum):
+    """The outcome of the whole certification, with its exit code."""
+
+    #: every check passed
+    OPERATIONAL = "OPERATIONAL"
+    #: no check failed, some were inconclusive
+    INCONCLUSIVE = "INCONCLUSIVE"
+    #: at least one check failed
+    NOT_OPERATIONAL = "NOT OPERATIONAL"
+
+
+#: the documented exit codes of `xbot certify` (3 is "could not run", raised as an error)
+EXIT_CODES = {Verdict.OPERATIONAL: 0, Verdict.NOT_OPERATIONAL: 1, Verdict.INCONCLUSIVE: 2}
+EXIT_COULD_NOT_RUN = 3
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Evidence:
+    """One named query as it ran: its SQL, bound parameters and result rows."""
+
+    name: str
+    description: str
+    dialect: str
+    #: the statement as executed, with :name placeholders
+    sql: str
+    #: the same statement with the parameters written in as literals of the dialect
+    sql_inline: str
+    parameters: Mapping[str, Any]
+    columns: tuple[str, ...]
+    rows: tuple[Mapping[str, Any], ...]
+
+    @property
+    def first(self) -> Mapping[str, Any]:
+        """Return the first row, or an empty mapping."""
+        return self.rows[0] if self.rows else {}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CheckResult:
+    """One check of DESIGN §8 with its evidence and a one-line explanation."""
+
+    key: str
+    title: str
+    status: Status
+    explanation: str
+    evidence: tuple[Evidence, ...] = ()
+    #: values later checks and the next actions use (SHAs, counts, times)
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Windows:
+    """How far back each check looks, derived from the job cadences."""
+
+    #: B: three watchdog report intervals
+    worker: timedelta
+    #: C and D: three fetch intervals
+    fetch: timedelta
+    #: E: three scheduler intervals
+    schedule: timedelta
+    #: G: two ghost-scan intervals
+    ghost_scan: timedelta
+    #: H: an UNKNOWN or lease-expired permit older than this is stuck (three reconcile intervals)
+    reconcile: timedelta
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CertifyOptions:
+    """What the operator asked for on the command line."""
+
+    #: the SHA that should run; None means the active deployment's
+    expect_sha: str | None = None
+    #: one account's handle; None means every account
+    account: str | None = None
+    #: start of "since deploy"; None means the active deployment's declared_at
+    since: datetime | None = None
+    #: one window for every windowed check instead of the cadence-derived ones
+    window: timedelta | None = None
+    #: the moment the checks are evaluated at; None reads the clock once
+    now: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Report:
+    """Everything `xbot certify` prints: checks, verdict, blocker and next actions."""
+
+    generated_at: datetime
+    dialect: str
+    database: str
+    account: str | None
+    expected_sha: str | None
+    running_sha: str | None
+    sha_source: str | None
+    since: datetime
+    windows: Windows
+    checks: tuple[CheckResult, ...]
+    verdict: Verdict
+    blocker: CheckResult | None
+    next_actions: tuple[str, ...]
+
+    @property
+    def exit_code(self) -> int:
+        """Return 0 operational, 1 not operational, 2 inconclusive."""
+        return EXIT_CODES[self.verdict]
