@@ -421,6 +421,44 @@ def sim_serve(  # noqa: PLR0913 - one keyword per documented option
         stack.stop()
 
 
+@app.command()
+def demo(
+    seconds: Annotated[
+        float, typer.Option("--seconds", min=5, help="How long the worker runs.")
+    ] = 60,
+    platform: Annotated[
+        str, typer.Option("--platform", help="Which fake platform: x, bluesky or mastodon.")
+    ] = "x",
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url", help="Use this database instead of a temporary SQLite file."
+        ),
+    ] = None,
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Keep the database and print how to inspect it.")
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated world.")] = 7,
+) -> None:
+    """Run the whole system offline against a fake platform, then certify it."""
+    from rich.console import Console
+
+    from xbot.demo import DemoOptions, run_demo
+    from xbot.demo_fakes import FAKES
+    from xbot.logging import configure
+
+    if platform not in FAKES:
+        fail(XbotError(f"--platform {platform!r} is unknown: use one of {', '.join(FAKES)}"))
+    configure("warning", "auto")
+    options = DemoOptions(seconds=seconds, platform=platform, database_url=database_url,
+                          keep=keep, seed=seed)  # fmt: skip
+    try:
+        code = run_demo(options, Console(highlight=False))
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    raise SystemExit(code)
+
+
 @app.callback()
 def root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show debug logs.")] = False,

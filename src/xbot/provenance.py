@@ -21,12 +21,14 @@ class Provenance:
     sha_source: str
 
 
-def running_sha(repository: Path | None = None) -> Provenance:
-    """Return the SHA from, in order: deploy variables, the build-info file, `git rev-parse`."""
+def running_sha(repository: Path | None = None, configured: str = "") -> Provenance:
+    """Return the SHA from, in order: deploy variables, xbot.toml, build info, `git rev-parse`."""
     from_environment = sha_from_environment()
     if from_environment is not None:
         sha, variable = from_environment
         return Provenance(git_sha=sha, sha_source=f"env:{variable}")
+    if configured.strip():
+        return Provenance(git_sha=configured.strip(), sha_source="config")
     built = _build_info_sha()
     if built:
         return Provenance(git_sha=built, sha_source="build_info")

@@ -43,7 +43,7 @@ STOP_GRACE_SECONDS = 7.0
 
 def identity(settings: Settings, role: str) -> WorkerIdentity:
     """Return who this process is, with the SHA and the source that answered."""
-    provenance = running_sha()
+    provenance = running_sha(configured=settings.git_sha)
     host = socket.gethostname()
     pid = os.getpid()
     worker_id = settings.worker_id or f"{host}-{pid}-{uuid.uuid4().hex[:6]}"

@@ -179,7 +179,8 @@ class JobRunner:
             account_id=run.account_id,
             status=outcome.status,
             duration_ms=outcome.duration_ms,
-            **outcome.summary,
+            # nested: a job's summary may use any key, including the ones above
+            summary=dict(outcome.summary),
         )
 
     def _report_failure(self, spec: JobSpec, run: Row[Any], outcome: RunOutcome) -> None:

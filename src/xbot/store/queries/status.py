@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from xbot.store.tables import post_attempts, reply_candidate_queue
+from xbot.store.tables import ghost_tweets, post_attempts, reply_candidate_queue
 
 
 def queue_size(connection: Connection, now: datetime) -> int:
@@ -29,3 +30,23 @@ def permits_by_status(connection: Connection) -> dict[str, int]:
         select(post_attempts.c.status, func.count()).group_by(post_attempts.c.status)
     )
     return {str(status): int(count) for status, count in rows}
+
+
+def pipeline_counts(connection: Connection) -> dict[str, int]:
+    """Count each stage of the pipeline, for progress displays."""
+    queue = reply_candidate_queue.c
+    permits = post_attempts.c
+
+    def count(table: Any, *conditions: Any) -> int:
+        statement = select(func.count()).select_from(table).where(*conditions)
+        return int(connection.execute(statement).scalar_one())
+
+    return {
+        "fetched": count(reply_candidate_queue),
+        "queued": count(reply_candidate_queue, queue.status == "queued"),
+        "permits": count(post_attempts),
+        "posted": count(post_attempts, permits.status == "USED"),
+        "reconciled": count(post_attempts, permits.reconciled.is_(True)),
+        "unknown": count(post_attempts, permits.status == "UNKNOWN"),
+        "ghosts": count(ghost_tweets),
+    }

@@ -1,0 +1,276 @@
+"""`xbot demo`: the whole system in one command, offline, ending in a certification (issue 6).
+
+Fake platform on loopback, a temporary SQLite database (or `--database-url`), two bot accounts,
+the worker at a fast cadence, one ghost and one accepted-then-timed-out post injected on the
+way, then `xbot certify`. The database holds real wall-clock times.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from xbot.certify import run_certification
+from xbot.certify.markdown import render_markdown
+from xbot.config import AccountSettings, BudgetSettings, JobIntervals, Settings
+from xbot.demo_fakes import FAKES, DemoFake
+from xbot.jobs.registry import job_specs
+from xbot.platforms.x.wire import HttpOptions
+from xbot.provenance import UNKNOWN, running_sha
+from xbot.serve import Service
+from xbot.sim.clock import SimClock
+from xbot.sim.server import SimServer
+from xbot.sim.world import build_world
+from xbot.store.engine import translated_errors
+from xbot.store.migrate import upgrade
+from xbot.store.queries import deployments, status
+from xbot.store.queries.common import database_now
+from xbot.store.queries.events import append_event
+from xbot.store.queries.ghosts import acknowledge_ghost, list_ghosts
+from xbot.store.queries.trace import find_trace
+from xbot.views import print_trace
+from xbot.wiring import Overrides, PlatformCache, generator_factory
+
+#: demo cadences, in seconds: fast enough to see everything in a minute
+CADENCE = JobIntervals(fetch=3, schedule=2, post=1, reconcile=3, ghost_scan=5, watchdog=5)
+TOPICS = ["python", "databases", "postgres", "rust", "chess", "jazz", "gardening", "sourdough"]
+#: the X adapter waits this long for an answer; the injected fault holds the answer longer
+READ_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DemoOptions:
+    """What `xbot demo` was asked for."""
+
+    seconds: float = 60.0
+    platform: str = "x"
+    database_url: str | None = None
+    keep: bool = False
+    seed: int = 7
+    bots: tuple[str, ...] = ("replybot", "helperbot")
+
+
+@dataclass(kw_only=True)
+class _Run:
+    """The demo's moving parts."""
+
+    options: DemoOptions
+    directory: Path
+    fake: Any
+    spec: DemoFake
+    settings: Settings
+    service: Service
+    platforms: PlatformCache
+    log: list[str]
+    ghost_post_ids: list[str]
+
+
+def run_demo(options: DemoOptions, console: Console) -> int:
+    """Run the demo and print the certification; return certify's exit code."""
+    directory = Path(tempfile.mkdtemp(prefix="xbot-demo-"))
+    spec = FAKES[options.platform]
+    fake = spec.build(build_world(options.seed, bot_handles=options.bots), SimClock(speed=1))
+    try:
+        with SimServer(fake.app) as server:
+            run = _prepare(options, directory, spec, fake, server.base_url)
+            code = _execute(run, console)
+    finally:
+        if not options.keep:
+            shutil.rmtree(directory, ignore_errors=True)
+    return code
+
+
+def _prepare(
+    options: DemoOptions, directory: Path, spec: DemoFake, fake: Any, base_url: str
+) -> _Run:
+    logins = [spec.login(fake, bot) for bot in fake.describe()["bot_accounts"]]
+    accounts = [_account(options.platform, handle, base_url) for handle, _ in logins]
+    database_url = options.database_url or f"sqlite:///{directory / 'xbot.db'}"
+    sha = running_sha().git_sha
+    settings = Settings(
+        database_url=database_url,
+        jobs=CADENCE,
+        poll_interval=0.2,
+        lease_seconds=10,
+        accounts=accounts,
+        git_sha="" if sha != UNKNOWN else "demo000000000000",
+    )
+    _write_config(directory / "xbot.toml", settings)
+    service = Service(settings, role="all", specs=job_specs(settings))
+    overrides = Overrides(
+        credentials=dict(logins),
+        visibility_grace_seconds=5,
+        http=HttpOptions(read_timeout=READ_TIMEOUT_SECONDS),
+    )
+    platforms = PlatformCache(settings, service.engine, overrides)
+    service.platform_for = platforms
+    service.generator_for = generator_factory(settings)
+    return _Run(
+        options=options,
+        directory=directory,
+        fake=fake,
+        spec=spec,
+        settings=settings,
+        service=service,
+        platforms=platforms,
+        log=[],
+        ghost_post_ids=[],
+    )
+
+
+def _account(platform: str, handle: str, base_url: str) -> AccountSettings:
+    budgets = BudgetSettings(
+        per_hour=60, per_day=500, author_cooldown_minutes=0.5, min_gap_seconds=2
+    )
+    return AccountSettings(
+        platform=platform,
+        handle=handle,
+        base_url=base_url,
+        topics=TOPICS,
+        budgets=budgets,
+        max_candidate_age_hours=1,
+    )
+
+
+def _write_config(path: Path, settings: Settings) -> None:
+    """Keep what certify needs to read the kept database the way the demo ran it."""
+    jobs = "\n".join(f"{name} = {value}" for name, value in CADENCE.model_dump().items())
+    text = (
+        f'database_url = "{settings.database_url}"\nlease_seconds = {settings.lease_seconds}\n'
+        f"\n[jobs]\n{jobs}\n"
+    )
+    tomllib.loads(text)  # what we write must read back
+    path.write_text(text, encoding="utf-8")
+
+
+def _execute(run: _Run, console: Console) -> int:
+    service = run.service
+    if service.engine.dialect.name != "sqlite":
+        upgrade(service.engine)
+    service.boot()
+    _declare_deployment(run)
+    runner, thread, failure = service.start_in_background()
+    try:
+        _watch(run, console, failure)
+    finally:
+        service.stop_background(runner, thread)
+        run.platforms.close()
+    _acknowledge_ghosts(run)
+    report = run_certification(service.engine, run.settings)
+    # written as is: a rich print would wrap the SQL at the terminal's width
+    console.file.write("\n" + render_markdown(report) + "\n")
+    console.file.flush()
+    _show_trace(run, console)
+    if run.options.keep:
+        _explain_kept(run, console)
+    service.engine.dispose()
+    return report.exit_code
+
+
+def _declare_deployment(run: _Run) -> None:
+    with translated_errors(), run.service.engine.begin() as connection:
+        now = database_now(connection)
+        sha = run.service.worker.git_sha
+        deployments.mark_deployment(
+            connection, sha, now=now, declared_by="xbot demo", note="declared by the demo"
+        )
+        append_event(
+            connection,
+            "deployment_marked",
+            {"sha": sha, "by": "xbot demo"},
+            now=now,
+            component="demo",
+        )
+
+
+def _watch(run: _Run, console: Console, failure: list[BaseException]) -> None:
+    started = time.monotonic()
+    seconds = run.options.seconds
+    plan = [(seconds / 3, _inject_ghost), (seconds / 2, _inject_timeout)]
+    with Live(_table(run, 0.0), console=console, refresh_per_second=4, transient=False) as live:
+        while (elapsed := time.monotonic() - started) < seconds:
+            if failure:
+                raise failure[0]
+            while plan and elapsed >= plan[0][0]:
+                plan.pop(0)[1](run)
+            live.update(_table(run, elapsed))
+            time.sleep(0.25)
+        live.update(_table(run, seconds))
+
+
+def _inject_ghost(run: _Run) -> None:
+    post = run.fake.ghost(
+        "Posted by hand, outside xbot: the ghost scan must find this.", bot=run.options.bots[0]
+    )
+    post_id = str(post.get("id") or post.get("uri") or "?")
+    run.ghost_post_ids.append(post_id)
+    run.log.append(f"injected a ghost: post {post_id}")
+
+
+def _inject_timeout(run: _Run) -> None:
+    run.fake.inject(
+        run.spec.write_endpoint, "accept_then_timeout", seconds=READ_TIMEOUT_SECONDS * 3, count=1
+    )
+    run.log.append(f"armed accepted-then-timed-out on {run.spec.write_endpoint}")
+
+
+def _table(run: _Run, elapsed: float) -> Table:
+    with translated_errors(), run.service.engine.connect() as connection:
+        counts = status.pipeline_counts(connection)
+    table = Table(
+        title=f"xbot demo on fake {run.options.platform}: "
+        f"{elapsed:4.0f} / {run.options.seconds:.0f} s"
+    )
+    for name in counts:
+        table.add_column(name, justify="right")
+    table.add_row(*(str(value) for value in counts.values()))
+    table.caption = "\n".join(run.log) or None
+    return table
+
+
+def _acknowledge_ghosts(run: _Run) -> None:
+    """Acknowledge the ghost the demo injected, and only that one: any other must fail G."""
+    with translated_errors(), run.service.engine.begin() as connection:
+        now = database_now(connection)
+        for ghost in list_ghosts(connection, include_acknowledged=False):
+            if ghost["tweet_id"] not in run.ghost_post_ids:
+                continue
+            acknowledge_ghost(connection, str(ghost["id"]), "xbot demo (injected on purpose)", now)
+            append_event(
+                connection,
+                "ghost_acknowledged",
+                {"ghost_id": ghost["id"], "post_id": ghost["tweet_id"], "by": "xbot demo"},
+                now=now,
+                component="demo",
+            )
+
+
+def _show_trace(run: _Run, console: Console) -> None:
+    with translated_errors(), run.service.engine.connect() as connection:
+        posted = connection.exec_driver_sql(
+            "SELECT actual_tweet_id FROM post_attempts WHERE status = 'USED' "
+            "ORDER BY reconciled DESC, used_at DESC LIMIT 1"
+        ).scalar()
+        found = find_trace(connection, str(posted)) if posted else None
+    if found is None:
+        console.print("no post to trace: nothing was published")
+        return
+    console.rule("one trace chain: mention → decision → permit → post")
+    print_trace(found, console)
+
+
+def _explain_kept(run: _Run, console: Console) -> None:
+    config = run.directory / "xbot.toml"
+    console.rule("kept")
+    console.print(f"database and config kept in {run.directory}", markup=False)
+    console.print(f"  XBOT_CONFIG={config} xbot certify", markup=False)
+    console.print(f"  XBOT_CONFIG={config} xbot trace <permit, decision or post id>", markup=False)

@@ -1,0 +1,51 @@
+"""`xbot demo` as a subprocess: the whole system ends OPERATIONAL; stopped, it is not."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from acceptance.conftest import run_xbot
+
+
+@pytest.mark.slow
+def test_demo_is_operational_then_certify_fails_b_once_the_worker_is_gone(
+    xbot_env: dict[str, str], tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    done = run_xbot(["demo", "--seconds", "20", "--keep"], xbot_env, tmp_path, timeout=180)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "**Status**: ✅ **OPERATIONAL**" in done.stdout
+    assert "one trace chain" in done.stdout
+    assert "injected a ghost" in done.stdout
+    for check in "ABCDEFGH":
+        assert re.search(rf"\| {check}\) [^|]+\| ✅ PASS", done.stdout), check
+    kept = re.search(r"XBOT_CONFIG=(\S+xbot\.toml) xbot certify", done.stdout)
+    assert kept, done.stdout[-2000:]
+    config = kept.group(1)
+    request.addfinalizer(lambda: shutil.rmtree(Path(config).parent, ignore_errors=True))
+    text = Path(config).read_text(encoding="utf-8")
+    assert "watchdog = 5" in text
+
+    # the worker is gone: once B's window (3 watchdog intervals = 15 s) has passed, B fails first
+    time.sleep(16)
+    env = dict(xbot_env, XBOT_CONFIG=config)
+    env.pop("XBOT_DATABASE_URL")
+    certified = run_xbot(["certify", "--json"], env, tmp_path)
+    assert certified.returncode == 1, certified.stdout[-2000:] + certified.stderr
+    report = json.loads(certified.stdout)
+    assert report["verdict"] == "NOT OPERATIONAL"
+    assert report["blocker"]["key"] == "B"
+    statuses = {item["key"]: item["status"] for item in report["checks"]}
+    assert statuses["A"] == "PASS"
+    assert statuses["B"] == "FAIL"
+
+
+def test_demo_rejects_an_unknown_platform(xbot_env: dict[str, str], tmp_path: Path) -> None:
+    done = run_xbot(["demo", "--platform", "myspace"], xbot_env, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().startswith("error: --platform 'myspace' is unknown")
