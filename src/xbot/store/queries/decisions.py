@@ -87,7 +87,6 @@ def _insert_rows(
             updated_at=now,
         )
     )
-    return decision_id, permit_id
 
 
 def recent_reply_texts(connection: Connection, account_id: int, limit: int = 50) -> list[str]:
