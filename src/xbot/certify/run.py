@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -26,6 +26,7 @@ from xbot.domain.clock import ensure_utc
 from xbot.domain.errors import ConfigError, DatabaseUnreachable
 from xbot.store.engine import translated_errors
 from xbot.store.migrate import verify_schema
+from xbot.store.queries.common import database_now
 
 Check = Callable[[QueryRunner, Context, dict[str, CheckResult]], CheckResult]
 
@@ -46,18 +47,19 @@ def run_certification(
 ) -> Report:
     """Run checks A to H against `engine` and return the report; StoreError if it cannot run."""
     options = options or CertifyOptions()
-    now = ensure_utc(options.now) if options.now else datetime.now(UTC)
     _require_database_file(engine)
     verify_schema(engine)
-    context = Context(
-        now=now,
-        windows=derive_windows(settings.jobs, options.window),
-        intervals=settings.jobs,
-        lease=timedelta(seconds=settings.lease_seconds),
-        account=options.account.lstrip("@") if options.account else None,
-        expect_sha=options.expect_sha.strip() if options.expect_sha else None,
-    )
     with translated_errors(), _snapshot(engine) as connection:
+        # the workers stamp events with the database's clock on PostgreSQL: judge by the same one
+        now = ensure_utc(options.now) if options.now else database_now(connection)
+        context = Context(
+            now=now,
+            windows=derive_windows(settings.jobs, options.window),
+            intervals=settings.jobs,
+            lease=timedelta(seconds=settings.lease_seconds),
+            account=options.account.lstrip("@") if options.account else None,
+            expect_sha=options.expect_sha.strip() if options.expect_sha else None,
+        )
         run = QueryRunner(connection, load_queries(engine.dialect.name))
         _require_account(run, context.account)
         checks, context = run_checks(run, context, options)
