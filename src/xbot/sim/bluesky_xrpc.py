@@ -150,12 +150,19 @@ async def _serve(fake: FakeBluesky, methods: Mapping[str, Method], request: Requ
     verdict = fake.limits.consume("ip", client, now.timestamp())
     if verdict.exceeded:
         raise rate_limit_exceeded(verdict.headers())
-    claims = _claims(fake, request, method.auth)
-    body = await _json_body(request) if method.verb == "POST" else None
-    call = XrpcCall(
-        fake=fake, request=request, now=now, claims=claims, body=body, headers=verdict.headers()
-    )
-    return method.handler(call)
+    headers = verdict.headers()
+    try:
+        claims = _claims(fake, request, method.auth)
+        body = await _json_body(request) if method.verb == "POST" else None
+        call = XrpcCall(
+            fake=fake, request=request, now=now, claims=claims, body=body, headers=headers
+        )
+        return method.handler(call)
+    except AuthProblemError as exc:  # every answer carries the rate-limit headers, errors too
+        raise XrpcError(exc.status, exc.error, exc.message, headers) from None
+    except XrpcError as exc:
+        exc.headers = {**headers, **exc.headers}
+        raise
 
 
 def rate_limit_exceeded(headers: Mapping[str, str]) -> XrpcError:

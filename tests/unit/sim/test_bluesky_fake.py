@@ -142,7 +142,13 @@ def test_logins_are_limited_per_account(raw: Raw) -> None:
     raw.login()
 
 
-def test_every_answer_carries_rate_limit_headers(raw: Raw) -> None:
+def test_every_answer_carries_rate_limit_headers(raw: Raw, fake: FakeBluesky) -> None:
+    missing = raw.get("com.atproto.repo.getRecord", repo="replybot", collection=POST, rkey="x")
+    assert missing.status_code == 400
+    assert missing.headers["ratelimit-remaining"] == "2999"
+    unauthenticated = raw.get("app.bsky.notification.listNotifications")
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.headers["ratelimit-remaining"] == "2998"
     answer = raw.get("com.atproto.server.describeServer")
     assert answer.headers["ratelimit-limit"] == "3000"
     assert answer.headers["ratelimit-policy"] == "3000;w=300"
