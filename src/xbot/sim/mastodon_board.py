@@ -115,7 +115,10 @@ class MastodonBoard:
 
     def add_post(self, draft: Draft) -> str:
         """Create a generated status (mastodon-mock stamps it with the real time)."""
-        return str(self.create(draft.author, draft.text, in_reply_to=draft.in_reply_to)["id"])
+        created = self.create(
+            draft.author, draft.text, in_reply_to=draft.in_reply_to, quote_of=draft.quote_of
+        )
+        return str(created["id"])
 
     def _call(self, method: str, path: str, handle: str, **options: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token(handle)}"}
