@@ -134,7 +134,7 @@ class BlueskyPlatform:
             params = {
                 "actor": me.did,
                 "filter": "posts_with_replies",
-                "limit": str(min(limit, 100)),
+                "limit": str(min(max(limit, 1), 100)),
             }
             body = self._json(self._read(GET_AUTHOR_FEED, {**params, **_cursor(cursor)}))
             for item in _list(body, "feed"):
