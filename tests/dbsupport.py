@@ -9,4 +9,5 @@ POSTGRES_URL = os.environ.get(
 )
 #: `.ci/run` sets it, so CI can never skip the PostgreSQL tests silently
 REQUIRE_POSTGRES = os.environ.get("XBOT_REQUIRE_POSTGRES") == "1"
-TEMPLATE_DB = "xbot_test_template"
+#: one template per test session, so concurrent sessions on one server never drop each other's
+TEMPLATE_DB = f"xbot_test_template_{os.getpid()}"
