@@ -59,10 +59,3 @@ def _git_sha(directory: Path) -> str:
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return result.stdout.strip() if result.returncode == 0 else ""
-
-
-def write_build_info(sha: str, package_directory: Path) -> Path:
-    """Write the build-info file a build step bakes into the package (`xbot build-info`)."""
-    path = package_directory / "_build_info.py"
-    path.write_text(f'"""Written at build time."""\n\nGIT_SHA = {sha!r}\n', encoding="utf-8")
-    return path
