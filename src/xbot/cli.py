@@ -404,9 +404,10 @@ def sim_serve(  # noqa: PLR0913 - one keyword per documented option
     ] = False,
 ) -> None:
     """Run the fake platforms on loopback; print their URLs, bot accounts and credentials."""
-    from xbot.sim.serve import ServeOptions, SimStack, describe_text, wait_for_signal
+    from xbot.sim.serve import ServeOptions, SimStack, StopSignals, describe_text
 
     options = ServeOptions(host=host, port=port, seed=seed, speed=speed, traffic_per_minute=traffic)
+    signals = StopSignals()
     try:
         stack = SimStack(options=options).start()
     except XbotError as exc:
@@ -416,7 +417,7 @@ def sim_serve(  # noqa: PLR0913 - one keyword per documented option
         text = json.dumps(description) + "\n" if as_json else describe_text(description)
         sys.stdout.write(text)
         sys.stdout.flush()
-        wait_for_signal()
+        signals.wait()
     finally:
         stack.stop()
 

@@ -4,9 +4,11 @@
         stack.describe()          # base URLs, bot accounts, credentials, an xbot account config
         stack.fakes["x"].fake     # the FakeX, for ghosts and faults from Python
 
-The description's `accounts` are `AccountSettings`-shaped (credentials name environment
-variables) and `env` holds those variables' values, so a script can export `env` and write
-`accounts` into xbot.toml.
+Fakes: X, Bluesky, Mastodon (mastodon-mock) and the OpenAI-compatible endpoint, on consecutive
+ports from `port` (or on free ports). The description's `accounts` are `AccountSettings`-shaped
+(credentials name environment variables) and `env` holds those variables' values, so a script
+can export `env` and write `accounts` into xbot.toml; `llm` is the `[llm]` section for the
+fake model.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from xbot.sim.clock import SimClock
 from xbot.sim.server import SimServer
 from xbot.sim.world import World, build_world
 
+#: where each fake's admin API lives, when not under the shared /_sim
+ADMIN_PATHS = {"openai": "/_sim/openai"}
 #: the OAuth 1.0a credential names the X adapter reads (xbot.platforms.x.credentials)
 X_CREDENTIALS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 
@@ -107,13 +111,14 @@ class SimStack:
         for name, running in self.fakes.items():
             base_url = running.server.base_url
             description = running.fake.describe()
-            fakes[name] = {"base_url": base_url, "admin_url": base_url + "/_sim", **description}
+            admin_url = base_url + ADMIN_PATHS.get(name, "/_sim")
+            fakes[name] = {"base_url": base_url, "admin_url": admin_url, **description}
             for bot in description.get("bot_accounts", []):
                 account, values = account_config(name, base_url, bot)
                 if account:
                     accounts.append(account)
                     env.update(values)
-        return {
+        description = {
             "seed": self.options.seed,
             "speed": self.options.speed,
             "now": self.clock.now().isoformat(),
@@ -121,6 +126,11 @@ class SimStack:
             "accounts": accounts,
             "env": env,
         }
+        if "openai" in fakes:  # settings for the `llm` generator (LlmSettings)
+            env["SIM_OPENAI_API_KEY"] = fakes["openai"]["api_key"]
+            llm_url = fakes["openai"]["base_url"] + "/v1"
+            description["llm"] = {"base_url": llm_url, "api_key_env": "SIM_OPENAI_API_KEY"}
+        return description
 
 
 def account_config(
@@ -136,6 +146,10 @@ def account_config(
         handle = credentials["identifier"]
         variable = f"SIM_BLUESKY_{bot['world_handle'].upper()}_APP_PASSWORD"
         names, values = {"app_password": variable}, {variable: credentials["password"]}
+    elif platform == "mastodon":
+        handle = bot["handle"]
+        variable = f"SIM_MASTODON_{handle.upper()}_ACCESS_TOKEN"
+        names, values = {"access_token": variable}, {variable: credentials["access_token"]}
     else:
         return {}, {}
     account = {"platform": platform, "handle": handle, "base_url": base_url, "credentials": names}
@@ -154,20 +168,55 @@ def _fake_bluesky(world: World, clock: SimClock, traffic: float) -> ServedFake:
     return FakeBluesky(world, clock=clock, settings=BlueskyFakeSettings(traffic_per_minute=traffic))
 
 
+def _fake_mastodon(world: World, clock: SimClock, traffic: float) -> ServedFake:
+    from xbot.sim.mastodon_fake import FakeMastodon, MastodonFakeSettings  # noqa: PLC0415
+
+    settings = MastodonFakeSettings(traffic_per_minute=traffic)
+    fake = FakeMastodon(world, clock=clock, settings=settings)
+    fake.warm_up()
+    return fake
+
+
+class _FakeOpenAI:
+    """The OpenAI-compatible endpoint (xbot.sim.openai_api) with a key from the world."""
+
+    def __init__(self, world: World) -> None:
+        from xbot.sim.openai_api import MODELS, create_app  # noqa: PLC0415
+
+        self.api_key = "sk-sim-" + world.secret("openai:api_key", 32)
+        self.models = list(MODELS)
+        self.app: ASGIApp = create_app(seed=world.seed, api_key=self.api_key)
+
+    def describe(self) -> dict[str, Any]:
+        return {"platform": "openai", "api_key": self.api_key, "models": self.models}
+
+
+def _fake_openai(world: World, clock: SimClock, traffic: float) -> ServedFake:
+    del clock, traffic  # the model's answers depend on the prompt and the seed only
+    return _FakeOpenAI(world)
+
+
 #: the fakes `xbot sim serve` runs, in port order
 FACTORIES: dict[str, Callable[[World, SimClock, float], ServedFake]] = {
     "x": _fake_x,
     "bluesky": _fake_bluesky,
+    "mastodon": _fake_mastodon,
+    "openai": _fake_openai,
 }
 
 
-def wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM (the main thread's way to run until stopped)."""
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    while not stop.wait(0.5):
-        pass
+class StopSignals:
+    """Catches SIGINT and SIGTERM from construction on, so no signal is lost before wait()."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: self._stop.set())
+
+    def wait(self) -> None:
+        """Block the main thread until a signal arrives."""
+        while not self._stop.wait(0.5):
+            pass
 
 
 def describe_text(description: dict[str, Any]) -> str:
@@ -182,6 +231,10 @@ def describe_text(description: dict[str, Any]) -> str:
             lines.append(f"  @{bot['handle']}")
             credentials = bot.get("credentials", {})
             lines.extend(f"    {key} = {value}" for key, value in credentials.items())
+        if "api_key" in fake:
+            lines.append(
+                f"  api_key = {fake['api_key']}   ([llm] base_url = {fake['base_url']}/v1)"
+            )
     lines.append("environment for the accounts above:")
     lines.extend(f"  export {key}={value}" for key, value in description["env"].items())
     return "\n".join(lines) + "\n"

@@ -24,7 +24,12 @@ def test_an_x_bot_becomes_an_account_setting_and_its_variables() -> None:
         "access_token_secret",
     }
     assert env[settings.credentials["access_token"]] == bot["credentials"]["access_token"]
-    assert account_config("mastodon", "http://x", bot) == ({}, {})
+    assert account_config("openai", "http://x", bot) == ({}, {})
+    mastodon, mastodon_env = account_config(
+        "mastodon", "http://m", {"handle": "b", "credentials": {"access_token": "t"}}
+    )
+    assert mastodon["credentials"] == {"access_token": "SIM_MASTODON_B_ACCESS_TOKEN"}
+    assert mastodon_env == {"SIM_MASTODON_B_ACCESS_TOKEN": "t"}
 
 
 def test_a_stack_shares_one_world_and_clock_before_it_starts() -> None:
