@@ -6,7 +6,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from twitter_text import extract_urls_with_indices
 
@@ -22,8 +22,6 @@ _MENTION = re.compile(r"(?<![\w@])@(\w{1,15})")
 
 def snowflake_time(post_id: str) -> datetime | None:
     """Return the moment encoded in a snowflake id, or None for a non-snowflake."""
-    from datetime import UTC  # noqa: PLC0415 - local to keep the module header short
-
     try:
         value = int(post_id)
     except ValueError:
@@ -97,7 +95,6 @@ class XStore:
         self.world = world
         self._lock = threading.RLock()
         self._tweets: dict[str, Tweet] = {}
-        self._last_id = 0
         self._users = {user.user_id: user for user in world.everyone}
         self._handles = {user.handle.lower(): user for user in world.everyone}
 
@@ -105,7 +102,6 @@ class XStore:
         """Forget every post."""
         with self._lock:
             self._tweets.clear()
-            self._last_id = 0
 
     def user_by_handle(self, handle: str) -> SimUser:
         """Return a user by handle (case-insensitive)."""
@@ -207,7 +203,6 @@ class XStore:
         candidate = (milliseconds << 22) | (SNOWFLAKE_WORKER << 12)
         while str(candidate) in self._tweets:
             candidate += 1
-        self._last_id = max(self._last_id, candidate)
         return str(candidate)
 
     def _mentions(self, text: str) -> tuple[Mention, ...]:

@@ -171,6 +171,12 @@ class XContract:
         assert [post.post_id for post in later.posts] == [new["id"]]
         assert later.watermark == new["id"]
 
+    def test_a_damaged_watermark_reads_from_the_top(self, x: XHarness) -> None:
+        mention = x.mention()
+        batch = x.platform().fetch_candidates("not-an-id")
+        assert [post.post_id for post in batch.posts] == [mention["id"]]
+        assert batch.watermark == mention["id"]
+
     def test_mentions_are_paged_with_a_fixed_since_id(self, x: XHarness) -> None:
         since = x.mention("before the watermark")["id"]
         x.clock.advance(1)

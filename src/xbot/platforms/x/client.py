@@ -79,8 +79,12 @@ class XPlatform:
         return me.user_id, me.handle
 
     def fetch_candidates(self, since: str | None) -> CandidateBatch:
-        """Mentions and quotes newer than `since`, newest first, and the next watermark."""
+        """Return mentions and quotes newer than `since`, newest first, and the next watermark.
+
+        A watermark that is not a post id (a damaged store) counts as none: read from the top.
+        """
         me = self._whoami()
+        since = since if since and since.isdigit() else None
         params = {"since_id": since} if since else {}
         path = f"/2/users/{me.user_id}/mentions"
         posts, newest = self._pages("GET /2/users/:id/mentions", path, params, me)
