@@ -1,10 +1,11 @@
 """The post job: the one module that publishes (DESIGN §5). No permit, no post.
 
-One run: expire the account's stale PENDING permits (or drain them all when the kill switch says
-so); then, in one transaction, read the gates (declared deployment, kill switch, budget) and either
-refuse with `posting_blocked_<reason>` (the permit stays as it was) or claim the oldest claimable
-permit in one fenced statement. Then publish it through the platform, with the permit id as the
-idempotency key, and record the outcome at the claim's fence:
+One run, first in one transaction (claims of one account serialised): read the gates (declared
+deployment, kill switch), expire the account's stale PENDING permits (or drain them all when the
+kill switch says so), then either refuse with `posting_blocked_<reason>` (stale_code, kill_switch,
+wrong_role, budget: the permit stays as it was) or claim the oldest claimable permit in one
+statement that also re-checks the gates. Then publish it through the platform, with the permit
+id as the idempotency key, and record the outcome at the claim's fence:
 
 - the platform answers with an id -> USED (event `reply_posted`), the candidate is `replied`;
 - a definitive rejection -> FAILED (`permit_failed`), the candidate is `skipped`;
@@ -67,8 +68,7 @@ Outcome = Accepted | Rejected | NotSent | OutcomeUnknown
 def run_once(context: JobContext) -> Mapping[str, Any]:
     """Expire, then claim and publish at most one permit of the account; return a summary."""
     account = _require_account(context)
-    expired = _expire(context, account)
-    claimed = _claim(context, account)
+    expired, claimed = _claim(context, account)
     if isinstance(claimed, Refusal):
         return {"expired": expired, "claimed": 0, "blocked": claimed.reason.value}
     if claimed is None:
@@ -105,17 +105,18 @@ def _event(  # noqa: PLR0913 - the event's parts, the last two by keyword
     )
 
 
-def _expire(context: JobContext, account: Account) -> int:
-    with translated_errors(), context.engine.begin() as connection:
-        gates = permit_queries.read_claim_gates(connection)
-        drain = gates.kill_switch.on and gates.kill_switch.drain
-        if drain:
-            stale = permit_queries.pending_permits(connection, account.account_id)
-        else:
-            stale = permit_queries.expired_pending_permits(
-                connection, account.account_id, context.now
-            )
-        return sum(_expire_one(connection, context, permit, drained=drain) for permit in stale)
+def _expire(
+    connection: Connection,
+    context: JobContext,
+    account: Account,
+    gates: permit_queries.ClaimGates,
+) -> int:
+    drain = gates.kill_switch.on and gates.kill_switch.drain
+    if drain:
+        stale = permit_queries.pending_permits(connection, account.account_id)
+    else:
+        stale = permit_queries.expired_pending_permits(connection, account.account_id, context.now)
+    return sum(_expire_one(connection, context, permit, drained=drain) for permit in stale)
 
 
 def _expire_one(
@@ -137,38 +138,49 @@ def _expire_one(
     return 1
 
 
-def _claim(context: JobContext, account: Account) -> PermitReply | Refusal | None:
-    now = context.now
+def _claim(context: JobContext, account: Account) -> tuple[int, PermitReply | Refusal | None]:
+    """In one transaction: expire stale permits, then refuse or claim the next one."""
     with translated_errors(), context.engine.begin() as connection:
         permit_queries.lock_account_for_claims(connection, account.account_id)
-        permit_id = permit_queries.next_claimable_permit_id(connection, account.account_id, now)
-        if permit_id is None:
-            return None
         gates = permit_queries.read_claim_gates(connection)
-        verdict = may_claim(_facts(connection, context, account, gates))
-        if isinstance(verdict, Refusal):
-            _refuse(connection, context, verdict, permit_id, account.account_id)
-            return verdict
-        permit = permit_queries.claim_permit(
-            connection,
-            account_id=account.account_id,
-            worker_id=context.worker.worker_id,
-            git_sha=context.worker.git_sha,
-            now=now,
-            lease_until=now + timedelta(seconds=context.settings.lease_seconds),
-            gates=gates,
-        )
-        if permit is None:  # the gates changed after they were read: the next run decides again
-            return None
-        data = {
-            "permit_id": permit.permit_id,
-            "decision_id": permit.decision_id,
-            "fence": permit.fence,
-            "attempt": permit.attempts,
-            "lease_until": permit.lease_until.isoformat() if permit.lease_until else None,
-        }
-        _event(connection, context, "permit_claimed", data, account_id=account.account_id)
-        return permit_queries.permit_reply(connection, permit.permit_id)
+        expired = _expire(connection, context, account, gates)
+        return expired, _claim_next(connection, context, account, gates)
+
+
+def _claim_next(
+    connection: Connection,
+    context: JobContext,
+    account: Account,
+    gates: permit_queries.ClaimGates,
+) -> PermitReply | Refusal | None:
+    now = context.now
+    permit_id = permit_queries.next_claimable_permit_id(connection, account.account_id, now)
+    if permit_id is None:
+        return None
+    verdict = may_claim(_facts(connection, context, account, gates))
+    if isinstance(verdict, Refusal):
+        _refuse(connection, context, verdict, permit_id, account.account_id)
+        return verdict
+    permit = permit_queries.claim_permit(
+        connection,
+        account_id=account.account_id,
+        worker_id=context.worker.worker_id,
+        git_sha=context.worker.git_sha,
+        now=now,
+        lease_until=now + timedelta(seconds=context.settings.lease_seconds),
+        gates=gates,
+    )
+    if permit is None:  # the gates changed after they were read: the next run decides again
+        return None
+    data = {
+        "permit_id": permit.permit_id,
+        "decision_id": permit.decision_id,
+        "fence": permit.fence,
+        "attempt": permit.attempts,
+        "lease_until": permit.lease_until.isoformat() if permit.lease_until else None,
+    }
+    _event(connection, context, "permit_claimed", data, account_id=account.account_id)
+    return permit_queries.permit_reply(connection, permit.permit_id)
 
 
 def _facts(
