@@ -139,3 +139,55 @@ def test_budget_caps_permits_per_hour(
     assert first["permits_created"] == 1
     assert first["budget"] == "hourly_budget"
     assert len(rows(engine, post_attempts)) == 1
+
+
+def test_world_traffic_counts_match_the_fake(
+    engine: Engine, wired: tuple[JobContext, Account], fake: FakeX
+) -> None:
+    context, account = wired
+    fake.configure(traffic_per_minute=30.0)
+    fake.reset()
+    fake.advance(20 * 60)
+    fake.catch_up()
+    bot = account.handle
+    automated = {user.handle for user in fake.world.everyone if user.automated}
+    mentions = [
+        post
+        for user in fake.world.everyone
+        for post in fake.posts_of(user.handle)
+        if f"@{bot}" in post["text"].lower()
+    ]
+    assert mentions, "the world generated no mention of the bot"
+
+    summary = fetch.run_once(replace(context, now=fake.clock.now()))
+    stored = rows(engine, reply_candidate_queue)
+    by_post = {row.candidate_post_id: row for row in stored}
+    assert summary["new"] == len(stored) == summary["fetched"]
+    for post in mentions:
+        row = by_post[post["id"]]
+        if post["author"] == bot:
+            assert row.skip_reason == "own_post"
+        elif post["author"] in automated:
+            assert row.skip_reason == "known_bot"
+    skipped = {reason: count for reason, count in summary["skipped"].items()}
+    assert summary["queued"] + sum(skipped.values()) == len(stored)
+    # the queue keeps the best max_queue; the rest expire at once with a reason
+    trimmed = summary["trimmed"]
+    assert trimmed == max(0, summary["queued"] - account.settings.max_queue)
+    assert sum(row.status == "queued" for row in stored) == summary["queued"] - trimmed
+    assert sum(row.skip_reason == "queue_full" for row in stored) == trimmed
+    for reason, count in skipped.items():
+        assert sum(row.skip_reason == reason and row.status == "skipped" for row in stored) == count
+    queued_rows = [row for row in stored if row.status == "queued"]
+    assert all(0 <= row.score <= 1 and row.score_parts for row in queued_rows)
+    assert all(row.summoned for row in queued_rows)
+
+    scheduled = schedule.run_once(replace(context, now=fake.clock.now()))
+    permits = rows(engine, post_attempts)
+    assert len(permits) == scheduled["permits_created"] > 0
+    threads = [
+        row.conversation_id
+        for row in rows(engine, reply_candidate_queue)
+        if row.status == "selected"
+    ]
+    assert len(threads) == len(set(threads)) == len(permits)

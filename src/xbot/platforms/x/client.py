@@ -36,7 +36,7 @@ from xbot.platforms.x.wire import Exchange, Wire
 #: X's snowflake epoch in Unix milliseconds; ids encode their creation time
 SNOWFLAKE_EPOCH_MS = 1288834974657
 #: recent search reaches back 7 days; stay a little inside that
-SEARCH_REACH = timedelta(days=7) - timedelta(minutes=5)
+SEARCH_REACH = timedelta(days=7) - timedelta(hours=1)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
