@@ -169,7 +169,7 @@ def test_world_traffic_counts_match_the_fake(
             assert row.skip_reason == "own_post"
         elif post["author"] in automated:
             assert row.skip_reason == "known_bot"
-    skipped = {reason: count for reason, count in summary["skipped"].items()}
+    skipped = dict(summary["skipped"])
     assert summary["queued"] + sum(skipped.values()) == len(stored)
     # the queue keeps the best max_queue; the rest expire at once with a reason
     trimmed = summary["trimmed"]
