@@ -16,11 +16,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
 
-from xbot.domain.errors import Ambiguous, BadResponse, NotFound, PlatformError
+from xbot.domain.errors import Ambiguous, NotFound, PlatformError
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
-from xbot.platforms.bluesky.errors import maybe_exists, rate_limit_reset, status_error
+from xbot.platforms.bluesky.answers import (
+    Answers,
+    cursor_param,
+    listed,
+    member,
+    next_cursor,
+    parsed,
+)
+from xbot.platforms.bluesky.errors import maybe_exists
 from xbot.platforms.bluesky.posts import (
     MalformedError,
     Me,
@@ -41,7 +48,6 @@ from xbot.platforms.bluesky.wire import XrpcWire
 from xbot.platforms.x.errors import excerpt
 from xbot.platforms.x.wire import Exchange
 
-T = TypeVar("T")
 LIST_NOTIFICATIONS = "app.bsky.notification.listNotifications"
 GET_AUTHOR_FEED = "app.bsky.feed.getAuthorFeed"
 SEARCH_POSTS = "app.bsky.feed.searchPosts"
@@ -83,7 +89,7 @@ class BlueskyPlatform:
         self._wire = wire
         self._fetch = fetch or FetchOptions()
         self._now = now or (lambda: datetime.now(UTC))
-        self._limits: dict[str, RateLimitState] = {}
+        self._answers = Answers(wire.secrets)
 
     # --- Platform ---
 
@@ -117,12 +123,12 @@ class BlueskyPlatform:
         record = reply_record(text, created_at=now, root=root, parent=parent, facets=facets)
         body = {"repo": me.did, "collection": POST_COLLECTION, "rkey": rkey, "record": record}
         exchange = self._wire.call("POST", CREATE_RECORD, json=body, write=True)
-        self._note_limits(exchange)
+        self._answers.note_limits(exchange)
         if not 200 <= exchange.status < 300:
             return self._after_refused_create(exchange, me, rkey)
-        uri = self._json(exchange, write=True).get("uri")
+        uri = self._answers.json(exchange, write=True).get("uri")
         if not isinstance(uri, str) or not uri.startswith("at://"):
-            raise self._malformed(exchange, MalformedError("no `uri`"), write=True)
+            raise self._answers.malformed(exchange, MalformedError("no `uri`"), write=True)
         return Published(post_id=PostId(uri), created_at=now)
 
     def own_recent_posts(self, since: str | None = None, limit: int = 100) -> Sequence[Post]:
@@ -136,16 +142,18 @@ class BlueskyPlatform:
                 "filter": "posts_with_replies",
                 "limit": str(min(max(limit, 1), 100)),
             }
-            body = self._json(self._read(GET_AUTHOR_FEED, {**params, **_cursor(cursor)}))
-            for item in _list(body, "feed"):
+            body = self._answers.json(
+                self._read(GET_AUTHOR_FEED, {**params, **cursor_param(cursor)})
+            )
+            for item in listed(body, "feed"):
                 if not isinstance(item, dict) or item.get("reason"):
                     continue  # a repost is not our post
-                post = _parsed(from_post_view, item.get("post"), me)
+                post = parsed(from_post_view, item.get("post"), me)
                 if post.post_id == since:
                     return found[:limit]
                 if post.author_id == me.did:
                     found.append(post)
-            cursor = body.get("cursor") if isinstance(body.get("cursor"), str) else None
+            cursor = next_cursor(body)
             if cursor is None:
                 break
         return found[:limit]
@@ -158,17 +166,17 @@ class BlueskyPlatform:
             return self._own_post(me, post_id.removeprefix(prefix))
         params = {"uri": post_id, "depth": "0", "parentHeight": "0"}
         try:
-            body = self._json(self._read(GET_POST_THREAD, params))
+            body = self._answers.json(self._read(GET_POST_THREAD, params))
         except NotFound:
             return None
         thread = body.get("thread")
         if not isinstance(thread, dict) or "post" not in thread:
             return None  # notFoundPost or blockedPost
-        return _parsed(from_post_view, thread["post"], me)
+        return parsed(from_post_view, thread["post"], me)
 
     def rate_limits(self) -> Mapping[str, RateLimitState]:
         """Return the last `ratelimit-*` headers seen, per endpoint."""
-        return dict(self._limits)
+        return dict(self._answers.limits)
 
     def close(self) -> None:
         """Release connections."""
@@ -185,18 +193,20 @@ class BlueskyPlatform:
         newest = floor
         cursor: str | None = None
         for _ in range(self._fetch.max_pages):
-            body = self._json(self._read(LIST_NOTIFICATIONS, {"limit": "100", **_cursor(cursor)}))
+            body = self._answers.json(
+                self._read(LIST_NOTIFICATIONS, {"limit": "100", **cursor_param(cursor)})
+            )
             older_seen = False
-            for item in _list(body, "notifications"):
-                indexed = _parsed(parse_time, _field(item, "indexedAt"))
+            for item in listed(body, "notifications"):
+                indexed = parsed(parse_time, member(item, "indexedAt"))
                 if floor is not None and indexed < floor:
                     older_seen = True
                     break
                 newest = indexed if newest is None else max(newest, indexed)
-                post = _parsed(from_notification, item, me)
+                post = parsed(from_notification, item, me)
                 if post is not None:
                     posts.append(post)
-            cursor = body.get("cursor") if isinstance(body.get("cursor"), str) else None
+            cursor = next_cursor(body)
             if older_seen or cursor is None:
                 break
         return posts, newest
@@ -205,22 +215,22 @@ class BlueskyPlatform:
         params = {"q": query, "sort": "latest", "limit": "100"}
         if floor is not None:
             params["since"] = bluesky_time(floor - self._fetch.search_overlap)
-        body = self._json(self._read(SEARCH_POSTS, params))
-        return [_parsed(from_post_view, view, me) for view in _list(body, "posts")]
+        body = self._answers.json(self._read(SEARCH_POSTS, params))
+        return [parsed(from_post_view, view, me) for view in listed(body, "posts")]
 
     def _own_post(self, me: Me, rkey: str) -> Post | None:
         params = {"repo": me.did, "collection": POST_COLLECTION, "rkey": rkey}
         try:
-            body = self._json(self._read(GET_RECORD, params))
+            body = self._answers.json(self._read(GET_RECORD, params))
         except NotFound:
             return None
-        return _parsed(from_own_record, body, me)
+        return parsed(from_own_record, body, me)
 
     def _read(self, nsid: str, params: Mapping[str, str]) -> Exchange:
         exchange = self._wire.call("GET", nsid, params=params)
-        self._note_limits(exchange)
+        self._answers.note_limits(exchange)
         if not 200 <= exchange.status < 300:
-            raise self._error(exchange, write=False)
+            raise self._answers.error(exchange, write=False)
         return exchange
 
     # --- writing ---
@@ -248,7 +258,7 @@ class BlueskyPlatform:
             if handle in known:
                 return known[handle]
             try:
-                body = self._json(self._read(RESOLVE_HANDLE, {"handle": handle}))
+                body = self._answers.json(self._read(RESOLVE_HANDLE, {"handle": handle}))
             except PlatformError as exc:
                 if exc.status not in {400, 404}:
                     raise  # nothing is sent yet: a transient failure defers the whole reply
@@ -261,7 +271,7 @@ class BlueskyPlatform:
 
     def _after_refused_create(self, exchange: Exchange, me: Me, rkey: str) -> Published:
         if not maybe_exists(exchange.status, exchange.body):
-            raise self._error(exchange, write=True)
+            raise self._answers.error(exchange, write=True)
         try:
             existing = self._own_post(me, rkey)
         except PlatformError as exc:
@@ -275,68 +285,3 @@ class BlueskyPlatform:
                 status=exchange.status, excerpt=excerpt(exchange.body, self._wire.secrets()),
             )  # fmt: skip
         return Published(post_id=existing.post_id, created_at=existing.created_at)
-
-    # --- answers ---
-
-    def _error(self, exchange: Exchange, *, write: bool) -> PlatformError:
-        return status_error(
-            exchange.status, exchange.body, exchange.headers,
-            endpoint=exchange.endpoint, write=write, secrets=self._wire.secrets(),
-        )  # fmt: skip
-
-    def _json(self, exchange: Exchange, *, write: bool = False) -> dict[str, Any]:
-        try:
-            body = exchange.json()
-        except ValueError as exc:
-            raise self._malformed(exchange, exc, write=write) from None
-        if not isinstance(body, dict):
-            raise self._malformed(exchange, MalformedError("not an object"), write=write)
-        return body
-
-    def _malformed(self, exchange: Exchange, exc: Exception, *, write: bool) -> PlatformError:
-        error = Ambiguous if write else BadResponse
-        what = "accepted the write but answered" if write else "answered"
-        return error(
-            f"Bluesky {what} an unreadable body to {exchange.endpoint} ({exc})",
-            status=exchange.status,
-            excerpt=excerpt(exchange.body, self._wire.secrets()),
-        )
-
-    def _note_limits(self, exchange: Exchange) -> None:
-        headers = exchange.headers
-        if "ratelimit-limit" in headers:
-            self._limits[exchange.endpoint] = RateLimitState(
-                endpoint=exchange.endpoint,
-                limit=_int(headers.get("ratelimit-limit")),
-                remaining=_int(headers.get("ratelimit-remaining")),
-                reset_at=rate_limit_reset(headers),
-            )
-
-
-def _parsed(read: Callable[..., T], *args: Any) -> T:
-    try:
-        return read(*args)
-    except MalformedError as exc:
-        raise BadResponse(f"Bluesky answered an unreadable view: {exc}") from None
-
-
-def _cursor(cursor: str | None) -> dict[str, str]:
-    return {"cursor": cursor} if cursor else {}
-
-
-def _list(body: Mapping[str, Any], name: str) -> list[Any]:
-    value = body.get(name, [])
-    if not isinstance(value, list):
-        raise BadResponse(f"Bluesky answered a `{name}` that is not a list")
-    return value
-
-
-def _field(item: object, name: str) -> object:
-    return item.get(name) if isinstance(item, dict) else None
-
-
-def _int(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
