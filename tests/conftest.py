@@ -15,6 +15,15 @@ from dbsupport import POSTGRES_URL, REQUIRE_POSTGRES, TEMPLATE_DB
 
 
 @pytest.fixture(autouse=True)
+def _fresh_logging() -> Iterator[None]:
+    """A test that configured logging must not leave it writing to a closed capture stream."""
+    yield
+    import structlog
+
+    structlog.reset_defaults()
+
+
+@pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every test starts with no XBOT_* variable and no xbot.toml (CONVENTIONS 3.8)."""
     for name in list(os.environ):
