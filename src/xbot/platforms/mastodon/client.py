@@ -1,8 +1,9 @@
 """The Mastodon adapter: one account on one instance through httpx2, implementing the Platform port.
 
-Candidates are mention notifications (`GET /api/v1/notifications?types[]=mention`); the
-watermark is the newest notification id of the first page, sent back as `since_id`, and
-later pages follow the `Link` header's `max_id` with the same `since_id` (platform-facts §3.3).
+Candidates are mention notifications (`GET /api/v1/notifications?types[]=mention`), optionally
+plus hashtag timelines; each stream's watermark is the newest id of its first page, sent back
+as `since_id`, and later pages follow the `Link` header's `max_id` with the same `since_id`
+(platform-facts §3.3; see `watermark` for how the streams share one string).
 
 A reply is `POST /api/v1/statuses` with `in_reply_to_id`, the account's configured visibility,
 and `Idempotency-Key: <permit id>`: Mastodon answers a repeat of the key within an hour with the
@@ -19,7 +20,15 @@ from typing import Any, Literal, TypeVar
 from xbot.domain.errors import Ambiguous, BadResponse, NotFound, PlatformError
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
 from xbot.platforms.mastodon.errors import rate_limit_reset, status_error
-from xbot.platforms.mastodon.statuses import MalformedError, Me, newest_id, next_max_id, post_from
+from xbot.platforms.mastodon.statuses import (
+    MalformedError,
+    Me,
+    newest_id,
+    next_max_id,
+    post_from,
+    summons,
+)
+from xbot.platforms.mastodon.watermark import Watermark
 from xbot.platforms.mastodon.wire import MastodonWire
 from xbot.platforms.x.errors import excerpt
 from xbot.platforms.x.wire import Exchange
@@ -36,8 +45,10 @@ PAGE_SIZE = 40
 class FetchOptions:
     """How much one fetch reads."""
 
-    #: notification pages per fetch
+    #: pages per stream per fetch
     max_pages: int = 5
+    #: hashtag timelines to read besides mentions (opt-in: bots should wait to be mentioned)
+    hashtags: tuple[str, ...] = ()
 
 
 class MastodonPlatform:
@@ -70,30 +81,35 @@ class MastodonPlatform:
         return me.account_id, me.acct
 
     def fetch_candidates(self, since: str | None) -> CandidateBatch:
-        """Mention notifications newer than `since` (a notification id), newest first."""
+        """Mention notifications (and hashtag posts) newer than the watermark, newest first."""
         me = self._whoami()
-        base: dict[str, str] = {"types[]": "mention", "limit": str(PAGE_SIZE)}
-        if since:
-            base["since_id"] = since
-        posts: list[Post] = []
-        newest: str | None = None
-        max_id: str | None = None
-        for index in range(self._fetch.max_pages):
-            params = {**base, **({"max_id": max_id} if max_id else {})}
-            exchange = self._call(
-                "GET /api/v1/notifications", "/api/v1/notifications", params=params
-            )
-            items = self._list(exchange)
-            if index == 0:
-                newest = newest_id(
-                    [str(item.get("id")) for item in items if isinstance(item, dict)]
-                )
-            posts += [self._candidate(item, me) for item in items if _is_mention(item)]
-            max_id = next_max_id(exchange.headers)
-            if not items or max_id is None:
-                break
+        mark = Watermark.parse(since)
+        found: dict[str, Post] = {}
+        tags: dict[str, str] = {}
+        for tag in self._fetch.hashtags:
+            statuses, newest_tag = self._paged(
+                "GET /api/v1/timelines/tag/:hashtag", f"/api/v1/timelines/tag/{tag}", {},
+                mark.tags.get(tag),
+            )  # fmt: skip
+            for status in statuses:
+                post = _parsed(post_from, status, me, summoned=summons(status, me))
+                found[post.post_id] = post
+            tags[tag] = newest_id([mark.tags.get(tag), newest_tag]) or ""
+        items, newest = self._paged(
+            "GET /api/v1/notifications", "/api/v1/notifications", {"types[]": "mention"},
+            mark.notifications,
+        )  # fmt: skip
+        for item in items:
+            if _is_mention(item):
+                post = self._candidate(item, me)
+                found[post.post_id] = post  # a mention wins over the same post seen by hashtag
+        posts = [post for post in found.values() if post.author_id != me.account_id]
         ordered = sorted(posts, key=lambda post: (len(post.post_id), post.post_id), reverse=True)
-        return CandidateBatch(posts=tuple(ordered), watermark=newest_id([since, newest]))
+        notifications = newest_id([mark.notifications, newest])
+        watermark = Watermark(
+            notifications=notifications, tags={k: v for k, v in tags.items() if v}
+        )
+        return CandidateBatch(posts=tuple(ordered), watermark=watermark.dump())
 
     def publish_reply(self, target: ReplyTarget, text: str, idempotency_key: str) -> Published:
         """`POST /api/v1/statuses` once, with the permit id as its Idempotency-Key."""
@@ -123,7 +139,7 @@ class MastodonPlatform:
         max_id: str | None = None
         path = f"/api/v1/accounts/{me.account_id}/statuses"
         while len(found) < limit:
-            params = {**base, **({"max_id": max_id} if max_id else {})}
+            params = {**base, **_max_id(max_id)}
             exchange = self._call("GET /api/v1/accounts/:id/statuses", path, params=params)
             items = self._list(exchange)
             found += [_parsed(post_from, item, me) for item in items]
@@ -173,6 +189,27 @@ class MastodonPlatform:
 
     def _candidate(self, item: Mapping[str, Any], me: Me) -> Post:
         return _parsed(post_from, item.get("status"), me, summoned=True)
+
+    def _paged(
+        self, endpoint: str, path: str, params: Mapping[str, str], since: str | None
+    ) -> tuple[list[Any], str | None]:
+        """Read up to max_pages with a fixed since_id; the mark is the first page's newest id."""
+        base = {**params, "limit": str(PAGE_SIZE), **({"since_id": since} if since else {})}
+        found: list[Any] = []
+        newest: str | None = None
+        max_id: str | None = None
+        for index in range(self._fetch.max_pages):
+            exchange = self._call(endpoint, path, params={**base, **_max_id(max_id)})
+            items = self._list(exchange)
+            if index == 0:
+                newest = newest_id(
+                    [str(item.get("id")) for item in items if isinstance(item, dict)]
+                )
+            found += items
+            max_id = next_max_id(exchange.headers)
+            if not items or max_id is None:
+                break
+        return found, newest
 
     def _call(  # noqa: PLR0913 - one request's parts
         self,
@@ -232,6 +269,10 @@ class MastodonPlatform:
                 remaining=_int(headers.get("x-ratelimit-remaining")),
                 reset_at=rate_limit_reset(headers),
             )
+
+
+def _max_id(max_id: str | None) -> dict[str, str]:
+    return {"max_id": max_id} if max_id else {}
 
 
 def _is_mention(item: object) -> bool:

@@ -67,6 +67,15 @@ def _quoted(status: Mapping[str, Any]) -> str | None:
     return None
 
 
+def summons(status: Mapping[str, Any], me: Me) -> bool:
+    """Whether a status mentions the account or replies to one of its statuses."""
+    mentioned = any(
+        isinstance(mention, dict) and mention.get("id") == me.account_id
+        for mention in status.get("mentions") or []
+    )
+    return mentioned or status.get("in_reply_to_account_id") == me.account_id
+
+
 def post_from(status: object, me: Me, *, summoned: bool = False) -> Post:
     """Read one Status."""
     if not isinstance(status, dict):

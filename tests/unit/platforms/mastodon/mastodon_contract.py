@@ -190,6 +190,24 @@ class MastodonContract:
         batch = platform.fetch_candidates(None)
         assert len(batch.posts) == 40
 
+    def test_optional_hashtags_add_posts_that_did_not_mention_us(
+        self, masto: MastodonHarness
+    ) -> None:
+        plain = masto.platform()
+        masto.mention("first")
+        old_mark = plain.fetch_candidates(None).watermark
+        tagged = masto.fake.post_as(masto.users[1], "any #sourdough tips?")
+        platform = masto.platform(fetch=FetchOptions(hashtags=("sourdough",)))
+        batch = platform.fetch_candidates(old_mark)
+        assert [(post.post_id, post.summoned) for post in batch.posts] == [(tagged["id"], False)]
+        assert batch.watermark is not None
+        assert batch.watermark.startswith('{"notifications":"' + str(old_mark))
+        assert f'"sourdough":"{tagged["id"]}"' in batch.watermark
+        mention = masto.mention("#sourdough and a mention")
+        later = platform.fetch_candidates(batch.watermark)
+        assert [(post.post_id, post.summoned) for post in later.posts] == [(mention["id"], True)]
+        assert platform.fetch_candidates(later.watermark).posts == ()
+
     def test_own_recent_posts_include_replies_down_to_since(self, masto: MastodonHarness) -> None:
         platform = masto.platform()
         history = masto.fake.posts_of("replybot")

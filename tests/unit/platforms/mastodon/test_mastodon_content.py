@@ -18,6 +18,7 @@ from xbot.domain.errors import (
 from xbot.platforms.mastodon import html_to_text
 from xbot.platforms.mastodon.errors import rate_limit_reset, status_error
 from xbot.platforms.mastodon.statuses import newest_id, next_max_id
+from xbot.platforms.mastodon.watermark import Watermark
 
 MENTION_HTML = (
     '<p><span class="h-card"><a href="https://m.example/@ann" class="u-url mention">'
@@ -96,3 +97,13 @@ def test_ids_compare_by_length_then_lexically_and_links_give_the_next_page() -> 
     )
     assert next_max_id({"link": link}) == "42"
     assert next_max_id({"link": '<https://m.example/?min_id=7>; rel="prev"'}) is None
+
+
+def test_the_watermark_is_a_bare_id_until_hashtags_join() -> None:
+    assert Watermark.parse(None) == Watermark()
+    assert Watermark.parse("123") == Watermark(notifications="123")
+    assert Watermark(notifications="123").dump() == "123"
+    both = Watermark(notifications="123", tags={"python": "77", "jazz": "9"})
+    assert both.dump() == '{"notifications":"123","tags":{"jazz":"9","python":"77"}}'
+    assert Watermark.parse(both.dump()) == both
+    assert Watermark.parse("{not json") == Watermark()
