@@ -129,7 +129,7 @@ def _prepare(
 
 def _account(platform: str, handle: str, base_url: str) -> AccountSettings:
     budgets = BudgetSettings(
-        per_hour=60, per_day=500, author_cooldown_minutes=0.5, min_gap_seconds=2
+        per_hour=60, per_day=500, author_cooldown_minutes=0.5, min_gap_seconds=5
     )
     return AccountSettings(
         platform=platform,

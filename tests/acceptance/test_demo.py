@@ -49,3 +49,50 @@ def test_demo_rejects_an_unknown_platform(xbot_env: dict[str, str], tmp_path: Pa
     done = run_xbot(["demo", "--platform", "myspace"], xbot_env, tmp_path)
     assert done.returncode == 1
     assert done.stderr.strip().startswith("error: --platform 'myspace' is unknown")
+
+
+@pytest.mark.slow
+def test_the_seeds_own_sql_passes_after_a_demo_on_postgresql(
+    xbot_env: dict[str, str], tmp_path: Path, postgres_url: str
+) -> None:
+    from sqlalchemy import text
+
+    from integration.test_certify_seed_parity import SEED, seed
+    from xbot.store.engine import make_engine
+
+    done = run_xbot(
+        ["demo", "--seconds", "20", "--database-url", postgres_url], xbot_env, tmp_path, timeout=180
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "**Status**: ✅ **OPERATIONAL**" in done.stdout
+
+    engine = make_engine(postgres_url)
+    try:
+        (boot,) = seed(engine, SEED["seed_a"])
+        with engine.connect() as connection:
+            declared = connection.execute(
+                text("SELECT sha FROM deployments ORDER BY declared_at DESC LIMIT 1")
+            ).scalar_one()
+            acknowledged = connection.execute(
+                text("SELECT COUNT(*) FROM ghost_tweets WHERE acknowledged_at IS NOT NULL")
+            ).scalar_one()
+            unacknowledged = connection.execute(
+                text("SELECT COUNT(*) FROM ghost_tweets WHERE acknowledged_at IS NULL")
+            ).scalar_one()
+        assert boot["git_sha"] == declared  # A
+        assert seed(engine, SEED["seed_b"])[0]["count"] >= 2  # B
+        fetch = seed(engine, SEED["seed_c"])[0]
+        assert fetch["started"] >= 1  # C
+        assert fetch["completed"] >= 1
+        assert seed(engine, SEED["seed_d"])[0]["count"] >= 1  # D
+        assert seed(engine, SEED["seed_e_scheduler"])[0]["count"] >= 1  # E
+        assert seed(engine, SEED["seed_e_permits"])[0]["count"] >= 1
+        (traced,) = seed(engine, SEED["seed_f"])  # F
+        assert traced["actual_tweet_id"]
+        assert traced["permit_id"].startswith("pmt_")
+        # G: the seed's SQL cannot tell an acknowledged ghost from a new one; the demo injects
+        # exactly one on purpose and acknowledges it, and nothing else may be a ghost
+        assert unacknowledged == 0
+        assert seed(engine, SEED["seed_g"])[0]["count"] == acknowledged == 1
+    finally:
+        engine.dispose()
