@@ -92,7 +92,9 @@ def migrate() -> None:
         before = current_revision(engine)
         upgrade(engine)
     except XbotError as exc:
-        fail(exc, code=3)
+        fail(exc, code=EXIT_DATABASE)
+    finally:
+        engine.dispose()
     sys.stdout.write(f"schema at {head_revision()} (was {before or 'empty'})\n")
 
 
@@ -188,6 +190,8 @@ def _set_kill_switch(*, on: bool, drain: bool, by: str) -> None:
             )
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
+    finally:
+        engine.dispose()
     state = "ON (posting stopped" + (", pending permits drain)" if drain else ")") if on else "OFF"
     sys.stdout.write(f"kill switch {state}\n")
 
@@ -206,8 +210,8 @@ def deploy_mark(
     from xbot.store.queries.events import append_event
 
     sha = sha.strip()
-    if not sha or not all(char in "0123456789abcdefABCDEF" for char in sha) or len(sha) > 64:
-        hint = "give 7 to 40 hex digits, e.g. `git rev-parse HEAD`"
+    if not 7 <= len(sha) <= 64 or not all(char in "0123456789abcdefABCDEF" for char in sha):
+        hint = "give 7 to 64 hex digits, e.g. `git rev-parse HEAD`"
         fail(XbotError(f"--sha {sha!r} is not a git SHA: {hint}"))
     engine = engine_for(settings())
     try:
@@ -224,6 +228,8 @@ def deploy_mark(
             )
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
+    finally:
+        engine.dispose()
     sys.stdout.write(f"active deployment: {sha}\n")
 
 

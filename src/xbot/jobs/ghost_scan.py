@@ -34,7 +34,7 @@ from xbot.domain.ghosts import (
     normalized_text,
 )
 from xbot.domain.posts import Post
-from xbot.jobs.base import Account, JobContext
+from xbot.jobs.base import Account, JobContext, require_account, require_platform
 from xbot.jobs.reconcile import record_found
 from xbot.store.engine import translated_errors
 from xbot.store.queries import ghosts as ghost_queries
@@ -49,7 +49,7 @@ DECISION_LOOKBACK = timedelta(days=7)
 
 def run_once(context: JobContext) -> Mapping[str, Any]:
     """Scan the account's own posts since the watermark and record the scan."""
-    account = _require_account(context)
+    account = require_account(context)
     owner = context.worker.worker_id
     with translated_errors(), context.engine.begin() as connection:
         lease_until = context.now + timedelta(seconds=context.settings.lease_seconds)
@@ -65,15 +65,8 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
             ghost_queries.release_scan_lease(connection, account.account_id, owner, fence)
 
 
-def _require_account(context: JobContext) -> Account:
-    if context.account is None or context.platform_for is None:
-        raise ValueError("the ghost scan runs per account and needs a platform")
-    return context.account
-
-
 def _scan(context: JobContext, account: Account) -> dict[str, Any]:
-    assert context.platform_for is not None  # noqa: S101 - checked by _require_account
-    platform = context.platform_for(account)
+    platform = require_platform(context, account)
     with translated_errors(), context.engine.connect() as connection:
         since, managed_since = ghost_queries.ghost_watermark(connection, account.account_id)
     posts = list(platform.own_recent_posts(since=since, limit=SCAN_LIMIT))

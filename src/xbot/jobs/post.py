@@ -51,7 +51,7 @@ from xbot.domain.permits import (
     Rejected,
     transition,
 )
-from xbot.jobs.base import Account, JobContext
+from xbot.jobs.base import Account, JobContext, require_account, require_platform
 from xbot.store.engine import translated_errors
 from xbot.store.queries import permits as permit_queries
 from xbot.store.queries.events import append_event
@@ -67,7 +67,7 @@ Outcome = Accepted | Rejected | NotSent | OutcomeUnknown
 
 def run_once(context: JobContext) -> Mapping[str, Any]:
     """Expire, then claim and publish at most one permit of the account; return a summary."""
-    account = _require_account(context)
+    account = require_account(context)
     expired, claimed = _claim(context, account)
     if isinstance(claimed, Refusal):
         return {"expired": expired, "claimed": 0, "blocked": claimed.reason.value}
@@ -76,12 +76,6 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     outcome = _publish(context, account, claimed)
     status = _record(context, claimed, outcome)
     return {"expired": expired, "claimed": 1, "permit_id": claimed.permit.permit_id, **status}
-
-
-def _require_account(context: JobContext) -> Account:
-    if context.account is None or context.platform_for is None:
-        raise ValueError("the post job runs per account and needs a platform")
-    return context.account
 
 
 def _event(  # noqa: PLR0913 - the event's parts, the last two by keyword
@@ -223,9 +217,8 @@ def _refuse(
 
 def _publish(context: JobContext, account: Account, reply: PermitReply) -> Outcome:
     permit = reply.permit
-    assert context.platform_for is not None  # noqa: S101 - checked by _require_account
     try:
-        platform = context.platform_for(account)
+        platform = require_platform(context, account)
     except Exception as exc:  # nothing was sent: building the adapter failed
         reason = f"platform_unavailable: {type(exc).__name__}"
         return NotSent(reason=reason, retry_at=context.now + retry_backoff(permit.attempts))

@@ -36,7 +36,7 @@ from xbot.domain.permits import (
     transition,
 )
 from xbot.domain.posts import Post
-from xbot.jobs.base import Account, JobContext
+from xbot.jobs.base import Account, JobContext, require_account, require_platform
 from xbot.store.engine import translated_errors
 from xbot.store.queries import ghosts as ghost_queries
 from xbot.store.queries import permits as permit_queries
@@ -49,14 +49,13 @@ READ_BACK_LIMIT = 100
 
 def run_once(context: JobContext) -> Mapping[str, Any]:
     """Lapse expired leases, then resolve UNKNOWN permits against the account's own posts."""
-    account = _require_account(context)
+    account = require_account(context)
     lapsed = _lapse_expired_leases(context, account)
     with translated_errors(), context.engine.connect() as connection:
         unknown = permit_queries.unknown_replies(connection, account.account_id)
     if not unknown:
         return {"lease_expired": lapsed, "unknown": 0}
-    assert context.platform_for is not None  # noqa: S101 - checked by _require_account
-    platform = context.platform_for(account)
+    platform = require_platform(context, account)
     posts = list(platform.own_recent_posts(limit=READ_BACK_LIMIT))
     with translated_errors(), context.engine.connect() as connection:
         ids = [post.post_id for post in posts]
@@ -65,12 +64,6 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         _resolve(context, reply, posts, taken, platform.visibility_grace) for reply in unknown
     )
     return {"lease_expired": lapsed, "unknown": len(unknown), "read_back": len(posts), **outcomes}
-
-
-def _require_account(context: JobContext) -> Account:
-    if context.account is None or context.platform_for is None:
-        raise ValueError("the reconcile job runs per account and needs a platform")
-    return context.account
 
 
 def permit_event(  # noqa: PLR0913 - the event's parts
