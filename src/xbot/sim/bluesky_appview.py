@@ -72,7 +72,8 @@ def _seen_at(call: XrpcCall, record: PostRecord, delay: float) -> datetime | Non
 
 
 def _reason(record: PostRecord, did: str) -> tuple[str | None, str | None]:
-    if author_of(record.parent_uri) == did:
+    # the thread's root author hears of every reply in it, like the parent's author
+    if did in {author_of(record.parent_uri), author_of(record.root_uri)}:
         return "reply", record.parent_uri
     if author_of(record.quote_uri) == did:
         return "quote", record.quote_uri

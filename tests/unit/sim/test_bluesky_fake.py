@@ -233,10 +233,15 @@ def test_notifications_name_replies_quotes_and_mentions(raw: Raw, fake: FakeBlue
     bot_post = fake.posts_of("replybot")[0]["id"]
     reply = fake.post_as(users[0], "nice", in_reply_to=bot_post)
     quote = fake.post_as(users[1], "look", quote_of=bot_post)
+    deep = fake.post_as(users[2], "in your thread", in_reply_to=reply["id"])
     fake.post_as(users[2], "nothing to do with us")
     notes = raw.get("app.bsky.notification.listNotifications").json()["notifications"]
     reasons = {note["uri"]: (note["reason"], note.get("reasonSubject")) for note in notes}
-    assert reasons == {reply["id"]: ("reply", bot_post), quote["id"]: ("quote", bot_post)}
+    assert reasons == {
+        reply["id"]: ("reply", bot_post),
+        quote["id"]: ("quote", bot_post),
+        deep["id"]: ("reply", reply["id"]),
+    }
     only = raw.get("app.bsky.notification.listNotifications", **{"reasons[]": "quote"}).json()
     assert [note["uri"] for note in only["notifications"]] == [quote["id"]]
 

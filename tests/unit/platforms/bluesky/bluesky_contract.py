@@ -524,6 +524,22 @@ class BlueskyContract:
             platform.publish_reply(target, "hi", "pmt_html").post_id == bsky.bot_replies()[0]["id"]
         )
 
+    def test_tokens_and_the_password_never_reach_an_error(self, bsky: BlueskyHarness) -> None:
+        platform = bsky.platform()
+        platform.whoami()
+        saved = bsky.store.saved or {}
+        password = bsky.fake.credentials()["password"]
+        echo = f'{{"oops": "{saved["access_jwt"]} {saved["refresh_jwt"]} {password}"}}'
+        bsky.fake.inject(
+            "GET /xrpc/app.bsky.feed.getAuthorFeed", "malformed", status=502, body=echo
+        )
+        with pytest.raises(Transient) as failure:
+            platform.own_recent_posts()
+        said = f"{failure.value} {failure.value.excerpt}"
+        for secret in (saved["access_jwt"], saved["refresh_jwt"], password):
+            assert secret not in said
+        assert "***" in failure.value.excerpt
+
     def test_a_401_fault_on_a_read_is_auth_failed_after_one_relogin(
         self, bsky: BlueskyHarness
     ) -> None:
