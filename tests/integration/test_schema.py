@@ -18,8 +18,18 @@ def test_migrated_schema_matches_tables(engine: Engine) -> None:
 
 def test_every_design_table_exists(engine: Engine) -> None:
     names = set(inspect(engine).get_table_names())
-    expected = {"accounts", "system_events", "reply_candidate_queue", "reply_decisions",
-                "post_attempts", "ghost_tweets", "deployments", "workers", "job_runs", "leases"}
+    expected = {
+        "accounts",
+        "system_events",
+        "reply_candidate_queue",
+        "reply_decisions",
+        "post_attempts",
+        "ghost_tweets",
+        "deployments",
+        "workers",
+        "job_runs",
+        "leases",
+    }
     assert expected <= names
 
 
@@ -29,10 +39,12 @@ def test_verify_schema_accepts_head(engine: Engine) -> None:
 
 def test_seed_column_names_are_verbatim(engine: Engine) -> None:
     with engine.connect() as connection:
-        connection.execute(text(
-            "SELECT permit_id, decision_id, actual_tweet_id, used_at, pipeline_source, status "
-            "FROM post_attempts WHERE status = 'USED'"
-        )).all()
-        connection.execute(text(
-            "SELECT created_at, event_type, event_data FROM system_events"
-        )).all()
+        connection.execute(
+            text(
+                "SELECT permit_id, decision_id, actual_tweet_id, used_at, pipeline_source, status "
+                "FROM post_attempts WHERE status = 'USED'"
+            )
+        ).all()
+        connection.execute(
+            text("SELECT created_at, event_type, event_data FROM system_events")
+        ).all()

@@ -1,4 +1,4 @@
-"""Alembic, driven from code: `xbot migrate`, the SQLite self-migration and the boot schema check."""
+"""Alembic from code: `xbot migrate`, the SQLite self-migration and the boot schema check."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def verify_schema(engine: Engine) -> str:
     head = head_revision()
     if current != head:
         found = current or "an empty database"
-        raise SchemaBehind(f"the database schema is at {found}, this code needs {head}. "
-                           "Run `xbot migrate`.")
+        raise SchemaBehind(
+            f"the database schema is at {found}, this code needs {head}. Run `xbot migrate`."
+        )
     return current

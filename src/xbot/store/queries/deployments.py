@@ -26,5 +26,7 @@ def mark_deployment(
 def active_deployment(connection: Connection) -> Row[Any] | None:
     """Return the newest declared deployment, or None when none was declared."""
     return connection.execute(
-        select(deployments).order_by(deployments.c.declared_at.desc(), deployments.c.id.desc()).limit(1)
+        select(deployments)
+        .order_by(deployments.c.declared_at.desc(), deployments.c.id.desc())
+        .limit(1)
     ).first()
