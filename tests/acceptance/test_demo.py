@@ -96,3 +96,19 @@ def test_the_seeds_own_sql_passes_after_a_demo_on_postgresql(
         assert seed(engine, SEED["seed_g"])[0]["count"] == acknowledged == 1
     finally:
         engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("platform", ["bluesky", "mastodon"])
+def test_demo_is_operational_on_every_platform(
+    xbot_env: dict[str, str], tmp_path: Path, platform: str
+) -> None:
+    done = run_xbot(
+        ["demo", "--seconds", "20", "--platform", platform], xbot_env, tmp_path, timeout=180
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert f"xbot demo on fake {platform}" in done.stdout
+    assert "**Status**: ✅ **OPERATIONAL**" in done.stdout
+    for check in "ABCDEFGH":
+        assert re.search(rf"\| {check}\) [^|]+\| ✅ PASS", done.stdout), check
+    assert "found by read-back" in done.stdout or "reply_posted" in done.stdout
