@@ -45,6 +45,8 @@ CADENCE = JobIntervals(fetch=3, schedule=2, post=1, reconcile=3, ghost_scan=5, w
 TOPICS = ["python", "databases", "postgres", "rust", "chess", "jazz", "gardening", "sourdough"]
 #: the X adapter waits this long for an answer; the injected fault holds the answer longer
 READ_TIMEOUT_SECONDS = 2.0
+#: after --seconds, how long the worker may go on to settle in-flight posts by reading back
+SETTLE_SECONDS = 30.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -195,16 +197,19 @@ def _declare_deployment(run: _Run) -> None:
 def _watch(run: _Run, console: Console, failure: list[BaseException]) -> None:
     started = time.monotonic()
     seconds = run.options.seconds
-    plan = [(seconds / 3, _inject_ghost), (seconds / 2, _inject_timeout)]
-    with Live(_table(run, 0.0), console=console, refresh_per_second=4, transient=False) as live:
-        while (elapsed := time.monotonic() - started) < seconds:
+    plan = [(seconds / 4, _inject_ghost), (seconds / 3, _inject_timeout)]
+    deadline = seconds + SETTLE_SECONDS
+    with Live(_table(run, 0.0)[0], console=console, refresh_per_second=4, transient=False) as live:
+        while (elapsed := time.monotonic() - started) < deadline:
             if failure:
                 raise failure[0]
             while plan and elapsed >= plan[0][0]:
                 plan.pop(0)[1](run)
-            live.update(_table(run, elapsed))
+            table, counts = _table(run, elapsed)
+            live.update(table)
+            if elapsed >= seconds and counts["unknown"] + counts["posting"] == 0:
+                break
             time.sleep(0.25)
-        live.update(_table(run, seconds))
 
 
 def _inject_ghost(run: _Run) -> None:
@@ -223,7 +228,7 @@ def _inject_timeout(run: _Run) -> None:
     run.log.append(f"armed accepted-then-timed-out on {run.spec.write_endpoint}")
 
 
-def _table(run: _Run, elapsed: float) -> Table:
+def _table(run: _Run, elapsed: float) -> tuple[Table, dict[str, int]]:
     with translated_errors(), run.service.engine.connect() as connection:
         counts = status.pipeline_counts(connection)
     table = Table(
@@ -233,8 +238,9 @@ def _table(run: _Run, elapsed: float) -> Table:
     for name in counts:
         table.add_column(name, justify="right")
     table.add_row(*(str(value) for value in counts.values()))
-    table.caption = "\n".join(run.log) or None
-    return table
+    settling = elapsed > run.options.seconds
+    table.caption = "\n".join([*run.log, *(["settling: waiting for read-backs"] * settling)])
+    return table, counts
 
 
 def _acknowledge_ghosts(run: _Run) -> None:

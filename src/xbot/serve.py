@@ -68,7 +68,9 @@ def load_accounts(engine: Engine, settings: Settings) -> list[Account]:
     """Sync configured accounts into `accounts` and return the enabled ones."""
     by_key = {(item.platform, item.handle.lower()): item for item in settings.accounts}
     with translated_errors(), engine.begin() as connection:
-        rows = account_queries.sync_accounts(connection, settings.accounts)
+        rows = account_queries.sync_accounts(
+            connection, settings.accounts, database_now(connection)
+        )
     return [
         Account(
             account_id=row.id,

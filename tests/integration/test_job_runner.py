@@ -173,14 +173,14 @@ def test_sync_accounts_adds_updates_and_disables(engine: Engine) -> None:
     one = AccountSettings(platform="x", handle="ReplyBot", topics=["python"])
     two = AccountSettings(platform="mastodon", handle="helper")
     with engine.begin() as connection:
-        rows = sync_accounts(connection, [one, two])
+        rows = sync_accounts(connection, [one, two], T0)
     assert [(row.platform, row.handle) for row in rows] == [
         ("x", "replybot"),
         ("mastodon", "helper"),
     ]
     assert rows[0].settings["topics"] == ["python"]
     with engine.begin() as connection:
-        rows = sync_accounts(connection, [two])
+        rows = sync_accounts(connection, [two], T0)
     assert [row.handle for row in rows] == ["helper"]
 
 
@@ -193,7 +193,7 @@ def test_per_account_jobs_get_their_account(engine: Engine, per_account: bool) -
         return {}
 
     with engine.begin() as connection:
-        rows = sync_accounts(connection, [AccountSettings(platform="x", handle="bot")])
+        rows = sync_accounts(connection, [AccountSettings(platform="x", handle="bot")], T0)
     account = Account(
         account_id=rows[0].id,
         platform="x",

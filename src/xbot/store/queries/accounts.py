@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -13,11 +14,17 @@ from xbot.store.queries.common import insert_ignoring_conflicts
 from xbot.store.tables import accounts
 
 
-def sync_accounts(connection: Connection, configured: Sequence[AccountSettings]) -> list[Row[Any]]:
-    """Insert configured accounts, refresh their settings, disable the rest; return enabled rows."""
+def sync_accounts(
+    connection: Connection, configured: Sequence[AccountSettings], now: datetime
+) -> list[Row[Any]]:
+    """Insert configured accounts, refresh their settings, disable the rest; return enabled rows.
+
+    `created_at` is written with its full precision: the ghost scan takes the account's older
+    posts as its baseline, and SQLite's CURRENT_TIMESTAMP would cut it to the second.
+    """
     wanted = {(item.platform, item.handle.lower()): item for item in configured}
     for (platform, handle), item in wanted.items():
-        values = {"platform": platform, "handle": handle}
+        values = {"platform": platform, "handle": handle, "created_at": now}
         insert_ignoring_conflicts(connection, accounts, values)
         connection.execute(
             update(accounts)

@@ -48,5 +48,6 @@ def pipeline_counts(connection: Connection) -> dict[str, int]:
         "posted": count(post_attempts, permits.status == "USED"),
         "reconciled": count(post_attempts, permits.reconciled.is_(True)),
         "unknown": count(post_attempts, permits.status == "UNKNOWN"),
+        "posting": count(post_attempts, permits.status == "POSTING"),
         "ghosts": count(ghost_tweets),
     }
