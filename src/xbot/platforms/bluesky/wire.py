@@ -15,11 +15,11 @@ from typing import Any
 import httpx2
 from pydantic import SecretStr
 
-from xbot.domain.errors import Ambiguous, AuthFailed, BadResponse
+from xbot.domain.errors import AuthFailed, BadResponse
 from xbot.platforms.bluesky.errors import AUTH_ERRORS, status_error, xrpc_error
 from xbot.platforms.bluesky.session import Session, SessionStore
-from xbot.platforms.x.errors import excerpt, transport_error
-from xbot.platforms.x.wire import Exchange, HttpOptions
+from xbot.platforms.x.errors import excerpt
+from xbot.platforms.x.wire import Exchange, HttpOptions, send_capped
 
 DEFAULT_BASE_URL = "https://bsky.social"
 CREATE_SESSION = "com.atproto.server.createSession"
@@ -153,38 +153,10 @@ class XrpcWire:
         request = self.http.build_request(
             verb, f"/xrpc/{nsid}", params=params, json=json, headers=headers
         )
-        try:
-            response = self.http.send(request, stream=True)
-        except httpx2.TransportError as exc:
-            raise transport_error(exc, endpoint=endpoint, write=write) from None
-        try:
-            body = self._read(response, endpoint=endpoint, write=write)
-        finally:
-            response.close()
-        lowered = {key.lower(): value for key, value in response.headers.items()}
-        return Exchange(endpoint=endpoint, status=response.status_code, headers=lowered, body=body)
-
-    def _read(self, response: httpx2.Response, *, endpoint: str, write: bool) -> bytes:
-        limit = self.options.max_response_bytes
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > limit:
-                    break
-        except httpx2.TransportError as exc:
-            raise transport_error(exc, endpoint=endpoint, write=write) from None
-        body = b"".join(chunks)
-        if size > limit:
-            error = Ambiguous if write and 200 <= response.status_code < 300 else BadResponse
-            raise error(
-                f"Bluesky answered {endpoint} with a body over {limit} bytes",
-                status=response.status_code,
-                excerpt=excerpt(body[:400], self.secrets()),
-            )
-        return body
+        return send_capped(
+            self.http, request, endpoint=endpoint, write=write, platform="Bluesky",
+            limit=self.options.max_response_bytes, secrets=self.secrets(),
+        )  # fmt: skip
 
 
 def _session_refused(answer: Exchange) -> bool:

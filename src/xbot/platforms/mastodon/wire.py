@@ -8,9 +8,7 @@ from typing import Any
 import httpx2
 from pydantic import SecretStr
 
-from xbot.domain.errors import Ambiguous, BadResponse
-from xbot.platforms.x.errors import excerpt, transport_error
-from xbot.platforms.x.wire import Exchange, HttpOptions
+from xbot.platforms.x.wire import Exchange, HttpOptions, send_capped
 
 
 class MastodonWire:
@@ -40,16 +38,10 @@ class MastodonWire:
         request = self.http.build_request(
             method, path, params=params, json=json, headers=sent_headers
         )
-        try:
-            response = self.http.send(request, stream=True)
-        except httpx2.TransportError as exc:
-            raise transport_error(exc, endpoint=endpoint, write=write) from None
-        try:
-            body = self._read(response, endpoint=endpoint, write=write)
-        finally:
-            response.close()
-        lowered = {key.lower(): value for key, value in response.headers.items()}
-        return Exchange(endpoint=endpoint, status=response.status_code, headers=lowered, body=body)
+        return send_capped(
+            self.http, request, endpoint=endpoint, write=write, platform="Mastodon",
+            limit=self.options.max_response_bytes, secrets=self.secrets(),
+        )  # fmt: skip
 
     def secrets(self) -> list[str]:
         """Return the secret values to keep out of messages."""
@@ -58,25 +50,3 @@ class MastodonWire:
     def close(self) -> None:
         """Close the connection pool."""
         self.http.close()
-
-    def _read(self, response: httpx2.Response, *, endpoint: str, write: bool) -> bytes:
-        limit = self.options.max_response_bytes
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > limit:
-                    break
-        except httpx2.TransportError as exc:
-            raise transport_error(exc, endpoint=endpoint, write=write) from None
-        body = b"".join(chunks)
-        if size > limit:
-            error = Ambiguous if write and 200 <= response.status_code < 300 else BadResponse
-            raise error(
-                f"Mastodon answered {endpoint} with a body over {limit} bytes",
-                status=response.status_code,
-                excerpt=excerpt(body[:400], self.secrets()),
-            )
-        return body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json as jsonlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,36 +106,55 @@ class Wire:
         method = endpoint.split(" ", 1)[0]  # endpoints are named "METHOD /path" as X documents
         request = self.http.build_request(method, path, params=params, json=json)
         self.authorizer.authorize(request)
-        try:
-            response = self.http.send(request, stream=True)
-        except httpx2.TransportError as exc:
-            raise transport_error(exc, endpoint=endpoint, write=write) from None
-        try:
-            body = self._read(response, endpoint=endpoint, write=write)
-        finally:
-            response.close()
-        headers = {key.lower(): value for key, value in response.headers.items()}
-        return Exchange(endpoint=endpoint, status=response.status_code, headers=headers, body=body)
+        return send_capped(
+            self.http, request, endpoint=endpoint, write=write, platform="X",
+            limit=self.options.max_response_bytes, secrets=self.secrets(),
+        )  # fmt: skip
 
-    def _read(self, response: httpx2.Response, *, endpoint: str, write: bool) -> bytes:
-        limit = self.options.max_response_bytes
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > limit:
-                    break
-        except httpx2.TransportError as exc:
-            raise transport_error(exc, endpoint=endpoint, write=write) from None
-        body = b"".join(chunks)
-        if size > limit:
-            accepted = write and 200 <= response.status_code < 300
-            error = Ambiguous if accepted else BadResponse
-            raise error(
-                f"X answered {endpoint} with a body over {limit} bytes",
-                status=response.status_code,
-                excerpt=excerpt(body[:400], self.secrets()),
-            )
-        return body
+
+def send_capped(  # noqa: PLR0913 - one request and what to say about it
+    http: httpx2.Client,
+    request: httpx2.Request,
+    *,
+    endpoint: str,
+    write: bool,
+    platform: str,
+    limit: int,
+    secrets: Iterable[str],
+) -> Exchange:
+    """Send once and read at most `limit` bytes; transport failures map to the error taxonomy."""
+    try:
+        response = http.send(request, stream=True)
+    except httpx2.TransportError as exc:
+        raise transport_error(exc, endpoint=endpoint, write=write) from None
+    try:
+        body, size = _read_capped(response, limit, endpoint=endpoint, write=write)
+    finally:
+        response.close()
+    if size > limit:
+        # a write the platform accepted may exist even though we cannot read the answer
+        accepted = write and 200 <= response.status_code < 300
+        error = Ambiguous if accepted else BadResponse
+        raise error(
+            f"{platform} answered {endpoint} with a body over {limit} bytes",
+            status=response.status_code,
+            excerpt=excerpt(body[:400], secrets),
+        )
+    headers = {key.lower(): value for key, value in response.headers.items()}
+    return Exchange(endpoint=endpoint, status=response.status_code, headers=headers, body=body)
+
+
+def _read_capped(
+    response: httpx2.Response, limit: int, *, endpoint: str, write: bool
+) -> tuple[bytes, int]:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                break
+    except httpx2.TransportError as exc:
+        raise transport_error(exc, endpoint=endpoint, write=write) from None
+    return b"".join(chunks), size
