@@ -41,7 +41,7 @@ from xbot.sim.clock import SimClock
 from xbot.sim.world import build_world
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-READ_TIMEOUT = 0.4
+READ_TIMEOUT = 1.5  # generous: a busy CI machine must not turn a plain read into a timeout
 CREATE = "/xrpc/com.atproto.repo.createRecord"
 GET_RECORD = "/xrpc/com.atproto.repo.getRecord"
 LOGIN = "/xrpc/com.atproto.server.createSession"

@@ -41,7 +41,7 @@ from xbot.sim.mastodon_limits import MastodonLimit
 from xbot.sim.world import build_world
 
 START = datetime(2026, 3, 2, 9, 1, 30, tzinfo=UTC)
-READ_TIMEOUT = 1.0
+READ_TIMEOUT = 1.5  # generous: a busy CI machine must not turn a plain read into a timeout
 #: mastodon-mock serializes a full page of 40 slowly (seconds on a small machine)
 SLOW_PAGES = HttpOptions(read_timeout=20.0)
 STATUSES = "/api/v1/statuses"
