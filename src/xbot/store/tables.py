@@ -131,7 +131,8 @@ post_attempts = Table(
     Column("lease_until", UtcDateTime),
     Column("fence", Integer, nullable=False, server_default=text("0")),
     Column("attempts", Integer, nullable=False, server_default=text("0")),
-    Column("actual_tweet_id", String(255), unique=True),
+    #: unique per account: two instances (Mastodon) may hand out the same id to different accounts
+    Column("actual_tweet_id", String(255)),
     Column("used_at", UtcDateTime),
     Column("reconciled", Boolean, nullable=False, server_default=text("false")),
     Column("failure_reason", String(255)),
@@ -139,6 +140,7 @@ post_attempts = Table(
     Index(None, "status", "not_before"),
     Index(None, "pipeline_source", "created_at"),
     Index(None, "account_id", "status", "used_at"),
+    UniqueConstraint("account_id", "actual_tweet_id"),
     #: certify F and H: USED permits since the deployment, across accounts (migration 0002)
     Index(None, "status", "used_at"),
 )
