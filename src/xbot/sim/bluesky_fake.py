@@ -29,11 +29,8 @@ from xbot.sim.bluesky_repo import repo_methods
 from xbot.sim.bluesky_state import Actor, BlueskyStore, PostRecord, bsky_time
 from xbot.sim.bluesky_xrpc import bluesky_routes, bluesky_status_response
 from xbot.sim.clock import SimClock
-from xbot.sim.faults import Fault, FaultKind
-from xbot.sim.request_log import LoggedRequest
-from xbot.sim.server import SimServer
+from xbot.sim.scripting import ScriptedFake
 from xbot.sim.traffic import Traffic
-from xbot.sim.transport import ASGIBridgeTransport
 from xbot.sim.world import World, build_world
 
 
@@ -63,7 +60,7 @@ class BlueskyFakeSettings:
     history_posts_per_bot: int = 3
 
 
-class FakeBluesky:
+class FakeBluesky(ScriptedFake):
     """The fake Bluesky PDS/AppView and its admin surface."""
 
     def __init__(
@@ -193,6 +190,10 @@ class FakeBluesky:
 
     # --- conveniences for tests, `xbot sim serve` and `xbot demo` ---
 
+    def bot_handle(self, bot: str | None = None) -> str:
+        """Return a bot account's Bluesky handle (default: the first bot)."""
+        return self.bot(bot).handle
+
     def bot(self, handle: str | None = None) -> Actor:
         """Return a bot account by handle, or the first one."""
         return self.store.actor(handle or self.world.bot_accounts[0].handle)
@@ -202,45 +203,3 @@ class FakeBluesky:
         actor = self.bot(handle)
         password = self.auth.app_password(actor.user.handle)
         return {"identifier": actor.handle, "password": password, "did": actor.did}
-
-    def post_as(
-        self, author: str, text: str, *, in_reply_to: str | None = None, quote_of: str | None = None
-    ) -> dict[str, Any]:
-        """Create a post as any user (a mention of the bot, a reply, a quote)."""
-        return self.create_post(
-            author=author, text=text, in_reply_to=in_reply_to, quote_of=quote_of
-        )
-
-    def ghost(
-        self, text: str, *, bot: str | None = None, in_reply_to: str | None = None
-    ) -> dict[str, Any]:
-        """Post as a bot account outside xbot (a ghost)."""
-        return self.post_as(self.bot(bot).handle, text, in_reply_to=in_reply_to)
-
-    def posts_of(self, handle: str) -> list[dict[str, Any]]:
-        """Every post of one user, as `GET /_sim/posts?author=` lists them."""
-        return self.list_posts(handle)
-
-    def inject(self, endpoint: str, kind: FaultKind, **options: Any) -> Fault:
-        """Arm a fault (see `xbot.sim.faults`), e.g. `POST /xrpc/com.atproto.repo.createRecord`."""
-        return self.parts.faults.add(Fault(endpoint=endpoint, kind=kind, **options))
-
-    def clear_faults(self) -> None:
-        """Disarm every fault."""
-        self.parts.faults.clear()
-
-    def requests(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
-        """Return the request log, optionally filtered."""
-        return self.parts.log.entries(method=method, path=path)
-
-    def advance(self, seconds: float) -> None:
-        """Move the fake clock forward."""
-        self.clock.advance(seconds)
-
-    def transport(self) -> ASGIBridgeTransport:
-        """Return an in-process httpx2 transport to this fake."""
-        return ASGIBridgeTransport(self.app)
-
-    def server(self, host: str = "127.0.0.1", port: int = 0) -> SimServer:
-        """Return a loopback server for this fake (start it, or use it as a context manager)."""
-        return SimServer(self.app, host=host, port=port)

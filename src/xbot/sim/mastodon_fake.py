@@ -36,11 +36,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from xbot.sim.admin import ADMIN_PREFIX, FakeParts, admin_routes
 from xbot.sim.clock import SimClock
-from xbot.sim.faults import Fault, FaultKind, FaultMiddleware
+from xbot.sim.faults import FaultMiddleware
 from xbot.sim.mastodon_board import MastodonBoard
 from xbot.sim.mastodon_limits import MastodonLimit, MastodonRateLimits, mastodon_error
-from xbot.sim.request_log import LoggedRequest, RequestLogMiddleware
-from xbot.sim.server import SimServer
+from xbot.sim.request_log import RequestLogMiddleware
+from xbot.sim.scripting import ScriptedFake
 from xbot.sim.traffic import Traffic
 from xbot.sim.transport import ASGIBridgeTransport
 from xbot.sim.world import World, build_world
@@ -59,7 +59,7 @@ class MastodonFakeSettings:
     history_posts_per_bot: int = 3
 
 
-class FakeMastodon:
+class FakeMastodon(ScriptedFake):
     """mastodon-mock seeded from the world, wrapped with faults, limits, a log and `/_sim/`."""
 
     def __init__(
@@ -143,24 +143,6 @@ class FakeMastodon:
         """Return a bot account's access token (default: the first bot)."""
         return {"access_token": self.token(handle or self.world.bot_accounts[0].handle)}
 
-    def post_as(
-        self, author: str, text: str, *, in_reply_to: str | None = None, quote_of: str | None = None
-    ) -> dict[str, Any]:
-        """Create a status as any user (a mention of the bot, a reply)."""
-        return self.create_post(
-            author=author, text=text, in_reply_to=in_reply_to, quote_of=quote_of
-        )
-
-    def ghost(
-        self, text: str, *, bot: str | None = None, in_reply_to: str | None = None
-    ) -> dict[str, Any]:
-        """Post as a bot account outside xbot (a ghost)."""
-        return self.post_as(bot or self.world.bot_accounts[0].handle, text, in_reply_to=in_reply_to)
-
-    def posts_of(self, handle: str) -> list[dict[str, Any]]:
-        """Every status of one user, as `GET /_sim/posts?author=` lists them."""
-        return self.list_posts(handle)
-
     def catch_up(self) -> None:
         """Let the traffic generator post everything due by now (mentions of the bot, ...)."""
         self.traffic.run_until(self.clock.now(), self.board)
@@ -168,22 +150,6 @@ class FakeMastodon:
     def warm_up(self) -> None:
         """Make the first call of each endpoint xbot uses (mastodon-mock's first ones are slow)."""
         self.board.warm_up(self.world.bot_accounts[0].handle)
-
-    def inject(self, endpoint: str, kind: FaultKind, **options: Any) -> Fault:
-        """Arm a fault (see `xbot.sim.faults`), e.g. `POST /api/v1/statuses`."""
-        return self.parts.faults.add(Fault(endpoint=endpoint, kind=kind, **options))
-
-    def requests(self, method: str | None = None, path: str | None = None) -> list[LoggedRequest]:
-        """Return the request log, optionally filtered."""
-        return self.parts.log.entries(method=method, path=path)
-
-    def transport(self) -> ASGIBridgeTransport:
-        """Return an in-process httpx2 transport to this fake."""
-        return ASGIBridgeTransport(self.app)
-
-    def server(self, host: str = "127.0.0.1", port: int = 0) -> SimServer:
-        """Return a loopback server for this fake."""
-        return SimServer(self.app, host=host, port=port)
 
     def close(self) -> None:
         """Stop the private transport to mastodon-mock."""
