@@ -9,10 +9,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
 
 from xbot.config import AccountSettings, Settings
 from xbot.domain.errors import XbotError
 from xbot.domain.ports import Platform, ReplyGenerator
+from xbot.store.queries.events import Severity, append_event
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -98,3 +100,20 @@ def require_generator(context: JobContext, account: Account) -> ReplyGenerator:
     if context.generator_for is None:
         raise XbotError("no reply generators are wired into this process")
     return context.generator_for(account)
+
+
+def job_event(  # noqa: PLR0913 - the event's parts, all by keyword but the first four
+    connection: Connection,
+    context: JobContext,
+    event_type: str,
+    data: Mapping[str, Any],
+    *,
+    component: str,
+    account_id: int | None,
+    severity: Severity = "info",
+) -> None:
+    """Append one event written by this run's worker, at the run's `now`."""
+    append_event(
+        connection, event_type, data, now=context.now, severity=severity, component=component,
+        account_id=account_id, worker_id=context.worker.worker_id,
+    )  # fmt: skip

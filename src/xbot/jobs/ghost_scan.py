@@ -34,11 +34,10 @@ from xbot.domain.ghosts import (
     normalized_text,
 )
 from xbot.domain.posts import Post
-from xbot.jobs.base import Account, JobContext, require_account, require_platform
+from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.jobs.reconcile import record_found
 from xbot.store.engine import translated_errors
 from xbot.store.queries import ghosts as ghost_queries
-from xbot.store.queries.events import append_event
 
 COMPONENT = "ghost_scan"
 #: own posts read per scan; a full page is reported as `truncated`
@@ -136,7 +135,15 @@ def _record_ghost(
         "classification": classification,
         "posted_at": post.created_at.isoformat(),
     }
-    _event(connection, context, "ghost_tweet_detected", data, account=account, severity="critical")
+    job_event(
+        connection,
+        context,
+        "ghost_tweet_detected",
+        data,
+        component=COMPONENT,
+        account_id=account.account_id,
+        severity="critical",
+    )
     return "ghost"
 
 
@@ -152,25 +159,11 @@ def _record_scan(context: JobContext, account: Account, summary: Mapping[str, An
             worker_id=context.worker.worker_id,
             now=context.now,
         )
-        _event(connection, context, "ghost_scan_completed", summary, account=account)
-
-
-def _event(  # noqa: PLR0913 - the event's parts, the last two by keyword
-    connection: Connection,
-    context: JobContext,
-    event_type: str,
-    data: Mapping[str, Any],
-    *,
-    account: Account,
-    severity: str = "info",
-) -> None:
-    append_event(
-        connection,
-        event_type,
-        data,
-        now=context.now,
-        severity=severity,  # type: ignore[arg-type]
-        component=COMPONENT,
-        account_id=account.account_id,
-        worker_id=context.worker.worker_id,
-    )
+        job_event(
+            connection,
+            context,
+            "ghost_scan_completed",
+            summary,
+            component=COMPONENT,
+            account_id=account.account_id,
+        )

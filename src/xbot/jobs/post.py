@@ -51,10 +51,10 @@ from xbot.domain.permits import (
     Rejected,
     transition,
 )
-from xbot.jobs.base import Account, JobContext, require_account, require_platform
+from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.store.engine import translated_errors
 from xbot.store.queries import permits as permit_queries
-from xbot.store.queries.events import append_event
+from xbot.store.queries.events import Severity
 
 log = structlog.get_logger("xbot.jobs.post")
 
@@ -76,27 +76,6 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     outcome = _publish(context, account, claimed)
     status = _record(context, claimed, outcome)
     return {"expired": expired, "claimed": 1, "permit_id": claimed.permit.permit_id, **status}
-
-
-def _event(  # noqa: PLR0913 - the event's parts, the last two by keyword
-    connection: Connection,
-    context: JobContext,
-    event_type: str,
-    data: Mapping[str, Any],
-    *,
-    account_id: int,
-    severity: str = "info",
-) -> None:
-    append_event(
-        connection,
-        event_type,
-        data,
-        now=context.now,
-        severity=severity,  # type: ignore[arg-type]
-        component=COMPONENT,
-        account_id=account_id,
-        worker_id=context.worker.worker_id,
-    )
 
 
 def _expire(
@@ -128,7 +107,14 @@ def _expire_one(
         "expires_at": permit.expires_at.isoformat() if permit.expires_at else None,
         "reason": after.failure_reason,
     }
-    _event(connection, context, f"posting_blocked_{reason}", data, account_id=permit.account_id)
+    job_event(
+        connection,
+        context,
+        f"posting_blocked_{reason}",
+        data,
+        component=COMPONENT,
+        account_id=permit.account_id,
+    )
     return 1
 
 
@@ -173,7 +159,14 @@ def _claim_next(
         "attempt": permit.attempts,
         "lease_until": permit.lease_until.isoformat() if permit.lease_until else None,
     }
-    _event(connection, context, "permit_claimed", data, account_id=account.account_id)
+    job_event(
+        connection,
+        context,
+        "permit_claimed",
+        data,
+        component=COMPONENT,
+        account_id=account.account_id,
+    )
     return permit_queries.permit_reply(connection, permit.permit_id)
 
 
@@ -212,7 +205,15 @@ def _refuse(
         "git_sha": context.worker.git_sha,
         "role": context.worker.role,
     }
-    _event(connection, context, refusal.event_type, data, account_id=account_id, severity="warning")
+    job_event(
+        connection,
+        context,
+        refusal.event_type,
+        data,
+        component=COMPONENT,
+        account_id=account_id,
+        severity="warning",
+    )
 
 
 def _publish(context: JobContext, account: Account, reply: PermitReply) -> Outcome:
@@ -270,36 +271,46 @@ def _record_effects(
         case Accepted():
             permit_queries.mark_candidate(connection, after.decision_id, "replied")
             data = {**base, "post_id": outcome.post_id}
-            _event(connection, context, "reply_posted", data, account_id=account_id)
+            job_event(
+                connection,
+                context,
+                "reply_posted",
+                data,
+                component=COMPONENT,
+                account_id=account_id,
+            )
         case Rejected():
             permit_queries.mark_candidate(connection, after.decision_id, "skipped", "permit_failed")
             data = {**base, "reason": outcome.reason}
-            _event(
+            job_event(
                 connection,
                 context,
                 "permit_failed",
                 data,
+                component=COMPONENT,
                 account_id=account_id,
                 severity="warning",
             )
         case NotSent():
-            severity = "error" if needs_operator(outcome.reason) else "warning"
+            severity: Severity = "error" if needs_operator(outcome.reason) else "warning"
             data = {**base, "reason": outcome.reason, "retry_at": outcome.retry_at.isoformat()}
-            _event(
+            job_event(
                 connection,
                 context,
                 "permit_deferred",
                 data,
+                component=COMPONENT,
                 account_id=account_id,
                 severity=severity,
             )
         case OutcomeUnknown():
             data = {**base, "reason": outcome.reason}
-            _event(
+            job_event(
                 connection,
                 context,
                 "permit_unknown",
                 data,
+                component=COMPONENT,
                 account_id=account_id,
                 severity="warning",
             )
@@ -319,11 +330,12 @@ def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: Outcome) 
         "post_id": post_id,
     }
     with translated_errors(), context.engine.begin() as connection:
-        _event(
+        job_event(
             connection,
             context,
             "permit_lease_lost",
             data,
+            component=COMPONENT,
             account_id=permit.account_id,
             severity="warning",
         )

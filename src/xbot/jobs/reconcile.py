@@ -36,11 +36,11 @@ from xbot.domain.permits import (
     transition,
 )
 from xbot.domain.posts import Post
-from xbot.jobs.base import Account, JobContext, require_account, require_platform
+from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.store.engine import translated_errors
 from xbot.store.queries import ghosts as ghost_queries
 from xbot.store.queries import permits as permit_queries
-from xbot.store.queries.events import append_event
+from xbot.store.queries.events import Severity
 
 COMPONENT = "reconcile"
 #: own posts read back per run; a permit older than the oldest of them is never declared absent
@@ -73,20 +73,19 @@ def permit_event(  # noqa: PLR0913 - the event's parts
     permit: Permit,
     data: Mapping[str, Any],
     *,
-    severity: str = "info",
+    severity: Severity = "info",
     component: str = COMPONENT,
 ) -> None:
     """Append one event about a permit, by this worker."""
     payload = {"permit_id": permit.permit_id, "decision_id": permit.decision_id, **data}
-    append_event(
+    job_event(
         connection,
+        context,
         event_type,
         payload,
-        now=context.now,
-        severity=severity,  # type: ignore[arg-type]
         component=component,
         account_id=permit.account_id,
-        worker_id=context.worker.worker_id,
+        severity=severity,
     )
 
 

@@ -30,12 +30,12 @@ from xbot.domain.errors import DuplicateDecision, GeneratorFailed
 from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
 from xbot.domain.ports import ReplyGenerator
-from xbot.jobs.base import Account, JobContext, require_account, require_generator
+from xbot.jobs.base import Account, JobContext, job_event, require_account, require_generator
 from xbot.store.engine import translated_errors
 from xbot.store.queries import candidates, decisions
-from xbot.store.queries.events import append_event
 
 log = structlog.get_logger("xbot.schedule")
+COMPONENT = "schedule"
 
 DAY = timedelta(days=1)
 
@@ -157,20 +157,20 @@ def _write(
             decision_id, permit_id = decisions.insert_decision_with_permit(
                 connection, decision, context.now
             )
-            append_event(
+            created = {
+                "decision_id": decision_id,
+                "permit_id": permit_id,
+                "candidate_id": row.id,
+                "target_post_id": row.candidate_post_id,
+                "generator": generator,
+            }
+            job_event(
                 connection,
+                context,
                 "reply_v2_attempt_created",
-                {
-                    "decision_id": decision_id,
-                    "permit_id": permit_id,
-                    "candidate_id": row.id,
-                    "target_post_id": row.candidate_post_id,
-                    "generator": generator,
-                },
-                now=context.now,
-                component="schedule",
+                created,
+                component=COMPONENT,
                 account_id=account.account_id,
-                worker_id=context.worker.worker_id,
             )
     except DuplicateDecision:
         return None
@@ -189,29 +189,27 @@ def _skip(
     with translated_errors(), context.engine.begin() as connection:
         candidates.skip_candidate(connection, row.id, reason)
         if detail is not None:
-            append_event(
+            job_event(
                 connection,
+                context,
                 "reply_v2_candidate_skipped",
                 {"candidate_id": row.id, "reason": reason, **detail},
-                now=context.now,
-                severity="warning",
-                component="schedule",
+                component=COMPONENT,
                 account_id=row.account_id,
-                worker_id=context.worker.worker_id,
+                severity="warning",
             )
 
 
 def _event(context: JobContext, account: Account, event_type: str, data: Mapping[str, Any]) -> None:
     with translated_errors(), context.engine.begin() as connection:
-        append_event(
+        job_event(
             connection,
+            context,
             event_type,
             data,
-            now=context.now,
-            severity="warning",
-            component="schedule",
+            component=COMPONENT,
             account_id=account.account_id,
-            worker_id=context.worker.worker_id,
+            severity="warning",
         )
 
 
