@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -206,3 +207,25 @@ def test_per_account_jobs_get_their_account(engine: Engine, per_account: bool) -
     runner.accounts = lambda: [account]
     assert len(runner.run_due()) == 1
     assert seen == ([account] if per_account else [None])
+
+
+def test_watchdog_reports_stalled_runs_and_overdue_jobs(engine: Engine) -> None:
+    from xbot.jobs import watchdog
+
+    with engine.begin() as connection:
+        job_runs.create_run(connection, "fetch", 0, 1, T0)
+        done = job_runs.claim_run(connection, "w1", ["fetch"], T0, LEASE)
+        assert done is not None
+        job_runs.finish_run(connection, done.id, "w1", done.attempts, now=T0, status="done")
+        job_runs.create_run(connection, "schedule", 0, 1, T0)
+        job_runs.claim_run(connection, "w2", ["schedule"], T0, LEASE)
+    runner = make_runner(engine, "w1", [])
+    quiet = watchdog.write_report(replace(runner.context, now=T0 + LEASE / 2), {})
+    assert (quiet["stalled_runs"], quiet["overdue_jobs"]) == ([], [])
+    late = T0 + timedelta(seconds=301 * 3)  # past the lease and three fetch intervals
+    report = watchdog.write_report(replace(runner.context, now=late), {})
+    assert [item["job"] for item in report["stalled_runs"]] == ["schedule"]
+    assert report["stalled_runs"][0]["owner"] == "w2"
+    assert report["overdue_jobs"] == ["fetch"]
+    reports = events(engine, "production_watchdog_report")
+    assert [row.severity for row in reports] == ["info", "warning"]

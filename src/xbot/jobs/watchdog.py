@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from xbot.jobs.base import JobContext, WorkerIdentity
 from xbot.store.engine import translated_errors
 from xbot.store.queries import job_runs, status, workers
-from xbot.store.queries.events import append_event
+from xbot.store.queries.events import Severity, append_event
 
 
 def write_boot(
@@ -38,26 +38,52 @@ def write_boot(
     )
 
 
+#: a job whose newest finished run is older than this many of its intervals is overdue
+OVERDUE_INTERVALS = 3
+
+
 def write_report(context: JobContext, posting: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Write `production_watchdog_report` with each job's last outcome and the queue."""
+    """Write `production_watchdog_report`: each job's last outcome, stalls, the queue, permits.
+
+    Stalled runs (lease expired while running) and overdue jobs are reported, never restarted
+    here: the runner re-claims expired leases on its own, and the report says that it had to.
+    """
     with translated_errors(), context.engine.begin() as connection:
         workers.beat(connection, context.worker.worker_id, context.now)
+        jobs = job_runs.last_runs_by_job(connection)
+        stalled = job_runs.stalled_runs(connection, context.now)
+        overdue = overdue_jobs(jobs, context.settings.jobs.model_dump(), context.now)
         report = {
             **_identity(context.worker),
-            "jobs": job_runs.last_runs_by_job(connection),
+            "jobs": jobs,
+            "stalled_runs": stalled,
+            "overdue_jobs": overdue,
             "queue_size": status.queue_size(connection, context.now),
             "permits_by_status": status.permits_by_status(connection),
             **posting,
         }
+        severity: Severity = "warning" if stalled or overdue else "info"
         append_event(
-            connection,
-            "production_watchdog_report",
-            report,
-            now=context.now,
-            component="watchdog",
-            worker_id=context.worker.worker_id,
-        )
+            connection, "production_watchdog_report", report, now=context.now,
+            severity=severity, component="watchdog", worker_id=context.worker.worker_id,
+        )  # fmt: skip
     return report
+
+
+def overdue_jobs(
+    jobs: Mapping[str, Mapping[str, Any]], intervals: Mapping[str, float], now: datetime
+) -> list[str]:
+    """Return the jobs whose newest finished run is older than OVERDUE_INTERVALS intervals."""
+    overdue = []
+    for name, last in sorted(jobs.items()):
+        finished = last.get("last_finished_at")
+        interval = intervals.get(name)
+        if finished is None or interval is None:
+            continue
+        age = (now - datetime.fromisoformat(finished)).total_seconds()
+        if age > OVERDUE_INTERVALS * interval:
+            overdue.append(name)
+    return overdue
 
 
 def _identity(worker: WorkerIdentity) -> dict[str, Any]:

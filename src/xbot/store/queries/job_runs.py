@@ -152,5 +152,21 @@ def last_runs_by_job(connection: Connection) -> dict[str, dict[str, Any]]:
     }
 
 
+def stalled_runs(connection: Connection, now: datetime) -> list[dict[str, Any]]:
+    """Return runs still marked running whose lease expired: their worker stopped beating."""
+    rows = connection.execute(
+        select(job_runs.c.id, job_runs.c.job, job_runs.c.account_id, job_runs.c.owner,
+               job_runs.c.lease_until)
+        .where(job_runs.c.status == "running", job_runs.c.lease_until < now)
+        .order_by(job_runs.c.lease_until)
+        .limit(20)
+    )  # fmt: skip
+    return [
+        {"job_run_id": row.id, "job": row.job, "account_id": row.account_id, "owner": row.owner,
+         "lease_until": row.lease_until.isoformat() if row.lease_until else None}
+        for row in rows
+    ]  # fmt: skip
+
+
 def _held(run_id: int, owner: str, fence: int) -> Any:
     return and_(job_runs.c.id == run_id, job_runs.c.owner == owner, job_runs.c.attempts == fence)
