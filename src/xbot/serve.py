@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from xbot.config import Settings, redact_url
 from xbot.domain.errors import XbotError
+from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
 from xbot.domain.readiness import posting_blockers
 from xbot.jobs import watchdog
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
@@ -142,9 +143,19 @@ class Service:
             "sha_source": self.worker.sha_source,
             "database": redact_url(self.settings.database_url),
             "jobs": [spec.name for spec in self.specs] if self.role != "web" else [],
-            "accounts": [account.handle for account in self.accounts],
+            "accounts": [self._account_policy(account) for account in self.accounts],
             **posting,
         }
+
+    def _account_policy(self, account: Account) -> dict[str, object]:
+        """Return the platform policy in force for one account (DESIGN §9), for /ready."""
+        settings = account.settings
+        policy = policy_summary(
+            PlatformName(account.platform), GeneratorKind(settings.generator),
+            x_tier=XTier(self.settings.x.tier), opt_in_only=settings.opt_in_only,
+            ai_replies_approved=self.settings.x.ai_replies_approved,
+        )  # fmt: skip
+        return {"handle": account.handle, **policy}
 
     def refresh_readiness(self) -> None:
         """Re-read what /ready reports (kill switch, deployment) once per poll."""

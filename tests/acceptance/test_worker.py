@@ -134,3 +134,21 @@ def test_kill_switch_and_deployment_reach_ready_within_a_poll(
         "deployment_marked",
         "deployment_marked",
     ]
+
+
+def test_ready_shows_each_accounts_platform_policy(
+    xbot_env: dict[str, str], start_xbot: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "xbot.toml").write_text(
+        'enabled_jobs = ["probe"]\n\n'
+        '[[accounts]]\nplatform = "x"\nhandle = "ReplyBot"\ngenerator = "llm"\n\n'
+        '[[accounts]]\nplatform = "mastodon"\nhandle = "helper"\nbase_url = "https://example.social"\n',
+        encoding="utf-8",
+    )
+    worker = start_xbot(["worker"], xbot_env)
+    accounts = {item["handle"]: item for item in worker.wait_ready()["accounts"]}
+    assert accounts["replybot"]["summoned_only"] is True
+    assert accounts["replybot"]["posting_allowed"] is False
+    assert accounts["replybot"]["blocked_by"] == "llm_not_approved_on_x"
+    assert accounts["helper"]["platform"] == "mastodon"
+    assert accounts["helper"]["posting_allowed"] is True
