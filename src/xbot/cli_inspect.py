@@ -1,0 +1,164 @@
+"""The inspection commands: `xbot certify`, `xbot trace` and `xbot ghosts list|ack`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xbot.cli_support import EXIT_DATABASE, engine_for, fail, settings
+from xbot.domain.errors import XbotError
+
+
+def certify(  # noqa: PLR0913 - one keyword per documented option
+    *,
+    expect_sha: Annotated[
+        str | None,
+        typer.Option(help="The SHA that should run (default: the active deployment)."),
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Certify one account, by handle (default: all).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Start of 'since deploy': ISO time or a duration ago, e.g. 2h."),
+    ] = None,
+    window: Annotated[
+        str | None,
+        typer.Option(help="One lookback for every check (default: from XBOT_JOBS__* cadences)."),
+    ] = None,
+    wait: Annotated[
+        str | None,
+        typer.Option(help="Re-check every 10 s until operational or DURATION (e.g. 10m) passes."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report to FILE.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    wait_interval: Annotated[float, typer.Option(hidden=True, min=0.0)] = 10.0,
+) -> None:
+    """Prove production works: checks A-H as SQL, a verdict, the blocker and next actions.
+
+    Exit codes: 0 operational, 1 not operational, 2 inconclusive, 3 could not run.
+    """
+    from xbot.certify.command import CertifyRequest, certify_command
+    from xbot.config import load_settings
+
+    request = CertifyRequest(
+        expect_sha=expect_sha,
+        account=account,
+        since=since,
+        window=window,
+        wait=wait,
+        output=output,
+        as_json=as_json,
+        wait_interval=wait_interval,
+    )
+    try:
+        loaded = load_settings()
+        code = certify_command(engine_for(loaded), loaded, request, out=sys.stdout, err=sys.stderr)
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    raise SystemExit(code)
+
+
+def trace(
+    identifier: Annotated[
+        str, typer.Argument(help="A candidate id or post id, decision id, permit id or posted id.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the chain as JSON.")] = False,
+) -> None:
+    """Print candidate -> score -> decision -> permit transitions -> post -> read-back."""
+    from rich.console import Console
+
+    from xbot.store.engine import translated_errors
+    from xbot.store.queries.trace import find_trace
+    from xbot.views import print_trace, trace_data
+
+    engine = engine_for(settings())
+    try:
+        with translated_errors(), engine.connect() as connection:
+            found = find_trace(connection, identifier)
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    finally:
+        engine.dispose()
+    if found is None:
+        fail(
+            XbotError(
+                f"nothing recorded for {identifier!r}: give a candidate, decision, "
+                "permit or post id"
+            )
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(trace_data(found), indent=2) + "\n")
+        return
+    print_trace(found, Console(highlight=False))
+
+
+def ghosts_list(
+    include_acknowledged: Annotated[
+        bool, typer.Option("--all", help="Include acknowledged ghosts.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ghosts as JSON.")] = False,
+) -> None:
+    """List ghosts, newest first: unacknowledged ones unless --all."""
+    from rich.console import Console
+
+    from xbot.store.engine import translated_errors
+    from xbot.store.queries.ghosts import list_ghosts
+    from xbot.views import ghosts_table
+
+    engine = engine_for(settings())
+    try:
+        with translated_errors(), engine.connect() as connection:
+            rows = list_ghosts(connection, include_acknowledged=include_acknowledged)
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    finally:
+        engine.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    if not rows:
+        sys.stdout.write("no ghosts\n" if include_acknowledged else "no unacknowledged ghosts\n")
+        return
+    Console(highlight=False).print(ghosts_table(rows))
+
+
+def ghosts_ack(
+    identifier: Annotated[str, typer.Argument(help="The ghost's id (or its post id).")],
+    by: Annotated[str, typer.Option("--by", help="Who vouches for the post.")],
+) -> None:
+    """Acknowledge a ghost (e.g. a person's manual post): certification stops counting it."""
+    from xbot.store.engine import translated_errors
+    from xbot.store.queries.common import database_now
+    from xbot.store.queries.events import append_event
+    from xbot.store.queries.ghosts import acknowledge_ghost
+
+    engine = engine_for(settings())
+    try:
+        with translated_errors(), engine.begin() as connection:
+            now = database_now(connection)
+            row = acknowledge_ghost(connection, identifier, by, now)
+            if row is not None:
+                data = {"ghost_id": row.id, "post_id": row.tweet_id, "by": by}
+                append_event(
+                    connection,
+                    "ghost_acknowledged",
+                    data,
+                    now=now,
+                    component="cli",
+                    account_id=row.account_id,
+                )
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    finally:
+        engine.dispose()
+    if row is None:
+        fail(XbotError(f"no ghost {identifier!r}: see `xbot ghosts list --all`"))
+    who = row.acknowledged_by
+    sys.stdout.write(f"ghost {row.id} (post {row.tweet_id}) acknowledged by {who}\n")

@@ -1,0 +1,51 @@
+"""What every command shares: one settings load, the engine, and the one-line failure."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, NoReturn
+
+from xbot.domain.errors import XbotError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from xbot.config import Settings
+
+#: the exit code of a command that could not reach or use its database
+EXIT_DATABASE = 3
+
+
+def fail(error: BaseException, code: int = 1) -> NoReturn:
+    """Print one line naming the problem and its causes, oldest first, and exit."""
+    message = str(error)
+    causes: list[str] = []
+    cause = error.__cause__
+    while cause is not None and len(causes) < 3:
+        lines = str(cause).strip().splitlines()
+        if lines and lines[0] not in message and not any(lines[0] in seen for seen in causes):
+            causes.append(lines[0])
+        cause = cause.__cause__
+    detail = "".join(f" (caused by: {text})" for text in reversed(causes))
+    sys.stderr.write(f"error: {message}{detail}\n")
+    raise SystemExit(code)
+
+
+def settings() -> Settings:
+    """Load the settings once for this command, or exit 1 with one line."""
+    from xbot.config import load_settings
+    from xbot.logging import configure
+
+    try:
+        loaded = load_settings()
+    except XbotError as exc:
+        fail(exc)
+    configure(loaded.log_level, loaded.log_format)
+    return loaded
+
+
+def engine_for(loaded: Settings) -> Engine:
+    """Return the engine for the configured database."""
+    from xbot.store.engine import make_engine
+
+    return make_engine(loaded.database_url)
