@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from xbot.domain.errors import Ambiguous, BadResponse, PlatformError
+from xbot.domain.errors import BadResponse, PlatformError
 from xbot.domain.posts import RateLimitState
 from xbot.platforms.bluesky.errors import rate_limit_reset, status_error
 from xbot.platforms.bluesky.posts import MalformedError
-from xbot.platforms.x.errors import excerpt
-from xbot.platforms.x.wire import Exchange
+from xbot.platforms.x.wire import Exchange, header_int, unreadable_body
 
 T = TypeVar("T")
 
@@ -41,13 +40,7 @@ class Answers:
 
     def malformed(self, exchange: Exchange, exc: Exception, *, write: bool) -> PlatformError:
         """Return the error for an unreadable body."""
-        error = Ambiguous if write else BadResponse
-        what = "accepted the write but answered" if write else "answered"
-        return error(
-            f"Bluesky {what} an unreadable body to {exchange.endpoint} ({exc})",
-            status=exchange.status,
-            excerpt=excerpt(exchange.body, self.secrets()),
-        )
+        return unreadable_body("Bluesky", exchange, exc, write=write, secrets=self.secrets())
 
     def note_limits(self, exchange: Exchange) -> None:
         """Keep the `ratelimit-*` headers of an answer."""
@@ -55,8 +48,8 @@ class Answers:
         if "ratelimit-limit" in headers:
             self.limits[exchange.endpoint] = RateLimitState(
                 endpoint=exchange.endpoint,
-                limit=_int(headers.get("ratelimit-limit")),
-                remaining=_int(headers.get("ratelimit-remaining")),
+                limit=header_int(headers.get("ratelimit-limit")),
+                remaining=header_int(headers.get("ratelimit-remaining")),
                 reset_at=rate_limit_reset(headers),
             )
 
@@ -91,10 +84,3 @@ def next_cursor(body: Mapping[str, Any]) -> str | None:
     """Return the body's cursor; None on the last page."""
     cursor = body.get("cursor")
     return cursor if isinstance(cursor, str) and cursor else None
-
-
-def _int(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
-from xbot.domain.errors import Ambiguous, BadResponse, NotFound, PlatformError
+from xbot.domain.errors import BadResponse, NotFound, PlatformError
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
 from xbot.platforms.mastodon.errors import rate_limit_reset, status_error
 from xbot.platforms.mastodon.statuses import (
@@ -30,8 +30,7 @@ from xbot.platforms.mastodon.statuses import (
 )
 from xbot.platforms.mastodon.watermark import Watermark
 from xbot.platforms.mastodon.wire import MastodonWire
-from xbot.platforms.x.errors import excerpt
-from xbot.platforms.x.wire import Exchange
+from xbot.platforms.x.wire import Exchange, header_int, unreadable_body
 
 T = TypeVar("T")
 Visibility = Literal["public", "unlisted", "private", "direct"]
@@ -253,20 +252,14 @@ class MastodonPlatform:
     def _malformed(
         self, exchange: Exchange, exc: Exception, *, write: bool = False
     ) -> PlatformError:
-        error = Ambiguous if write else BadResponse
-        what = "accepted the write but answered" if write else "answered"
-        return error(
-            f"Mastodon {what} an unreadable body to {exchange.endpoint} ({exc})",
-            status=exchange.status,
-            excerpt=excerpt(exchange.body, self._wire.secrets()),
-        )
+        return unreadable_body("Mastodon", exchange, exc, write=write, secrets=self._wire.secrets())
 
     def _note_limits(self, endpoint: str, headers: Mapping[str, str]) -> None:
         if "x-ratelimit-limit" in headers:
             self._limits[endpoint] = RateLimitState(
                 endpoint=endpoint,
-                limit=_int(headers.get("x-ratelimit-limit")),
-                remaining=_int(headers.get("x-ratelimit-remaining")),
+                limit=header_int(headers.get("x-ratelimit-limit")),
+                remaining=header_int(headers.get("x-ratelimit-remaining")),
                 reset_at=rate_limit_reset(headers),
             )
 
@@ -286,10 +279,3 @@ def _parsed(read: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return read(*args, **kwargs)
     except MalformedError as exc:
         raise BadResponse(f"Mastodon answered an unreadable status: {exc}") from None
-
-
-def _int(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None

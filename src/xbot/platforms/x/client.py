@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from xbot.domain.errors import Ambiguous, BadResponse, NotFound, PlatformError
+from xbot.domain.errors import Ambiguous, NotFound, PlatformError
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
 from xbot.platforms.x.errors import excerpt, rate_limit_reset, status_error
 from xbot.platforms.x.posts import (
@@ -31,7 +31,7 @@ from xbot.platforms.x.posts import (
     post_from,
     posts_from,
 )
-from xbot.platforms.x.wire import Exchange, Wire
+from xbot.platforms.x.wire import Exchange, Wire, header_int, unreadable_body
 
 #: X's snowflake epoch in Unix milliseconds; ids encode their creation time
 SNOWFLAKE_EPOCH_MS = 1288834974657
@@ -243,13 +243,7 @@ class XPlatform:
     def _malformed(
         self, exchange: Exchange, exc: Exception, *, write: bool = False
     ) -> PlatformError:
-        error = Ambiguous if write else BadResponse
-        what = "accepted the write but answered" if write else "answered"
-        return error(
-            f"X {what} an unreadable body to {exchange.endpoint} ({exc})",
-            status=exchange.status,
-            excerpt=excerpt(exchange.body, self._wire.secrets()),
-        )
+        return unreadable_body("X", exchange, exc, write=write, secrets=self._wire.secrets())
 
     def _object(self, exchange: Exchange, name: str, *, write: bool) -> dict[str, Any]:
         body = self._json(exchange, write=write)
@@ -267,8 +261,8 @@ class XPlatform:
             return
         self._limits[endpoint] = RateLimitState(
             endpoint=endpoint,
-            limit=_int(headers.get("x-rate-limit-limit")),
-            remaining=_int(headers.get("x-rate-limit-remaining")),
+            limit=header_int(headers.get("x-rate-limit-limit")),
+            remaining=header_int(headers.get("x-rate-limit-remaining")),
             reset_at=rate_limit_reset(headers),
         )
 
@@ -285,10 +279,3 @@ def _snowflake_span(span: timedelta) -> int:
 def _newest(ids: Sequence[str | None]) -> str | None:
     numbers = [int(value) for value in ids if value and value.isdigit()]
     return str(max(numbers)) if numbers else None
-
-
-def _int(raw: str | None) -> int | None:
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None

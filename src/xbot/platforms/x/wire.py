@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx2
 
-from xbot.domain.errors import Ambiguous, BadResponse
+from xbot.domain.errors import Ambiguous, BadResponse, PlatformError
 from xbot.platforms.x.auth import Authorizer
 from xbot.platforms.x.errors import excerpt, transport_error
 
@@ -158,3 +158,24 @@ def _read_capped(
     except httpx2.TransportError as exc:
         raise transport_error(exc, endpoint=endpoint, write=write) from None
     return b"".join(chunks), size
+
+
+def unreadable_body(
+    platform: str, exchange: Exchange, exc: Exception, *, write: bool, secrets: Iterable[str]
+) -> PlatformError:
+    """Return the error for a body we cannot read: ambiguous on a write, since it may exist."""
+    error = Ambiguous if write else BadResponse
+    what = "accepted the write but answered" if write else "answered"
+    return error(
+        f"{platform} {what} an unreadable body to {exchange.endpoint} ({exc})",
+        status=exchange.status,
+        excerpt=excerpt(exchange.body, secrets),
+    )
+
+
+def header_int(raw: str | None) -> int | None:
+    """Return a rate-limit header as a number, or None when absent or not a number."""
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
