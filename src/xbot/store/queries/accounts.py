@@ -60,10 +60,3 @@ def platform_user_id(connection: Connection, account_id: int) -> str | None:
     return connection.execute(
         select(accounts.c.platform_user_id).where(accounts.c.id == account_id)
     ).scalar()
-
-
-def account_by_handle(connection: Connection, handle: str) -> Row[Any] | None:
-    """Return the account with this handle (any platform), or None."""
-    return connection.execute(
-        select(accounts).where(accounts.c.handle == handle.lower().lstrip("@"))
-    ).first()

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 
 from xbot.store.queries.common import insert_ignoring_conflicts
@@ -124,37 +124,3 @@ def select_candidate(connection: Connection, candidate_id: int) -> bool:
         .values(status="selected")
     )
     return result.rowcount == 1
-
-
-def queue_counts(connection: Connection, account_id: int) -> dict[str, int]:
-    """Count candidates per status for one account."""
-    rows = connection.execute(
-        select(queue.c.status, func.count())
-        .where(queue.c.account_id == account_id)
-        .group_by(queue.c.status)
-    )
-    return {str(status): int(count) for status, count in rows}
-
-
-def decided_targets(connection: Connection, account_id: int) -> set[str]:
-    """Return every post this account has a decision for (one reply per interaction)."""
-    rows = connection.execute(
-        select(reply_decisions.c.target_post_id).where(reply_decisions.c.account_id == account_id)
-    )
-    return {row.target_post_id for row in rows}
-
-
-def has_decision(connection: Connection, account_id: int, target_post_id: str) -> bool:
-    """Return True when a decision exists for this target."""
-    return bool(
-        connection.execute(
-            select(
-                exists().where(
-                    and_(
-                        reply_decisions.c.account_id == account_id,
-                        reply_decisions.c.target_post_id == target_post_id,
-                    )
-                )
-            )
-        ).scalar()
-    )

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
-from xbot.domain.permits import Permit, PermitReply, PermitStatus
+from xbot.domain.permits import PermitReply, PermitStatus
 from xbot.domain.posts import Post
 from xbot.store.queries.common import insert_ignoring_conflicts
-from xbot.store.queries.permits import get_permit_where, select_replies
+from xbot.store.queries.permits import select_replies
 from xbot.store.tables import (
     accounts,
     ghost_scans,
@@ -47,11 +47,6 @@ def used_post_ids(connection: Connection, account_id: int, post_ids: Iterable[st
         )
     )
     return {str(value) for (value,) in rows}
-
-
-def permit_by_post_id(connection: Connection, post_id: str) -> Permit | None:
-    """Return the permit whose actual_tweet_id is this post id, or None."""
-    return get_permit_where(connection, post_attempts.c.actual_tweet_id == post_id)
 
 
 def recent_decision_texts(connection: Connection, account_id: int, since: datetime) -> list[str]:

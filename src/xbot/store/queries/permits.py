@@ -223,11 +223,6 @@ def get_permit_where(connection: Connection, *conditions: ColumnElement[bool]) -
     return found[0] if found else None
 
 
-def get_permit(connection: Connection, permit_id: str) -> Permit | None:
-    """Return one permit, or None."""
-    return get_permit_where(connection, post_attempts.c.permit_id == permit_id)
-
-
 def expired_pending_permits(connection: Connection, account_id: int, now: datetime) -> list[Permit]:
     """Return the account's PENDING permits whose expires_at has passed."""
     return _permits(
