@@ -217,12 +217,6 @@ def _permits(connection: Connection, *conditions: ColumnElement[bool]) -> list[P
     return [Permit.from_row(dict(row)) for row in rows]
 
 
-def get_permit_where(connection: Connection, *conditions: ColumnElement[bool]) -> Permit | None:
-    """Return the first permit matching the conditions, or None."""
-    found = _permits(connection, *conditions)
-    return found[0] if found else None
-
-
 def expired_pending_permits(connection: Connection, account_id: int, now: datetime) -> list[Permit]:
     """Return the account's PENDING permits whose expires_at has passed."""
     return _permits(
