@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import (
     AliasChoices,
@@ -15,6 +16,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StringConstraints,
     ValidationError,
     field_validator,
 )
@@ -29,6 +31,10 @@ from xbot.domain.budgets import parse_quiet_hours, parse_timezone
 from xbot.domain.errors import ConfigError
 
 Role = Literal["all", "worker", "web"]
+#: a host name such as `docs.python.org`: letters, digits, dots and hyphens
+DomainName = Annotated[
+    str, StringConstraints(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]*[A-Za-z0-9]$")
+]
 
 #: where a deploy platform tells a process which commit it runs, in the order we trust them
 SHA_ENVIRONMENT_VARIABLES = (
@@ -122,6 +128,8 @@ class AccountSettings(BaseModel):
     max_reply_characters: int = Field(0, ge=0)
     #: similarity in (0, 1] to a recent reply at which the guard refuses a reply as a duplicate
     duplicate_threshold: float = Field(0.8, gt=0, le=1)
+    #: domains (and their subdomains) replies may link to; every other link is refused
+    allowed_domains: list[DomainName] = Field(default_factory=list)
 
 
 class XSettings(BaseModel):
@@ -200,6 +208,19 @@ class Settings(BaseSettings):
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
         return (init_settings, env_settings, toml)
 
+    def secret_values(self) -> tuple[str, ...]:
+        """Return every configured secret value, for the guard to refuse in replies.
+
+        Every SecretStr field (at any depth, so new secret settings are covered as they are
+        added), the value of every account's credential variables, the LLM key and the database
+        password (in the URL's user info or its query).
+        """
+        values = [*_secret_fields(self), *database_passwords(self.database_url)]
+        variables = [self.llm.api_key_env]
+        variables += [name for account in self.accounts for name in account.credentials.values()]
+        values += [os.environ.get(name, "") for name in variables]
+        return tuple(dict.fromkeys(value for value in values if value.strip()))
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Build the settings once, or raise ConfigError naming the key and the fix."""
@@ -225,6 +246,36 @@ def describe_validation_error(exc: ValidationError) -> str:
         f"invalid configuration value for '{key}': {first['msg']}{more}. "
         f"Set {env_name} or '{key}' in {config_path()} to a valid value."
     )
+
+
+#: query parameters of a database URL that hold a password
+PASSWORD_PARAMETERS = frozenset({"password", "sslpassword"})
+
+
+def database_passwords(url: str) -> list[str]:
+    """Return the passwords a database URL holds (user info and query parameters)."""
+    try:
+        parts = urlsplit(url)
+        found = [parts.password or ""]
+    except ValueError:
+        return []
+    found += [
+        value for key, value in parse_qsl(parts.query) if key.casefold() in PASSWORD_PARAMETERS
+    ]
+    return [value for value in found if value]
+
+
+def _secret_fields(model: BaseModel) -> list[str]:
+    found = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, SecretStr):
+                found.append(item.get_secret_value())
+            elif isinstance(item, BaseModel):
+                found.extend(_secret_fields(item))
+    return found
 
 
 def sha_from_environment() -> tuple[str, str] | None:
