@@ -191,5 +191,5 @@ def test_a_reply_holding_a_configured_credential_is_refused_without_echoing_it(
                 system_events.c.event_type == "reply_v2_candidate_skipped"
             )
         )
-    assert event.event_data["detail"] == "configured_secret, 8 characters"
+    assert event.event_data["detail"] == "configured_secret, 12 characters"
     assert "pelican" not in str(event.event_data).casefold()

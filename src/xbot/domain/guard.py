@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 import regex
@@ -119,7 +119,8 @@ def check_reply(
     if leak:
         return Rejected(reason=GuardReason.SECRET, detail=leak.describe())
     normalized = normalize_text(text)
-    checks = (_empty, _links, _mentions, _cashtags, _banned, _instruction, _echo, _length)
+    instruction = partial(_instruction, raw=text)
+    checks = (_empty, _links, _mentions, _cashtags, _banned, instruction, _echo, _length)
     for check in checks:
         rejected = check(normalized, target_author, policy)
         if rejected:
@@ -167,8 +168,9 @@ def _banned(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
     return Rejected(reason=GuardReason.BANNED_TERM, detail=_clip(f"banned term {match.group()!r}"))
 
 
-def _instruction(text: str, _author: str, _policy: GuardPolicy) -> Rejected | None:
-    found = find_instruction(text)
+def _instruction(text: str, _author: str, _policy: GuardPolicy, *, raw: str) -> Rejected | None:
+    # the raw text too: normalising whitespace joins "d o n a t e  t o" into one letter run
+    found = find_instruction(text) or find_instruction(raw)
     if not found:
         return None
     detail = _clip(f"{found.kind}: {found.phrase!r}")

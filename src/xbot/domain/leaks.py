@@ -14,11 +14,12 @@ from functools import cache
 
 import regex
 
-from xbot.domain.obfuscation import skeleton, unconfused
+from xbot.domain.obfuscation import collapse_spaced, skeleton, unconfused
 
-#: a configured secret leaks when any run of this many of its (normalised) characters appears;
-#: shorter secret values must appear whole
+#: a configured secret leaks when a run of this many of its (normalised) characters appears
+#: that holds a digit, or any run of MIN_LETTERS_FRAGMENT; shorter secrets must appear whole
 MIN_SECRET_FRAGMENT = 8
+MIN_LETTERS_FRAGMENT = 12
 #: tokens shorter than this are never judged by their entropy; "/" ends a token, so URL paths
 #: are judged segment by segment (base64 keys with "/" are AWS-shaped, found by format)
 ENTROPY_MIN_LENGTH = 20
@@ -105,16 +106,23 @@ def comparable(text: str) -> str:
 
 
 @cache
-def _fragments(secret_values: tuple[str, ...]) -> tuple[frozenset[str], ...]:
-    found = []
-    for value in secret_values:
-        secret = comparable(value)
-        if len(secret) < MIN_SECRET_FRAGMENT:
-            found.append(frozenset({secret} - {""}))
-            continue
-        size = MIN_SECRET_FRAGMENT
-        found.append(frozenset(secret[i : i + size] for i in range(len(secret) - size + 1)))
-    return tuple(found)
+def _fragments(secret_values: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    return tuple(_secret_fragments(comparable(value)) for value in secret_values)
+
+
+def _secret_fragments(secret: str) -> tuple[str, ...]:
+    """Return the runs of a normalised secret that count as leaking it.
+
+    Runs of MIN_SECRET_FRAGMENT that hold a digit, and every run of MIN_LETTERS_FRAGMENT:
+    a weak secret such as "db-password-9" must not forbid the word "password".
+    """
+    if len(secret) < MIN_SECRET_FRAGMENT:
+        return (secret,) if secret else ()
+    short = (secret[i : i + MIN_SECRET_FRAGMENT] for i in range(len(secret)))
+    found = {run for run in short if len(run) == MIN_SECRET_FRAGMENT and _DIGIT.search(run)}
+    size = min(MIN_LETTERS_FRAGMENT, len(secret))
+    found.update(secret[i : i + size] for i in range(len(secret) - size + 1))
+    return tuple(sorted(found, key=lambda run: (-len(run), run)))  # longest first
 
 
 def format_leak(text: str) -> Leak | None:
@@ -133,8 +141,12 @@ def format_leak(text: str) -> Leak | None:
 
 
 def entropy_leak(text: str) -> Leak | None:
-    """Return a Leak for a long token that mixes character classes and looks random."""
-    for token in _TOKEN.findall(unconfused(text)):
+    """Return a Leak for a long token that mixes character classes and looks random.
+
+    Tokens are read as written and with spaced-out characters joined ("s-k-9-j-Z-w...").
+    """
+    folded = unconfused(text)
+    for token in _TOKEN.findall(f"{folded} {collapse_spaced(folded)}"):
         core = token.strip("-_=+")
         threshold = HEX_BITS_PER_CHARACTER if _HEX.fullmatch(core) else ENTROPY_BITS_PER_CHARACTER
         if len(core) >= ENTROPY_MIN_LENGTH and _mixed(core) and shannon_entropy(core) >= threshold:

@@ -79,10 +79,15 @@ LEETSPEAK = str.maketrans(
 #: "1" and "|" read as "l" as often as "i": "fo11ow", "he|p"
 LEETSPEAK_L = str.maketrans({"1": "l", "|": "l"})
 _MARKS = regex.compile(r"\p{Mn}+")
-#: three or more single characters, each followed by one separator: "e v i l", "i.g.n.o.r.e"
-_SPACED = regex.compile(r"(?<![^\s])(?:[^\s][ ._*\u00b7/-]){2,}[^\s](?![^\s])")
-_SPACED_SEPARATOR = regex.compile(r"(?<=[^\s])[ ._*\u00b7/-](?=[^\s])")
-_LEET_WORD = regex.compile(r"[\w@$]*[a-z][\w@$]*|[\w@$]*[@$][\w@$]*")
+#: two or more single characters joined by one separator, between spaces: "i.g.n.o.r.e", "m-e"
+_JOINED_BY = regex.compile(
+    r"(?<![^\s(\[\"'])(?:[^\s][._*\u00b7/-]){1,}[^\s](?=[.,!?;:'\")\]]*(?:\s|$))"
+)
+_JOINER = regex.compile(r"(?<=[^\s])[._*\u00b7/-](?=[^\s])")
+#: two or more single characters, each followed by one space: "e v i l . c o m", "m y"
+_SPACED = regex.compile(r"(?<![^\s(\[\"'])(?:[^\s] ){1,}[^\s](?=[.,!?;:'\")\]]*(?:\s|$))")
+_LEET_WORD = regex.compile(r"[\w@$]*[a-z][\w@$]*|[\w@$]*[@$][\w@$]*|(?<![\w.])\d(?![\w.])")
+_DIGIT = regex.compile(r"\d")
 _NOT_WORD = regex.compile(r"[^\w.,!?;:'\n]+")
 _NOT_LETTER = regex.compile(r"[^a-z]+")
 _SPACE_RUN = regex.compile(r"[ \t]+")
@@ -102,24 +107,32 @@ def skeleton(text: str) -> str:
 
 def collapse_spaced(text: str) -> str:
     """Join runs of single characters spaced out by one separator ("e v i l" -> "evil")."""
-    return str(_SPACED.sub(lambda match: _SPACED_SEPARATOR.sub("", match.group()), text))
+    joined = _JOINED_BY.sub(lambda match: _JOINER.sub("", match.group()), text)
+    return str(_SPACED.sub(lambda match: match.group().replace(" ", ""), joined))
 
 
 def word_forms(text: str) -> tuple[str, ...]:
     """Return the words a reader sees: skeleton, leetspeak undone, spacing collapsed.
 
-    Two forms when the text has a "1" or "|": one reads it as "i", the other as "l".
+    The first form undoes leetspeak in words that hold a letter ("y0ur") and in lone digits
+    ("me 4 pm"); when the text has other digits, a second form reads every digit as a letter
+    ("70 my" -> "to my"), and a third reads "1" and "|" as "l" instead of "i" ("fo11ow").
     """
     collapsed = collapse_spaced(skeleton(text))
-    forms = [_unleet(collapsed, LEETSPEAK)]
+    forms = [_unleet(collapsed)]
+    if _DIGIT.search(collapsed):
+        forms.append(_tidy(collapsed.translate(LEETSPEAK)))
     if "1" in collapsed or "|" in collapsed:
-        forms.append(_unleet(collapsed.translate(LEETSPEAK_L), LEETSPEAK))
-    return tuple(forms)
+        forms.append(_unleet(collapsed.translate(LEETSPEAK_L)))
+    return tuple(dict.fromkeys(forms))
 
 
-def _unleet(text: str, table: dict[int, str]) -> str:
-    unleet = _LEET_WORD.sub(lambda match: match.group().translate(table), text)
-    return _SPACE_RUN.sub(" ", _NOT_WORD.sub(" ", unleet)).strip()
+def _unleet(text: str) -> str:
+    return _tidy(_LEET_WORD.sub(lambda match: match.group().translate(LEETSPEAK), text))
+
+
+def _tidy(text: str) -> str:
+    return str(_SPACE_RUN.sub(" ", _NOT_WORD.sub(" ", text)).strip())
 
 
 def joined_form(text: str) -> str:
