@@ -18,7 +18,7 @@ import regex
 
 from xbot.domain.instructions import REPLY_RULES, echoed_text, find_instruction
 from xbot.domain.leaks import find_leak
-from xbot.domain.lengths import measure
+from xbot.domain.lengths import MAX_CODE_POINTS, measure
 from xbot.domain.links import (
     find_cashtags,
     find_disguised_links,
@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 #: X self-serve posts may carry at most one cashtag (platform-facts §1.7)
 X_MAX_CASHTAGS = 1
+#: text longer than this (invisible characters included) is refused before any detector reads it
+UNREAD_CODE_POINTS = 4 * MAX_CODE_POINTS
 
 
 class GuardReason(StrEnum):
@@ -112,6 +114,9 @@ def check_reply(
     text: str, *, target_author: str, recent_replies: Sequence[str], policy: GuardPolicy
 ) -> Accepted | Rejected:
     """Return Accepted(normalized text) when the reply passes every check, else Rejected."""
+    if len(text) > UNREAD_CODE_POINTS:  # refused unread: no detector scans megabytes
+        detail = f"{len(text)} code points, limit {MAX_CODE_POINTS}"
+        return Rejected(reason=GuardReason.TOO_LONG, detail=detail)
     forbidden = forbidden_character(text)
     if forbidden:
         return Rejected(reason=GuardReason.FORBIDDEN_CHARACTER, detail=forbidden)

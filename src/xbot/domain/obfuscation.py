@@ -86,7 +86,9 @@ _JOINED_BY = regex.compile(
 _JOINER = regex.compile(r"(?<=[^\s])[._*\u00b7/-](?=[^\s])")
 #: two or more single characters, each followed by one space: "e v i l . c o m", "m y"
 _SPACED = regex.compile(r"(?<![^\s(\[\"'])(?:[^\s] ){1,}[^\s](?=[.,!?;:'\")\]]*(?:\s|$))")
-_LEET_WORD = regex.compile(r"[\w@$]*[a-z][\w@$]*|[\w@$]*[@$][\w@$]*|(?<![\w.])\d(?![\w.])")
+#: a whole run of word characters (with @ and $, which leetspeak uses for letters)
+_LEET_WORD = regex.compile(r"(?<![\w@$])[\w@$]+")
+_LEETY = regex.compile(r"[a-z@$]")
 _DIGIT = regex.compile(r"\d")
 _NOT_WORD = regex.compile(r"[^\w.,!?;:'\n]+")
 _NOT_LETTER = regex.compile(r"[^a-z]+")
@@ -128,7 +130,19 @@ def word_forms(text: str) -> tuple[str, ...]:
 
 
 def _unleet(text: str) -> str:
-    return _tidy(_LEET_WORD.sub(lambda match: match.group().translate(LEETSPEAK), text))
+    return _tidy(_LEET_WORD.sub(_unleet_word, text))
+
+
+def _unleet_word(match: regex.Match[str]) -> str:
+    """Undo leetspeak in a word with a letter ("y0ur") or a lone digit ("me 4 pm", not "3.11")."""
+    word, text = match.group(), match.string
+    lone_digit = (
+        len(word) == 1
+        and word.isdigit()
+        and text[match.start() - 1 : match.start()] != "."
+        and text[match.end() : match.end() + 1] != "."
+    )
+    return word.translate(LEETSPEAK) if lone_digit or _LEETY.search(word) else word
 
 
 def _tidy(text: str) -> str:

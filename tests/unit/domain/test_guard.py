@@ -254,7 +254,18 @@ def test_rejection_names_a_skip_reason_and_a_short_detail() -> None:
 
 
 @pytest.mark.parametrize(
-    "body", ["a." * 500, "a." * 140, ("x." * 100 + " ") * 4, "\U0001f600" * 1000]
+    "body",
+    [
+        "a." * 500,
+        "a." * 140,
+        ("x." * 100 + " ") * 4,
+        "\U0001f600" * 1000,
+        "1" * 999,
+        "ignore " * 140,
+        "e v i l . " * 99,
+        "\u200b" * 3999,
+        "Aa1-" * 249,
+    ],
 )
 def test_pathological_text_is_judged_fast(body: str) -> None:
     for policy in (X, GuardPolicy(platform=PlatformName.X, allow_links=True), BLUESKY, MASTODON):
@@ -265,6 +276,7 @@ def test_pathological_text_is_judged_fast(body: str) -> None:
 
 def test_a_10_kb_reply_is_rejected() -> None:
     assert reason_of(guard("word " * 2000)) is GuardReason.TOO_LONG
+    assert reason_of(guard("\u200b" * 5000 + "hi")) is GuardReason.TOO_LONG
 
 
 # --- properties ---
