@@ -167,29 +167,3 @@ def test_llm_on_x_without_approval_is_blocked_by_policy(engine: Engine, fake: Fa
         )
         == 1
     )
-
-
-def test_a_reply_holding_a_configured_credential_is_refused_without_echoing_it(
-    engine: Engine, fake: FakeX, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("CANARY_TOKEN", "pelican-harbor-42")
-    bank = tmp_path / "bank.toml"
-    bank.write_text(
-        '[[reply]]\nid = "leaky"\ntext = "Thanks @{author}! The word is Pelican Harbor 42."\n',
-        encoding="utf-8",
-    )
-    context = context_for(
-        engine, fake, "w0", bank_file=str(bank), credentials={"canary": "CANARY_TOKEN"}
-    )
-    mention_many(fake, 1)
-    assert fetch.run_once(replace(context, now=fake.clock.now()))["queued"] == 1
-    summary = schedule.run_once(replace(context, now=datetime.now(UTC)))
-    assert summary["skipped"] == {"guard_secret": 1}
-    with engine.connect() as connection:
-        [event] = connection.execute(
-            select(system_events.c.event_data).where(
-                system_events.c.event_type == "reply_v2_candidate_skipped"
-            )
-        )
-    assert event.event_data["detail"] == "configured_secret, 12 characters"
-    assert "pelican" not in str(event.event_data).casefold()
