@@ -46,7 +46,6 @@ class _Pass:
 
     history: list[ReplyRecord]
     recent_texts: list[str]
-    guard: GuardPolicy
     created: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     waiting: int = 0
@@ -69,13 +68,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     if block is not None:
         _event(context, account, "reply_v2_scheduler_policy_blocked", {"reason": block.value})
         return {**summary, "permits_created": 0, "blocked_by": block.value}
-    state = _Pass(
-        history=[_record(row) for row in history],
-        recent_texts=recent,
-        guard=GuardPolicy.from_settings(
-            account.settings, secret_values=context.settings.secret_values()
-        ),
-    )
+    state = _Pass(history=[_record(row) for row in history], recent_texts=recent)
     refusal = _schedule(context, account, queued, state)
     return {
         **summary,
@@ -122,7 +115,9 @@ def _decide(
         text,
         target_author=row.author_handle,
         recent_replies=state.recent_texts,
-        policy=state.guard,
+        policy=GuardPolicy.from_settings(
+            account.settings, secret_values=context.settings.secret_values()
+        ),
     )
     if not isinstance(verdict, Accepted):
         _skip(context, row, verdict.skip_reason, state, {"detail": verdict.detail})
