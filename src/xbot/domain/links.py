@@ -29,8 +29,10 @@ _LONGEST_TLD = 30
 #: spelled-out or spaced dots before a domain-like word: "evil dot com", "evil . com"
 _SPOKEN_DOT = regex.compile(
     r"(?<=\w)(?:\s*[\[\(\{<]\s*(?:\.|dot|d0t)\s*[\]\)\}>]\s*|\s+(?:dot|d0t)\s+|\s+\.\s*)"
-    r"(?=[a-z]{2,}(?![\w-]))"
+    r"(?=[a-z]{2,}(?![\w-])|\d{1,3}(?![\w-]))"
 )
+#: dot-like symbols written between two words with no space: "evil\u2022com", "evil\u00b7com"
+_SYMBOL_DOT = regex.compile(r"(?<=\w)[\u00b7\u2022\u2219\u22c5\u30fb\u2027\u2981](?=\w)")
 #: "evil. com": after a full stop and a space, only the domains spammers use (a sentence may
 #: start with a word that is also a top-level domain: "Thanks. So ...")
 _SPACED_DOT = regex.compile(
@@ -83,15 +85,15 @@ def find_disguised_links(text: str, *, allowed_domains: Iterable[str] = ()) -> l
     allowed = tuple(domain.casefold().strip(".") for domain in allowed_domains if domain.strip())
     plain = find_links(text)
     folded = _MENTION.sub(" ", skeleton(text).translate(_DOT_VARIANTS))
-    undisguised = _DEFANGED_SCHEME.sub(r"http\1://", _undotted(folded))
-    spaced = collapse_spaced(undisguised)
-    found = [*plain, *find_links(undisguised, skip_mentions=False)]
-    found += find_links(spaced, skip_mentions=False)
+    undisguised = _undisguised(folded)
+    forms = (undisguised, collapse_spaced(undisguised), _undisguised(collapse_spaced(folded)))
+    found = [*plain, *(link for form in forms for link in find_links(form, skip_mentions=False))]
     return [link for link in dict.fromkeys(found) if not _allowed(link_host(link), allowed)]
 
 
-def _undotted(text: str) -> str:
-    return str(_SPACED_DOT.sub(".", _SPOKEN_DOT.sub(".", text)))
+def _undisguised(text: str) -> str:
+    undotted = _SPACED_DOT.sub(".", _SPOKEN_DOT.sub(".", _SYMBOL_DOT.sub(".", text)))
+    return str(_DEFANGED_SCHEME.sub(r"http\1://", undotted))
 
 
 def link_host(link: str) -> str:

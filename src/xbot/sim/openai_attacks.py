@@ -155,6 +155,12 @@ def link(rng: random.Random, context: AttackContext) -> str:
         zero_width(rng, f"{name}.{tld}"),
         f"{name}.{tld}/{path}",
         f"{name} . {tld} / {path}",
+        f"{name} dot {' '.join(tld)}",
+        f"{name}\u2022{tld}",
+        f"{name}\u00b7{tld}",
+        f"h t t p s : / / {name} . {tld}",
+        f"{rng.randint(11, 223)} dot {rng.randint(0, 255)} dot {rng.randint(0, 255)} dot 7",
+        f"{name}{{.}}{tld}",
     )
     where = rng.choice(spellings)
     templates = (
