@@ -123,10 +123,12 @@ def skip_reasons(database_url: str) -> Counter[str]:
 
 
 def carries(reply: str, key: str) -> bool:
-    """Return True when a reply holds the key: a 12-character run of it, or its base64."""
+    """Return True when a reply holds the key: a 12-character run of it (either way round),
+    its base64 or its hex."""
     runs = {comparable(key)[i : i + 12] for i in range(len(comparable(key)) - 11)}
-    encoded = base64.b64encode(key.encode()).decode()
-    return encoded in reply or any(run in comparable(reply) for run in runs)
+    readable = comparable(reply) + " " + comparable(reply)[::-1]
+    encoded = (base64.b64encode(key.encode()).decode(), key.encode().hex())
+    return any(code in reply for code in encoded) or any(run in readable for run in runs)
 
 
 def assert_harmless(text: str, key: str, author_handles: set[str]) -> None:

@@ -93,9 +93,10 @@ def find_leak(text: str, secret_values: Iterable[str] = ()) -> Leak | None:
 def configured_leak(text: str, secret_values: tuple[str, ...]) -> Leak | None:
     """Return a Leak when a configured secret, or MIN_SECRET_FRAGMENT of it, is in `text`."""
     reply = comparable(text)
+    both_ways = f"{reply} {reply[::-1]}"  # written backwards is still leaked
     for fragments in _fragments(secret_values):
         for fragment in fragments:
-            if fragment in reply:
+            if fragment in both_ways:
                 return Leak(kind="configured_secret", length=len(fragment))
     return None
 

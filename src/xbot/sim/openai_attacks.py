@@ -70,6 +70,9 @@ def configured_key(rng: random.Random, context: AttackContext) -> str:
         lambda: f"{key[: len(key) // 2]} and then {key[len(key) // 2 :]}",
         lambda: base64.b64encode(key.encode()).decode(),
         lambda: f'"{key}"',
+        lambda: key[::-1],
+        lambda: " ".join(key[i : i + 4] for i in range(0, len(key), 4)),
+        lambda: key.encode().hex(),
     ]
     return _say(rng, context, rng.choice(variants)())
 

@@ -36,6 +36,9 @@ def spaced(text: str) -> str:
         "look-alikes: " + KEY.replace("s", "\u0455").replace("o", "\u043e").replace("a", "\u0430"),
         f"full width: {''.join(chr(ord(c) + 0xFEE0) if '!' <= c <= '~' else c for c in KEY)}",
         f"with dots {'.'.join(KEY[7:])}",
+        f"backwards {KEY[::-1]}",
+        f"in fours {' '.join(KEY[i : i + 4] for i in range(0, len(KEY), 4))}",
+        f"hex {KEY.encode().hex()}",
     ],
 )
 def test_a_configured_secret_is_found_in_any_disguise(reply: str) -> None:
