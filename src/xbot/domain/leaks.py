@@ -20,6 +20,9 @@ from xbot.domain.obfuscation import collapse_spaced, skeleton, unconfused
 #: that holds a digit, or any run of MIN_LETTERS_FRAGMENT; shorter secrets must appear whole
 MIN_SECRET_FRAGMENT = 8
 MIN_LETTERS_FRAGMENT = 12
+#: values with fewer normalised characters than this are no secrets worth the name ("1", "true"):
+#: matching them would refuse every reply that holds those letters
+MIN_SECRET_LENGTH = 6
 #: tokens shorter than this are never judged by their entropy; "/" ends a token, so URL paths
 #: are judged segment by segment (base64 keys with "/" are AWS-shaped, found by format)
 ENTROPY_MIN_LENGTH = 20
@@ -117,8 +120,10 @@ def _secret_fragments(secret: str) -> tuple[str, ...]:
     Runs of MIN_SECRET_FRAGMENT that hold a digit, and every run of MIN_LETTERS_FRAGMENT:
     a weak secret such as "db-password-9" must not forbid the word "password".
     """
+    if len(secret) < MIN_SECRET_LENGTH:
+        return ()
     if len(secret) < MIN_SECRET_FRAGMENT:
-        return (secret,) if secret else ()
+        return (secret,)
     short = (secret[i : i + MIN_SECRET_FRAGMENT] for i in range(len(secret)))
     found = {run for run in short if len(run) == MIN_SECRET_FRAGMENT and _DIGIT.search(run)}
     size = min(MIN_LETTERS_FRAGMENT, len(secret))
