@@ -52,8 +52,10 @@ def test_a_short_fragment_or_an_unrelated_text_is_not_a_leak() -> None:
     assert find_leak("Thanks for the question about packaging!", (KEY, "hunter22")) is None
 
 
-def test_a_short_secret_is_matched_whole() -> None:
-    assert find_leak("my pin is 8 2 7 1 x", ("8271x",)) == Leak(kind="configured_secret", length=5)
+def test_a_short_secret_is_matched_whole_and_a_trivial_one_not_at_all() -> None:
+    leak = find_leak("my pin is 8 2 7 1 x q", ("8271xq",))
+    assert leak == Leak(kind="configured_secret", length=6)
+    assert find_leak("1 true thing", ("1", "true", "yes")) is None
 
 
 @pytest.mark.parametrize(
