@@ -142,11 +142,9 @@ def _empty(text: str, _author: str, _policy: GuardPolicy) -> Rejected | None:
 
 
 def _links(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
-    links = (
-        []
-        if policy.allow_links
-        else find_disguised_links(text, allowed_domains=policy.allowed_domains)
-    )
+    if policy.allow_links:
+        return None
+    links = find_disguised_links(text, allowed_domains=policy.allowed_domains)
     if not links:
         return None
     return Rejected(reason=GuardReason.LINK, detail=_clip(f"link {links[0]!r}"))

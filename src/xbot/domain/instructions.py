@@ -46,6 +46,15 @@ class InstructionClass:
     joined: tuple[str, ...]
     markers: tuple[regex.Pattern[str], ...]
 
+    def find(self, forms: Sequence[str], joined: str, marked: str) -> str | None:
+        """Return the first phrase of this class in the reply's forms, if any."""
+        for form in forms:
+            match = _first_match(self.words, form)
+            if match:
+                return match
+        phrase = next((phrase for phrase in self.joined if phrase in joined), None)
+        return phrase or _first_match(self.markers, marked)
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Instruction:
@@ -77,18 +86,9 @@ def user_message(post_text: str, author_handle: str, topics: Sequence[str]) -> s
 
 def find_instruction(text: str) -> Instruction | None:
     """Return the first instruction aimed at readers or at the bot (see guard_lexicon.toml)."""
-    forms = word_forms(text)
-    joined = joined_form(text)
-    marked = skeleton(text)
+    forms, joined, marked = word_forms(text), joined_form(text), skeleton(text)
     for lexicon_class in lexicon():
-        for form in forms:
-            match = next((p.search(form) for p in lexicon_class.words if p.search(form)), None)
-            if match:
-                return Instruction(kind=lexicon_class.name, phrase=match.group().strip())
-        phrase = next((phrase for phrase in lexicon_class.joined if phrase in joined), None)
-        phrase = phrase or next(
-            (m.group().strip() for p in lexicon_class.markers if (m := p.search(marked))), None
-        )
+        phrase = lexicon_class.find(forms, joined, marked)
         if phrase:
             return Instruction(kind=lexicon_class.name, phrase=phrase)
     return None
@@ -113,6 +113,14 @@ def lexicon() -> tuple[InstructionClass, ...]:
         )
         for name, entry in data.items()
     )
+
+
+def _first_match(patterns: Iterable[regex.Pattern[str]], text: str) -> str | None:
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match:
+            return match.group().strip()
+    return None
 
 
 def echoed_text(text: str, protected: Iterable[str]) -> bool:
