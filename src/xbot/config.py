@@ -269,13 +269,21 @@ def _secret_fields(model: BaseModel) -> list[str]:
     found = []
     for name in type(model).model_fields:
         value = getattr(model, name)
-        items = value if isinstance(value, list) else [value]
+        items = _members(value)
         for item in items:
             if isinstance(item, SecretStr):
                 found.append(item.get_secret_value())
             elif isinstance(item, BaseModel):
                 found.extend(_secret_fields(item))
     return found
+
+
+def _members(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list | tuple | set | frozenset):
+        return list(value)
+    return [value]
 
 
 def sha_from_environment() -> tuple[str, str] | None:

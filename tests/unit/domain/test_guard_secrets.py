@@ -4,7 +4,7 @@ refusal names the kind and length only. Settings.secret_values gathers every con
 from __future__ import annotations
 
 import pytest
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from xbot.config import AccountSettings, LlmSettings, Settings
 from xbot.domain.guard import GuardPolicy, GuardReason, Rejected, check_reply
@@ -140,8 +140,10 @@ def test_secret_values_gathers_every_configured_secret(monkeypatch: pytest.Monke
 def test_secret_values_covers_every_secret_field_generically() -> None:
     class WithSecrets(Settings):
         admin_token: SecretStr | None = None
-        nested: LlmSettings = LlmSettings()
+        webhooks: dict[str, SecretStr] = Field(default_factory=dict)
 
-    settings = WithSecrets(admin_token=SecretStr("admin-token-6"))
-    assert "admin-token-6" in settings.secret_values()
+    settings = WithSecrets(
+        admin_token=SecretStr("admin-token-6"), webhooks={"slack": SecretStr("hook-secret-7")}
+    )
+    assert {"admin-token-6", "hook-secret-7"} <= set(settings.secret_values())
     assert Settings().secret_values() == ()
