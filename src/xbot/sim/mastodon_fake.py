@@ -184,7 +184,7 @@ class FakeMastodon(ScriptedFake):
 
 
 def _mock_app(world: World, token: Any) -> ASGIApp:
-    from mastodon_mock.app import create_app  # noqa: PLC0415 - a dev dependency, loaded on use
+    from mastodon_mock.app import create_app  # noqa: PLC0415 - heavy (FastAPI), loaded on use
     from mastodon_mock.config import (  # noqa: PLC0415
         DatabaseConfig,
         MastodonMockConfig,
