@@ -25,6 +25,7 @@ from xbot.sim.x_params import (
     InvalidParameterError,
     check_names,
     page,
+    path_post_id,
     shape_from,
     window_from,
 )
@@ -205,8 +206,8 @@ class _Reads:
         call = await admit(self.fake, request, "GET /2/tweets/:id", user_context=False)
         if isinstance(call, Response):
             return call
-        tweet_id = request.path_params["tweet_id"]
         try:
+            tweet_id = path_post_id(request.path_params["tweet_id"])
             params = query_params(request)
             check_names(params, SHAPE_PARAMETERS)
             shape = shape_from(params)

@@ -160,6 +160,12 @@ def _listed(params: Mapping[str, str], name: str, valid: frozenset[str]) -> set[
     return values
 
 
+def path_post_id(raw: str) -> str:
+    """Check a post id in the path (`/2/tweets/:id`): 400 as X words it, which says "query"."""
+    _post_id({"id": raw}, "id")
+    return raw
+
+
 def _post_id(params: Mapping[str, str], name: str) -> int | None:
     raw = params.get(name)
     if raw is None:

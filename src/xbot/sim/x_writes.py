@@ -14,6 +14,7 @@ from twitter_text import parse_tweet
 from xbot.sim import x_problems
 from xbot.sim.x_gate import Call, admit
 from xbot.sim.x_limits import PRICE_POST_CREATE, PRICE_POST_CREATE_WITH_URL, PRICE_SUMMONED_REPLY
+from xbot.sim.x_params import InvalidParameterError, path_post_id
 from xbot.sim.x_problems import x_json
 from xbot.sim.x_state import NewTweet, Tweet
 
@@ -88,11 +89,13 @@ async def delete_tweet(fake: FakeX, request: Request) -> Response:
     call = await admit(fake, request, "DELETE /2/tweets/:id", user_context=True, write=True)
     if isinstance(call, Response):
         return call
-    tweet = fake.store.get(request.path_params["tweet_id"])
+    try:
+        tweet_id = path_post_id(request.path_params["tweet_id"])
+    except InvalidParameterError as exc:
+        return call.answer(exc.body, 400)
+    tweet = fake.store.get(tweet_id)
     if tweet is None or tweet.deleted:
-        return call.answer(
-            {"errors": [x_problems.tweet_not_found(request.path_params["tweet_id"])]}, 404
-        )
+        return call.answer({"errors": [x_problems.tweet_not_found(tweet_id)]}, 404)
     if tweet.author_id != call.user_id:
         return call.answer(x_problems.forbidden(x_problems.DELETE_NOT_OWN), 403)
     fake.store.delete(tweet.id)

@@ -1,0 +1,43 @@
+"""The fake X answers bad requests the way X does: ids, empty text, search windows, body types."""
+
+from __future__ import annotations
+
+import pytest
+from x_raw import RawX
+
+INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
+
+
+@pytest.fixture
+def x() -> RawX:
+    return RawX.make()
+
+
+@pytest.mark.parametrize("post_id", ["abc", "12345678901234567890", "1.5", "-1"])
+def test_a_post_id_that_is_no_snowflake_is_400_invalid_request(x: RawX, post_id: str) -> None:
+    response = x.client().get(f"/2/tweets/{post_id}")
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "parameters": {"id": [post_id]},
+                "message": f"The `id` query parameter value [{post_id}] does not match "
+                "^[0-9]{1,19}$",
+            }
+        ],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": INVALID_REQUEST,
+    }
+
+
+def test_deleting_by_an_invalid_id_is_400_too(x: RawX) -> None:
+    response = x.client().delete("/2/tweets/abc")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["parameters"] == {"id": ["abc"]}
+
+
+def test_a_19_digit_id_is_still_a_lookup(x: RawX) -> None:
+    response = x.client().get("/2/tweets/1234567890123456789")
+    assert response.status_code == 200
+    assert response.json()["errors"][0]["title"] == "Not Found Error"
