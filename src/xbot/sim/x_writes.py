@@ -140,17 +140,51 @@ def _create_body(raw: bytes) -> dict[str, Any]:
                     "additional properties"
                 ),
             )
-    if not isinstance(body.get("text"), str):
-        raise _RefusedError(400, _schema_error("$.text: is missing but it is required"))
+    _check_text(body)
     reply = body.get("reply")
     if reply is not None:
-        if not isinstance(reply, dict) or not isinstance(reply.get("in_reply_to_tweet_id"), str):
-            raise _RefusedError(
-                400, _schema_error("$.reply.in_reply_to_tweet_id: is missing but it is required")
-            )
-        if set(reply) - REPLY_KEYS or not _POST_ID.match(reply["in_reply_to_tweet_id"]):
-            raise _RefusedError(400, _schema_error("$.reply: has an invalid value"))
+        _check_reply_body(reply)
     return body
+
+
+def _check_text(body: dict[str, Any]) -> None:
+    if "text" not in body:
+        raise _RefusedError(400, _schema_error("$.text: is missing but it is required"))
+    _check_type("$.text", body["text"])
+    if not body["text"] and "media" not in body:  # ⚠ wording unconfirmed; X refuses it
+        message = "The `text` field is required and cannot be empty when no media is attached"
+        raise _RefusedError(400, x_problems.invalid_request("text", [""], message))
+
+
+def _check_reply_body(reply: object) -> None:
+    if not isinstance(reply, dict):
+        raise _RefusedError(
+            400, _schema_error(f"$.reply: {_json_type(reply)} found, object expected")
+        )
+    if "in_reply_to_tweet_id" not in reply:
+        raise _RefusedError(
+            400, _schema_error("$.reply.in_reply_to_tweet_id: is missing but it is required")
+        )
+    _check_type("$.reply.in_reply_to_tweet_id", reply["in_reply_to_tweet_id"])
+    if set(reply) - REPLY_KEYS or not _POST_ID.match(reply["in_reply_to_tweet_id"]):
+        raise _RefusedError(400, _schema_error("$.reply: has an invalid value"))
+
+
+def _check_type(path: str, value: object) -> None:
+    """Refuse a non-string where the schema wants a string, worded like X's schema validator."""
+    if not isinstance(value, str):
+        raise _RefusedError(
+            400, _schema_error(f"{path}: {_json_type(value)} found, string expected")
+        )
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    names = {int: "integer", float: "number", list: "array", dict: "object", str: "string"}
+    return names.get(type(value), "unknown")
 
 
 def _schema_error(message: str) -> dict[str, Any]:

@@ -41,3 +41,40 @@ def test_a_19_digit_id_is_still_a_lookup(x: RawX) -> None:
     response = x.client().get("/2/tweets/1234567890123456789")
     assert response.status_code == 200
     assert response.json()["errors"][0]["title"] == "Not Found Error"
+
+
+def test_an_empty_text_is_400_invalid_request(x: RawX) -> None:
+    before = len(x.fake.posts_of("replybot"))
+    response = x.client().post("/2/tweets", json={"text": ""})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["type"] == INVALID_REQUEST
+    assert body["errors"][0]["parameters"] == {"text": [""]}
+    assert "required" in body["errors"][0]["message"]
+    assert len(x.fake.posts_of("replybot")) == before
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"text": "hi", "reply": {"in_reply_to_tweet_id": 1234}},
+            "$.reply.in_reply_to_tweet_id: integer found, string expected",
+        ),
+        (
+            {"text": "hi", "reply": {"in_reply_to_tweet_id": None}},
+            "$.reply.in_reply_to_tweet_id: null found, string expected",
+        ),
+        ({"text": 5}, "$.text: integer found, string expected"),
+        ({"text": "hi", "reply": "1234"}, "$.reply: string found, object expected"),
+        ({"reply": {"in_reply_to_tweet_id": "1"}}, "$.text: is missing but it is required"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_named_with_its_type(
+    x: RawX, body: dict[str, object], message: str
+) -> None:
+    response = x.client().post("/2/tweets", json=body)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"message": message}]
+    assert response.json()["type"] == INVALID_REQUEST
+
