@@ -78,3 +78,20 @@ def test_a_field_of_the_wrong_type_is_named_with_its_type(
     assert response.json()["errors"] == [{"message": message}]
     assert response.json()["type"] == INVALID_REQUEST
 
+
+def test_a_start_time_older_than_seven_days_is_400_like_since_id(x: RawX) -> None:
+    x.clock.advance(3600)
+    client = x.client()
+    params = {"query": "@replybot", "start_time": "2026-02-22T09:00:00Z"}
+    response = client.get("/2/tweets/search/recent", params=params)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "parameters": {"start_time": ["2026-02-22T09:00:00Z"]},
+            "message": "Invalid 'start_time':'2026-02-22T09:00:00Z'. 'start_time' must be on or "
+            "after 2026-02-23T10:00Z",
+        }
+    ]
+    inside = {"query": "@replybot", "start_time": "2026-02-23T10:00:00Z"}
+    assert client.get("/2/tweets/search/recent", params=inside).status_code == 200
+
