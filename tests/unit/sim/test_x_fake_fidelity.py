@@ -95,3 +95,21 @@ def test_a_start_time_older_than_seven_days_is_400_like_since_id(x: RawX) -> Non
     inside = {"query": "@replybot", "start_time": "2026-02-23T10:00:00Z"}
     assert client.get("/2/tweets/search/recent", params=inside).status_code == 200
 
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/2/nothing/here", 404),
+        ("GET", "/1.1/statuses/update.json", 404),
+        ("PUT", "/2/tweets", 405),
+        ("GET", "/_sim/nothing", 404),
+    ],
+)
+def test_unknown_routes_answer_json_problems(x: RawX, method: str, path: str, status: int) -> None:
+    response = x.client().request(method, path)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/json")
+    problem = response.json()
+    assert problem["status"] == status
+    assert problem["type"] == "about:blank"
+    assert problem["title"] in {"Not Found", "Method Not Allowed"}
