@@ -384,7 +384,7 @@ class BlueskyContract:
         with pytest.raises(ForbiddenByPolicy) as refused:
             platform.publish_reply(target, "é" * 301, "pmt_long")
         assert refused.value.status == 400
-        assert "300 graphemes" in str(refused.value)
+        assert "grapheme too big (maximum 300, got 301) at $.record.text" in str(refused.value)
 
     # --- idempotency: accepted, then the answer is lost ---
 
