@@ -113,3 +113,40 @@ def test_list_records_refuses_bad_parameters(raw: Raw, params: dict[str, str], e
     answer = raw.get(LIST, **params)
     assert error_of(answer) == (400, "InvalidRequest")
     assert answer.json()["message"] == error
+
+
+@pytest.mark.parametrize(
+    "nsid",
+    [
+        "app.bsky.feed.getAuthorFeed",
+        "app.bsky.notification.listNotifications",
+        "app.bsky.feed.searchPosts",
+        "app.bsky.unspecced.getConfig",
+    ],
+)
+def test_a_pds_without_an_appview_refuses_every_app_bsky_call(
+    raw: Raw, fake: FakeBluesky, nsid: str
+) -> None:
+    raw.login()
+    fake.configure(appview=False)
+    answer = raw.get(nsid, actor=fake.bot().did)
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": "InvalidRequest",
+        "message": f"No service configured for {nsid}",
+    }
+
+
+def test_a_pds_without_an_appview_still_serves_sessions_and_the_repository(
+    raw: Raw, fake: FakeBluesky
+) -> None:
+    fake.configure(appview=False)
+    raw.login()
+    created = raw.create("still works")
+    assert created.status_code == 200
+    rkey = created.json()["uri"].rsplit("/", 1)[1]
+    did = fake.bot().did
+    assert raw.get("com.atproto.repo.getRecord", repo=did, collection=POST, rkey=rkey).is_success
+    assert rkeys(raw.get(LIST, repo=did, collection=POST).json()) == [rkey]
+    fake.configure(appview=True)
+    assert raw.get("app.bsky.feed.getAuthorFeed", actor=did).status_code == 200

@@ -23,6 +23,7 @@ from xbot.domain.errors import (
     BadResponse,
     ForbiddenByPolicy,
     NotFound,
+    PlatformMisconfigured,
     RateLimited,
     Transient,
 )
@@ -307,6 +308,22 @@ class BlueskyContract:
         since = platform.own_recent_posts(since=reply.post_id)
         assert [post.post_id for post in since] == [ghost["id"]]
         assert len(platform.own_recent_posts(limit=2)) == 2
+
+    def test_a_pds_without_an_appview_is_misconfigured_naming_the_method(
+        self, bsky: BlueskyHarness
+    ) -> None:
+        platform = bsky.platform()
+        mention = bsky.mention()
+        bsky.fake.configure(appview=False)
+        with pytest.raises(PlatformMisconfigured) as raised:
+            platform.fetch_candidates(None)
+        assert not isinstance(raised.value, ForbiddenByPolicy)
+        assert "app.bsky.notification.listNotifications" in str(raised.value)
+        assert "base_url" in str(raised.value)
+        with pytest.raises(PlatformMisconfigured, match="app.bsky.feed.getPostThread"):
+            platform.lookup_post(mention["id"])
+        own = bsky.fake.ghost("mine")
+        assert platform.lookup_post(own["id"]) is not None  # from the repository
 
     def test_lookup_finds_own_and_other_posts_and_none_when_missing(
         self, bsky: BlueskyHarness
