@@ -73,6 +73,10 @@ class AuthFailed(PlatformError):
     """The platform rejected the credentials. Check the account's tokens."""
 
 
+class PlatformMisconfigured(XbotError):
+    """The account's platform endpoint is misconfigured (e.g. a PDS with no AppView). Fix the account's base_url."""  # noqa: E501 - the text agreed in CONTRACTS 3
+
+
 class ForbiddenByPolicy(PlatformError):
     """The platform's policy forbids this action (e.g. a reply to a post that did not summon us)."""
 
@@ -99,6 +103,10 @@ class Ambiguous(PlatformError):
 
 class BadResponse(PlatformError):
     """The platform answered with something we cannot read."""
+
+
+class InvalidRequest(PlatformError):
+    """The platform refused the request as invalid (a 400 on a read): xbot asked wrongly."""
 
 
 class GeneratorFailed(XbotError):

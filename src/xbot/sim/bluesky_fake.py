@@ -55,6 +55,9 @@ class BlueskyFakeSettings:
     check_reply_refs: bool = True
     #: send a didDoc (with this server as the PDS) in session answers
     did_doc: bool = True
+    #: False: a PDS with no AppView configured; every `app.bsky.*` call answers 400
+    #: InvalidRequest "No service configured for <method>" (com.atproto.* still works)
+    appview: bool = True
     #: generated posts per minute of fake time (0: a quiet world)
     traffic_per_minute: float = 0.0
     history_posts_per_bot: int = 3

@@ -32,6 +32,7 @@ def repo_methods() -> dict[str, Method]:
         identity + "resolveHandle": Method(verb="GET", auth="none", handler=resolve_handle),
         repo + "createRecord": Method(verb="POST", auth="required", handler=create_record),
         repo + "getRecord": Method(verb="GET", auth="optional", handler=get_record),
+        repo + "listRecords": Method(verb="GET", auth="optional", handler=list_records),
         repo + "deleteRecord": Method(verb="POST", auth="required", handler=delete_record),
     }
 
@@ -171,6 +172,50 @@ def get_record(call: XrpcCall) -> Response:
     if record is None or (wanted_cid is not None and wanted_cid != record.cid):
         raise XrpcError(400, "RecordNotFound", f"Could not locate record: {uri}")
     return call.answer({"uri": record.uri, "cid": record.cid, "value": record.value})
+
+
+def list_records(call: XrpcCall) -> Response:
+    """com.atproto.repo.listRecords: one collection by record key, newest key first (or reverse).
+
+    As on the reference PDS, the cursor is the last record's key whenever the page is not empty,
+    and a page ends where the keys do: an empty page is the end.
+    """
+    repo = call.required("repo")
+    collection = call.required("collection")
+    actor = call.fake.store.find_actor(repo)
+    if actor is None:
+        raise invalid_request(f"Could not find repo: {repo}")
+    limit = call.limit(default=50)
+    reverse = _flag(call.param("reverse"), "reverse")
+    cursor = call.param("cursor")
+    records = call.fake.store.select(
+        lambda r: (
+            r.did == actor.did
+            and collection == POST_COLLECTION
+            and _beyond(r.rkey, cursor, reverse=reverse)
+        )
+    )
+    chunk = sorted(records, key=lambda r: r.rkey, reverse=not reverse)[:limit]
+    body: dict[str, Any] = {
+        "records": [{"uri": r.uri, "cid": r.cid, "value": r.value} for r in chunk]
+    }
+    if chunk:
+        body["cursor"] = chunk[-1].rkey
+    return call.answer(body)
+
+
+def _beyond(rkey: str, cursor: str | None, *, reverse: bool) -> bool:
+    if not cursor:
+        return True
+    return rkey > cursor if reverse else rkey < cursor
+
+
+def _flag(raw: str | None, name: str) -> bool:
+    if raw is None or raw == "false":
+        return False
+    if raw == "true":
+        return True
+    raise invalid_request(f"Error: {name} must be a boolean")
 
 
 def delete_record(call: XrpcCall) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +25,9 @@ from xbot.sim.x_params import (
     InvalidParameterError,
     check_names,
     page,
+    path_post_id,
     shape_from,
+    time_param,
     window_from,
 )
 from xbot.sim.x_problems import x_json
@@ -205,8 +207,8 @@ class _Reads:
         call = await admit(self.fake, request, "GET /2/tweets/:id", user_context=False)
         if isinstance(call, Response):
             return call
-        tweet_id = request.path_params["tweet_id"]
         try:
+            tweet_id = path_post_id(request.path_params["tweet_id"])
             params = query_params(request)
             check_names(params, SHAPE_PARAMETERS)
             shape = shape_from(params)
@@ -266,13 +268,23 @@ class _Reads:
             message = "The `query` query parameter can not be empty"
             raise InvalidParameterError("query", "", message)
         matches = compile_query(query, self.fake.store)
-        since = params.get("since_id", "")
-        moment = snowflake_time(since) if since.isdigit() else None
         oldest = call.now - timedelta(days=SEARCH_DAYS)
-        if moment is not None and moment < oldest:
-            message = (
-                f"Invalid 'since_id':'{since}'. 'since_id' must be a tweet id created after "
-                f"{oldest.strftime('%Y-%m-%dT%H:%MZ')}."
-            )
-            raise InvalidParameterError("since_id", since, message)
+        _check_reach(params, oldest)
         return matches
+
+
+def _check_reach(params: Mapping[str, str], oldest: datetime) -> None:
+    """Refuse a `since_id` or `start_time` older than recent search reaches, as X words it."""
+    since = params.get("since_id", "")
+    moment = snowflake_time(since) if since.isdigit() else None
+    floor = oldest.strftime("%Y-%m-%dT%H:%MZ")
+    if moment is not None and moment < oldest:
+        message = (
+            f"Invalid 'since_id':'{since}'. 'since_id' must be a tweet id created after {floor}."
+        )
+        raise InvalidParameterError("since_id", since, message)
+    start = time_param(params, "start_time")
+    if start is not None and start < oldest:
+        raw = params["start_time"]
+        message = f"Invalid 'start_time':'{raw}'. 'start_time' must be on or after {floor}"
+        raise InvalidParameterError("start_time", raw, message)

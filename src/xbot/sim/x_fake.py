@@ -73,7 +73,7 @@ class FakeX(ScriptedFake):
         self.clock = clock or SimClock()
         self.settings = settings or XFakeSettings()
         self.store = XStore(self.world)
-        self.parts = FakeParts(clock=self.clock)
+        self.parts = FakeParts(clock=self.clock, unknown_route=x_status_response(self))
         self._lock = threading.Lock()
         self._start = self.clock.now()
         self.auth = XAuth(

@@ -14,6 +14,7 @@ from twitter_text import parse_tweet
 from xbot.sim import x_problems
 from xbot.sim.x_gate import Call, admit
 from xbot.sim.x_limits import PRICE_POST_CREATE, PRICE_POST_CREATE_WITH_URL, PRICE_SUMMONED_REPLY
+from xbot.sim.x_params import InvalidParameterError, path_post_id
 from xbot.sim.x_problems import x_json
 from xbot.sim.x_state import NewTweet, Tweet
 
@@ -88,11 +89,13 @@ async def delete_tweet(fake: FakeX, request: Request) -> Response:
     call = await admit(fake, request, "DELETE /2/tweets/:id", user_context=True, write=True)
     if isinstance(call, Response):
         return call
-    tweet = fake.store.get(request.path_params["tweet_id"])
+    try:
+        tweet_id = path_post_id(request.path_params["tweet_id"])
+    except InvalidParameterError as exc:
+        return call.answer(exc.body, 400)
+    tweet = fake.store.get(tweet_id)
     if tweet is None or tweet.deleted:
-        return call.answer(
-            {"errors": [x_problems.tweet_not_found(request.path_params["tweet_id"])]}, 404
-        )
+        return call.answer({"errors": [x_problems.tweet_not_found(tweet_id)]}, 404)
     if tweet.author_id != call.user_id:
         return call.answer(x_problems.forbidden(x_problems.DELETE_NOT_OWN), 403)
     fake.store.delete(tweet.id)
@@ -137,17 +140,51 @@ def _create_body(raw: bytes) -> dict[str, Any]:
                     "additional properties"
                 ),
             )
-    if not isinstance(body.get("text"), str):
-        raise _RefusedError(400, _schema_error("$.text: is missing but it is required"))
+    _check_text(body)
     reply = body.get("reply")
     if reply is not None:
-        if not isinstance(reply, dict) or not isinstance(reply.get("in_reply_to_tweet_id"), str):
-            raise _RefusedError(
-                400, _schema_error("$.reply.in_reply_to_tweet_id: is missing but it is required")
-            )
-        if set(reply) - REPLY_KEYS or not _POST_ID.match(reply["in_reply_to_tweet_id"]):
-            raise _RefusedError(400, _schema_error("$.reply: has an invalid value"))
+        _check_reply_body(reply)
     return body
+
+
+def _check_text(body: dict[str, Any]) -> None:
+    if "text" not in body:
+        raise _RefusedError(400, _schema_error("$.text: is missing but it is required"))
+    _check_type("$.text", body["text"])
+    if not body["text"] and "media" not in body:  # ⚠ wording unconfirmed; X refuses it
+        message = "The `text` field is required and cannot be empty when no media is attached"
+        raise _RefusedError(400, x_problems.invalid_request("text", [""], message))
+
+
+def _check_reply_body(reply: object) -> None:
+    if not isinstance(reply, dict):
+        raise _RefusedError(
+            400, _schema_error(f"$.reply: {_json_type(reply)} found, object expected")
+        )
+    if "in_reply_to_tweet_id" not in reply:
+        raise _RefusedError(
+            400, _schema_error("$.reply.in_reply_to_tweet_id: is missing but it is required")
+        )
+    _check_type("$.reply.in_reply_to_tweet_id", reply["in_reply_to_tweet_id"])
+    if set(reply) - REPLY_KEYS or not _POST_ID.match(reply["in_reply_to_tweet_id"]):
+        raise _RefusedError(400, _schema_error("$.reply: has an invalid value"))
+
+
+def _check_type(path: str, value: object) -> None:
+    """Refuse a non-string where the schema wants a string, worded like X's schema validator."""
+    if not isinstance(value, str):
+        raise _RefusedError(
+            400, _schema_error(f"{path}: {_json_type(value)} found, string expected")
+        )
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    names = {int: "integer", float: "number", list: "array", dict: "object", str: "string"}
+    return names.get(type(value), "unknown")
 
 
 def _schema_error(message: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from xbot.domain.errors import Ambiguous, NotFound, PlatformError
+from xbot.domain.errors import Ambiguous, NotFound, PlatformError, PlatformMisconfigured
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
 from xbot.platforms.bluesky.answers import (
     Answers,
@@ -28,6 +28,7 @@ from xbot.platforms.bluesky.answers import (
     parsed,
 )
 from xbot.platforms.bluesky.errors import maybe_exists
+from xbot.platforms.bluesky.own_posts import own_posts_from_repo
 from xbot.platforms.bluesky.posts import (
     MalformedError,
     Me,
@@ -132,8 +133,19 @@ class BlueskyPlatform:
         return Published(post_id=PostId(uri), created_at=now)
 
     def own_recent_posts(self, since: str | None = None, limit: int = 100) -> Sequence[Post]:
-        """Return the account's own posts, replies included, newest first, down to `since`."""
+        """Return the account's own posts, replies included, newest first, down to `since`.
+
+        They come from the AppView's getAuthorFeed or, when the PDS has no AppView configured,
+        from the repository itself (`own_posts.own_posts_from_repo`). A failing AppView (5xx)
+        stays Transient: the next read tries it again.
+        """
         me = self._me()
+        try:
+            return self._own_feed(me, since, limit)
+        except PlatformMisconfigured:
+            return own_posts_from_repo(self._read, self._answers, me, since=since, limit=limit)
+
+    def _own_feed(self, me: Me, since: str | None, limit: int) -> list[Post]:
         found: list[Post] = []
         cursor: str | None = None
         while len(found) < limit:
