@@ -1,8 +1,10 @@
 """Budgets: whether the account may post one more reply now, computed from its permits alone.
 
 The history is every permit that did or may still publish (PENDING, POSTING, USED, UNKNOWN),
-each at its `used_at`, else its `created_at`. Nothing else is counted, so the budget means the
-same in the scheduler, at claim time and in certification (DESIGN §4.2, §13).
+each at its local claim time (`Permit.budget_at`: `claimed_at` on the database clock, else
+`used_at`, else its creation), never the platform's timestamp of the post, so a platform clock
+hours off cannot move a post out of the window. Nothing else is counted, so the budget means the
+same in the scheduler and at claim time (DESIGN §4.2, §13).
 """
 
 from __future__ import annotations

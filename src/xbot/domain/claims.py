@@ -76,8 +76,9 @@ def budget_refusal(posted_at: Sequence[datetime], rules: BudgetRules, now: datet
     """Return why the account's budget refuses one more post now, or None.
 
     `posted_at` holds one time per permit that did or may have published (USED, POSTING,
-    UNKNOWN); the hourly, daily, gap and quiet-hours rules are the scheduler's own
-    (xbot.domain.budgets), so the claim re-checks exactly what the schedule job checked.
+    UNKNOWN), at its local claim time (Permit.budget_at), never the platform's; the hourly,
+    daily, gap and quiet-hours rules are the scheduler's own (xbot.domain.budgets), so the
+    claim re-checks exactly what the schedule job checked.
     """
     history = [
         ReplyRecord(at=moment, author_id="", thread_id="", target_post_id="")

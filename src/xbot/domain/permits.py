@@ -70,6 +70,17 @@ class Permit:
     reconciled: bool = False
     failure_reason: str | None = None
     updated_at: datetime | None = None
+    #: the latest claim, on the database clock; budgets count the permit at this time
+    claimed_at: datetime | None = None
+
+    @property
+    def budget_at(self) -> datetime:
+        """Return when budgets count the permit: its claim, never the platform's timestamp.
+
+        Rows without a claim time (never claimed, or older than migration 0004) count at
+        used_at, else their last change, else their creation.
+        """
+        return self.claimed_at or self.used_at or self.updated_at or self.created_at
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Permit:
@@ -92,6 +103,7 @@ class Permit:
             reconciled=bool(row["reconciled"]),
             failure_reason=row["failure_reason"],
             updated_at=_aware(row["updated_at"]),
+            claimed_at=_aware(row.get("claimed_at")),
         )
 
 
@@ -260,6 +272,7 @@ def _claim(permit: Permit, event: Claim, now: datetime) -> Permit | ForbiddenTra
         fence=permit.fence + 1,
         attempts=permit.attempts + 1,
         updated_at=now,
+        claimed_at=now,
     )
 
 

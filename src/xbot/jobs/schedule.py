@@ -223,7 +223,7 @@ def _intent(row: Row[Any]) -> ReplyIntent:
 
 def _record(row: Row[Any]) -> ReplyRecord:
     return ReplyRecord(
-        at=row.used_at or row.created_at,
+        at=row.counted_at,
         author_id=row.author_id,
         thread_id=row.conversation_id or row.target_post_id,
         target_post_id=row.target_post_id,
