@@ -73,6 +73,10 @@ class AuthFailed(PlatformError):
     """The platform rejected the credentials. Check the account's tokens."""
 
 
+class PlatformMisconfigured(XbotError):
+    """The account's platform endpoint is misconfigured (e.g. a PDS with no AppView). Fix the account's base_url."""  # noqa: E501 - CONTRACTS 3: one text on two branches
+
+
 class ForbiddenByPolicy(PlatformError):
     """The platform's policy forbids this action (e.g. a reply to a post that did not summon us)."""
 
