@@ -74,7 +74,7 @@ class AuthFailed(PlatformError):
 
 
 class PlatformMisconfigured(XbotError):
-    """The account's platform endpoint is misconfigured (e.g. a PDS with no AppView). Fix the account's base_url."""  # noqa: E501 - the text agreed in CONTRACTS 3
+    """The account's platform service is misconfigured (a PDS with no AppView): fix base_url."""
 
 
 class ForbiddenByPolicy(PlatformError):
