@@ -56,7 +56,7 @@ def one_worker(directory: Path) -> tuple[float, float, float]:
         {
             "PORT": str(port),
             "XBOT_HOST": "127.0.0.1",
-            "XBOT_GIT_SHA": "bench",
+            "XBOT_GIT_SHA": "be4c400",  # a SHA must be 7 to 64 hex digits
             "XBOT_DATABASE_URL": f"sqlite:///{directory / f'{port}.db'}",
         }
     )

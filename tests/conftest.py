@@ -25,7 +25,7 @@ def _fresh_logging() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Every test starts with no XBOT_* variable and no xbot.toml (CONVENTIONS 3.8)."""
+    """Every test starts with no XBOT_* variable and an empty xbot.toml (CONVENTIONS 3.8)."""
     for name in list(os.environ):
         if name.startswith("XBOT_") and name != "XBOT_TEST_POSTGRES_URL":
             monkeypatch.delenv(name, raising=False)
@@ -38,7 +38,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "GITHUB_SHA",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XBOT_CONFIG", str(tmp_path / "absent-xbot.toml"))
+    empty = tmp_path / "empty-xbot.toml"  # XBOT_CONFIG naming a missing file is an error
+    empty.touch()
+    monkeypatch.setenv("XBOT_CONFIG", str(empty))
 
 
 def _postgres_admin_engine() -> Engine | None:

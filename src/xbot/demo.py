@@ -104,7 +104,7 @@ def _prepare(
         poll_interval=0.2,
         lease_seconds=10,
         accounts=accounts,
-        git_sha="" if sha != UNKNOWN else "demo000000000000",
+        git_sha="" if sha != UNKNOWN else "de70000000000000",  # "demo", in hex
     )
     _write_config(directory / "xbot.toml", settings)
     service = Service(settings, role="all", specs=job_specs(settings))

@@ -89,7 +89,11 @@ class XbotProcess:
 
 @pytest.fixture
 def xbot_env(tmp_path: Path) -> dict[str, str]:
-    """A clean environment for the subprocess: no XBOT_* from the caller, a free port."""
+    """A clean environment for the subprocess: no XBOT_* from the caller, a free port.
+
+    XBOT_CONFIG names an empty xbot.toml, which a test may overwrite.
+    """
+    (tmp_path / "xbot.toml").touch()
     env = {key: value for key, value in os.environ.items() if not key.startswith("XBOT_")}
     env.pop("PORT", None)
     env.update(
