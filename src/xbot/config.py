@@ -5,6 +5,7 @@ This is the only module that reads the environment.
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -185,6 +186,21 @@ class Settings(BaseSettings):
     accounts: list[AccountSettings] = Field(default_factory=list)
     x: XSettings = Field(default_factory=XSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    #: Fernet keys that encrypt saved platform sessions, comma-separated, newest first
+    #: (`xbot secrets generate-key` makes one; `xbot secrets rotate` re-encrypts with the first)
+    secret_key: SecretStr | None = None
+    #: the bearer token that unlocks /ready's details over HTTP
+    admin_token: SecretStr | None = None
+
+    @field_validator("secret_key")
+    @classmethod
+    def _valid_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not all(map(_is_fernet_key, secret_keys(value))):
+            raise ValueError(
+                "each comma-separated key must be 32 url-safe base64-encoded bytes "
+                "(make one with `xbot secrets generate-key`)"
+            )
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -199,6 +215,19 @@ class Settings(BaseSettings):
         del dotenv_settings, file_secret_settings
         toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
         return (init_settings, env_settings, toml)
+
+
+def secret_keys(value: SecretStr | None) -> list[str]:
+    """Split XBOT_SECRET_KEY into its keys, newest first (empty when unset)."""
+    text = value.get_secret_value() if value is not None else ""
+    return [key.strip() for key in text.split(",") if key.strip()]
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+    except (ValueError, UnicodeEncodeError):
+        return False
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 import structlog
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from xbot.config import Settings, redact_url
@@ -58,10 +59,10 @@ def identity(settings: Settings, role: str) -> WorkerIdentity:
     )
 
 
-def prepare_schema(engine: Engine) -> str:
+def prepare_schema(engine: Engine, secret_key: SecretStr | None = None) -> str:
     """SQLite migrates itself; PostgreSQL must already be at head (`xbot migrate`)."""
     if engine.dialect.name == "sqlite":
-        upgrade(engine)
+        upgrade(engine, secret_key)
     return verify_schema(engine)
 
 
@@ -112,7 +113,7 @@ class Service:
 
     def boot(self) -> None:
         """Verify the schema, write the boot heartbeat, sync accounts, then declare readiness."""
-        revision = prepare_schema(self.engine)
+        revision = prepare_schema(self.engine, self.settings.secret_key)
         self.accounts = load_accounts(self.engine, self.settings)
         if self.role != "web":
             with translated_errors(), self.engine.begin() as connection:
