@@ -28,6 +28,7 @@ from pydantic_settings import (
 
 from xbot.domain.budgets import parse_quiet_hours, parse_timezone
 from xbot.domain.errors import ConfigError
+from xbot.redact import redact_data
 
 Role = Literal["all", "worker", "web"]
 
@@ -272,17 +273,6 @@ def secret_from_environment(variable: str) -> SecretStr | None:
 
 
 def redacted(settings: Settings) -> dict[str, Any]:
-    """Return the settings as data with every secret and database password masked."""
-    data = settings.model_dump(mode="json")
-    data["database_url"] = redact_url(settings.database_url)
-    return data
-
-
-def redact_url(url: str) -> str:
-    """Mask the password in a database URL."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+    """Return the settings as data with every secret and URL password masked."""
+    shown: dict[str, Any] = redact_data(settings.model_dump(mode="json"))
+    return shown

@@ -20,7 +20,7 @@ import structlog
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from xbot.config import Settings, redact_url
+from xbot.config import Settings
 from xbot.domain.errors import XbotError
 from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
 from xbot.domain.readiness import posting_blockers
@@ -29,6 +29,7 @@ from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.loop import WorkerLoop
 from xbot.jobs.runner import JobRunner
 from xbot.provenance import running_sha
+from xbot.redact import redact_url
 from xbot.store.engine import make_engine, translated_errors
 from xbot.store.migrate import upgrade, verify_schema
 from xbot.store.queries import accounts as account_queries
