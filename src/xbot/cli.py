@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from xbot import cli_inspect, cli_sim
+from xbot import cli_inspect, cli_secrets, cli_sim
 from xbot.cli_support import EXIT_DATABASE, engine_for, fail, settings
 from xbot.domain.errors import XbotError
 
@@ -28,6 +28,10 @@ deploy_app = typer.Typer(help="Declare which git SHA should be live.", no_args_i
 app.add_typer(deploy_app, name="deploy")
 ghosts_app = typer.Typer(help="Posts that no permit explains.", no_args_is_help=True)
 app.add_typer(ghosts_app, name="ghosts")
+secrets_app = typer.Typer(
+    help="The key that encrypts saved platform sessions (XBOT_SECRET_KEY).", no_args_is_help=True
+)
+app.add_typer(secrets_app, name="secrets")
 sim_app = typer.Typer(help="Fake platforms on loopback, for tests and demos.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
 
@@ -49,7 +53,7 @@ def migrate() -> None:
     engine = engine_for(loaded)
     try:
         before = current_revision(engine)
-        upgrade(engine)
+        upgrade(engine, loaded.secret_key)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
@@ -62,7 +66,7 @@ def serve(role: str, *, once: bool = False) -> None:
     from xbot.domain.errors import DatabaseUnreachable
     from xbot.jobs.registry import job_specs
     from xbot.serve import Service
-    from xbot.wiring import PlatformCache, generator_factory
+    from xbot.wiring import PlatformCache, generator_factory, require_secret_key
 
     loaded = settings()
     # XBOT_ROLE=web always wins (a web process must never post); `run` takes XBOT_ROLE as given.
@@ -70,6 +74,7 @@ def serve(role: str, *, once: bool = False) -> None:
         role = loaded.role
     service = Service(loaded, role=role, specs=job_specs(loaded))
     if role != "web":
+        require_secret_key(loaded)
         service.platform_for = PlatformCache(loaded, service.engine)
         service.generator_for = generator_factory(loaded)
     try:
@@ -197,6 +202,8 @@ app.command()(cli_inspect.certify)
 app.command()(cli_inspect.trace)
 ghosts_app.command("list")(cli_inspect.ghosts_list)
 ghosts_app.command("ack")(cli_inspect.ghosts_ack)
+secrets_app.command("generate-key")(cli_secrets.generate_key)
+secrets_app.command("rotate")(cli_secrets.rotate)
 sim_app.command("serve")(cli_sim.sim_serve)
 app.command()(cli_sim.demo)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, NoReturn
 from xbot.domain.errors import XbotError
 
 if TYPE_CHECKING:
+    from pydantic import SecretStr
     from sqlalchemy import Engine
 
     from xbot.config import Settings
@@ -18,6 +19,8 @@ EXIT_DATABASE = 3
 
 def fail(error: BaseException, code: int = 1) -> NoReturn:
     """Print one line naming the problem and its causes, oldest first, and exit."""
+    from xbot.logging import scrub
+
     message = str(error)
     causes: list[str] = []
     cause = error.__cause__
@@ -27,7 +30,7 @@ def fail(error: BaseException, code: int = 1) -> NoReturn:
             causes.append(lines[0])
         cause = cause.__cause__
     detail = "".join(f" (caused by: {text})" for text in reversed(causes))
-    sys.stderr.write(f"error: {message}{detail}\n")
+    sys.stderr.write(scrub(f"error: {message}{detail}") + "\n")
     raise SystemExit(code)
 
 
@@ -40,8 +43,36 @@ def settings() -> Settings:
         loaded = load_settings()
     except XbotError as exc:
         fail(exc)
-    configure(loaded.log_level, loaded.log_format)
+    configure(loaded.log_level, loaded.log_format, secret_values(loaded))
     return loaded
+
+
+def secret_values(loaded: Settings) -> tuple[str, ...]:
+    """Return every configured secret: SecretStr settings, credentials, LLM key, DB password.
+
+    Generic over SecretStr fields, so a new secret setting is covered without a change here.
+    """
+    from xbot.config import secret_from_environment, secret_keys
+    from xbot.redact import url_passwords
+
+    found = [value.get_secret_value() for value in _secret_fields(loaded)]
+    found += secret_keys(loaded.secret_key)
+    variables = [loaded.llm.api_key_env]
+    variables += [name for account in loaded.accounts for name in account.credentials.values()]
+    found += [
+        secret.get_secret_value()
+        for secret in map(secret_from_environment, variables)
+        if secret is not None
+    ]
+    found += url_passwords(loaded.database_url)
+    return tuple(value for value in found if value)
+
+
+def _secret_fields(loaded: Settings) -> list[SecretStr]:
+    from pydantic import SecretStr
+
+    values = (getattr(loaded, name) for name in type(loaded).model_fields)
+    return [value for value in values if isinstance(value, SecretStr)]
 
 
 def engine_for(loaded: Settings) -> Engine:

@@ -5,6 +5,7 @@ This is the only module that reads the environment.
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +48,7 @@ from xbot.config_types import (
 )
 from xbot.domain.budgets import parse_quiet_hours, parse_timezone
 from xbot.domain.errors import ConfigError
+from xbot.redact import redact_data
 
 Role = Literal["all", "worker", "web"]
 
@@ -249,6 +251,21 @@ class Settings(BaseSettings):
     accounts: list[AccountSettings] = Field(default_factory=list, max_length=100)
     x: XSettings = Field(default_factory=XSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    #: Fernet keys that encrypt saved platform sessions, comma-separated, newest first
+    #: (`xbot secrets generate-key` makes one; `xbot secrets rotate` re-encrypts with the first)
+    secret_key: SecretStr | None = None
+    #: the bearer token that unlocks /ready's details over HTTP
+    admin_token: SecretStr | None = None
+
+    @field_validator("secret_key")
+    @classmethod
+    def _valid_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not all(map(_is_fernet_key, secret_keys(value))):
+            raise ValueError(
+                "each comma-separated key must be 32 url-safe base64-encoded bytes "
+                "(make one with `xbot secrets generate-key`)"
+            )
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -277,6 +294,19 @@ class Settings(BaseSettings):
                 )
             seen.add(key)
         return accounts
+
+
+def secret_keys(value: SecretStr | None) -> list[str]:
+    """Split XBOT_SECRET_KEY into its keys, newest first (empty when unset)."""
+    text = value.get_secret_value() if value is not None else ""
+    return [key.strip() for key in text.split(",") if key.strip()]
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+    except (ValueError, UnicodeEncodeError):
+        return False
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -320,17 +350,6 @@ def secret_from_environment(variable: str) -> SecretStr | None:
 
 
 def redacted(settings: Settings) -> dict[str, Any]:
-    """Return the settings as data with every secret and database password masked."""
-    data = settings.model_dump(mode="json")
-    data["database_url"] = redact_url(settings.database_url)
-    return data
-
-
-def redact_url(url: str) -> str:
-    """Mask the password in a database URL."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or "@" not in rest:
-        return url
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in credentials else url
+    """Return the settings as data with every secret and URL password masked."""
+    shown: dict[str, Any] = redact_data(settings.model_dump(mode="json"))
+    return shown

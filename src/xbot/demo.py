@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
@@ -37,6 +38,7 @@ from xbot.store.queries.common import database_now
 from xbot.store.queries.events import append_event
 from xbot.store.queries.ghosts import acknowledge_ghost, list_ghosts
 from xbot.store.queries.trace import find_trace
+from xbot.store.secretbox import generate_key
 from xbot.views import print_trace
 from xbot.wiring import Overrides, PlatformCache, generator_factory
 
@@ -105,6 +107,8 @@ def _prepare(
         lease_seconds=10,
         accounts=accounts,
         git_sha="" if sha != UNKNOWN else "de70000000000000",  # "demo", in hex
+        # a fresh key per run: the demo's sessions are encrypted like a real deployment's
+        secret_key=SecretStr(generate_key()),
     )
     _write_config(directory / "xbot.toml", settings)
     service = Service(settings, role="all", specs=job_specs(settings))
@@ -157,7 +161,7 @@ def _write_config(path: Path, settings: Settings) -> None:
 def _execute(run: _Run, console: Console) -> int:
     service = run.service
     if service.engine.dialect.name != "sqlite":
-        upgrade(service.engine)
+        upgrade(service.engine, run.settings.secret_key)
     service.boot()
     _declare_deployment(run)
     runner, thread, failure = service.start_in_background()

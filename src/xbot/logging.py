@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any
 
 import structlog
 
+from xbot.redact import redact_data, redact_text
 
-def configure(level: str = "info", output: str = "auto") -> None:
-    """Console lines in a terminal, JSON lines otherwise, on stderr."""
+#: secret values this process knows (set by `configure`); log lines and errors never show them
+_known_secrets: tuple[str, ...] = ()
+
+
+def configure(level: str = "info", output: str = "auto", secrets: Iterable[str] = ()) -> None:
+    """Console lines in a terminal, JSON lines otherwise, on stderr, with secrets masked."""
+    global _known_secrets  # noqa: PLW0603 - logging is configured once per process, like structlog
+    _known_secrets = tuple(secrets)
     use_console = output == "console" or (output == "auto" and sys.stderr.isatty())
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
@@ -20,6 +29,7 @@ def configure(level: str = "info", output: str = "auto") -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            redact_event,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -31,3 +41,16 @@ def configure(level: str = "info", output: str = "auto") -> None:
 
 def _stderr_logger(*_args: object) -> structlog.PrintLogger:
     return structlog.PrintLogger(sys.stderr)
+
+
+def redact_event(
+    _logger: object, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Mask URL passwords, password parameters and every known secret in a log line's fields."""
+    masked: MutableMapping[str, Any] = redact_data(dict(event), _known_secrets)
+    return masked
+
+
+def scrub(text: str) -> str:
+    """Return `text` with URL passwords and every known secret masked (for error lines)."""
+    return redact_text(text, _known_secrets)

@@ -17,9 +17,10 @@ from types import FrameType
 from typing import Any
 
 import structlog
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from xbot.config import Settings, redact_url
+from xbot.config import Settings
 from xbot.domain.errors import XbotError
 from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
 from xbot.domain.readiness import posting_blockers
@@ -28,6 +29,7 @@ from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.loop import WorkerLoop
 from xbot.jobs.runner import JobRunner
 from xbot.provenance import running_sha
+from xbot.redact import redact_url
 from xbot.store.engine import make_engine, translated_errors
 from xbot.store.migrate import upgrade, verify_schema
 from xbot.store.queries import accounts as account_queries
@@ -58,10 +60,10 @@ def identity(settings: Settings, role: str) -> WorkerIdentity:
     )
 
 
-def prepare_schema(engine: Engine) -> str:
+def prepare_schema(engine: Engine, secret_key: SecretStr | None = None) -> str:
     """SQLite migrates itself; PostgreSQL must already be at head (`xbot migrate`)."""
     if engine.dialect.name == "sqlite":
-        upgrade(engine)
+        upgrade(engine, secret_key)
     return verify_schema(engine)
 
 
@@ -112,7 +114,7 @@ class Service:
 
     def boot(self) -> None:
         """Verify the schema, write the boot heartbeat, sync accounts, then declare readiness."""
-        revision = prepare_schema(self.engine)
+        revision = prepare_schema(self.engine, self.settings.secret_key)
         self.accounts = load_accounts(self.engine, self.settings)
         if self.role != "web":
             with translated_errors(), self.engine.begin() as connection:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 XBOT = str(Path(sys.executable).with_name("xbot"))
 
@@ -102,6 +103,8 @@ def xbot_env(tmp_path: Path) -> dict[str, str]:
             "XBOT_HOST": "127.0.0.1",
             "XBOT_CONFIG": str(tmp_path / "xbot.toml"),
             "XBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'xbot.db'}",
+            # saved platform sessions are encrypted: a worker with a Bluesky account needs a key
+            "XBOT_SECRET_KEY": Fernet.generate_key().decode(),
         }
     )
     return env

@@ -21,9 +21,10 @@ from xbot.certify.model import CertifyOptions, CheckResult, Report
 from xbot.certify.queries import load_queries
 from xbot.certify.verdict import blocker_of, verdict_of
 from xbot.certify.windows import derive_windows
-from xbot.config import Settings, redact_url
+from xbot.config import Settings
 from xbot.domain.clock import ensure_utc
 from xbot.domain.errors import ConfigError, DatabaseUnreachable
+from xbot.redact import redact_url
 from xbot.store.engine import translated_errors
 from xbot.store.migrate import verify_schema
 from xbot.store.queries.common import database_now

@@ -16,6 +16,14 @@ class ConfigError(XbotError):
     """The configuration is invalid. Fix xbot.toml or the XBOT_* environment variables."""
 
 
+class SecretKeyMissing(ConfigError):
+    """XBOT_SECRET_KEY is not set, so saved platform sessions cannot be encrypted. Make one with `xbot secrets generate-key` (or `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`) and set XBOT_SECRET_KEY to it."""  # noqa: E501 - one line on purpose: it is the message
+
+
+class SecretKeyWrong(ConfigError):
+    """A saved platform session cannot be decrypted with XBOT_SECRET_KEY. Put the key it was saved with after the new one (XBOT_SECRET_KEY=new,old) and run `xbot secrets rotate`."""  # noqa: E501 - one line on purpose: it is the message
+
+
 class StoreError(XbotError):
     """The database failed."""
 
