@@ -7,7 +7,7 @@ store reads plain rows transparently and seals each on its next write, and `xbot
 seals them all once a key is set. No schema change: the column stays JSON.
 
 Revision ID: 0005_encrypt_session_state
-Revises: 0003_posted_id_per_account
+Revises: 0004_permit_claimed_at
 Create Date: 2026-12-01
 """
 
@@ -21,7 +21,7 @@ from xbot.store.secretbox import SessionCipher, is_sealed
 from xbot.store.types import JsonData
 
 revision: str = "0005_encrypt_session_state"
-down_revision: str | None = "0003_posted_id_per_account"
+down_revision: str | None = "0004_permit_claimed_at"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
