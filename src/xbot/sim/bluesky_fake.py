@@ -55,6 +55,8 @@ class BlueskyFakeSettings:
     check_reply_refs: bool = True
     #: send a didDoc (with this server as the PDS) in session answers
     did_doc: bool = True
+    #: the PDS the didDoc names (e.g. this fake on a second port); None: the URL asked
+    pds_endpoint: str | None = None
     #: False: a PDS with no AppView configured; every `app.bsky.*` call answers 400
     #: InvalidRequest "No service configured for <method>" (com.atproto.* still works)
     appview: bool = True

@@ -47,7 +47,7 @@ def _session_body(call: XrpcCall, actor: Actor, tokens: dict[str, str]) -> dict[
         "active": True,
     }
     if call.fake.settings.did_doc:
-        endpoint = str(call.request.base_url).rstrip("/")
+        endpoint = call.fake.settings.pds_endpoint or str(call.request.base_url).rstrip("/")
         body["didDoc"] = {
             "@context": ["https://www.w3.org/ns/did/v1"],
             "id": actor.did,

@@ -33,8 +33,9 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
     """Return the Bluesky adapter for `account`.
 
     The identifier is `account.handle`; `password` is its app password (None: read the
-    environment variable named by `account.credentials["app_password"]`). The PDS is
-    `account.base_url` (default https://bsky.social); `http.base_url` is not used.
+    environment variable named by `account.credentials["app_password"]`). The login goes to
+    `account.base_url` (default https://bsky.social); afterwards every call goes to the account's
+    PDS named in its DID document (see `session`); `http.base_url` is not used.
     `session_store` keeps the session between runs so restarts do not log in again;
     `transport` replaces the network (e.g. `xbot.sim.transport.ASGIBridgeTransport` in tests).
     """

@@ -4,6 +4,11 @@ createSession is limited to 30 per 5 minutes and 300 per day per account, so the
 persisted (the lead keeps it in `accounts.session_state`) and reused across restarts; it is
 refreshed on `ExpiredToken` and replaced by a new login only when the refresh fails. Tokens are
 `SecretStr` in memory and never appear in messages.
+
+The session also names the account's PDS: the `#atproto_pds` service of the DID document that
+createSession and refreshSession answer with (`didDoc`). The login goes to the configured base
+URL (e.g. the bsky.social entryway); every other call goes to that PDS, so accounts hosted on
+another PDS (self-hosted, or a bsky.network mushroom) work.
 """
 
 from __future__ import annotations
@@ -11,8 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
+
+#: the DID document service entry of an account's PDS
+PDS_SERVICE_ID = "#atproto_pds"
+PDS_SERVICE_TYPE = "AtprotoPersonalDataServer"
 
 
 class SessionStore(Protocol):
@@ -54,16 +64,24 @@ class Session:
     refresh_jwt: SecretStr
     #: the base URL the session belongs to; a session of another service is not reused
     service: str
+    #: the account's PDS from its DID document (no trailing slash); None: use `service`
+    pds: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """Return where the account's calls go: its PDS, else the service it logged in at."""
+        return self.pds or self.service
 
     def as_dict(self) -> dict[str, str]:
         """Return the session as the store keeps it."""
-        return {
+        saved = {
             "did": self.did,
             "handle": self.handle,
             "access_jwt": self.access_jwt.get_secret_value(),
             "refresh_jwt": self.refresh_jwt.get_secret_value(),
             "service": self.service,
         }
+        return saved | ({"pds": self.pds} if self.pds else {})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, *, service: str) -> Session | None:
@@ -79,6 +97,7 @@ class Session:
             access_jwt=SecretStr(str(data["access_jwt"])),
             refresh_jwt=SecretStr(str(data["refresh_jwt"])),
             service=service,
+            pds=web_origin(data.get("pds")),
         )
 
     @classmethod
@@ -93,8 +112,31 @@ class Session:
             access_jwt=SecretStr(str(body["accessJwt"])),
             refresh_jwt=SecretStr(str(body["refreshJwt"])),
             service=service,
+            pds=pds_endpoint(body.get("didDoc")),
         )
 
     def secrets(self) -> list[str]:
         """Return the token values to keep out of messages."""
         return [self.access_jwt.get_secret_value(), self.refresh_jwt.get_secret_value()]
+
+
+def pds_endpoint(did_doc: object) -> str | None:
+    """Return the `#atproto_pds` service endpoint of a DID document, or None."""
+    services = did_doc.get("service") if isinstance(did_doc, Mapping) else None
+    for service in services if isinstance(services, list) else []:
+        if not isinstance(service, Mapping):
+            continue
+        named = str(service.get("id", "")).endswith(PDS_SERVICE_ID)
+        if named and service.get("type") == PDS_SERVICE_TYPE:
+            return web_origin(service.get("serviceEndpoint"))
+    return None
+
+
+def web_origin(value: object) -> str | None:
+    """Return an http(s) base URL without a trailing slash, or None for anything else."""
+    if not isinstance(value, str):
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    return value.strip().rstrip("/")

@@ -1,6 +1,8 @@
 """One XRPC exchange with Bluesky: the session's bearer token, one renewal, errors mapped.
 
-Calls are named the way faults and rate limits name them: `GET /xrpc/<nsid>`. A call refused
+Calls are named the way faults and rate limits name them: `GET /xrpc/<nsid>`. createSession goes
+to the configured base URL; every other call to the account's PDS named in the session
+(`Session.endpoint`, from the DID document). A call refused
 for its session (400 `ExpiredToken`/`InvalidToken`, 401) is sent once more after a renewal:
 refreshSession when the access token expired, else (or when the refresh fails) a new
 createSession. Bluesky checks the token before it acts, so that second send never repeats a
@@ -151,12 +153,19 @@ class XrpcWire:
         endpoint = f"{verb} /xrpc/{nsid}"
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         request = self.http.build_request(
-            verb, f"/xrpc/{nsid}", params=params, json=json, headers=headers
+            verb, self._url(nsid), params=params, json=json, headers=headers
         )
         return send_capped(
             self.http, request, endpoint=endpoint, write=write, platform="Bluesky",
             limit=self.options.max_response_bytes, secrets=self.secrets(),
         )  # fmt: skip
+
+    def _url(self, nsid: str) -> str:
+        """Log in at the configured service; send everything else to the account's PDS."""
+        path = f"/xrpc/{nsid}"
+        if nsid == CREATE_SESSION or self._session is None:
+            return path
+        return self._session.endpoint + path
 
 
 def _session_refused(answer: Exchange) -> bool:
