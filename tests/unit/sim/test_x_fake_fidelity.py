@@ -66,6 +66,7 @@ def test_an_empty_text_is_400_invalid_request(x: RawX) -> None:
             "$.reply.in_reply_to_tweet_id: null found, string expected",
         ),
         ({"text": 5}, "$.text: integer found, string expected"),
+        ({"text": "hi", "quote_tweet_id": 12}, "$.quote_tweet_id: integer found, string expected"),
         ({"text": "hi", "reply": "1234"}, "$.reply: string found, object expected"),
         ({"reply": {"in_reply_to_tweet_id": "1"}}, "$.text: is missing but it is required"),
     ],
