@@ -140,7 +140,7 @@ def test_a_pds_without_an_appview_refuses_every_app_bsky_call(
 def test_a_pds_without_an_appview_still_serves_sessions_and_the_repository(
     raw: Raw, fake: FakeBluesky
 ) -> None:
-    fake.configure(appview=False)
+    assert raw.http.post("/_sim/settings", json={"appview": False}).json()["appview"] is False
     raw.login()
     created = raw.create("still works")
     assert created.status_code == 200
