@@ -8,7 +8,8 @@ refreshed on `ExpiredToken` and replaced by a new login only when the refresh fa
 The session also names the account's PDS: the `#atproto_pds` service of the DID document that
 createSession and refreshSession answer with (`didDoc`). The login goes to the configured base
 URL (e.g. the bsky.social entryway); every other call goes to that PDS, so accounts hosted on
-another PDS (self-hosted, or a bsky.network mushroom) work.
+another PDS (self-hosted, or a bsky.network mushroom) work. A PDS over plain http is refused
+after a login over https (the tokens would travel in clear text): the calls stay at the base URL.
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class Session:
             access_jwt=SecretStr(str(data["access_jwt"])),
             refresh_jwt=SecretStr(str(data["refresh_jwt"])),
             service=service,
-            pds=web_origin(data.get("pds")),
+            pds=_same_or_safer(web_origin(data.get("pds")), service),
         )
 
     @classmethod
@@ -112,7 +113,7 @@ class Session:
             access_jwt=SecretStr(str(body["accessJwt"])),
             refresh_jwt=SecretStr(str(body["refreshJwt"])),
             service=service,
-            pds=pds_endpoint(body.get("didDoc")),
+            pds=_same_or_safer(pds_endpoint(body.get("didDoc")), service),
         )
 
     def secrets(self) -> list[str]:
@@ -140,3 +141,10 @@ def web_origin(value: object) -> str | None:
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         return None
     return value.strip().rstrip("/")
+
+
+def _same_or_safer(pds: str | None, service: str) -> str | None:
+    """Refuse a PDS over plain http when the login was over https: tokens never downgrade."""
+    if pds and pds.startswith("http://") and service.startswith("https://"):
+        return None
+    return pds

@@ -87,3 +87,15 @@ def test_web_origin_accepts_only_http_urls() -> None:
     assert web_origin(" https://pds.example.org// ") == "https://pds.example.org"
     assert web_origin("pds.example.org") is None
     assert web_origin(42) is None
+
+
+def test_tokens_never_downgrade_from_https_to_http() -> None:
+    doc = did_doc(pds("http://pds.example.org"))
+    over_https = Session.from_answer(answer(didDoc=doc), service="https://bsky.social")
+    assert over_https is not None
+    assert over_https.endpoint == "https://bsky.social"
+    over_http = Session.from_answer(answer(didDoc=doc), service="http://127.0.0.1:2583")
+    assert over_http is not None
+    assert over_http.endpoint == "http://pds.example.org"
+    saved = {**over_https.as_dict(), "pds": "http://pds.example.org"}
+    assert Session.from_dict(saved, service="https://bsky.social").endpoint == "https://bsky.social"  # type: ignore[union-attr]
