@@ -178,7 +178,7 @@ def list_records(call: XrpcCall) -> Response:
     """com.atproto.repo.listRecords: one collection by record key, newest key first (or reverse).
 
     As on the reference PDS, the cursor is the last record's key whenever the page is not empty,
-    and a page ends where the keys do: an empty page is the end.
+    so the end of the listing shows as an empty page.
     """
     repo = call.required("repo")
     collection = call.required("collection")

@@ -2,11 +2,10 @@
 
 Calls are named the way faults and rate limits name them: `GET /xrpc/<nsid>`. createSession goes
 to the configured base URL; every other call to the account's PDS named in the session
-(`Session.endpoint`, from the DID document). A call refused
-for its session (400 `ExpiredToken`/`InvalidToken`, 401) is sent once more after a renewal:
-refreshSession when the access token expired, else (or when the refresh fails) a new
-createSession. Bluesky checks the token before it acts, so that second send never repeats a
-write that may have landed.
+(`Session.endpoint`, from the DID document). A call refused for its session (400
+`ExpiredToken`/`InvalidToken`, 401) is sent once more after a renewal: refreshSession when the
+access token expired, else (or when the refresh fails) a new createSession. Bluesky checks the
+token before it acts, so that second send never repeats a write that may have landed.
 """
 
 from __future__ import annotations
