@@ -122,10 +122,12 @@ def test_a_restart_and_a_refresh_keep_to_the_pds(hosts: TwoHosts) -> None:
     hosts.platform().whoami()
     again = hosts.platform()  # a restart: the stored session names the PDS
     assert again.own_recent_posts() is not None
+    hosts.fake.configure(did_doc=False)  # a refresh answer without a didDoc keeps the PDS
     hosts.clock.advance(61)
     assert again.own_recent_posts() is not None
     assert hosts.entryway.paths == [LOGIN]
     assert hosts.pds.paths.count(REFRESH) == 1
+    assert (hosts.store.saved or {})["pds"] == hosts.pds_url
 
 
 def test_without_a_did_document_everything_stays_at_base_url(hosts: TwoHosts) -> None:

@@ -11,6 +11,7 @@ token before it acts, so that second send never repeats a write that may have la
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx2
@@ -134,6 +135,8 @@ class XrpcWire:
                 status=answer.status,
                 excerpt=excerpt(answer.body, self.secrets()),
             )
+        if nsid == REFRESH_SESSION and session.pds is None and self._session is not None:
+            session = replace(session, pds=self._session.pds)  # a refresh without a didDoc
         self._session = session
         self._store.save(session.as_dict())
 
