@@ -60,7 +60,8 @@ class TwoHosts:
     store: MemorySessionStore = field(default_factory=MemorySessionStore)
     opened: list[BlueskyPlatform] = field(default_factory=list)
 
-    def platform(self) -> BlueskyPlatform:
+    def platform(self, plc_directory: str | None = None) -> BlueskyPlatform:
+        """The bot's adapter; its PLC directory is the PDS host's `/plc` unless told otherwise."""
         creds = self.fake.credentials()
         account = AccountSettings(
             platform="bluesky", handle=creds["identifier"], base_url=self.entryway_url
@@ -68,6 +69,7 @@ class TwoHosts:
         platform = build_bluesky_platform(
             account, SecretStr(creds["password"]), self.store,
             http=HttpOptions(read_timeout=1.5), now=self.clock.now,
+            plc_directory=plc_directory or self.pds_url + "/plc",
         )  # fmt: skip
         self.opened.append(platform)
         return platform
@@ -130,11 +132,24 @@ def test_a_restart_and_a_refresh_keep_to_the_pds(hosts: TwoHosts) -> None:
     assert (hosts.store.saved or {})["pds"] == hosts.pds_url
 
 
-def test_without_a_did_document_everything_stays_at_base_url(hosts: TwoHosts) -> None:
+def test_without_a_did_document_the_plc_directory_names_the_pds(hosts: TwoHosts) -> None:
     hosts.fake.configure(did_doc=False)
     platform = hosts.platform()
+    assert platform.own_recent_posts() is not None
+    assert hosts.entryway.paths == [LOGIN]
+    assert hosts.pds.paths[:2] == [
+        f"/plc/{hosts.fake.bot().did}",
+        "/xrpc/app.bsky.feed.getAuthorFeed",
+    ]
+    assert (hosts.store.saved or {})["pds"] == hosts.pds_url
+
+
+def test_an_unresolvable_did_keeps_every_call_at_base_url(hosts: TwoHosts) -> None:
+    hosts.fake.configure(did_doc=False)
+    platform = hosts.platform(plc_directory=hosts.entryway_url + "/plc")  # refuses: no document
     with pytest.raises(ForbiddenByPolicy, match="Could not find repo"):
         platform.own_recent_posts()
-    assert hosts.entryway.paths == [LOGIN, "/xrpc/app.bsky.feed.getAuthorFeed"]
+    did = hosts.fake.bot().did
+    assert hosts.entryway.paths == [LOGIN, f"/plc/{did}", "/xrpc/app.bsky.feed.getAuthorFeed"]
     assert hosts.pds.paths == []
     assert "pds" not in (hosts.store.saved or {})

@@ -14,16 +14,22 @@ after a login over https (the tokens would travel in clear text): the calls stay
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import SecretStr
 
 #: the DID document service entry of an account's PDS
 PDS_SERVICE_ID = "#atproto_pds"
 PDS_SERVICE_TYPE = "AtprotoPersonalDataServer"
+#: where did:plc documents are published
+DEFAULT_PLC_DIRECTORY = "https://plc.directory"
+PLC_DID = re.compile(r"did:plc:[a-z2-7]{24}")
+#: the host of a did:web atproto accepts (a hostname, a port only percent-encoded; no path)
+WEB_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?")
 
 
 class SessionStore(Protocol):
@@ -116,6 +122,10 @@ class Session:
             pds=_same_or_safer(pds_endpoint(body.get("didDoc")), service),
         )
 
+    def with_did_document(self, did_doc: object) -> Session:
+        """Return this session with the PDS a resolved DID document names (if it names one)."""
+        return replace(self, pds=_same_or_safer(pds_endpoint(did_doc), self.service) or self.pds)
+
     def secrets(self) -> list[str]:
         """Return the token values to keep out of messages."""
         return [self.access_jwt.get_secret_value(), self.refresh_jwt.get_secret_value()]
@@ -131,6 +141,14 @@ def pds_endpoint(did_doc: object) -> str | None:
         if named and service.get("type") == PDS_SERVICE_TYPE:
             return web_origin(service.get("serviceEndpoint"))
     return None
+
+
+def did_document_url(did: str, plc_directory: str = DEFAULT_PLC_DIRECTORY) -> str | None:
+    """Return where a DID's document is published: the PLC directory, or did:web's well-known."""
+    if PLC_DID.fullmatch(did):
+        return f"{plc_directory.rstrip('/')}/{did}"
+    host = unquote(did.removeprefix("did:web:")) if did.startswith("did:web:") else ""
+    return f"https://{host}/.well-known/did.json" if WEB_HOST.fullmatch(host) else None
 
 
 def web_origin(value: object) -> str | None:

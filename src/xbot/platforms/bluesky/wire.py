@@ -17,9 +17,14 @@ from typing import Any
 import httpx2
 from pydantic import SecretStr
 
-from xbot.domain.errors import AuthFailed, BadResponse
+from xbot.domain.errors import AuthFailed, BadResponse, PlatformError
 from xbot.platforms.bluesky.errors import AUTH_ERRORS, status_error, xrpc_error
-from xbot.platforms.bluesky.session import Session, SessionStore
+from xbot.platforms.bluesky.session import (
+    DEFAULT_PLC_DIRECTORY,
+    Session,
+    SessionStore,
+    did_document_url,
+)
 from xbot.platforms.x.errors import excerpt
 from xbot.platforms.x.wire import Exchange, HttpOptions, send_capped
 
@@ -40,11 +45,13 @@ class XrpcWire:
         store: SessionStore,
         options: HttpOptions,
         service: str,
+        plc_directory: str = DEFAULT_PLC_DIRECTORY,
     ) -> None:
         self.http = http
         self.identifier = identifier
         self.options = options
         self.service = service
+        self.plc_directory = plc_directory
         self._password = password
         self._store = store
         self._session: Session | None = None
@@ -135,10 +142,33 @@ class XrpcWire:
                 status=answer.status,
                 excerpt=excerpt(answer.body, self.secrets()),
             )
-        if nsid == REFRESH_SESSION and session.pds is None and self._session is not None:
-            session = replace(session, pds=self._session.pds)  # a refresh without a didDoc
+        session = self._placed(session, nsid)
         self._session = session
         self._store.save(session.as_dict())
+
+    def _placed(self, session: Session, nsid: str) -> Session:
+        """Name the PDS when the answer has no didDoc; on any failure calls stay at the base URL.
+
+        A refresh keeps the session's PDS; a login resolves the DID document (the PLC directory,
+        or did:web's well-known URL).
+        """
+        if session.pds is not None:
+            return session
+        if nsid == REFRESH_SESSION and self._session is not None:
+            return replace(session, pds=self._session.pds)
+        url = did_document_url(session.did, self.plc_directory)
+        if url is None:
+            return session
+        request = self.http.build_request("GET", url)
+        try:
+            answer = send_capped(
+                self.http, request, endpoint="GET did document", write=False, platform="Bluesky",
+                limit=self.options.max_response_bytes, secrets=self.secrets(),
+            )  # fmt: skip
+            document = answer.json() if answer.status == 200 else None
+        except (PlatformError, ValueError):
+            return session
+        return session.with_did_document(document)
 
     # --- one exchange ---
 

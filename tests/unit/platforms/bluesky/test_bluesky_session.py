@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from xbot.platforms.bluesky.session import Session, pds_endpoint, web_origin
+from xbot.platforms.bluesky.session import Session, did_document_url, pds_endpoint, web_origin
 
 DID = "did:plc:abcdefghijklmnopqrstuvwx"
 
@@ -99,3 +99,29 @@ def test_tokens_never_downgrade_from_https_to_http() -> None:
     assert over_http.endpoint == "http://pds.example.org"
     saved = {**over_https.as_dict(), "pds": "http://pds.example.org"}
     assert Session.from_dict(saved, service="https://bsky.social").endpoint == "https://bsky.social"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("did", "url"),
+    [
+        (DID, f"https://plc.example/{DID}"),
+        ("did:web:pds.example.org", "https://pds.example.org/.well-known/did.json"),
+        ("did:web:localhost%3A2583", "https://localhost:2583/.well-known/did.json"),
+        ("did:web:example.org:user:alice", None),
+        ("did:web:evil.example%2Fpath", None),
+        ("did:web:user%40evil.example", None),
+        ("did:plc:../../etc/passwd", None),
+        ("did:key:z6Mkabc", None),
+    ],
+)
+def test_where_a_did_document_is_published(did: str, url: str | None) -> None:
+    assert did_document_url(did, "https://plc.example/") == url
+
+
+def test_a_resolved_document_names_the_pds_unless_it_downgrades() -> None:
+    session = Session.from_answer(answer(), service="https://bsky.social")
+    assert session is not None
+    resolved = session.with_did_document(did_doc(pds("https://pds.example.org")))
+    assert resolved.endpoint == "https://pds.example.org"
+    assert session.with_did_document(did_doc(pds("http://pds.example.org"))).pds is None
+    assert resolved.with_did_document({"nothing": 1}).endpoint == "https://pds.example.org"
