@@ -35,7 +35,6 @@ class DatabaseSessionStore:
 
     def save(self, session: Mapping[str, Any]) -> None:
         """Replace the saved session, encrypted (SecretKeyMissing without XBOT_SECRET_KEY)."""
-        self.cipher.seal({})  # no key: fail before touching the row
         with translated_errors(), self.engine.begin() as connection:
             state = self.cipher.open(_stored_state(connection, self.account_id))
             merged = {**state, self.key: dict(session)}
