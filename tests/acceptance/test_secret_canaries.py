@@ -2,8 +2,8 @@
 
 A real worker runs against the three fake platforms and the fake model over loopback, on a
 PostgreSQL URL that carries a password and password parameters (trust mode accepts any). Then
-`xbot run --once`, `xbot certify --json`, `xbot config show`, `xbot secrets rotate` and /ready,
-/health. No canary may appear in any output line, HTTP answer, event or table.
+`xbot run --once`, `xbot certify` (JSON and Markdown), `xbot config show`, `xbot secrets rotate`
+and /ready, /health. No canary may appear in any output line, HTTP answer, event or table.
 """
 
 from __future__ import annotations
@@ -158,12 +158,14 @@ def test_no_canary_appears_anywhere(
         seen["worker"] = worker.stderr()
 
     report = {}
-    for args in (["certify", "--json"], ["config", "show"], ["secrets", "rotate"]):
+    commands = (["certify", "--json"], ["certify"], ["config", "show"], ["secrets", "rotate"])
+    for args in commands:
         done = run_xbot(args, xbot_env, tmp_path)
         assert done.returncode in {0, 1, 2}, done.stderr
         seen[" ".join(args)] = done.stdout + done.stderr
         report = report or json.loads(done.stdout)
     assert report["database"].startswith("postgresql+psycopg://postgres:***@")
+    assert "postgres:***@" in seen["certify"]  # the Markdown report names the database too
 
     jwts = saved_session_tokens(postgres_url, secret_key)
     assert jwts, "the Bluesky session was saved"
