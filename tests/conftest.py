@@ -20,7 +20,10 @@ def _fresh_logging() -> Iterator[None]:
     yield
     import structlog
 
+    from xbot.redact import remember
+
     structlog.reset_defaults()
+    remember(())  # the secrets a test configured are not masked in the next test
 
 
 @pytest.fixture(autouse=True)

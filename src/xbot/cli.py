@@ -65,6 +65,7 @@ def serve(role: str, *, once: bool = False) -> None:
     """Boot a serving process (health is already listening) and run it until stopped."""
     from xbot.domain.errors import DatabaseUnreachable
     from xbot.jobs.registry import job_specs
+    from xbot.redact import redact_data
     from xbot.serve import Service
     from xbot.wiring import PlatformCache, generator_factory, require_secret_key
 
@@ -80,7 +81,8 @@ def serve(role: str, *, once: bool = False) -> None:
     try:
         service.boot()
         if once:
-            sys.stdout.write(json.dumps(service.run_once(), default=str) + "\n")
+            outcomes = redact_data(service.run_once())
+            sys.stdout.write(json.dumps(outcomes, default=str) + "\n")
             return
         code = service.serve_forever()
     except DatabaseUnreachable as exc:

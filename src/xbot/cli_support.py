@@ -19,7 +19,7 @@ EXIT_DATABASE = 3
 
 def fail(error: BaseException, code: int = 1) -> NoReturn:
     """Print one line naming the problem and its causes, oldest first, and exit."""
-    from xbot.logging import scrub
+    from xbot.redact import redact_text
 
     message = str(error)
     causes: list[str] = []
@@ -30,7 +30,7 @@ def fail(error: BaseException, code: int = 1) -> NoReturn:
             causes.append(lines[0])
         cause = cause.__cause__
     detail = "".join(f" (caused by: {text})" for text in reversed(causes))
-    sys.stderr.write(scrub(f"error: {message}{detail}") + "\n")
+    sys.stderr.write(redact_text(f"error: {message}{detail}") + "\n")
     raise SystemExit(code)
 
 

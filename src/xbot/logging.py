@@ -9,16 +9,12 @@ from typing import Any
 
 import structlog
 
-from xbot.redact import redact_data, redact_text
-
-#: secret values this process knows (set by `configure`); log lines and errors never show them
-_known_secrets: tuple[str, ...] = ()
+from xbot.redact import redact_data, remember
 
 
 def configure(level: str = "info", output: str = "auto", secrets: Iterable[str] = ()) -> None:
     """Console lines in a terminal, JSON lines otherwise, on stderr, with secrets masked."""
-    global _known_secrets  # noqa: PLW0603 - logging is configured once per process, like structlog
-    _known_secrets = tuple(secrets)
+    remember(secrets)
     use_console = output == "console" or (output == "auto" and sys.stderr.isatty())
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
@@ -47,10 +43,5 @@ def redact_event(
     _logger: object, _method: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
     """Mask URL passwords, password parameters and every known secret in a log line's fields."""
-    masked: MutableMapping[str, Any] = redact_data(dict(event), _known_secrets)
+    masked: MutableMapping[str, Any] = redact_data(dict(event))
     return masked
-
-
-def scrub(text: str) -> str:
-    """Return `text` with URL passwords and every known secret masked (for error lines)."""
-    return redact_text(text, _known_secrets)

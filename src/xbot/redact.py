@@ -1,7 +1,9 @@
 """The one place that masks secrets in text: URL passwords, password parameters, known values.
 
 Everything shown to a person or written down passes through here: /ready, certify, `config show`,
-log lines (xbot.logging), events (store/queries/events.py) and error messages (cli_support.fail).
+log lines (xbot.logging), events (store/queries/events.py), job errors (jobs/runner.py) and error
+lines (cli_support.fail). The CLI hands every configured secret value to `remember` once, so each
+of those also masks the credentials, keys and tokens themselves.
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ _CONNINFO_PARAMETER = re.compile(
 _MASKED_VALUE = r"\g<1>" + MASK
 
 
+#: the secret values this process was configured with, longest first (see `remember`)
+_remembered: tuple[str, ...] = ()
+
+
+def remember(secrets: Iterable[str]) -> None:
+    """Mask these configured secret values in every later redaction (the CLI calls it once)."""
+    global _remembered  # noqa: PLW0603 - one process, one configuration, like logging itself
+    _remembered = tuple(sorted(_searchable(secrets), key=len, reverse=True))
+
+
 def redact_url(url: str) -> str:
     """Mask the password in a URL's userinfo and in its password-like query parameters."""
     scheme, separator, rest = url.partition("://")
@@ -61,10 +73,10 @@ def url_passwords(url: str) -> list[str]:
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Mask every URL password, every `password=` parameter and each known secret value."""
+    """Mask every URL password, every `password=` parameter, `secrets` and remembered secrets."""
     masked = _URL.sub(lambda found: redact_url(found.group(0)), text)
     masked = _CONNINFO_PARAMETER.sub(_MASKED_VALUE, masked)
-    for value in sorted(_searchable(secrets), key=len, reverse=True):
+    for value in sorted(_searchable(secrets), key=len, reverse=True) + list(_remembered):
         masked = masked.replace(value, MASK)
     return masked
 

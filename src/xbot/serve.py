@@ -36,6 +36,8 @@ from xbot.store.queries import accounts as account_queries
 from xbot.store.queries import controls, deployments, workers
 from xbot.store.queries.common import database_now
 from xbot.store.queries.events import append_event
+from xbot.store.secretbox import SessionCipher
+from xbot.store.sessions import verify_sessions
 from xbot.web.health import HealthServer, HealthState, current
 
 log = structlog.get_logger("xbot.serve")
@@ -117,6 +119,7 @@ class Service:
         revision = prepare_schema(self.engine, self.settings.secret_key)
         self.accounts = load_accounts(self.engine, self.settings)
         if self.role != "web":
+            verify_sessions(self.engine, SessionCipher(self.settings.secret_key))
             with translated_errors(), self.engine.begin() as connection:
                 watchdog.write_boot(
                     connection,

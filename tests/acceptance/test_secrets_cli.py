@@ -129,3 +129,18 @@ def test_an_invalid_secret_key_is_one_line_without_its_value(
     line = one_line(done.stderr)
     assert "secret_key" in line
     assert "canary" not in done.stderr + done.stdout
+
+
+def test_a_worker_whose_key_opens_no_saved_session_stops_at_boot(
+    xbot_env: dict[str, str], tmp_path: Path, sqlite_url: str
+) -> None:
+    Path(xbot_env["XBOT_CONFIG"]).write_text(BLUESKY_ACCOUNT, encoding="utf-8")
+    xbot_env["XBOT_DATABASE_URL"] = sqlite_url
+    seed_session(sqlite_url, Fernet.generate_key().decode())
+    before = stored(sqlite_url)
+    done = run_xbot(["run", "--once"], xbot_env, tmp_path)  # xbot_env holds another key
+    assert done.returncode == 1
+    line = one_line(done.stderr)
+    assert "bluesky:@bot.example's saved session" in line
+    assert "cannot be decrypted with XBOT_SECRET_KEY" in line
+    assert stored(sqlite_url) == before

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Row
 from xbot.domain.errors import StoreError
 from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures, retry_at
 from xbot.jobs.base import Account, JobContext, JobSpec
+from xbot.redact import redact_text
 from xbot.store.engine import translated_errors
 from xbot.store.queries import job_runs
 from xbot.store.queries.common import database_now
@@ -136,7 +137,7 @@ class JobRunner:
             )
             summary = dict(spec.run_once(context))
         except Exception as exc:
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
+            status, error = "failed", redact_text(f"{type(exc).__name__}: {exc}")
             log.exception("job_failed", job=spec.name, account_id=run.account_id)
         finally:
             heartbeat.stop()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from xbot.sim.bluesky_auth import AuthProblemError
 from xbot.sim.bluesky_ids import at_uri, is_tid
@@ -19,6 +21,12 @@ from xbot.sim.bluesky_xrpc import (
     rate_limit_exceeded,
 )
 from xbot.sim.world import UnknownUserError
+
+if TYPE_CHECKING:
+    from xbot.sim.bluesky_fake import FakeBluesky
+
+#: where the fake serves its PLC directory: `<fake URL>/plc` stands for https://plc.directory
+PLC_PREFIX = "/plc"
 
 
 def repo_methods() -> dict[str, Method]:
@@ -47,21 +55,39 @@ def _session_body(call: XrpcCall, actor: Actor, tokens: dict[str, str]) -> dict[
         "active": True,
     }
     if call.fake.settings.did_doc:
-        endpoint = str(call.request.base_url).rstrip("/")
-        body["didDoc"] = {
-            "@context": ["https://www.w3.org/ns/did/v1"],
-            "id": actor.did,
-            "alsoKnownAs": [f"at://{actor.handle}"],
-            "verificationMethod": [],
-            "service": [
-                {
-                    "id": "#atproto_pds",
-                    "type": "AtprotoPersonalDataServer",
-                    "serviceEndpoint": endpoint,
-                }
-            ],
-        }
+        body["didDoc"] = did_document(call.fake, actor, str(call.request.base_url))
     return body
+
+
+def did_document(fake: FakeBluesky, actor: Actor, base_url: str) -> dict[str, Any]:
+    """Return the account's DID document; its PDS is `pds_endpoint`, else the URL asked."""
+    endpoint = fake.settings.pds_endpoint or base_url.rstrip("/")
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": actor.did,
+        "alsoKnownAs": [f"at://{actor.handle}"],
+        "verificationMethod": [],
+        "service": [
+            {
+                "id": "#atproto_pds",
+                "type": "AtprotoPersonalDataServer",
+                "serviceEndpoint": endpoint,
+            }
+        ],
+    }
+
+
+def plc_routes(fake: FakeBluesky) -> list[BaseRoute]:
+    """Return a PLC directory (`GET /plc/<did>` -> the DID document), like plc.directory/<did>."""
+
+    async def document(request: Request) -> Response:
+        did = request.path_params["did"]
+        actor = fake.store.find_actor(did) if did.startswith("did:plc:") else None
+        if actor is None or actor.did != did:
+            return JSONResponse({"message": f"DID not registered: {did}"}, status_code=404)
+        return JSONResponse(did_document(fake, actor, str(request.base_url)))
+
+    return [Route(PLC_PREFIX + "/{did}", document, methods=["GET"])]
 
 
 def create_session(call: XrpcCall) -> Response:
@@ -178,7 +204,7 @@ def list_records(call: XrpcCall) -> Response:
     """com.atproto.repo.listRecords: one collection by record key, newest key first (or reverse).
 
     As on the reference PDS, the cursor is the last record's key whenever the page is not empty,
-    and a page ends where the keys do: an empty page is the end.
+    so the end of the listing shows as an empty page.
     """
     repo = call.required("repo")
     collection = call.required("collection")

@@ -232,10 +232,10 @@ class _Reads:
             return call
         params = query_params(request)
         try:
+            user_id = path_post_id(request.path_params["user_id"])  # user ids share the pattern
             check_names(params, listing.allowed)
         except InvalidParameterError as exc:
             return call.answer(exc.body, 400)
-        user_id = request.path_params["user_id"]
         if self.fake.store.user(user_id) is None:
             return call.answer({"errors": [x_problems.user_not_found(user_id)]})
         return self._respond(call, params, listing, owned=user_id == call.principal.user_id)

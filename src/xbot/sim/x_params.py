@@ -161,7 +161,7 @@ def _listed(params: Mapping[str, str], name: str, valid: frozenset[str]) -> set[
 
 
 def path_post_id(raw: str) -> str:
-    """Check a post id in the path (`/2/tweets/:id`): 400 as X words it, which says "query"."""
+    """Check an id in the path (`/2/tweets/:id`, `/2/users/:id/...`): 400 as X words it."""
     _post_id({"id": raw}, "id")
     return raw
 

@@ -141,6 +141,8 @@ def _create_body(raw: bytes) -> dict[str, Any]:
                 ),
             )
     _check_text(body)
+    if body.get("quote_tweet_id") is not None:
+        _check_type("$.quote_tweet_id", body["quote_tweet_id"])
     reply = body.get("reply")
     if reply is not None:
         _check_reply_body(reply)

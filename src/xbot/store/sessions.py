@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
+from xbot.domain.errors import XbotError
 from xbot.store.engine import translated_errors
 from xbot.store.secretbox import SessionCipher
 from xbot.store.tables import accounts
@@ -34,7 +35,6 @@ class DatabaseSessionStore:
 
     def save(self, session: Mapping[str, Any]) -> None:
         """Replace the saved session, encrypted (SecretKeyMissing without XBOT_SECRET_KEY)."""
-        self.cipher.seal({})  # no key: fail before touching the row
         with translated_errors(), self.engine.begin() as connection:
             state = self.cipher.open(_stored_state(connection, self.account_id))
             merged = {**state, self.key: dict(session)}
@@ -59,6 +59,21 @@ def reseal_sessions(connection: Connection, cipher: SessionCipher) -> int:
             )
             written += 1
     return written
+
+
+def verify_sessions(engine: Engine, cipher: SessionCipher) -> None:
+    """Raise SecretKeyMissing/SecretKeyWrong, naming the account, if a saved session won't open."""
+    with translated_errors(), engine.connect() as connection:
+        rows = connection.execute(
+            select(accounts.c.platform, accounts.c.handle, accounts.c.session_state)
+            .where(accounts.c.enabled, accounts.c.session_state.is_not(None))
+            .order_by(accounts.c.id)
+        ).all()
+    for row in rows:
+        try:
+            cipher.open(row.session_state)
+        except XbotError as exc:
+            raise type(exc)(f"{row.platform}:@{row.handle}'s saved session: {exc}") from None
 
 
 def _stored_state(connection: Connection, account_id: int) -> Any:

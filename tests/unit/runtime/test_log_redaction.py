@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 from xbot.cli_support import fail, secret_values
 from xbot.config import AccountSettings, Settings
 from xbot.logging import configure
+from xbot.redact import remember
 from xbot.store.queries.common import database_now
 from xbot.store.queries.events import append_event
 from xbot.store.tables import system_events
@@ -61,12 +62,17 @@ def test_secret_values_gathers_every_configured_secret(monkeypatch: pytest.Monke
     assert {"cred-canary", "llm-canary", "db-canary", "admin-canary"} <= found
 
 
-def test_events_mask_url_passwords(engine: Engine) -> None:
+def test_events_mask_url_passwords_and_configured_secrets(engine: Engine) -> None:
+    remember(["llm-key-canary-0c4e"])
     with engine.begin() as connection:
         append_event(
             connection,
             "job_failed",
-            {"error": "postgresql://bot:evt-canary@db/x unreachable", "password": "p"},
+            {
+                "error": "postgresql://bot:evt-canary@db/x unreachable",
+                "password": "p",
+                "detail": ["refused key llm-key-canary-0c4e"],
+            },
             now=database_now(connection),
         )
     with engine.connect() as connection:

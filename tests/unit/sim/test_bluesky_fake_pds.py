@@ -140,7 +140,7 @@ def test_a_pds_without_an_appview_refuses_every_app_bsky_call(
 def test_a_pds_without_an_appview_still_serves_sessions_and_the_repository(
     raw: Raw, fake: FakeBluesky
 ) -> None:
-    fake.configure(appview=False)
+    assert raw.http.post("/_sim/settings", json={"appview": False}).json()["appview"] is False
     raw.login()
     created = raw.create("still works")
     assert created.status_code == 200
@@ -150,3 +150,26 @@ def test_a_pds_without_an_appview_still_serves_sessions_and_the_repository(
     assert rkeys(raw.get(LIST, repo=did, collection=POST).json()) == [rkey]
     fake.configure(appview=True)
     assert raw.get("app.bsky.feed.getAuthorFeed", actor=did).status_code == 200
+
+
+def test_the_plc_directory_publishes_each_accounts_did_document(
+    raw: Raw, fake: FakeBluesky
+) -> None:
+    did = fake.bot().did
+    document = raw.http.get(f"/plc/{did}").json()
+    assert document["id"] == did
+    assert document["alsoKnownAs"] == [f"at://{fake.bot_handle()}"]
+    assert document["service"] == [
+        {
+            "id": "#atproto_pds",
+            "type": "AtprotoPersonalDataServer",
+            "serviceEndpoint": "http://bsky.sim",
+        }
+    ]
+    fake.configure(pds_endpoint="https://pds.example.org")
+    pds = raw.http.get(f"/plc/{did}").json()["service"][0]["serviceEndpoint"]
+    assert pds == "https://pds.example.org"
+    missing = raw.http.get("/plc/did:plc:aaaaaaaaaaaaaaaaaaaaaaaa")
+    assert missing.status_code == 404
+    assert missing.json() == {"message": "DID not registered: did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"}
+    assert raw.http.get(f"/plc/{fake.bot_handle()}").status_code == 404

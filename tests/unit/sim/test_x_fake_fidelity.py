@@ -31,6 +31,13 @@ def test_a_post_id_that_is_no_snowflake_is_400_invalid_request(x: RawX, post_id:
     }
 
 
+@pytest.mark.parametrize("path", ["/2/users/abc/mentions", "/2/users/12345678901234567890/tweets"])
+def test_a_user_id_that_is_no_id_is_400_too(x: RawX, path: str) -> None:
+    response = x.client().get(path)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"].startswith("The `id` query parameter value [")
+
+
 def test_deleting_by_an_invalid_id_is_400_too(x: RawX) -> None:
     response = x.client().delete("/2/tweets/abc")
     assert response.status_code == 400
@@ -66,6 +73,7 @@ def test_an_empty_text_is_400_invalid_request(x: RawX) -> None:
             "$.reply.in_reply_to_tweet_id: null found, string expected",
         ),
         ({"text": 5}, "$.text: integer found, string expected"),
+        ({"text": "hi", "quote_tweet_id": 12}, "$.quote_tweet_id: integer found, string expected"),
         ({"text": "hi", "reply": "1234"}, "$.reply: string found, object expected"),
         ({"reply": {"in_reply_to_tweet_id": "1"}}, "$.text: is missing but it is required"),
     ],

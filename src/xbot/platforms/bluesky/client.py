@@ -145,31 +145,6 @@ class BlueskyPlatform:
         except PlatformMisconfigured:
             return own_posts_from_repo(self._read, self._answers, me, since=since, limit=limit)
 
-    def _own_feed(self, me: Me, since: str | None, limit: int) -> list[Post]:
-        found: list[Post] = []
-        cursor: str | None = None
-        while len(found) < limit:
-            params = {
-                "actor": me.did,
-                "filter": "posts_with_replies",
-                "limit": str(min(max(limit, 1), 100)),
-            }
-            body = self._answers.json(
-                self._read(GET_AUTHOR_FEED, {**params, **cursor_param(cursor)})
-            )
-            for item in listed(body, "feed"):
-                if not isinstance(item, dict) or item.get("reason"):
-                    continue  # a repost is not our post
-                post = parsed(from_post_view, item.get("post"), me)
-                if post.post_id == since:
-                    return found[:limit]
-                if post.author_id == me.did:
-                    found.append(post)
-            cursor = next_cursor(body)
-            if cursor is None:
-                break
-        return found[:limit]
-
     def lookup_post(self, post_id: str) -> Post | None:
         """One post by at:// URI: own posts from the repository, others from the AppView."""
         me = self._me()
@@ -199,6 +174,31 @@ class BlueskyPlatform:
     def _me(self) -> Me:
         session = self._wire.session()
         return Me(did=session.did, handle=session.handle)
+
+    def _own_feed(self, me: Me, since: str | None, limit: int) -> list[Post]:
+        found: list[Post] = []
+        cursor: str | None = None
+        while len(found) < limit:
+            params = {
+                "actor": me.did,
+                "filter": "posts_with_replies",
+                "limit": str(min(max(limit, 1), 100)),
+            }
+            body = self._answers.json(
+                self._read(GET_AUTHOR_FEED, {**params, **cursor_param(cursor)})
+            )
+            for item in listed(body, "feed"):
+                if not isinstance(item, dict) or item.get("reason"):
+                    continue  # a repost is not our post
+                post = parsed(from_post_view, item.get("post"), me)
+                if post.post_id == since:
+                    return found[:limit]
+                if post.author_id == me.did:
+                    found.append(post)
+            cursor = next_cursor(body)
+            if cursor is None:
+                break
+        return found[:limit]
 
     def _notifications(self, me: Me, floor: datetime | None) -> tuple[list[Post], datetime | None]:
         posts: list[Post] = []
