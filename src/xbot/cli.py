@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from xbot import cli_inspect, cli_sim
-from xbot.cli_support import EXIT_DATABASE, engine_for, fail, settings
+from xbot.cli_support import EXIT_DATABASE, announce_health, engine_for, fail, settings
 from xbot.domain.errors import XbotError
 
 app = typer.Typer(
@@ -65,6 +65,7 @@ def serve(role: str, *, once: bool = False) -> None:
     from xbot.wiring import PlatformCache, generator_factory
 
     loaded = settings()
+    announce_health()
     # XBOT_ROLE=web always wins (a web process must never post); `run` takes XBOT_ROLE as given.
     if loaded.role == "web" or role == "all":
         role = loaded.role
