@@ -287,7 +287,8 @@ def load_settings(**overrides: Any) -> Settings:
         loaded = Settings(**overrides)
     except ValidationError as exc:
         rules = field_rules(Settings)
-        raise ConfigError(describe_validation_error(exc, os.environ, path, rules)) from None
+        message = describe_validation_error(exc, os.environ, path, rules, given=overrides)
+        raise ConfigError(message) from None
     except SettingsError as exc:
         raise ConfigError(describe_settings_error(exc, os.environ, path)) from None
     except (OSError, ValueError) as exc:

@@ -148,3 +148,11 @@ def test_a_variable_beats_xbot_toml_for_the_health_port(tmp_path: Path, start_xb
     )
     start_xbot(["worker"], env)  # type: ignore[operator]
     assert wait_for(lambda: http_get(variable_port, "/health")[0] == 200, timeout=10)
+
+
+def test_a_bad_option_is_blamed_on_the_option(xbot_env: dict[str, str], tmp_path: Path) -> None:
+    done = run_xbot(["demo", "--database-url", "nonsense"], xbot_env, tmp_path)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "'database_url' in the command's options" in line
