@@ -65,7 +65,6 @@ def serve(role: str, *, once: bool = False) -> None:
     from xbot.wiring import PlatformCache, generator_factory
 
     loaded = settings()
-    announce_health()
     # XBOT_ROLE=web always wins (a web process must never post); `run` takes XBOT_ROLE as given.
     if loaded.role == "web" or role == "all":
         role = loaded.role
@@ -73,6 +72,7 @@ def serve(role: str, *, once: bool = False) -> None:
     if role != "web":
         service.platform_for = PlatformCache(loaded, service.engine)
         service.generator_for = generator_factory(loaded)
+    announce_health()  # once the configuration (settings, SHA) is known to be good
     try:
         service.boot()
         if once:

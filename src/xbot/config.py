@@ -6,6 +6,7 @@ This is the only module that reads the environment.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,6 +60,8 @@ SHA_ENVIRONMENT_VARIABLES = (
     "HEROKU_BUILD_COMMIT",
     "GITHUB_SHA",
 )
+#: what each of them must hold
+GIT_SHA = re.compile(r"[0-9A-Fa-f]{7,64}")
 
 
 class JobIntervals(BaseModel):
@@ -306,9 +309,14 @@ def known_variables(settings: Settings) -> frozenset[str]:
 
 
 def sha_from_environment() -> tuple[str, str] | None:
-    """Return (sha, variable name) from the first deploy variable that is set."""
+    """Return (sha, variable name) from the first deploy variable that is set, if it is a SHA."""
     for name in SHA_ENVIRONMENT_VARIABLES:
         value = os.environ.get(name, "").strip()
+        if value and not GIT_SHA.fullmatch(value):
+            raise ConfigError(
+                f"{name} is not a git SHA ({len(value)} characters): give 7 to 64 hex digits, "
+                "e.g. `git rev-parse HEAD`, or unset it."
+            )
         if value:
             return value, name
     return None

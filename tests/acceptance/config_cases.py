@@ -201,3 +201,9 @@ CASES: list[Case] = [
     in_env("llm.max_tokens", "0"),
     in_file("llm.timeout_seconds", INF),
 ]  # fmt: skip
+
+#: cases only a serving command meets (the running SHA is read when a worker boots)
+SERVING_CASES: list[Case] = [
+    Case(key="RAILWAY_GIT_COMMIT_SHA", env={"RAILWAY_GIT_COMMIT_SHA": LONG},
+         named=("RAILWAY_GIT_COMMIT_SHA", "not a git SHA"), label="deploy_sha_variable"),
+]  # fmt: skip

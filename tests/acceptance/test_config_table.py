@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from acceptance.config_cases import CASES, CONFIG, Case
+from acceptance.config_cases import CASES, CONFIG, SERVING_CASES, Case
 from acceptance.conftest import free_port, http_get, run_xbot, wait_for
 from xbot.cli import app
 from xbot.config import Settings
@@ -113,12 +113,13 @@ def test_bad_value_as_subprocess(case: Case, tmp_path: Path, stored: Path) -> No
         ("file:accounts.budgets.min_gap_seconds=inf", ["worker"]),
         ("env:PORT=99999", ["worker"]),
         ("config_missing", ["worker"]),
+        ("deploy_sha_variable", ["run", "--once"]),
     ],
 )
 def test_serving_commands_refuse_before_touching_the_database(
     label: str, command: list[str], tmp_path: Path, stored: Path
 ) -> None:
-    (case,) = [case for case in CASES if case.id == label]
+    (case,) = [case for case in CASES + SERVING_CASES if case.id == label]
     before = checksum(stored)
     env, config = prepare(case, tmp_path, _clean_env(tmp_path, stored))
     done = run_xbot(command, env, tmp_path)
