@@ -157,3 +157,38 @@ def test_a_bad_option_is_blamed_on_the_option(xbot_env: dict[str, str], tmp_path
     assert "Traceback" not in done.stderr
     (line,) = done.stderr.splitlines()
     assert "'database_url' in the command's options" in line
+
+
+def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, in a stable order."""
+    from sqlalchemy import MetaData, create_engine, select
+
+    engine = create_engine(url)
+    try:
+        metadata = MetaData()
+        metadata.reflect(engine)
+        with engine.connect() as connection:
+            return {
+                name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+                for name, table in metadata.tables.items()
+            }
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("label", ["duplicate_accounts", "env:XBOT_ENABLED_JOBS=['nope']"])
+def test_nothing_stored_changes_on_either_dialect(
+    label: str, database_url: str, tmp_path: Path
+) -> None:
+    env = _clean_env(tmp_path, tmp_path / "unused.db")
+    env["XBOT_DATABASE_URL"] = database_url
+    (tmp_path / "xbot.toml").touch()
+    assert run_xbot(["deploy", "mark", "--sha", "abc1234"], env, tmp_path).returncode == 0
+    before = snapshot(database_url)
+    assert before["deployments"]
+    (case,) = [case for case in CASES if case.id == label]
+    env, config = prepare(case, tmp_path, env)
+    done = run_xbot(["run", "--once"], env, tmp_path)
+    assert done.returncode == 1
+    assert_one_line(case, done.stderr, config)
+    assert snapshot(database_url) == before
