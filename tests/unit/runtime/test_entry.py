@@ -62,3 +62,23 @@ def test_an_unreadable_file_means_the_defaults(config: Path) -> None:
     address = _listen_address()
     assert address is not None
     assert address.port == 8080
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "::1", "[::1]", "fe80::1%eth0", "db-1.internal", "bad host!", "a_b", ""]
+)
+def test_the_listener_accepts_a_host_exactly_when_settings_do(
+    config: Path, monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    from pydantic import ValidationError
+
+    from xbot.config import Settings
+
+    config.write_text(f"host = {host!r}\n", encoding="utf-8")
+    try:
+        Settings()
+    except ValidationError:
+        settings_accept = False
+    else:
+        settings_accept = True
+    assert (_listen_address() is not None) == settings_accept
