@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from xbot import cli_inspect, cli_secrets, cli_sim
-from xbot.cli_support import EXIT_DATABASE, engine_for, fail, settings
+from xbot.cli_support import EXIT_DATABASE, announce_health, engine_for, fail, settings
 from xbot.domain.errors import XbotError
 
 app = typer.Typer(
@@ -78,6 +78,7 @@ def serve(role: str, *, once: bool = False) -> None:
         require_secret_key(loaded)
         service.platform_for = PlatformCache(loaded, service.engine)
         service.generator_for = generator_factory(loaded)
+    announce_health()  # once the configuration (settings, SHA) is known to be good
     try:
         service.boot()
         if once:

@@ -80,3 +80,14 @@ def engine_for(loaded: Settings) -> Engine:
     from xbot.store.engine import make_engine
 
     return make_engine(loaded.database_url)
+
+
+def announce_health() -> None:
+    """Say where /health listens; after the settings load, so a bad value stays one line."""
+    from xbot.web.health import current
+
+    server = current()
+    if server is not None:
+        host, port = server.address
+        sys.stderr.write(f"[HEALTH] listening on {host}:{port}\n")
+        sys.stderr.flush()

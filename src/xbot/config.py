@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -61,6 +62,8 @@ SHA_ENVIRONMENT_VARIABLES = (
     "HEROKU_BUILD_COMMIT",
     "GITHUB_SHA",
 )
+#: what each of them must hold
+GIT_SHA = re.compile(r"[0-9A-Fa-f]{7,64}")
 
 
 class JobIntervals(BaseModel):
@@ -317,7 +320,8 @@ def load_settings(**overrides: Any) -> Settings:
         loaded = Settings(**overrides)
     except ValidationError as exc:
         rules = field_rules(Settings)
-        raise ConfigError(describe_validation_error(exc, os.environ, path, rules)) from None
+        message = describe_validation_error(exc, os.environ, path, rules, given=overrides)
+        raise ConfigError(message) from None
     except SettingsError as exc:
         raise ConfigError(describe_settings_error(exc, os.environ, path)) from None
     except (OSError, ValueError) as exc:
@@ -335,9 +339,14 @@ def known_variables(settings: Settings) -> frozenset[str]:
 
 
 def sha_from_environment() -> tuple[str, str] | None:
-    """Return (sha, variable name) from the first deploy variable that is set."""
+    """Return (sha, variable name) from the first deploy variable that is set, if it is a SHA."""
     for name in SHA_ENVIRONMENT_VARIABLES:
         value = os.environ.get(name, "").strip()
+        if value and not GIT_SHA.fullmatch(value):
+            raise ConfigError(
+                f"{name} is not a git SHA ({len(value)} characters): give 7 to 64 hex digits, "
+                "e.g. `git rev-parse HEAD`, or unset it."
+            )
         if value:
             return value, name
     return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
@@ -71,23 +71,39 @@ def check_variables(
 
 
 def describe_validation_error(
-    exc: ValidationError, environ: Mapping[str, str], path: Path, rules: Mapping[str, str]
+    exc: ValidationError,
+    environ: Mapping[str, str],
+    path: Path,
+    rules: Mapping[str, str],
+    given: Collection[str] = (),
 ) -> str:
-    """Return one line naming the first bad key, its rule, where it was set and the fix."""
+    """Return one line naming the first bad key, its rule, where it was set and the fix.
+
+    `given` names the keys the command itself passed (e.g. from an option): they win over all.
+    """
     first = exc.errors()[0]
     loc = _field_location(first["loc"])
     key = dotted(loc)
-    variable = variable_for(loc, environ, missing=first["type"] == "missing")
-    where = variable or str(path)
-    fix = variable or f"'{key}' in {path}"
+    where, advice = _where(loc, environ, path, given, missing=first["type"] == "missing")
     rule = rules.get(_rule_key(loc))
     expected = f" (expected {rule})" if rule else ""
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     problem = PATTERN_PROBLEM if first["type"] == "string_pattern_mismatch" else first["msg"]
     return (
-        f"invalid configuration value for '{key}' in {where}: {problem}{expected}{more}. "
-        f"Set {fix} to a valid value."
+        f"invalid configuration value for '{key}' in {where}: {problem}{expected}{more}. {advice}."
     )
+
+
+def _where(
+    loc: Location, environ: Mapping[str, str], path: Path, given: Collection[str], *, missing: bool
+) -> tuple[str, str]:
+    """Return where the value at `loc` was set and how to fix it there."""
+    if loc and loc[0] in given:
+        return "the command's options", "Fix the option"
+    variable = variable_for(loc, environ, missing=missing)
+    if variable:
+        return variable, f"Set {variable} to a valid value"
+    return str(path), f"Set '{dotted(loc)}' in {path} to a valid value"
 
 
 def describe_settings_error(exc: SettingsError, environ: Mapping[str, str], path: Path) -> str:

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from xbot.certify import run_certification
 from xbot.certify.markdown import render_markdown
-from xbot.config import AccountSettings, BudgetSettings, JobIntervals, Settings
+from xbot.config import AccountSettings, BudgetSettings, JobIntervals, Settings, load_settings
 from xbot.demo_fakes import FAKES, DemoFake
 from xbot.jobs.registry import job_specs
 from xbot.platforms.x.wire import HttpOptions
@@ -100,7 +100,7 @@ def _prepare(
     accounts = [_account(options.platform, handle, base_url) for handle, _ in logins]
     database_url = options.database_url or f"sqlite:///{directory / 'xbot.db'}"
     sha = running_sha().git_sha
-    settings = Settings(
+    settings = load_settings(  # a bad --database-url is one line, not a traceback
         database_url=database_url,
         jobs=CADENCE,
         poll_interval=0.2,

@@ -82,10 +82,7 @@ def _start_health() -> None:
             f"error: cannot listen on {host}:{port}: {exc.strerror}. Set {address.fix}.\n"
         )
         raise SystemExit(1) from None
-    set_current(server)
-    bound_host, bound_port = server.address
-    sys.stderr.write(f"[HEALTH] listening on {bound_host}:{bound_port}\n")
-    sys.stderr.flush()
+    set_current(server)  # the CLI announces it once the settings are good (cli_support)
 
 
 def main() -> None:
