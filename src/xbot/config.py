@@ -64,6 +64,8 @@ SHA_ENVIRONMENT_VARIABLES = (
 )
 #: what each of them must hold
 GIT_SHA = re.compile(r"[0-9A-Fa-f]{7,64}")
+#: a bearer token: long enough not to guess, and safe in an Authorization header
+ADMIN_TOKEN_PATTERN = re.compile(r"[\x21-\x7e]{16,512}")
 
 
 class JobIntervals(BaseModel):
@@ -267,6 +269,17 @@ class Settings(BaseSettings):
             raise ValueError(
                 "each comma-separated key must be 32 url-safe base64-encoded bytes "
                 "(make one with `xbot secrets generate-key`)"
+            )
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _valid_admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        token = value.get_secret_value() if value is not None else None
+        if token is not None and not ADMIN_TOKEN_PATTERN.fullmatch(token):
+            raise ValueError(
+                "must be 16 to 512 visible characters without spaces "
+                "(make one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
             )
         return value
 

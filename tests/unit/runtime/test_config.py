@@ -79,7 +79,7 @@ def test_redaction_hides_every_url_password_and_secret_setting(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("XBOT_DATABASE_URL", "postgresql://bot@db/x?sslpassword=kp-canary")
-    monkeypatch.setenv("XBOT_ADMIN_TOKEN", "admin-canary")
+    monkeypatch.setenv("XBOT_ADMIN_TOKEN", "admin-canary-0123456789")
     monkeypatch.setenv("XBOT_LLM__BASE_URL", "https://u:llm-canary@llm.example/v1")
     shown = str(redacted(load_settings()))
     assert "canary" not in shown

@@ -49,7 +49,7 @@ def test_secret_values_gathers_every_configured_secret(monkeypatch: pytest.Monke
     monkeypatch.setenv("OPENAI_API_KEY", "llm-canary")
     settings = Settings(
         database_url="postgresql://bot:db-canary@h/x",
-        admin_token="admin-canary",
+        admin_token="admin-canary-0123456789",
         accounts=[
             AccountSettings(
                 platform="bluesky",
@@ -59,7 +59,7 @@ def test_secret_values_gathers_every_configured_secret(monkeypatch: pytest.Monke
         ],
     )
     found = set(secret_values(settings))
-    assert {"cred-canary", "llm-canary", "db-canary", "admin-canary"} <= found
+    assert {"cred-canary", "llm-canary", "db-canary", "admin-canary-0123456789"} <= found
 
 
 def test_events_mask_url_passwords_and_configured_secrets(engine: Engine) -> None:

@@ -44,7 +44,11 @@ def test_a_disabled_account_needs_no_key() -> None:
     require_secret_key(Settings(accounts=[account]))
 
 
-@pytest.mark.parametrize("value", ["short", "a" * 44, Fernet.generate_key().decode() + ",x"])
+@pytest.mark.parametrize(
+    "value",
+    ["short", "a" * 44, Fernet.generate_key().decode() + ",x"],
+    ids=["short", "not-base64-bytes", "good-then-bad"],
+)
 def test_a_malformed_key_is_refused(value: str) -> None:
     with pytest.raises(ValueError, match="32 url-safe base64-encoded bytes"):
         Settings(secret_key=SecretStr(value))
