@@ -12,14 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from posting_rows import add_account, add_permit, load_permit, make_context
-from xbot.config import AccountSettings
+from x_platform import mention_targets, x_platform
 from xbot.domain.permits import PermitStatus
 from xbot.jobs import post, reconcile
-from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
+from xbot.platforms.x import XPlatform
 from xbot.sim.clock import SimClock
 from xbot.sim.world import build_world
 from xbot.sim.x_fake import FakeX, XFakeSettings
@@ -33,23 +32,8 @@ PER_HOUR = 3
 def fake() -> Iterator[tuple[FakeX, XPlatform]]:
     clock = SimClock(start=LOCAL_START + SKEW, speed=0)
     fake = FakeX(build_world(11), clock=clock, settings=XFakeSettings(search_delay_seconds=0))
-    transport = fake.transport()
-    raw = fake.credentials()
-    credentials = OAuth1Credentials(
-        **{name: SecretStr(raw[name]) for name in ("consumer_key", "consumer_secret")},
-        **{name: SecretStr(raw[name]) for name in ("access_token", "access_token_secret")},
-    )
-    platform = build_x_platform(
-        AccountSettings(platform="x", handle="replybot", base_url="http://x.sim"),
-        credentials,
-        http=HttpOptions(read_timeout=1.5),
-        transport=transport,
-        visibility_grace=timedelta(seconds=30),
-        now=clock.now,
-    )
-    yield fake, platform
-    platform.close()
-    transport.close()
+    with x_platform(fake) as platform:
+        yield fake, platform
 
 
 def test_ambiguous_publishes_under_a_skewed_clock_keep_the_hourly_budget(
@@ -57,16 +41,9 @@ def test_ambiguous_publishes_under_a_skewed_clock_keep_the_hourly_budget(
 ) -> None:
     x, platform = fake
     account_id = add_account(engine, handle="replybot", created_at=LOCAL_START)
-    users = [user.handle for user in x.world.users if not user.automated]
     permits = [
-        add_permit(
-            engine,
-            account_id,
-            target=x.post_as(users[number % len(users)], f"@replybot question {number}")["id"],
-            text=f"Here is an answer, number {number}.",
-            now=LOCAL_START,
-        )
-        for number in range(8)
+        add_permit(engine, account_id, target=target, text=f"Answer {number}.", now=LOCAL_START)
+        for number, target in enumerate(mention_targets(x, 8))
     ]
     x.inject("POST /2/tweets", "accept_then_timeout", drop=True, count=0)
     now = LOCAL_START

@@ -2,8 +2,10 @@
 
 One run, first in one transaction (claims of one account serialised): read the gates (declared
 deployment, kill switch), expire the account's stale PENDING permits (or drain them all when the
-kill switch says so), then either refuse with `posting_blocked_<reason>` (stale_code, kill_switch,
-wrong_role, budget: the permit stays as it was) or claim the oldest claimable permit in one
+kill switch says so; `posting_blocked_expired` says `expired`, `drained`, or `deferred_past_expiry`
+with the back-off when a retry time lies past the expiry and no claim could ever happen), then
+either refuse with `posting_blocked_<reason>` (stale_code, kill_switch, wrong_role, budget: the
+permit stays as it was) or claim the oldest claimable permit in one
 statement that also re-checks the gates. Then publish it through the platform, with the permit
 id as the idempotency key, and record the outcome at the claim's fence:
 
@@ -22,7 +24,7 @@ a lease is measured from the run's `now`, so each run claims once and the runner
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, assert_never
 
 import structlog
@@ -43,12 +45,14 @@ from xbot.domain.errors import LeaseLost
 from xbot.domain.permits import (
     Accepted,
     Expire,
+    ExpiryReason,
     ForbiddenTransition,
     NotSent,
     OutcomeUnknown,
     Permit,
     PermitReply,
     Rejected,
+    expiry_reason,
     transition,
 )
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
@@ -98,24 +102,35 @@ def _expire_one(
     after = transition(permit, Expire(drained=drained), context.now)
     if isinstance(after, ForbiddenTransition):
         return 0
+    why = ExpiryReason.DRAINED if drained else expiry_reason(permit, context.now)
+    reason = why.value if why is not None else ExpiryReason.EXPIRED.value
     permit_queries.write_transition(connection, permit, after)
-    permit_queries.mark_candidate(connection, permit.decision_id, "expired", "permit_expired")
-    reason = RefusalReason.EXPIRED.value
+    deferred = why is ExpiryReason.DEFERRED_PAST_EXPIRY
+    candidate_reason = reason if deferred else "permit_expired"
+    permit_queries.mark_candidate(connection, permit.decision_id, "expired", candidate_reason)
     data = {
         "permit_id": permit.permit_id,
         "decision_id": permit.decision_id,
-        "expires_at": permit.expires_at.isoformat() if permit.expires_at else None,
-        "reason": after.failure_reason,
+        "expires_at": _iso(permit.expires_at),
+        "reason": reason,
+        "detail": after.failure_reason,
     }
+    if deferred:
+        data |= {"not_before": _iso(permit.not_before), "backoff": permit.failure_reason}
     job_event(
         connection,
         context,
-        f"posting_blocked_{reason}",
+        f"posting_blocked_{RefusalReason.EXPIRED.value}",
         data,
         component=COMPONENT,
         account_id=permit.account_id,
+        severity="warning" if deferred else "info",
     )
     return 1
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _claim(context: JobContext, account: Account) -> tuple[int, PermitReply | Refusal | None]:
