@@ -5,7 +5,8 @@
        |                  |--NotSent (surely not sent)--> PENDING (not_before = retry_at)
        |                  |--OutcomeUnknown (ambiguous)--> UNKNOWN
        |                  '--LeaseExpired (the holder vanished)--> UNKNOWN
-       '--Expire (expires_at passed, or the kill switch drains)--> EXPIRED
+       |--Expire (expires_at passed, deferred past it, or the kill switch drains)--> EXPIRED
+       '--Withdraw (a ghost reply answers the target: xbot.domain.answered)--> FAILED
     UNKNOWN|POSTING|PENDING-already-tried --FoundOnReadBack--> USED (reconciled)
     UNKNOWN --AbsentOnReadBack (after the visibility grace)--> PENDING, or FAILED past max attempts
 
@@ -23,6 +24,7 @@ from enum import StrEnum
 from typing import Any, NewType, assert_never
 
 from xbot.domain.clock import ensure_utc
+from xbot.domain.expiry import ExpiryReason, expiry_detail, expiry_reason
 from xbot.domain.posts import ReplyTarget
 
 PermitId = NewType("PermitId", str)
@@ -353,47 +355,29 @@ def _absent(permit: Permit, event: AbsentOnReadBack, now: datetime) -> Permit | 
     return replace(taken, status=PermitStatus.PENDING, not_before=now)
 
 
-class ExpiryReason(StrEnum):
-    """Why a PENDING permit expired (`posting_blocked_expired` event's `reason`)."""
-
-    EXPIRED = "expired"  #: its expires_at passed before any claim
-    #: its back-off (not_before, e.g. a 429's reset) lies at or after expires_at: no claim can
-    #: ever happen, so it expires at once instead of waiting silently
-    DEFERRED_PAST_EXPIRY = "deferred_past_expiry"
-    DRAINED = "drained"  #: the kill switch drained the queue
-
-
-def expiry_reason(permit: Permit, now: datetime) -> ExpiryReason | None:
-    """Return why a PENDING permit expires now (not counting a drain), or None."""
-    if permit.status is not PermitStatus.PENDING or permit.expires_at is None:
-        return None
-    if permit.not_before is not None and permit.not_before >= permit.expires_at:
-        return ExpiryReason.DEFERRED_PAST_EXPIRY
-    return ExpiryReason.EXPIRED if permit.expires_at <= now else None
-
-
 def _expire(permit: Permit, event: Expire, now: datetime) -> Permit | ForbiddenTransition:
     if permit.status is not PermitStatus.PENDING:
         return _forbid(permit, event, "only a PENDING permit expires")
-    reason = ExpiryReason.DRAINED if event.drained else expiry_reason(permit, now)
+    reason = ExpiryReason.DRAINED if event.drained else permit_expiry(permit, now)
     if reason is None:
         return _forbid(permit, event, "not expired yet")
+    detail = expiry_detail(
+        reason,
+        not_before=permit.not_before,
+        expires_at=permit.expires_at,
+        backoff=permit.failure_reason,
+    )
     return replace(
         permit,
         status=PermitStatus.EXPIRED,
         fence=permit.fence + 1,
-        failure_reason=_expiry_detail(permit, reason),
+        failure_reason=detail,
         updated_at=now,
     )
 
 
-def _expiry_detail(permit: Permit, reason: ExpiryReason) -> str:
-    if reason is ExpiryReason.DRAINED:
-        return "drained by the kill switch"
-    if reason is ExpiryReason.EXPIRED:
-        return "expired before it was used"
-    detail = (
-        f"deferred past expiry: not before {permit.not_before:%Y-%m-%dT%H:%M:%SZ}, "
-        f"expires {permit.expires_at:%Y-%m-%dT%H:%M:%SZ} (back-off: {permit.failure_reason})"
-    )
-    return detail[:255]
+def permit_expiry(permit: Permit, now: datetime) -> ExpiryReason | None:
+    """Return why a PENDING permit expires now (not counting a drain), or None."""
+    if permit.status is not PermitStatus.PENDING:
+        return None
+    return expiry_reason(expires_at=permit.expires_at, not_before=permit.not_before, now=now)

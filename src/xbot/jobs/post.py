@@ -42,19 +42,20 @@ from xbot.domain.claims import (
     retry_backoff,
 )
 from xbot.domain.errors import LeaseLost
+from xbot.domain.expiry import ExpiryReason
 from xbot.domain.permits import (
     Accepted,
     Expire,
-    ExpiryReason,
     ForbiddenTransition,
     NotSent,
     OutcomeUnknown,
     Permit,
     PermitReply,
     Rejected,
-    expiry_reason,
+    permit_expiry,
     transition,
 )
+from xbot.jobs.answered import withdraw_if_answered
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.store.engine import translated_errors
 from xbot.store.queries import permits as permit_queries
@@ -102,7 +103,7 @@ def _expire_one(
     after = transition(permit, Expire(drained=drained), context.now)
     if isinstance(after, ForbiddenTransition):
         return 0
-    why = ExpiryReason.DRAINED if drained else expiry_reason(permit, context.now)
+    why = ExpiryReason.DRAINED if drained else permit_expiry(permit, context.now)
     reason = why.value if why is not None else ExpiryReason.EXPIRED.value
     permit_queries.write_transition(connection, permit, after)
     deferred = why is ExpiryReason.DEFERRED_PAST_EXPIRY
@@ -156,6 +157,8 @@ def _claim_next(
     if isinstance(verdict, Refusal):
         _refuse(connection, context, verdict, permit_id, account.account_id)
         return verdict
+    if withdraw_if_answered(connection, context, permit_id, COMPONENT):
+        return None  # a ghost reply answers its target; the next run takes the next permit
     permit = permit_queries.claim_permit(
         connection,
         account_id=account.account_id,

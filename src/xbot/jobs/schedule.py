@@ -32,7 +32,7 @@ from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
 from xbot.domain.ports import ReplyGenerator
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_generator
 from xbot.store.engine import translated_errors
-from xbot.store.queries import candidates, decisions
+from xbot.store.queries import candidates, decisions, ghosts
 
 log = structlog.get_logger("xbot.schedule")
 COMPONENT = "schedule"
@@ -46,6 +46,8 @@ class _Pass:
 
     history: list[ReplyRecord]
     recent_texts: list[str]
+    #: {target id: ghost post id} for queued targets a ghost reply answers already
+    answered: Mapping[str, str] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     waiting: int = 0
@@ -59,6 +61,9 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         queued = candidates.queued_candidates(connection, account.account_id, context.now)
         history = decisions.posting_history(connection, account.account_id, context.now - DAY)
         recent = decisions.recent_reply_texts(connection, account.account_id)
+        answered = ghosts.ghost_answered_targets(
+            connection, account.account_id, [row.candidate_post_id for row in queued]
+        )
     summary: dict[str, Any] = {"expired": expired, "queued": len(queued)}
     block = generator_block(
         PlatformName(account.platform),
@@ -68,7 +73,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     if block is not None:
         _event(context, account, "reply_v2_scheduler_policy_blocked", {"reason": block.value})
         return {**summary, "permits_created": 0, "blocked_by": block.value}
-    state = _Pass(history=[_record(row) for row in history], recent_texts=recent)
+    state = _Pass(history=[_record(row) for row in history], recent_texts=recent, answered=answered)
     refusal = _schedule(context, account, queued, state)
     return {
         **summary,
@@ -89,10 +94,14 @@ def _schedule(
         refusal = account_refusal(state.history, rules, now=context.now)
         if refusal is not None:
             return refusal.reason.value
-        verdict = may_post(state.history, _intent(row), rules, now=context.now)
+        verdict = may_post(
+            state.history, _intent(row), rules, now=context.now, answered=state.answered
+        )
         if not isinstance(verdict, Grant):
             if verdict.retry_at is None:
-                _skip(context, row, verdict.reason.value, state)
+                ghost = state.answered.get(row.candidate_post_id)
+                detail = {"ghost_post_id": ghost} if ghost else None
+                _skip(context, row, verdict.reason.value, state, detail)
             else:
                 state.waiting += 1
             continue
