@@ -191,11 +191,9 @@ def account_refusal(
 ) -> Refusal | None:
     """Return why the account may not post any reply now, or None."""
     now = ensure_utc(now)
-    if rules.quiet_hours is not None:
-        local = now.astimezone(rules.timezone)
-        if rules.quiet_hours.contains(local.time()):
-            end = _quiet_end(rules.quiet_hours, local)
-            return Refusal(reason=RefusalReason.QUIET_HOURS, retry_at=end)
+    quiet_end = quiet_until(rules, now=now)
+    if quiet_end is not None:
+        return Refusal(reason=RefusalReason.QUIET_HOURS, retry_at=quiet_end)
     times = [ensure_utc(record.at) for record in history]
     limits = (
         (rules.per_day, DAY, RefusalReason.DAILY_BUDGET),
@@ -207,6 +205,16 @@ def account_refusal(
         if refusal is not None:
             return refusal
     return None
+
+
+def quiet_until(rules: BudgetRules, *, now: datetime) -> datetime | None:
+    """Return when the account's quiet hours end (UTC) if `now` falls in them, else None."""
+    if rules.quiet_hours is None:
+        return None
+    local = ensure_utc(now).astimezone(rules.timezone)
+    if not rules.quiet_hours.contains(local.time()):
+        return None
+    return _quiet_end(rules.quiet_hours, local)
 
 
 def _window_refusal(
