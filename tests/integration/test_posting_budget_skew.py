@@ -1,8 +1,9 @@
-"""Budgets hold against the fake X whose clock runs 2 h behind, with every publish ambiguous.
+"""Budgets hold against a fake X whose clock is hours off, with ambiguous publishes.
 
-Each publish is accepted by the fake and its answer lost, so every permit goes UNKNOWN and is
-reconciled with the platform's timestamp, 2 h in the past. The budget counts the local claim
-time, so at per_hour = 3 no more than three replies go out (before: one per run).
+Publishes are accepted by the fake and their answer lost (or fail with a 503 that may or may
+not have landed), so permits go UNKNOWN and are reconciled with the platform's timestamp, hours
+off. The budget counts the local claim time, so at per_hour = 3 no more than three replies go
+out within 150 s (before: one per run when the platform's clock was behind).
 """
 
 from __future__ import annotations
@@ -12,79 +13,91 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from posting_rows import add_account, add_permit, load_permit, make_context
-from xbot.config import AccountSettings
-from xbot.domain.permits import PermitStatus
+from posting_rows import PermitRows, add_account, add_permit, load_permit, make_context
+from x_platform import mention_targets, x_platform
+from xbot.domain.permits import Permit, PermitStatus
 from xbot.jobs import post, reconcile
-from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
+from xbot.platforms.x import XPlatform
 from xbot.sim.clock import SimClock
 from xbot.sim.world import build_world
 from xbot.sim.x_fake import FakeX, XFakeSettings
 
 LOCAL_START = datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
-SKEW = timedelta(hours=-2)
 PER_HOUR = 3
+CREATE = "POST /2/tweets"
+
+
+@pytest.fixture(params=[-3, -2, 3], ids=lambda hours: f"platform{hours:+d}h")
+def skew(request: pytest.FixtureRequest) -> timedelta:
+    return timedelta(hours=request.param)
 
 
 @pytest.fixture
-def fake() -> Iterator[tuple[FakeX, XPlatform]]:
-    clock = SimClock(start=LOCAL_START + SKEW, speed=0)
+def fake(skew: timedelta) -> Iterator[tuple[FakeX, XPlatform]]:
+    clock = SimClock(start=LOCAL_START + skew, speed=0)
     fake = FakeX(build_world(11), clock=clock, settings=XFakeSettings(search_delay_seconds=0))
-    transport = fake.transport()
-    raw = fake.credentials()
-    credentials = OAuth1Credentials(
-        **{name: SecretStr(raw[name]) for name in ("consumer_key", "consumer_secret")},
-        **{name: SecretStr(raw[name]) for name in ("access_token", "access_token_secret")},
-    )
-    platform = build_x_platform(
-        AccountSettings(platform="x", handle="replybot", base_url="http://x.sim"),
-        credentials,
-        http=HttpOptions(read_timeout=1.5),
-        transport=transport,
-        visibility_grace=timedelta(seconds=30),
-        now=clock.now,
-    )
-    yield fake, platform
-    platform.close()
-    transport.close()
+    with x_platform(fake) as platform:
+        yield fake, platform
 
 
-def test_ambiguous_publishes_under_a_skewed_clock_keep_the_hourly_budget(
-    engine: Engine, fake: tuple[FakeX, XPlatform]
-) -> None:
-    x, platform = fake
-    account_id = add_account(engine, handle="replybot", created_at=LOCAL_START)
-    users = [user.handle for user in x.world.users if not user.automated]
-    permits = [
-        add_permit(
-            engine,
-            account_id,
-            target=x.post_as(users[number % len(users)], f"@replybot question {number}")["id"],
-            text=f"Here is an answer, number {number}.",
-            now=LOCAL_START,
-        )
-        for number in range(8)
-    ]
-    x.inject("POST /2/tweets", "accept_then_timeout", drop=True, count=0)
+def run_for_150_seconds(
+    engine: Engine, x: FakeX, platform: XPlatform, account_id: int
+) -> list[dict[str, Any]]:
+    """Run post and reconcile every 10 s of local time; return the bot's published replies."""
     now = LOCAL_START
-    for _ in range(15):  # 150 s of local time
+    for _ in range(15):
         context: Any = make_context(engine, account_id, platform, now=now, per_hour=PER_HOUR)
         post.run_once(context)
         reconcile.run_once(context)
         now += timedelta(seconds=10)
         x.clock.advance(10)
-    replies = [item for item in x.posts_of("replybot") if item["in_reply_to"]]
-    assert len(replies) == PER_HOUR
-    used = [load_permit(engine, rows.permit_id) for rows in permits]
-    used = [permit for permit in used if permit.status is PermitStatus.USED]
-    assert len(used) == PER_HOUR
-    for permit in used:
+    return [item for item in x.posts_of("replybot") if item["in_reply_to"]]
+
+
+def permits_for(engine: Engine, x: FakeX, account_id: int) -> list[PermitRows]:
+    return [
+        add_permit(engine, account_id, target=target, text=f"Answer {number}.", now=LOCAL_START)
+        for number, target in enumerate(mention_targets(x, 8))
+    ]
+
+
+def used(engine: Engine, permits: list[PermitRows]) -> list[Permit]:
+    loaded = [load_permit(engine, rows.permit_id) for rows in permits]
+    return [permit for permit in loaded if permit.status is PermitStatus.USED]
+
+
+def test_ambiguous_publishes_under_a_skewed_clock_keep_the_hourly_budget(
+    engine: Engine, fake: tuple[FakeX, XPlatform], skew: timedelta
+) -> None:
+    x, platform = fake
+    account_id = add_account(engine, handle="replybot", created_at=LOCAL_START)
+    permits = permits_for(engine, x, account_id)
+    x.inject(CREATE, "accept_then_timeout", drop=True, count=0)
+    assert len(run_for_150_seconds(engine, x, platform, account_id)) == PER_HOUR
+    reconciled = used(engine, permits)
+    assert len(reconciled) == PER_HOUR
+    for permit in reconciled:
         assert permit.reconciled
         assert permit.claimed_at is not None
-        assert LOCAL_START <= permit.claimed_at <= now
-        # the platform dates the post 2 h earlier; the budget does not care
+        assert LOCAL_START <= permit.claimed_at <= LOCAL_START + timedelta(seconds=150)
+        # the platform dates the post hours off; the budget does not care
         assert permit.used_at is not None
-        assert permit.used_at < permit.claimed_at - timedelta(hours=1)
+        assert abs(permit.used_at - permit.claimed_at - skew) < timedelta(minutes=1)
+
+
+def test_a_mix_of_ambiguous_outcomes_under_a_skewed_clock_keeps_the_budget(
+    engine: Engine, fake: tuple[FakeX, XPlatform]
+) -> None:
+    x, platform = fake
+    account_id = add_account(engine, handle="replybot", created_at=LOCAL_START)
+    permits = permits_for(engine, x, account_id)
+    for number in range(12):  # landed-but-lost, then surely-not-landed 503s, in turn
+        if number % 3 == 1:
+            x.inject(CREATE, "status", status=503)
+        else:
+            x.inject(CREATE, "accept_then_timeout", drop=True)
+    replies = run_for_150_seconds(engine, x, platform, account_id)
+    assert 1 <= len(replies) <= PER_HOUR
+    assert len(used(engine, permits)) == len(replies)

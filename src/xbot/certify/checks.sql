@@ -128,20 +128,45 @@ ORDER BY changed_at
 LIMIT 50
 
 -- duplicate_posts --
--- Targets answered by more than one USED permit, among the targets answered since the deployment.
-SELECT d.account_id, d.target_post_id, COUNT(*) AS used_permits,
-       MIN(p.permit_id) AS first_permit_id, MAX(p.permit_id) AS last_permit_id
-FROM reply_decisions AS d
-JOIN post_attempts AS p ON p.decision_id = d.decision_id AND p.status = 'USED'
-WHERE (d.account_id, d.target_post_id) IN (
-        SELECT d2.account_id, d2.target_post_id
-        FROM post_attempts AS p2
-        JOIN reply_decisions AS d2 ON d2.decision_id = p2.decision_id
-        WHERE p2.status = 'USED'
-          AND p2.used_at >= :since
-          AND (:account IS NULL
-               OR p2.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account)))
-GROUP BY d.account_id, d.target_post_id
-HAVING COUNT(*) > 1
-ORDER BY d.account_id, d.target_post_id
+-- Targets answered more than once, among the targets answered since the deployment: every distinct
+-- post of the account that replies to a target counts, whether a USED permit holds it or the ghost
+-- scan recorded it as a ghost reply (acknowledged or not: an acknowledgement vouches for a post made
+-- outside xbot, it does not unsay the reply). A ghost whose post a USED permit holds is xbot's own
+-- post, detected before reconcile caught up: the same post id, counted once.
+WITH recent AS (
+  SELECT d2.account_id, d2.target_post_id
+  FROM post_attempts AS p2
+  JOIN reply_decisions AS d2 ON d2.decision_id = p2.decision_id
+  WHERE p2.status = 'USED'
+    AND p2.used_at >= :since
+    AND (:account IS NULL
+         OR p2.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+  UNION
+  SELECT g2.account_id, g2.in_reply_to AS target_post_id
+  FROM ghost_tweets AS g2
+  WHERE g2.in_reply_to IS NOT NULL
+    AND g2.detected_at >= :since
+    AND (:account IS NULL
+         OR g2.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+),
+answers AS (
+  SELECT d.account_id, d.target_post_id, p.actual_tweet_id AS post_id, p.permit_id,
+         NULL AS ghost_id
+  FROM recent AS r
+  JOIN reply_decisions AS d
+    ON d.account_id = r.account_id AND d.target_post_id = r.target_post_id
+  JOIN post_attempts AS p ON p.decision_id = d.decision_id AND p.status = 'USED'
+  UNION ALL
+  SELECT g.account_id, g.in_reply_to AS target_post_id, g.tweet_id AS post_id, NULL AS permit_id,
+         g.id AS ghost_id
+  FROM recent AS r
+  JOIN ghost_tweets AS g ON g.account_id = r.account_id AND g.in_reply_to = r.target_post_id
+)
+SELECT account_id, target_post_id, COUNT(DISTINCT post_id) AS answers,
+       COUNT(DISTINCT permit_id) AS used_permits, COUNT(DISTINCT ghost_id) AS ghost_replies,
+       MIN(permit_id) AS first_permit_id, MAX(permit_id) AS last_permit_id
+FROM answers
+GROUP BY account_id, target_post_id
+HAVING COUNT(DISTINCT post_id) > 1
+ORDER BY account_id, target_post_id
 LIMIT 20

@@ -32,7 +32,7 @@ from xbot.sim.x_params import (
 )
 from xbot.sim.x_problems import x_json
 from xbot.sim.x_query import QueryError, compile_query
-from xbot.sim.x_shapes import includes_json, tweet_json, user_json
+from xbot.sim.x_shapes import includes_json, tweet_json, user_json, without_reply_metadata
 from xbot.sim.x_state import Tweet, snowflake_time, within
 from xbot.sim.x_writes import create_tweet, delete_tweet, oauth2_token
 
@@ -125,6 +125,8 @@ class _Listing:
     keep: Callable[[Tweet], bool]
     delay: float
     cap: int | None = None
+    #: False renders posts without `in_reply_to_user_id` and `referenced_tweets`
+    reply_metadata: bool = True
 
 
 class _Reads:
@@ -178,6 +180,7 @@ class _Reads:
             keep=authored,
             delay=self.fake.settings.timeline_delay_seconds,
             cap=TIMELINE_CAP_WITHOUT_REPLIES if "replies" in excluded else TIMELINE_CAP,
+            reply_metadata=self.fake.settings.timeline_reply_metadata,
         )
         return await self._list(request, listing)
 
@@ -248,6 +251,8 @@ class _Reads:
             window = window_from(params, bounds=listing.bounds)
         except InvalidParameterError as exc:
             return call.answer(exc.body, 400)
+        if not listing.reply_metadata:
+            shape = without_reply_metadata(shape)
         visible = within(listing.delay, call.now)
         found = self.fake.store.select(lambda tweet: visible(tweet) and listing.keep(tweet))
         chunk, meta = page(found[: listing.cap], window)

@@ -55,6 +55,8 @@ class XFakeSettings:
     traffic_per_minute: float = 0.0
     #: older posts each bot account has before the clock starts
     history_posts_per_bot: int = 3
+    #: False: the account's own timeline (the read-back) omits what each post replies to
+    timeline_reply_metadata: bool = True
 
 
 class FakeX(ScriptedFake):

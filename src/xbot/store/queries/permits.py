@@ -228,12 +228,13 @@ def _permits(connection: Connection, *conditions: ColumnElement[bool]) -> list[P
 
 
 def expired_pending_permits(connection: Connection, account_id: int, now: datetime) -> list[Permit]:
-    """Return the account's PENDING permits whose expires_at has passed."""
+    """Return the account's PENDING permits whose expires_at has passed or precedes a back-off."""
+    deferred_past_expiry = post_attempts.c.not_before >= post_attempts.c.expires_at
     return _permits(
         connection,
         post_attempts.c.account_id == account_id,
         post_attempts.c.status == PermitStatus.PENDING.value,
-        post_attempts.c.expires_at <= now,
+        or_(post_attempts.c.expires_at <= now, deferred_past_expiry),
     )
 
 
