@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from xbot import cli_inspect, cli_sim
-from xbot.cli_support import EXIT_DATABASE, engine_for, fail, settings
+from xbot.cli_support import EXIT_DATABASE, engine_for, fail, failed_runs, settings
 from xbot.domain.errors import XbotError
 
 app = typer.Typer(
@@ -75,7 +75,11 @@ def serve(role: str, *, once: bool = False) -> None:
     try:
         service.boot()
         if once:
-            sys.stdout.write(json.dumps(service.run_once(), default=str) + "\n")
+            outcomes = service.run_once()
+            sys.stdout.write(json.dumps(outcomes, default=str) + "\n")
+            failed = failed_runs(outcomes)
+            if failed:
+                fail(XbotError(failed))
             return
         code = service.serve_forever()
     except DatabaseUnreachable as exc:

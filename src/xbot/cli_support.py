@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from xbot.domain.errors import XbotError
 
@@ -49,3 +50,14 @@ def engine_for(loaded: Settings) -> Engine:
     from xbot.store.engine import make_engine
 
     return make_engine(loaded.database_url)
+
+
+def failed_runs(outcomes: Sequence[Mapping[str, Any]]) -> str:
+    """Return one line naming the failed runs of `xbot run --once`, or "" when none failed."""
+    failed = [outcome for outcome in outcomes if outcome.get("status") == "failed"]
+    if not failed:
+        return ""
+    first = failed[0]
+    where = f" for {first['account']}" if first.get("account") else ""
+    more = f" ({len(failed) - 1} more failed)" if len(failed) > 1 else ""
+    return f"job {first['job']}{where} failed: {first['error']}{more}"
