@@ -92,7 +92,7 @@ class CertifyOptions:
 
     #: the SHA that should run; None means the active deployment's
     expect_sha: str | None = None
-    #: one account's handle; None means every account
+    #: one account, "platform:handle" or a handle only one platform has; None means every account
     account: str | None = None
     #: start of "since deploy"; None means the active deployment's declared_at
     since: datetime | None = None

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
+from xbot.certify.accounts import resolve_account
 from xbot.certify.advice import next_actions
 from xbot.certify.check_deploy import check_running_sha, check_worker_alive, sha_under_test
 from xbot.certify.check_pipeline import check_fetch, check_queue, check_scheduler, check_trace_chain
@@ -23,7 +24,7 @@ from xbot.certify.verdict import blocker_of, verdict_of
 from xbot.certify.windows import derive_windows
 from xbot.config import Settings, redact_url
 from xbot.domain.clock import ensure_utc
-from xbot.domain.errors import ConfigError, DatabaseUnreachable
+from xbot.domain.errors import DatabaseUnreachable
 from xbot.store.engine import translated_errors
 from xbot.store.migrate import verify_schema
 from xbot.store.queries.common import database_now
@@ -57,11 +58,11 @@ def run_certification(
             windows=derive_windows(settings.jobs, options.window),
             intervals=settings.jobs,
             lease=timedelta(seconds=settings.lease_seconds),
-            account=options.account.lstrip("@") if options.account else None,
+            account=None,
             expect_sha=options.expect_sha.strip() if options.expect_sha else None,
         )
         run = QueryRunner(connection, load_queries(engine.dialect.name))
-        _require_account(run, context.account)
+        context = dataclasses.replace(context, account=resolve_account(run, options.account))
         checks, context = run_checks(run, context, options)
     return _report(engine, context, checks)
 
@@ -114,13 +115,6 @@ def _snapshot(engine: Engine) -> Iterator[Connection]:
             )
         with connection.begin():
             yield connection
-
-
-def _require_account(run: QueryRunner, account: str | None) -> None:
-    if account is not None and not run("account_ids", account=account).rows:
-        raise ConfigError(
-            f"no account has the handle {account!r}. List the accounts with `xbot config show`."
-        )
 
 
 def _report(engine: Engine, context: Context, checks: tuple[CheckResult, ...]) -> Report:
