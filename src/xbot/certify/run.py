@@ -1,4 +1,4 @@
-"""`run_certification`: checks A to H in dependency order on one consistent snapshot."""
+"""`run_certification`: checks A to I in dependency order on one consistent snapshot."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from xbot.certify.accounts import resolve_account
 from xbot.certify.advice import next_actions
+from xbot.certify.check_accounts import check_accounts
 from xbot.certify.check_deploy import check_running_sha, check_worker_alive, sha_under_test
 from xbot.certify.check_pipeline import check_fetch, check_queue, check_scheduler, check_trace_chain
 from xbot.certify.check_safety import check_ghosts, check_stuck
@@ -31,7 +32,7 @@ from xbot.store.queries.common import database_now
 
 Check = Callable[[QueryRunner, Context, dict[str, CheckResult]], CheckResult]
 
-#: B to H, in dependency order; A runs first because it settles the SHA and "since deploy"
+#: B to I, in dependency order; A runs first because it settles the SHA and "since deploy"
 LATER_CHECKS: tuple[Check, ...] = (
     check_worker_alive,
     check_fetch,
@@ -40,6 +41,7 @@ LATER_CHECKS: tuple[Check, ...] = (
     check_trace_chain,
     check_ghosts,
     check_stuck,
+    check_accounts,
 )
 
 
@@ -60,6 +62,7 @@ def run_certification(
             lease=timedelta(seconds=settings.lease_seconds),
             account=None,
             expect_sha=options.expect_sha.strip() if options.expect_sha else None,
+            settings=settings,
         )
         run = QueryRunner(connection, load_queries(engine.dialect.name))
         context = dataclasses.replace(context, account=resolve_account(run, options.account))
