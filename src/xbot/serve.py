@@ -174,12 +174,13 @@ class Service:
         with translated_errors(), self.engine.connect() as connection:
             deployment = deployments.active_deployment(connection)
             switch = controls.kill_switch(connection)
-            reasons = posting_blockers(
-                role=self.role,
-                running_sha=self.worker.git_sha,
-                declared_sha=deployment.sha if deployment else None,
-                kill_switch_on=switch["on"],
-            )
+        reasons = posting_blockers(
+            role=self.role,
+            running_sha=self.worker.git_sha,
+            declared_sha=deployment.sha if deployment else None,
+            kill_switch_on=switch["on"],
+        )
+        with translated_errors(), self.engine.connect() as connection:
             states = read_account_states(
                 connection, self.accounts, self.settings,
                 fence=[reason for reason in reasons if reason != "wrong_role"],

@@ -69,8 +69,7 @@ def check_accounts(run: QueryRunner, context: Context, prior: Prior) -> CheckRes
 def _beyond_the_fence(rows: Sequence[Mapping[str, Any]]) -> bool:
     # The fence's own reasons are A's to judge and name first; the others are I's alone.
     return any(
-        row["state"] == PostingState.BLOCKED and row["reason"] not in FENCE_REASONS
-        for row in rows
+        row["state"] == PostingState.BLOCKED and row["reason"] not in FENCE_REASONS for row in rows
     )
 
 
