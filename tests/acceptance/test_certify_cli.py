@@ -184,10 +184,21 @@ def test_postgresql_production_is_certified(
     assert "**Database**: postgresql" in done.stdout
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def either_database(request: pytest.FixtureRequest, xbot_env: dict[str, str]) -> Iterator[Engine]:
+    """The subprocess's database on each dialect, migrated, empty."""
+    if request.param == "postgresql":
+        xbot_env["XBOT_DATABASE_URL"] = str(request.getfixturevalue("postgres_url"))
+    engine = make_engine(xbot_env["XBOT_DATABASE_URL"])
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
 def test_pause_then_certify_exits_1_naming_the_kill_switch(
-    database: Engine, xbot_env: dict[str, str], tmp_path: Path
+    either_database: Engine, xbot_env: dict[str, str], tmp_path: Path
 ) -> None:
-    production(database)
+    production(either_database)
     assert run_xbot(["certify"], xbot_env, tmp_path).returncode == 0
     paused = run_xbot(["pause", "--by", "alice"], xbot_env, tmp_path)
     assert paused.returncode == 0, paused.stderr
