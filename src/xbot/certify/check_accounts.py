@@ -32,6 +32,7 @@ from xbot.domain.account_state import (
 from xbot.domain.budgets import BudgetRules, ReplyIntent, ReplyRecord
 from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, generator_block
 from xbot.domain.readiness import posting_blockers
+from xbot.store.queries.faults import fault_from
 
 Prior = Mapping[str, CheckResult]
 DAY = timedelta(days=1)
@@ -176,14 +177,7 @@ def _with_budget(
 def _fault(row: Mapping[str, Any]) -> PlatformFault | None:
     if row.get("fault") is None:
         return None
-    value = _json(row["fault"])
-    reason = str(value.get("reason", ""))
-    known = {item.value for item in BlockReason}
-    return PlatformFault(
-        reason=BlockReason(reason) if reason in known else BlockReason.CREDENTIALS_REFUSED,
-        since=row.get("fault_at"),
-        detail=str(value.get("detail", "")),
-    )
+    return fault_from(_json(row["fault"]), row.get("fault_at"))
 
 
 def _policy(
