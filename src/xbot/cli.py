@@ -12,7 +12,14 @@ from typing import Annotated
 import typer
 
 from xbot import cli_inspect, cli_secrets, cli_sim
-from xbot.cli_support import EXIT_DATABASE, announce_health, engine_for, fail, settings
+from xbot.cli_support import (
+    EXIT_DATABASE,
+    announce_health,
+    engine_for,
+    fail,
+    failed_runs,
+    settings,
+)
 from xbot.domain.errors import XbotError
 
 app = typer.Typer(
@@ -84,6 +91,9 @@ def serve(role: str, *, once: bool = False) -> None:
         if once:
             outcomes = redact_data(service.run_once())
             sys.stdout.write(json.dumps(outcomes, default=str) + "\n")
+            failed = failed_runs(outcomes)
+            if failed:
+                fail(XbotError(failed))
             return
         code = service.serve_forever()
     except DatabaseUnreachable as exc:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from xbot.domain.errors import XbotError
 
@@ -91,3 +92,14 @@ def announce_health() -> None:
         host, port = server.address
         sys.stderr.write(f"[HEALTH] listening on {host}:{port}\n")
         sys.stderr.flush()
+
+
+def failed_runs(outcomes: Sequence[Mapping[str, Any]]) -> str:
+    """Return one line naming the failed runs of `xbot run --once`, or "" when none failed."""
+    failed = [outcome for outcome in outcomes if outcome.get("status") == "failed"]
+    if not failed:
+        return ""
+    first = failed[0]
+    where = f" for {first['account']}" if first.get("account") else ""
+    more = f" ({len(failed) - 1} more failed)" if len(failed) > 1 else ""
+    return f"job {first['job']}{where} failed: {first['error']}{more}"

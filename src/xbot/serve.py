@@ -21,10 +21,12 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from xbot.config import Settings
+from xbot.domain.account_state import overall_posting_allowed
 from xbot.domain.errors import XbotError
 from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
 from xbot.domain.readiness import posting_blockers
 from xbot.jobs import watchdog
+from xbot.jobs.account_states import read_account_states
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.loop import WorkerLoop
 from xbot.jobs.runner import JobRunner
@@ -41,6 +43,9 @@ from xbot.store.sessions import verify_sessions
 from xbot.web.health import HealthServer, HealthState, current
 
 log = structlog.get_logger("xbot.serve")
+
+#: the /ready reason when accounts exist and none of them may post now (each says why)
+NO_ACCOUNT_POSTING = "no_account_posting"
 
 #: a stopping worker gets this long to finish its job before it abandons it (SIGTERM → exit < 10 s)
 STOP_GRACE_SECONDS = 7.0
@@ -148,8 +153,11 @@ class Service:
             "sha_source": self.worker.sha_source,
             "database": redact_url(self.settings.database_url),
             "jobs": [spec.name for spec in self.specs] if self.role != "web" else [],
-            "accounts": [self._account_policy(account) for account in self.accounts],
             **posting,
+            "accounts": [
+                {**self._account_policy(account), **state}
+                for account, state in zip(self.accounts, posting["accounts"], strict=True)
+            ],
         }
 
     def _account_policy(self, account: Account) -> dict[str, object]:
@@ -167,7 +175,7 @@ class Service:
         self.state.set_ready(ready=True, readiness=self.readiness())
 
     def posting_state(self) -> Mapping[str, Any]:
-        """Whether this process may post now, and the reasons when not."""
+        """Whether this process may post now and each account's state, with the reasons."""
         with translated_errors(), self.engine.connect() as connection:
             deployment = deployments.active_deployment(connection)
             switch = controls.kill_switch(connection)
@@ -177,10 +185,20 @@ class Service:
             declared_sha=deployment.sha if deployment else None,
             kill_switch_on=switch["on"],
         )
+        with translated_errors(), self.engine.connect() as connection:
+            states = read_account_states(
+                connection, self.accounts, self.settings,
+                fence=[reason for reason in reasons if reason != "wrong_role"],
+                fence_since=deployment.declared_at if deployment else None,
+                now=database_now(connection),
+            )  # fmt: skip
+        if self.accounts and not reasons and not overall_posting_allowed(states):
+            reasons.append(NO_ACCOUNT_POSTING)
         return {
             "posting_allowed": not reasons,
             "reasons": reasons,
             "declared_sha": deployment.sha if deployment else None,
+            "accounts": [state.as_data() for state in states],
         }
 
     def context(self) -> JobContext:
@@ -202,10 +220,12 @@ class Service:
     def run_once(self) -> list[dict[str, Any]]:
         """Run every due job once (`xbot run --once`)."""
         outcomes = self.runner().run_due()
+        names = {account.account_id: account.key for account in self.accounts}
         return [
             {
                 "job": item.job,
                 "account_id": item.account_id,
+                "account": names.get(item.account_id),
                 "status": item.status,
                 "error": item.error,
                 **item.summary,

@@ -71,7 +71,7 @@ def test_a_queue_drained_by_the_scheduler_passes_d(engine: Engine) -> None:
 def test_nothing_new_to_fetch_makes_d_e_and_f_inconclusive(engine: Engine) -> None:
     healthy(World(engine), found_new=0, queued=False, replies=())
     report = certify(engine)
-    assert statuses(report) == "PPPIIIPP"
+    assert statuses(report) == "PPPIIIPPP"
     assert "found 0 new and queued none" in result(report, "D").explanation
     assert report.blocker is not None
     assert report.blocker.key == "D"

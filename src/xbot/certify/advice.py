@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from xbot.certify.check_accounts import accounts_advice
 from xbot.certify.context import is_unknown_sha
 from xbot.certify.model import CheckResult, Status
 from xbot.config import SHA_ENVIRONMENT_VARIABLES
@@ -235,4 +236,5 @@ ADVICE: dict[str, Callable[[CheckResult], list[str]]] = {
     "F": _trace_chain,
     "G": _ghosts,
     "H": _stuck,
+    "I": accounts_advice,
 }

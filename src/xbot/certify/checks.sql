@@ -2,14 +2,15 @@
 -- checks_postgresql.sql and checks_sqlite.sql hold the queries whose SQL differs
 -- (JSON access, aggregate filters) and override a query of the same name here.
 -- Parameters are bound, never formatted in: :now, :window_start, :since, :sha, :account,
--- :stale_before. Every timestamp column's name ends in _at.
+-- :stale_before. :account is "platform:handle" (NULL: every account). Every timestamp column's
+-- name ends in _at.
 
 -- account_ids --
--- The accounts that --account names (a handle, on any platform).
+-- The accounts with the handle --account names, on every platform (platform:handle picks one).
 SELECT a.id AS account_id, a.platform, a.handle, a.enabled
 FROM accounts AS a
-WHERE a.handle = :account
-ORDER BY a.id
+WHERE a.handle = :handle
+ORDER BY a.platform, a.id
 
 -- worker_alive --
 -- Watchdog reports written within the window by workers that run the SHA under test,
@@ -31,7 +32,7 @@ FROM reply_candidate_queue AS c
 WHERE c.status = 'queued'
   AND c.expires_at > :now
   AND (:account IS NULL
-       OR c.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR c.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 
 -- queue_recent --
 -- Candidates queued within the fetch window, by what became of them: selected and replied
@@ -44,7 +45,7 @@ WHERE c.status IN ('queued', 'selected', 'replied', 'skipped', 'expired')
   AND c.expires_at >= :window_start
   AND c.created_at >= :window_start
   AND (:account IS NULL
-       OR c.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR c.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 GROUP BY c.status, c.skip_reason
 ORDER BY c.status, c.skip_reason
 
@@ -55,7 +56,7 @@ FROM post_attempts AS p
 WHERE p.pipeline_source = 'reply_v2_scheduler'
   AND p.created_at >= :since
   AND (:account IS NULL
-       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 GROUP BY p.status
 ORDER BY p.status
 
@@ -71,7 +72,7 @@ WHERE p.status = 'USED'
   AND p.actual_tweet_id IS NOT NULL
   AND p.used_at >= :since
   AND (:account IS NULL
-       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 ORDER BY p.used_at DESC
 LIMIT 1
 
@@ -83,7 +84,7 @@ SELECT a.id AS account_id, a.platform, a.handle,
        (SELECT MAX(s.created_at) FROM ghost_scans AS s WHERE s.account_id = a.id) AS last_scan_at
 FROM accounts AS a
 WHERE a.enabled
-  AND (:account IS NULL OR a.handle = :account)
+  AND (:account IS NULL OR a.platform || ':' || a.handle = :account)
 ORDER BY a.id
 
 -- unacknowledged_ghosts --
@@ -94,7 +95,7 @@ FROM ghost_tweets AS g
 JOIN accounts AS a ON a.id = g.account_id
 WHERE g.acknowledged_at IS NULL
   AND g.detected_at >= :since
-  AND (:account IS NULL OR a.handle = :account)
+  AND (:account IS NULL OR a.platform || ':' || a.handle = :account)
 ORDER BY g.detected_at DESC
 LIMIT 20
 
@@ -107,7 +108,7 @@ WHERE e.event_type IN ('posting_blocked_stale_code', 'posting_blocked_kill_switc
                        'posting_blocked_expired')
   AND e.created_at >= :since
   AND (:account IS NULL
-       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 GROUP BY e.event_type
 ORDER BY e.event_type
 
@@ -123,7 +124,7 @@ SELECT p.permit_id, p.status, p.claimed_by, p.lease_until,
 FROM post_attempts AS p
 WHERE ((p.status = 'POSTING' AND p.lease_until < :now) OR p.status = 'UNKNOWN')
   AND (:account IS NULL
-       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 ORDER BY changed_at
 LIMIT 50
 
@@ -140,14 +141,14 @@ WITH recent AS (
   WHERE p2.status = 'USED'
     AND p2.used_at >= :since
     AND (:account IS NULL
-         OR p2.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+         OR p2.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
   UNION
   SELECT g2.account_id, g2.in_reply_to AS target_post_id
   FROM ghost_tweets AS g2
   WHERE g2.in_reply_to IS NOT NULL
     AND g2.detected_at >= :since
     AND (:account IS NULL
-         OR g2.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+         OR g2.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 ),
 answers AS (
   SELECT d.account_id, d.target_post_id, p.actual_tweet_id AS post_id, p.permit_id,

@@ -49,7 +49,7 @@ WHERE e.event_type IN ('reply_v2_fetch_job_started', 'reply_v2_fetch_job_complet
   AND e.created_at >= :window_start
   AND w.git_sha = :sha
   AND (:account IS NULL
-       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 
 -- fetch_failures --
 -- The newest failed fetch runs within the window, with the reason each one gave.
@@ -59,7 +59,7 @@ FROM system_events AS e
 WHERE e.event_type = 'reply_v2_fetch_job_failed'
   AND e.created_at >= :window_start
   AND (:account IS NULL
-       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 ORDER BY e.created_at DESC
 LIMIT 3
 
@@ -78,7 +78,7 @@ WHERE e.event_type IN ('reply_v2_scheduler_job_started', 'reply_v2_scheduler_job
   AND e.created_at >= :window_start
   AND w.git_sha = :sha
   AND (:account IS NULL
-       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 
 -- accepted_permit --
 -- The newest permit the scheduler created since the deployment that was not refused: not
@@ -97,6 +97,6 @@ WHERE p.pipeline_source = 'reply_v2_scheduler'
           AND b.created_at >= p.created_at
           AND b.event_data->>'permit_id' = p.permit_id)
   AND (:account IS NULL
-       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 ORDER BY p.created_at DESC
 LIMIT 1

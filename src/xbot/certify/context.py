@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from xbot.certify.model import CheckResult, Windows
-from xbot.config import JobIntervals
+from xbot.config import JobIntervals, Settings
 
 #: what a worker reports when it could not learn its SHA
 UNKNOWN_SHAS = frozenset({"", "unknown", "none", "null"})
@@ -32,6 +32,8 @@ class Context:
     sha: str | None = None
     #: the start of "since deploy"
     since: datetime | None = None
+    #: the operator's configuration (budgets, generator, X approval) for check I
+    settings: Settings | None = None
 
     def window_start(self, window: timedelta) -> datetime:
         """Return the start of a lookback window ending now."""
