@@ -185,6 +185,8 @@ class Settings(BaseSettings):
     accounts: list[AccountSettings] = Field(default_factory=list)
     x: XSettings = Field(default_factory=XSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    #: refuse every claim (reason deploy_unmarked) until `xbot deploy mark` declared a deployment
+    require_deploy_mark: bool = False
 
     @classmethod
     def settings_customise_sources(

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from xbot.config import Settings, redact_url
 from xbot.domain.errors import XbotError
 from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
-from xbot.domain.readiness import posting_blockers
+from xbot.domain.readiness import posting_blockers, posting_notes
 from xbot.jobs import watchdog
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.loop import WorkerLoop
@@ -166,16 +166,20 @@ class Service:
         with translated_errors(), self.engine.connect() as connection:
             deployment = deployments.active_deployment(connection)
             switch = controls.kill_switch(connection)
+        declared = deployment.sha if deployment else None
+        required = self.settings.require_deploy_mark
         reasons = posting_blockers(
             role=self.role,
             running_sha=self.worker.git_sha,
-            declared_sha=deployment.sha if deployment else None,
+            declared_sha=declared,
             kill_switch_on=switch["on"],
+            require_deploy_mark=required,
         )
+        notes = posting_notes(declared_sha=declared, require_deploy_mark=required)
         return {
             "posting_allowed": not reasons,
-            "reasons": reasons,
-            "declared_sha": deployment.sha if deployment else None,
+            "reasons": reasons + notes,
+            "declared_sha": declared,
         }
 
     def context(self) -> JobContext:

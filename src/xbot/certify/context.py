@@ -9,11 +9,10 @@ from typing import Any
 
 from xbot.certify.model import CheckResult, Windows
 from xbot.config import JobIntervals
+from xbot.domain.readiness import is_unknown_sha, sha_matches
 
-#: what a worker reports when it could not learn its SHA
-UNKNOWN_SHAS = frozenset({"", "unknown", "none", "null"})
-#: the shortest abbreviation of a SHA that git itself prints
-MIN_SHA_PREFIX = 7
+__all__ = ["FALLBACK_SINCE", "Context", "is_unknown_sha", "sha_matches", "short", "too_early"]
+
 #: "since deploy" when no deployment is declared and no worker ever booted
 FALLBACK_SINCE = timedelta(days=1)
 
@@ -32,6 +31,8 @@ class Context:
     sha: str | None = None
     #: the start of "since deploy"
     since: datetime | None = None
+    #: no declared deployment fails A instead of leaving it inconclusive (require_deploy_mark)
+    require_deploy_mark: bool = False
 
     def window_start(self, window: timedelta) -> datetime:
         """Return the start of a lookback window ending now."""
@@ -40,20 +41,6 @@ class Context:
     def since_deploy(self) -> datetime:
         """Return "since deploy", which check A settles."""
         return self.since if self.since is not None else self.now - FALLBACK_SINCE
-
-
-def is_unknown_sha(sha: str | None) -> bool:
-    """Return True when a worker could not tell which commit it runs."""
-    return sha is None or sha.strip().lower() in UNKNOWN_SHAS
-
-
-def sha_matches(running: str | None, expected: str | None) -> bool:
-    """Return True when two SHAs name the same commit (equal, or one abbreviates the other)."""
-    if is_unknown_sha(running) or is_unknown_sha(expected):
-        return False
-    left, right = str(running).strip().lower(), str(expected).strip().lower()
-    shorter, longer = sorted((left, right), key=len)
-    return left == right or (len(shorter) >= MIN_SHA_PREFIX and longer.startswith(shorter))
 
 
 def too_early(context: Context, prior: Mapping[str, CheckResult], needed: timedelta) -> bool:

@@ -68,6 +68,9 @@ class CheckResult:
     evidence: tuple[Evidence, ...] = ()
     #: values later checks and the next actions use (SHAs, counts, times)
     facts: Mapping[str, Any] = field(default_factory=dict)
+    #: a FAIL that cannot clear by itself (ghost, kill switch, fence mismatch, blocked account):
+    #: `certify --wait` stops at once instead of polling
+    permanent: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

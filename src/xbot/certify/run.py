@@ -59,6 +59,7 @@ def run_certification(
             lease=timedelta(seconds=settings.lease_seconds),
             account=options.account.lstrip("@") if options.account else None,
             expect_sha=options.expect_sha.strip() if options.expect_sha else None,
+            require_deploy_mark=settings.require_deploy_mark,
         )
         run = QueryRunner(connection, load_queries(engine.dialect.name))
         _require_account(run, context.account)

@@ -22,7 +22,7 @@ a lease is measured from the run's `now`, so each run claims once and the runner
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, assert_never
 
 import structlog
@@ -61,6 +61,11 @@ log = structlog.get_logger("xbot.jobs.post")
 COMPONENT = "post"
 #: a refusal for the same permit and reason is written again only after this long
 REFUSAL_REPEAT = timedelta(minutes=5)
+#: a worker the fence refuses logs a warning at most this often
+FENCE_WARNING_REPEAT = timedelta(minutes=1)
+FENCE_REASONS = frozenset({RefusalReason.STALE_CODE, RefusalReason.DEPLOY_UNMARKED})
+#: when each worker (by id) last logged the fence warning
+_fence_warned_at: dict[str, datetime] = {}
 
 Outcome = Accepted | Rejected | NotSent | OutcomeUnknown
 
@@ -140,6 +145,7 @@ def _claim_next(
     verdict = may_claim(_facts(connection, context, account, gates))
     if isinstance(verdict, Refusal):
         _refuse(connection, context, verdict, permit_id, account.account_id)
+        _warn_fence(context, verdict, gates.declared_sha)
         return verdict
     permit = permit_queries.claim_permit(
         connection,
@@ -185,6 +191,7 @@ def _facts(
         declared_sha=gates.declared_sha,
         kill_switch=gates.kill_switch,
         budget=budget_refusal(posted_at, rules, context.now),
+        require_deploy_mark=context.settings.require_deploy_mark,
     )
 
 
@@ -213,6 +220,25 @@ def _refuse(
         component=COMPONENT,
         account_id=account_id,
         severity="warning",
+    )
+
+
+def _warn_fence(context: JobContext, refusal: Refusal, declared_sha: str | None) -> None:
+    """Log a warning with both SHAs when the fence refuses, at most once a minute per worker."""
+    worker_id = context.worker.worker_id
+    last = _fence_warned_at.get(worker_id)
+    if refusal.reason not in FENCE_REASONS or (
+        last is not None and abs(context.now - last) < FENCE_WARNING_REPEAT
+    ):
+        return
+    _fence_warned_at[worker_id] = context.now
+    log.warning(
+        "posting_refused_by_fence",
+        reason=refusal.reason.value,
+        running_sha=context.worker.git_sha,
+        declared_sha=declared_sha,
+        worker_id=worker_id,
+        detail=refusal.detail,
     )
 
 
