@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from xbot.config import Settings, redact_url
 from xbot.domain.errors import XbotError
 from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
-from xbot.domain.readiness import posting_blockers, posting_notes
+from xbot.domain.readiness import DEPLOY_UNMARKED, posting_blockers, posting_notes
 from xbot.jobs import watchdog
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.loop import WorkerLoop
@@ -131,7 +131,14 @@ class Service:
             schema=revision,
             accounts=len(self.accounts),
         )
-        self.state.set_ready(ready=True, readiness=self.readiness())
+        readiness = self.readiness()
+        if DEPLOY_UNMARKED in readiness["reasons"]:
+            log.warning(
+                DEPLOY_UNMARKED,
+                posting_allowed=readiness["posting_allowed"],
+                next_action=f"xbot deploy mark --sha {self.worker.git_sha}",
+            )
+        self.state.set_ready(ready=True, readiness=readiness)
 
     def readiness(self) -> dict[str, Any]:
         """Return the JSON that /ready serves."""

@@ -113,8 +113,9 @@ def test_kill_switch_and_deployment_reach_ready_within_a_poll(
     def reasons() -> list[str]:
         return list(http_get(worker.port, "/ready")[1]["reasons"])
 
-    # no deployment declared: posting is allowed, and /ready says so
+    # no deployment declared: posting is allowed, and /ready and the console say so
     assert reasons() == ["deploy_unmarked"]
+    assert "deploy_unmarked" in worker.stderr()
     assert run_xbot(["pause", "--by", "alice"], xbot_env, tmp_path).returncode == 0
     wait_for(lambda: reasons() == ["kill_switch", "deploy_unmarked"], timeout=5)
     assert run_xbot(["resume"], xbot_env, tmp_path).returncode == 0
@@ -149,6 +150,7 @@ def test_require_deploy_mark_keeps_posting_closed_until_a_deployment_is_declared
     worker = start_xbot(["worker"], xbot_env)
     ready = worker.wait_ready()
     assert (ready["posting_allowed"], ready["reasons"]) == (False, ["deploy_unmarked"])
+    assert f"xbot deploy mark --sha {SHA}" in worker.stderr()
     assert run_xbot(["deploy", "mark", "--sha", SHA], xbot_env, tmp_path).returncode == 0
     wait_for(lambda: http_get(worker.port, "/ready")[1]["posting_allowed"] is True, timeout=5)
     assert http_get(worker.port, "/ready")[1]["reasons"] == []
