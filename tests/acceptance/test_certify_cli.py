@@ -116,7 +116,8 @@ def test_wait_gives_up_with_the_last_verdict(
     database: Engine, xbot_env: dict[str, str], tmp_path: Path
 ) -> None:
     world = production(database)
-    world.boot("w-stale", OLD_SHA, world.now - minutes(1))
+    # declared after the newest boot: a rollout that may still finish, so certify keeps waiting
+    world.deployment(OLD_SHA, world.now - minutes(1))
     started = time.monotonic()
     done = run_xbot(["certify", "--wait", "1s", "--wait-interval", "0.2"], xbot_env, tmp_path)
     assert done.returncode == 1
@@ -125,12 +126,35 @@ def test_wait_gives_up_with_the_last_verdict(
     assert done.stderr.splitlines()[-1].startswith("certify: NOT OPERATIONAL: blocker A)")
 
 
+@pytest.mark.parametrize("failure", ["ghost", "stale_worker"])
+def test_wait_stops_at_once_on_a_failure_that_cannot_clear_by_itself(
+    database: Engine, xbot_env: dict[str, str], tmp_path: Path, failure: str
+) -> None:
+    world = World(database, now=datetime.now(UTC))
+    account_id = healthy(world)
+    if failure == "ghost":
+        world.ghost(account_id, world.now - minutes(3))
+    else:  # a worker restarted after the deployment was declared, on other code
+        world.boot("w-stale", OLD_SHA, world.now - minutes(1))
+    started = time.monotonic()
+    done = run_xbot(["certify", "--wait", "6m", "--wait-interval", "0.2"], xbot_env, tmp_path)
+    assert time.monotonic() - started < 30
+    assert done.returncode == 1
+    stopped, summary = done.stderr.splitlines()
+    check = "G) Ghosts" if failure == "ghost" else "A) Running SHA"
+    assert stopped.startswith(f"certify: not waiting: {check} cannot clear by itself (")
+    assert summary.startswith("certify: NOT OPERATIONAL: blocker ")
+    assert "re-checking" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--wait", "soon"], "cannot read the duration 'soon'"),
         (["--since", "yesterday"], "cannot read --since 'yesterday'"),
         (["--account", "nobody"], "no account has the handle 'nobody'"),
+        (["--expect-sha", "nothex"], "cannot read --expect-sha 'nothex'"),
+        (["--expect-sha", "1ac7e7"], "give 7 to 64 hex digits"),
     ],
 )
 def test_bad_options_exit_3_with_one_line(

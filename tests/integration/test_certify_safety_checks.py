@@ -18,6 +18,7 @@ def test_an_unacknowledged_ghost_since_deploy_fails_g(engine: Engine) -> None:
     ghosts = result(report, "G")
     assert ghosts.status is Status.FAIL
     assert "1 unacknowledged ghost(s)" in ghosts.explanation
+    assert ghosts.permanent is True
     assert any(f"xbot ghosts ack {ghost_id}" in action for action in report.next_actions)
 
 
@@ -37,6 +38,7 @@ def test_a_ghost_scan_that_did_not_run_fails_g(engine: Engine) -> None:
     ghosts = result(certify(engine), "G")
     assert ghosts.status is Status.FAIL
     assert "did not run in the last 30m for acme" in ghosts.explanation
+    assert ghosts.permanent is False
 
 
 def test_no_scan_yet_right_after_boot_is_inconclusive(engine: Engine) -> None:

@@ -38,6 +38,8 @@ def check_ghosts(run: QueryRunner, context: Context, prior: Prior) -> CheckResul
         explanation=explanation,
         evidence=(scans, ghosts, blocked),
         facts=facts,
+        # a ghost stays until an operator acknowledges it: waiting cannot clear it
+        permanent=status is Status.FAIL and bool(facts["ghosts"]),
     )
 
 
