@@ -206,3 +206,21 @@ def test_postgresql_production_is_certified(
     done = run_xbot(["certify"], {**xbot_env, "XBOT_DATABASE_URL": postgres_url}, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "**Database**: postgresql" in done.stdout
+
+
+def test_deploy_mark_of_the_running_code_keeps_a_healthy_production_operational(
+    database_url: str, xbot_env: dict[str, str], tmp_path: Path
+) -> None:
+    # case 10, as CI runs it: mark the code that already runs, then certify at once
+    engine = make_engine(database_url)
+    production(engine)
+    engine.dispose()
+    env = {**xbot_env, "XBOT_DATABASE_URL": database_url}
+    marked = run_xbot(["deploy", "mark", "--sha", DEPLOYED_SHA[:7], "--by", "ci"], env, tmp_path)
+    assert (
+        marked.stdout
+        == f"active deployment: {DEPLOYED_SHA} (from {DEPLOYED_SHA[:7]} via workers)\n"
+    )
+    done = run_xbot(["certify", "--expect-sha", DEPLOYED_SHA[:7]], env, tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert done.stderr == "certify: OPERATIONAL: all 8 checks passed\n"

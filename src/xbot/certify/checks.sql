@@ -25,8 +25,10 @@ WHERE e.event_type = 'production_watchdog_report'
   AND w.git_sha = :sha
 
 -- queue --
--- Candidates waiting for the scheduler: queued and not yet expired (the seed's D).
-SELECT COUNT(*) AS queued_unexpired, MIN(c.expires_at) AS next_expiry_at
+-- Candidates waiting for the scheduler: queued and not yet expired (the seed's D), and when
+-- the newest of them was queued (E waits for the scheduler's next slot after it).
+SELECT COUNT(*) AS queued_unexpired, MIN(c.expires_at) AS next_expiry_at,
+       MAX(c.created_at) AS newest_queued_at
 FROM reply_candidate_queue AS c
 WHERE c.status = 'queued'
   AND c.expires_at > :now
@@ -35,7 +37,8 @@ WHERE c.status = 'queued'
 
 -- queue_recent --
 -- Candidates queued within the fetch window, by what became of them: selected and replied
--- mean the scheduler took them, so an empty queue is a drained one.
+-- mean the scheduler took them, skipped with a reason means it decided on them, so an empty
+-- queue is a working one.
 SELECT c.status, c.skip_reason, COUNT(*) AS candidates
 FROM reply_candidate_queue AS c
 WHERE c.status IN ('queued', 'selected', 'replied', 'skipped', 'expired')

@@ -11,7 +11,16 @@ from xbot.certify.model import CheckResult, Windows
 from xbot.config import JobIntervals
 from xbot.domain.readiness import is_unknown_sha, sha_matches
 
-__all__ = ["FALLBACK_SINCE", "Context", "is_unknown_sha", "sha_matches", "short", "too_early"]
+__all__ = [
+    "FALLBACK_SINCE",
+    "Context",
+    "evidence_since",
+    "history_left",
+    "is_unknown_sha",
+    "sha_matches",
+    "short",
+    "too_early",
+]
 
 #: "since deploy" when no deployment is declared and no worker ever booted
 FALLBACK_SINCE = timedelta(days=1)
@@ -48,6 +57,27 @@ def too_early(context: Context, prior: Mapping[str, CheckResult], needed: timede
     worker = prior.get("B")
     booted_at: Any = worker.facts.get("sha_booted_at") if worker else None
     return isinstance(booted_at, datetime) and context.now - booted_at < needed
+
+
+def evidence_since(
+    context: Context, prior: Mapping[str, CheckResult], needed: timedelta
+) -> datetime:
+    """Return where a check that needs `needed` of history looks from.
+
+    The deployment time when it is older than `needed`, else `needed` ago, so a fresh `deploy mark`
+    does not erase what the same code did just before; never before workers first booted on the
+    SHA under test, so the previous release's work does not count.
+    """
+    start = min(context.since_deploy(), context.now - needed)
+    worker = prior.get("B")
+    booted_at: Any = worker.facts.get("sha_booted_at") if worker else None
+    return max(start, booted_at) if isinstance(booted_at, datetime) else start
+
+
+def history_left(context: Context, start: datetime, needed: timedelta) -> timedelta | None:
+    """Return how much of `needed` is still to come when the history since `start` is shorter."""
+    left = needed - (context.now - start)
+    return left if left > timedelta(0) else None
 
 
 def short(sha: str | None) -> str:
