@@ -83,6 +83,7 @@ def test_json_report_to_a_file(database: Engine, xbot_env: dict[str, str], tmp_p
     assert data["running_sha"] == DEPLOYED_SHA
     assert [check["status"] for check in data["checks"]] == ["PASS"] * 8
     assert data["checks"][0]["queries"][0]["name"] == "running_sha"
+    assert data["checks"][0]["permanent"] is False
 
 
 def test_wait_re_checks_until_the_deployment_is_declared(
@@ -137,9 +138,12 @@ def test_wait_stops_at_once_on_a_failure_that_cannot_clear_by_itself(
     else:  # a worker restarted after the deployment was declared, on other code
         world.boot("w-stale", OLD_SHA, world.now - minutes(1))
     started = time.monotonic()
-    done = run_xbot(["certify", "--wait", "6m", "--wait-interval", "0.2"], xbot_env, tmp_path)
+    done = run_xbot(
+        ["certify", "--json", "--wait", "6m", "--wait-interval", "0.2"], xbot_env, tmp_path
+    )
     assert time.monotonic() - started < 30
     assert done.returncode == 1
+    assert json.loads(done.stdout)["blocker"]["permanent"] is True
     stopped, summary = done.stderr.splitlines()
     check = "G) Ghosts" if failure == "ghost" else "A) Running SHA"
     assert stopped.startswith(f"certify: not waiting: {check} cannot clear by itself (")
