@@ -2,10 +2,11 @@
 
 One run, first in one transaction (claims of one account serialised): read the gates (declared
 deployment, kill switch), expire the account's stale PENDING permits (or drain them all when the
-kill switch says so), then either refuse with `posting_blocked_<reason>` (stale_code, kill_switch,
-wrong_role, budget: the permit stays as it was) or claim the oldest claimable permit in one
-statement that also re-checks the gates. Then publish it through the platform, with the permit
-id as the idempotency key, and record the outcome at the claim's fence:
+kill switch says so), then either refuse with `posting_blocked_<reason>` (stale_code,
+deploy_unmarked, kill_switch, wrong_role, budget: the permit stays as it was; a fence refusal
+also logs a warning with both SHAs, once a minute per worker) or claim the oldest claimable
+permit in one statement that also re-checks the gates. Then publish it through the platform, with
+the permit id as the idempotency key, and record the outcome at the claim's fence:
 
 - the platform answers with an id -> USED (event `reply_posted`), the candidate is `replied`;
 - a definitive rejection -> FAILED (`permit_failed`), the candidate is `skipped`;
