@@ -22,6 +22,16 @@ def test_an_unacknowledged_ghost_since_deploy_fails_g(engine: Engine) -> None:
     assert any(f"xbot ghosts ack {ghost_id}" in action for action in report.next_actions)
 
 
+def test_a_fresh_deploy_mark_does_not_hide_a_ghost_found_just_before_it(engine: Engine) -> None:
+    world = World(engine)
+    account_id = healthy(world)
+    world.ghost(account_id, world.now - minutes(10))
+    world.deployment(DEPLOYED_SHA, world.now - minutes(1))
+    ghosts = result(certify(engine), "G")
+    assert ghosts.status is Status.FAIL
+    assert ghosts.permanent is True
+
+
 def test_acknowledged_ghosts_and_ghosts_before_the_deployment_pass_g(engine: Engine) -> None:
     world = World(engine)
     account_id = healthy(world)

@@ -51,6 +51,10 @@ class Context:
         """Return "since deploy", which check A settles."""
         return self.since if self.since is not None else self.now - FALLBACK_SINCE
 
+    def since_at_least(self, needed: timedelta) -> datetime:
+        """Return "since deploy", or `needed` ago when the deployment is younger than that."""
+        return min(self.since_deploy(), self.now - needed)
+
 
 def too_early(context: Context, prior: Mapping[str, CheckResult], needed: timedelta) -> bool:
     """Return True when workers on the SHA have not been up long enough to show `needed` work."""
@@ -68,7 +72,7 @@ def evidence_since(
     does not erase what the same code did just before; never before workers first booted on the
     SHA under test, so the previous release's work does not count.
     """
-    start = min(context.since_deploy(), context.now - needed)
+    start = context.since_at_least(needed)
     worker = prior.get("B")
     booted_at: Any = worker.facts.get("sha_booted_at") if worker else None
     return max(start, booted_at) if isinstance(booted_at, datetime) else start
