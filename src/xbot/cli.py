@@ -20,7 +20,7 @@ from xbot.cli_support import (
     failed_runs,
     settings,
 )
-from xbot.domain.errors import XbotError
+from xbot.domain.errors import ConfigError, XbotError
 
 app = typer.Typer(
     name="xbot",
@@ -179,15 +179,23 @@ def deploy_mark(
     note: Annotated[str | None, typer.Option("--note", help="Free text for the record.")] = None,
     by: Annotated[str, typer.Option("--by", help="Who declares it (e.g. the CI job).")] = "cli",
 ) -> None:
-    """Declare the active deployment; workers on another SHA stop posting (the fence)."""
+    """Declare the active deployment; workers on another SHA stop posting (the fence).
+
+    A unique prefix is stored as the full SHA a worker booted with (or `git rev-parse` gives in
+    a checkout); otherwise the prefix is stored, and the fence compares by prefix.
+    """
+    from pathlib import Path
+
+    from xbot.domain.readiness import is_sha, resolve_declared_sha
+    from xbot.provenance import git_commit
     from xbot.store.engine import translated_errors
     from xbot.store.migrate import verify_schema
-    from xbot.store.queries import deployments
+    from xbot.store.queries import deployments, workers
     from xbot.store.queries.common import database_now
     from xbot.store.queries.events import append_event
 
     sha = sha.strip()
-    if not 7 <= len(sha) <= 64 or not all(char in "0123456789abcdefABCDEF" for char in sha):
+    if not is_sha(sha):
         hint = "give 7 to 64 hex digits, e.g. `git rev-parse HEAD`"
         fail(XbotError(f"--sha {sha!r} is not a git SHA: {hint}"))
     engine = engine_for(settings())
@@ -195,19 +203,23 @@ def deploy_mark(
         verify_schema(engine)
         with translated_errors(), engine.begin() as connection:
             now = database_now(connection)
-            deployments.mark_deployment(connection, sha, now=now, declared_by=by, note=note)
-            append_event(
-                connection,
-                "deployment_marked",
-                {"sha": sha, "by": by, "note": note},
-                now=now,
-                component="cli",
+            declared = resolve_declared_sha(
+                sha, workers.booted_shas(connection, sha), lambda: git_commit(sha, Path.cwd())
             )
+            deployments.mark_deployment(
+                connection, declared.sha, now=now, declared_by=by, note=note
+            )
+            data: dict[str, str | None] = {"sha": declared.sha, "given": sha, "by": by}
+            data |= {"source": declared.source, "note": note}
+            append_event(connection, "deployment_marked", data, now=now, component="cli")
+    except ConfigError as exc:  # an ambiguous prefix: the operator gives more digits
+        fail(exc)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
         engine.dispose()
-    sys.stdout.write(f"active deployment: {sha}\n")
+    resolved = f" (from {sha} via {declared.source})" if declared.source != "given" else ""
+    sys.stdout.write(f"active deployment: {declared.sha}{resolved}\n")
 
 
 # commands whose bodies live in cli_inspect and cli_sim, registered here in the order --help shows

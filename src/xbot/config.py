@@ -262,6 +262,9 @@ class Settings(BaseSettings):
     #: the bearer token that unlocks /ready's details over HTTP
     admin_token: SecretStr | None = None
 
+    #: refuse every claim (reason deploy_unmarked) until `xbot deploy mark` declared a deployment
+    require_deploy_mark: bool = False
+
     @field_validator("secret_key")
     @classmethod
     def _valid_secret_key(cls, value: SecretStr | None) -> SecretStr | None:

@@ -24,7 +24,7 @@ from xbot.config import Settings
 from xbot.domain.account_state import overall_posting_allowed
 from xbot.domain.errors import XbotError
 from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
-from xbot.domain.readiness import posting_blockers
+from xbot.domain.readiness import DEPLOY_UNMARKED, posting_blockers, posting_notes
 from xbot.jobs import watchdog
 from xbot.jobs.account_states import read_account_states
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
@@ -141,7 +141,14 @@ class Service:
             schema=revision,
             accounts=len(self.accounts),
         )
-        self.state.set_ready(ready=True, readiness=self.readiness())
+        readiness = self.readiness()
+        if DEPLOY_UNMARKED in readiness["reasons"]:
+            log.warning(
+                DEPLOY_UNMARKED,
+                posting_allowed=readiness["posting_allowed"],
+                next_action=f"xbot deploy mark --sha {self.worker.git_sha}",
+            )
+        self.state.set_ready(ready=True, readiness=readiness)
 
     def readiness(self) -> dict[str, Any]:
         """Return the JSON that /ready serves."""
@@ -179,25 +186,28 @@ class Service:
         with translated_errors(), self.engine.connect() as connection:
             deployment = deployments.active_deployment(connection)
             switch = controls.kill_switch(connection)
-        reasons = posting_blockers(
-            role=self.role,
-            running_sha=self.worker.git_sha,
-            declared_sha=deployment.sha if deployment else None,
-            kill_switch_on=switch["on"],
-        )
-        with translated_errors(), self.engine.connect() as connection:
+            declared = deployment.sha if deployment else None
+            required = self.settings.require_deploy_mark
+            reasons = posting_blockers(
+                role=self.role,
+                running_sha=self.worker.git_sha,
+                declared_sha=declared,
+                kill_switch_on=switch["on"],
+                require_deploy_mark=required,
+            )
             states = read_account_states(
                 connection, self.accounts, self.settings,
                 fence=[reason for reason in reasons if reason != "wrong_role"],
                 fence_since=deployment.declared_at if deployment else None,
                 now=database_now(connection),
             )  # fmt: skip
+        notes = posting_notes(declared_sha=declared, require_deploy_mark=required)
         if self.accounts and not reasons and not overall_posting_allowed(states):
             reasons.append(NO_ACCOUNT_POSTING)
         return {
             "posting_allowed": not reasons,
-            "reasons": reasons,
-            "declared_sha": deployment.sha if deployment else None,
+            "reasons": reasons + notes,
+            "declared_sha": declared,
             "accounts": [state.as_data() for state in states],
         }
 

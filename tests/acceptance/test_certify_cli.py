@@ -83,6 +83,7 @@ def test_json_report_to_a_file(database: Engine, xbot_env: dict[str, str], tmp_p
     assert data["running_sha"] == DEPLOYED_SHA
     assert [check["status"] for check in data["checks"]] == ["PASS"] * 9
     assert data["checks"][0]["queries"][0]["name"] == "running_sha"
+    assert data["checks"][0]["permanent"] is False
 
 
 def test_wait_re_checks_until_the_deployment_is_declared(
@@ -116,7 +117,8 @@ def test_wait_gives_up_with_the_last_verdict(
     database: Engine, xbot_env: dict[str, str], tmp_path: Path
 ) -> None:
     world = production(database)
-    world.boot("w-stale", OLD_SHA, world.now - minutes(1))
+    # declared after the newest boot: a rollout that may still finish, so certify keeps waiting
+    world.deployment(OLD_SHA, world.now - minutes(1))
     started = time.monotonic()
     done = run_xbot(["certify", "--wait", "1s", "--wait-interval", "0.2"], xbot_env, tmp_path)
     assert done.returncode == 1
@@ -125,12 +127,38 @@ def test_wait_gives_up_with_the_last_verdict(
     assert done.stderr.splitlines()[-1].startswith("certify: NOT OPERATIONAL: blocker A)")
 
 
+@pytest.mark.parametrize("failure", ["ghost", "stale_worker"])
+def test_wait_stops_at_once_on_a_failure_that_cannot_clear_by_itself(
+    database: Engine, xbot_env: dict[str, str], tmp_path: Path, failure: str
+) -> None:
+    world = World(database, now=datetime.now(UTC))
+    account_id = healthy(world)
+    if failure == "ghost":
+        world.ghost(account_id, world.now - minutes(3))
+    else:  # a worker restarted after the deployment was declared, on other code
+        world.boot("w-stale", OLD_SHA, world.now - minutes(1))
+    started = time.monotonic()
+    done = run_xbot(
+        ["certify", "--json", "--wait", "6m", "--wait-interval", "0.2"], xbot_env, tmp_path
+    )
+    assert time.monotonic() - started < 30
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["blocker"]["permanent"] is True
+    stopped, summary = done.stderr.splitlines()
+    check = "G) Ghosts" if failure == "ghost" else "A) Running SHA"
+    assert stopped.startswith(f"certify: not waiting: {check} cannot clear by itself (")
+    assert summary.startswith("certify: NOT OPERATIONAL: blocker ")
+    assert "re-checking" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--wait", "soon"], "cannot read the duration 'soon'"),
         (["--since", "yesterday"], "cannot read --since 'yesterday'"),
         (["--account", "nobody"], "no account has the handle 'nobody'"),
+        (["--expect-sha", "nothex"], "cannot read --expect-sha 'nothex'"),
+        (["--expect-sha", "1ac7e7"], "give 7 to 64 hex digits"),
     ],
 )
 def test_bad_options_exit_3_with_one_line(
@@ -228,3 +256,21 @@ def test_account_by_platform_and_handle_and_an_ambiguous_handle(
     data = json.loads(done.stdout)
     assert data["account"] == "x:acme"
     assert [row["account"] for row in data["accounts"]] == ["x:acme"]
+
+
+def test_deploy_mark_of_the_running_code_keeps_a_healthy_production_operational(
+    database_url: str, xbot_env: dict[str, str], tmp_path: Path
+) -> None:
+    # case 10, as CI runs it: mark the code that already runs, then certify at once
+    engine = make_engine(database_url)
+    production(engine)
+    engine.dispose()
+    env = {**xbot_env, "XBOT_DATABASE_URL": database_url}
+    marked = run_xbot(["deploy", "mark", "--sha", DEPLOYED_SHA[:7], "--by", "ci"], env, tmp_path)
+    assert (
+        marked.stdout
+        == f"active deployment: {DEPLOYED_SHA} (from {DEPLOYED_SHA[:7]} via workers)\n"
+    )
+    done = run_xbot(["certify", "--expect-sha", DEPLOYED_SHA[:7]], env, tmp_path)
+    assert done.returncode == 0, done.stdout
+    assert done.stderr == "certify: OPERATIONAL: all 9 checks passed\n"

@@ -15,8 +15,9 @@ Prior = Mapping[str, CheckResult]
 
 
 def check_ghosts(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
-    """Check G: the ghost scan ran in its window; no unacknowledged ghost since deploy."""
-    since = context.since_deploy()
+    """Check G: the scan ran in its window; no unacknowledged ghost since deploy (or the window)."""
+    # a fresh `deploy mark` must not hide a ghost found just before it
+    since = context.since_at_least(context.windows.ghost_scan)
     scans = run(
         "ghost_scans",
         window_start=context.window_start(context.windows.ghost_scan),
@@ -38,12 +39,15 @@ def check_ghosts(run: QueryRunner, context: Context, prior: Prior) -> CheckResul
         explanation=explanation,
         evidence=(scans, ghosts, blocked),
         facts=facts,
+        # a ghost stays until an operator acknowledges it: waiting cannot clear it
+        permanent=status is Status.FAIL and bool(facts["ghosts"]),
     )
 
 
 def judge_ghosts(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
     """Decide G: a scan that never ran proves nothing, so it cannot pass."""
-    window, since = describe(context.windows.ghost_scan), context.since_deploy()
+    window = describe(context.windows.ghost_scan)
+    since = context.since_at_least(context.windows.ghost_scan)
     blocked = sum(facts["blocked"].values())
     listed = f"; blocked attempts: {blocked}" + (
         f" ({', '.join(f'{kind} {count}' for kind, count in facts['blocked'].items())})"

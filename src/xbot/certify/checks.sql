@@ -26,8 +26,10 @@ WHERE e.event_type = 'production_watchdog_report'
   AND w.git_sha = :sha
 
 -- queue --
--- Candidates waiting for the scheduler: queued and not yet expired (the seed's D).
-SELECT COUNT(*) AS queued_unexpired, MIN(c.expires_at) AS next_expiry_at
+-- Candidates waiting for the scheduler: queued and not yet expired (the seed's D), and when
+-- the newest of them was queued (E waits for the scheduler's next slot after it).
+SELECT COUNT(*) AS queued_unexpired, MIN(c.expires_at) AS next_expiry_at,
+       MAX(c.created_at) AS newest_queued_at
 FROM reply_candidate_queue AS c
 WHERE c.status = 'queued'
   AND c.expires_at > :now
@@ -36,7 +38,8 @@ WHERE c.status = 'queued'
 
 -- queue_recent --
 -- Candidates queued within the fetch window, by what became of them: selected and replied
--- mean the scheduler took them, so an empty queue is a drained one.
+-- mean the scheduler took them, skipped with a reason means it decided on them, so an empty
+-- queue is a working one.
 SELECT c.status, c.skip_reason, COUNT(*) AS candidates
 FROM reply_candidate_queue AS c
 WHERE c.status IN ('queued', 'selected', 'replied', 'skipped', 'expired')
@@ -105,6 +108,7 @@ SELECT e.event_type, COUNT(*) AS attempts, MAX(e.created_at) AS last_at
 FROM system_events AS e
 WHERE e.event_type IN ('posting_blocked_stale_code', 'posting_blocked_kill_switch',
                        'posting_blocked_wrong_role', 'posting_blocked_budget',
+                       'posting_blocked_deploy_unmarked',
                        'posting_blocked_expired')
   AND e.created_at >= :since
   AND (:account IS NULL

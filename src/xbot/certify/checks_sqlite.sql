@@ -69,7 +69,8 @@ ORDER BY e.created_at DESC
 LIMIT 3
 
 -- scheduler_runs --
--- Scheduler runs within the window on the SHA under test, and the permits they announced.
+-- Scheduler runs within the window on the SHA under test, the permits they announced, and when
+-- the last run started and completed.
 SELECT COUNT(CASE WHEN e.event_type = 'reply_v2_scheduler_job_started' THEN 1 END) AS started,
        COUNT(CASE WHEN e.event_type = 'reply_v2_scheduler_job_completed' THEN 1 END)
            AS completed,
@@ -77,7 +78,9 @@ SELECT COUNT(CASE WHEN e.event_type = 'reply_v2_scheduler_job_started' THEN 1 EN
        COUNT(CASE WHEN e.event_type = 'reply_v2_attempt_created' THEN 1 END)
            AS attempts_created,
        MAX(CASE WHEN e.event_type = 'reply_v2_scheduler_job_started' THEN e.created_at END)
-           AS last_started_at
+           AS last_started_at,
+       MAX(CASE WHEN e.event_type = 'reply_v2_scheduler_job_completed' THEN e.created_at END)
+           AS last_completed_at
 FROM system_events AS e
 JOIN workers AS w ON w.worker_id = e.worker_id
 WHERE e.event_type IN ('reply_v2_scheduler_job_started', 'reply_v2_scheduler_job_completed',
@@ -100,6 +103,7 @@ WHERE p.pipeline_source = 'reply_v2_scheduler'
         FROM system_events AS b
         WHERE b.event_type IN ('posting_blocked_stale_code', 'posting_blocked_kill_switch',
                                'posting_blocked_wrong_role', 'posting_blocked_budget',
+                               'posting_blocked_deploy_unmarked',
                                'posting_blocked_expired')
           AND b.created_at >= p.created_at
           AND json_extract(b.event_data, '$.permit_id') = p.permit_id)

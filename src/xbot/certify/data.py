@@ -51,6 +51,7 @@ def _check_summary(check: CheckResult) -> dict[str, Any]:
         "title": check.title,
         "status": check.status.value,
         "explanation": check.explanation,
+        "permanent": check.permanent,
     }
 
 

@@ -64,6 +64,7 @@ def run_certification(
             account=None,
             expect_sha=options.expect_sha.strip() if options.expect_sha else None,
             settings=settings,
+            require_deploy_mark=settings.require_deploy_mark,
         )
         run = QueryRunner(connection, load_queries(engine.dialect.name))
         context = dataclasses.replace(context, account=resolve_account(run, options.account))

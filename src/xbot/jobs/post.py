@@ -4,10 +4,11 @@ One run, first in one transaction (claims of one account serialised): read the g
 deployment, kill switch), expire the account's stale PENDING permits (or drain them all when the
 kill switch says so; `posting_blocked_expired` says `expired`, `drained`, or `deferred_past_expiry`
 with the back-off when a retry time lies past the expiry and no claim could ever happen), then
-either refuse with `posting_blocked_<reason>` (stale_code, kill_switch, wrong_role, budget: the
-permit stays as it was) or claim the oldest claimable permit in one
-statement that also re-checks the gates. Then publish it through the platform, with the permit
-id as the idempotency key, and record the outcome at the claim's fence:
+either refuse with `posting_blocked_<reason>` (stale_code, deploy_unmarked, kill_switch,
+wrong_role, budget: the permit stays as it was; a fence refusal also logs a warning with both
+SHAs, once a minute per worker) or claim the oldest claimable permit in one statement that also
+re-checks the gates. Then publish it through the platform, with the permit id as the idempotency
+key, and record the outcome at the claim's fence:
 
 - the platform answers with an id -> USED (event `reply_posted`), the candidate is `replied`;
 - a definitive rejection -> FAILED (`permit_failed`), the candidate is `skipped`;
@@ -66,6 +67,11 @@ log = structlog.get_logger("xbot.jobs.post")
 COMPONENT = "post"
 #: a refusal for the same permit and reason is written again only after this long
 REFUSAL_REPEAT = timedelta(minutes=5)
+#: a worker the fence refuses logs a warning at most this often
+FENCE_WARNING_REPEAT = timedelta(minutes=1)
+FENCE_REASONS = frozenset({RefusalReason.STALE_CODE, RefusalReason.DEPLOY_UNMARKED})
+#: when each worker (by id) last logged the fence warning
+_fence_warned_at: dict[str, datetime] = {}
 
 Outcome = Accepted | Rejected | NotSent | OutcomeUnknown
 
@@ -156,6 +162,7 @@ def _claim_next(
     verdict = may_claim(_facts(connection, context, account, gates))
     if isinstance(verdict, Refusal):
         _refuse(connection, context, verdict, permit_id, account.account_id)
+        _warn_fence(context, verdict, gates.declared_sha)
         return verdict
     if withdraw_if_answered(connection, context, permit_id, COMPONENT):
         return None  # a ghost reply answers its target; the next run takes the next permit
@@ -203,6 +210,7 @@ def _facts(
         declared_sha=gates.declared_sha,
         kill_switch=gates.kill_switch,
         budget=budget_refusal(posted_at, rules, context.now),
+        require_deploy_mark=context.settings.require_deploy_mark,
     )
 
 
@@ -231,6 +239,25 @@ def _refuse(
         component=COMPONENT,
         account_id=account_id,
         severity="warning",
+    )
+
+
+def _warn_fence(context: JobContext, refusal: Refusal, declared_sha: str | None) -> None:
+    """Log a warning with both SHAs when the fence refuses, at most once a minute per worker."""
+    worker_id = context.worker.worker_id
+    last = _fence_warned_at.get(worker_id)
+    if refusal.reason not in FENCE_REASONS or (
+        last is not None and abs(context.now - last) < FENCE_WARNING_REPEAT
+    ):
+        return
+    _fence_warned_at[worker_id] = context.now
+    log.warning(
+        "posting_refused_by_fence",
+        reason=refusal.reason.value,
+        running_sha=context.worker.git_sha,
+        declared_sha=declared_sha,
+        worker_id=worker_id,
+        detail=refusal.detail,
     )
 
 
