@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from xbot.domain.errors import XbotError
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
     from sqlalchemy import Engine
 
     from xbot.config import Settings
@@ -44,36 +43,8 @@ def settings() -> Settings:
         loaded = load_settings()
     except XbotError as exc:
         fail(exc)
-    configure(loaded.log_level, loaded.log_format, secret_values(loaded))
+    configure(loaded.log_level, loaded.log_format, loaded.secret_values())
     return loaded
-
-
-def secret_values(loaded: Settings) -> tuple[str, ...]:
-    """Return every configured secret: SecretStr settings, credentials, LLM key, DB password.
-
-    Generic over SecretStr fields, so a new secret setting is covered without a change here.
-    """
-    from xbot.config import secret_from_environment, secret_keys
-    from xbot.redact import url_passwords
-
-    found = [value.get_secret_value() for value in _secret_fields(loaded)]
-    found += secret_keys(loaded.secret_key)
-    variables = [loaded.llm.api_key_env]
-    variables += [name for account in loaded.accounts for name in account.credentials.values()]
-    found += [
-        secret.get_secret_value()
-        for secret in map(secret_from_environment, variables)
-        if secret is not None
-    ]
-    found += url_passwords(loaded.database_url)
-    return tuple(value for value in found if value)
-
-
-def _secret_fields(loaded: Settings) -> list[SecretStr]:
-    from pydantic import SecretStr
-
-    values = (getattr(loaded, name) for name in type(loaded).model_fields)
-    return [value for value in values if isinstance(value, SecretStr)]
 
 
 def engine_for(loaded: Settings) -> Engine:

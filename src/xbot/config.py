@@ -9,7 +9,7 @@ import base64
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasChoices,
@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    StringConstraints,
     ValidationError,
     field_validator,
 )
@@ -49,9 +50,13 @@ from xbot.config_types import (
 )
 from xbot.domain.budgets import parse_quiet_hours, parse_timezone
 from xbot.domain.errors import ConfigError
-from xbot.redact import redact_data
+from xbot.redact import redact_data, url_passwords
 
 Role = Literal["all", "worker", "web"]
+#: a host name such as `docs.python.org`: letters, digits, dots and hyphens
+DomainName = Annotated[
+    str, StringConstraints(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]*[A-Za-z0-9]$")
+]
 
 #: where a deploy platform tells a process which commit it runs, in the order we trust them
 SHA_ENVIRONMENT_VARIABLES = (
@@ -162,6 +167,8 @@ class AccountSettings(BaseModel):
     max_reply_characters: int = Field(0, ge=0, le=100_000, description="0 to 100000")
     #: similarity in (0, 1] to a recent reply at which the guard refuses a reply as a duplicate
     duplicate_threshold: float = Field(0.8, gt=0, le=1, description="above 0 and up to 1")
+    #: domains (and their subdomains) replies may link to; every other link is refused
+    allowed_domains: list[DomainName] = Field(default_factory=list, max_length=100)
 
 
 class XSettings(BaseModel):
@@ -314,6 +321,20 @@ class Settings(BaseSettings):
             seen.add(key)
         return accounts
 
+    def secret_values(self) -> tuple[str, ...]:
+        """Return every configured secret value: for the guard to refuse, for logs to mask.
+
+        Every SecretStr field at any depth (so a new secret setting is covered as it is added),
+        each key of XBOT_SECRET_KEY, the value of every account's credential variables and of
+        the LLM key's variable, and the database password (user info or query parameters).
+        """
+        values = [*_secret_fields(self), *secret_keys(self.secret_key)]
+        values += url_passwords(self.database_url)
+        variables = [self.llm.api_key_env]
+        variables += [name for account in self.accounts for name in account.credentials.values()]
+        values += [os.environ.get(name, "") for name in variables]
+        return tuple(dict.fromkeys(value for value in values if value.strip()))
+
 
 def secret_keys(value: SecretStr | None) -> list[str]:
     """Split XBOT_SECRET_KEY into its keys, newest first (empty when unset)."""
@@ -352,6 +373,19 @@ def known_variables(settings: Settings) -> frozenset[str]:
     for account in settings.accounts:
         named.update(account.credentials.values())
     return frozenset(name.upper() for name in named)
+
+
+def _secret_fields(model: BaseModel) -> list[str]:
+    found = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, SecretStr):
+                found.append(item.get_secret_value())
+            elif isinstance(item, BaseModel):
+                found.extend(_secret_fields(item))
+    return found
 
 
 def sha_from_environment() -> tuple[str, str] | None:

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 import regex
 
-from xbot.domain.instructions import REPLY_RULES, echoed_text, injection_phrase
-from xbot.domain.lengths import measure
-from xbot.domain.links import find_cashtags, find_links, find_mentions, same_handle, scan_form
+from xbot.domain.instructions import REPLY_RULES, echoed_text, find_instruction
+from xbot.domain.leaks import find_leak
+from xbot.domain.lengths import MAX_CODE_POINTS, measure
+from xbot.domain.links import (
+    find_cashtags,
+    find_disguised_links,
+    find_mentions,
+    same_handle,
+    scan_form,
+)
 from xbot.domain.policy import PlatformName
 from xbot.domain.text import forbidden_character, normalize_text, words
 
@@ -27,18 +34,23 @@ if TYPE_CHECKING:
 
 #: X self-serve posts may carry at most one cashtag (platform-facts §1.7)
 X_MAX_CASHTAGS = 1
+#: text longer than this (invisible characters included) is refused before any detector reads it
+UNREAD_CODE_POINTS = 4 * MAX_CODE_POINTS
 
 
 class GuardReason(StrEnum):
     """Why the guard refused a reply."""
 
     EMPTY = "empty"  #: nothing visible is left
-    FORBIDDEN_CHARACTER = "forbidden_character"  #: control, bidi override or surrogate
-    LINK = "link"  #: a link while the account allows none
+    FORBIDDEN_CHARACTER = "forbidden_character"  #: control, bidi override, tag or surrogate
+    #: a configured secret, a key format or a random-looking token
+    SECRET = "secret"  # noqa: S105 - the name of a refusal, not a password
+    LINK = "link"  #: a link, in any spelling, to a domain the account does not allow
     MENTION = "mention"  #: a mention of someone other than the target's author
     CASHTAGS = "cashtags"  #: more cashtags than X allows
     BANNED_TERM = "banned_term"  #: a term the operator banned
-    INSTRUCTION_ECHO = "instruction_echo"  #: echoes instructions or the system prompt
+    INSTRUCTION = "instruction"  #: an instruction aimed at readers or at the bot (the lexicon)
+    INSTRUCTION_ECHO = "instruction_echo"  #: quotes the model's rules or the persona
     TOO_LONG = "too_long"  #: over the platform's length limit
     NEAR_DUPLICATE = "near_duplicate"  #: too similar to one of the account's recent replies
 
@@ -56,11 +68,19 @@ class GuardPolicy:
     max_length: int | None = None
     #: similarity in [0, 1] to a recent reply at which a reply counts as a duplicate
     duplicate_threshold: float = 0.8
+    #: domains (and their subdomains) a reply may link to even when links are not allowed
+    allowed_domains: tuple[str, ...] = ()
+    #: every configured secret value (Settings.secret_values); never shown in a repr
+    secret_values: tuple[str, ...] = field(default=(), repr=False)
 
     @classmethod
-    def from_settings(cls, account: AccountSettings) -> GuardPolicy:
+    def from_settings(
+        cls, account: AccountSettings, *, secret_values: tuple[str, ...] = ()
+    ) -> GuardPolicy:
         """Build the policy of one account; its persona is protected from being echoed."""
         return cls(
+            allowed_domains=tuple(account.allowed_domains),
+            secret_values=secret_values,
             platform=PlatformName(account.platform),
             allow_links=account.allow_links,
             banned_terms=tuple(account.banned_terms),
@@ -94,11 +114,19 @@ def check_reply(
     text: str, *, target_author: str, recent_replies: Sequence[str], policy: GuardPolicy
 ) -> Accepted | Rejected:
     """Return Accepted(normalized text) when the reply passes every check, else Rejected."""
+    if len(text) > UNREAD_CODE_POINTS:  # refused unread: no detector scans megabytes
+        detail = f"{len(text)} code points, limit {MAX_CODE_POINTS}"
+        return Rejected(reason=GuardReason.TOO_LONG, detail=detail)
     forbidden = forbidden_character(text)
     if forbidden:
         return Rejected(reason=GuardReason.FORBIDDEN_CHARACTER, detail=forbidden)
+    leak = find_leak(text, policy.secret_values)
+    if leak:
+        return Rejected(reason=GuardReason.SECRET, detail=leak.describe())
     normalized = normalize_text(text)
-    for check in (_empty, _links, _mentions, _cashtags, _banned, _echo, _length):
+    instruction = partial(_instruction, raw=text)
+    checks = (_empty, _links, _mentions, _cashtags, _banned, instruction, _echo, _length)
+    for check in checks:
         rejected = check(normalized, target_author, policy)
         if rejected:
             return rejected
@@ -114,7 +142,11 @@ def _empty(text: str, _author: str, _policy: GuardPolicy) -> Rejected | None:
 
 
 def _links(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
-    links = [] if policy.allow_links else find_links(text)
+    links = (
+        []
+        if policy.allow_links
+        else find_disguised_links(text, allowed_domains=policy.allowed_domains)
+    )
     if not links:
         return None
     return Rejected(reason=GuardReason.LINK, detail=_clip(f"link {links[0]!r}"))
@@ -141,10 +173,16 @@ def _banned(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
     return Rejected(reason=GuardReason.BANNED_TERM, detail=_clip(f"banned term {match.group()!r}"))
 
 
+def _instruction(text: str, _author: str, _policy: GuardPolicy, *, raw: str) -> Rejected | None:
+    # the raw text too: normalising whitespace joins "d o n a t e  t o" into one letter run
+    found = find_instruction(text) or find_instruction(raw)
+    if not found:
+        return None
+    detail = _clip(f"{found.kind}: {found.phrase!r}")
+    return Rejected(reason=GuardReason.INSTRUCTION, detail=detail)
+
+
 def _echo(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
-    phrase = injection_phrase(text)
-    if phrase:
-        return Rejected(reason=GuardReason.INSTRUCTION_ECHO, detail=_clip(f"phrase {phrase!r}"))
     if echoed_text(text, (REPLY_RULES, *policy.protected_texts)):
         return Rejected(reason=GuardReason.INSTRUCTION_ECHO, detail="quotes the instructions")
     return None

@@ -7,11 +7,16 @@ their echo without importing an adapter.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import regex
 
 from xbot.domain.links import scan_form
+from xbot.domain.obfuscation import joined_form, skeleton, word_forms
 from xbot.domain.text import clean_untrusted, words
 
 #: the fixed part of every system message; a reply quoting it is refused
@@ -28,19 +33,26 @@ REPLY_RULES = (
 #: consecutive words shared with protected text that count as an echo
 ECHO_WORDS = 6
 
-_INJECTION = regex.compile(
-    r"\b(?:ignor(?:e|es|ed|ing)|disregard(?:s|ed|ing)?|forg[eo]t(?:s|ten|ting)?|skip(?:s|ped|ping)?"
-    r"|overrid(?:e|es|den|ing)|overrode|bypass(?:es|ed|ing)?)\s+(?:all\s+|any\s+|the\s+|your\s+|my\s+)*"
-    r"(?:previous|prior|above|earlier|preceding|former|system|original|initial)?\s*"
-    r"(?:instructions?|prompts?|rules|directions|directives|guidelines|messages?)\b"
-    r"|\bsystem\s*(?:prompt|message|instructions?)\b"
-    r"|\b(?:developer|hidden|secret)\s+(?:prompt|message|instructions?)\b"
-    r"|\b(?:my|your|these|the\s+above)\s+(?:initial\s+|original\s+)?instructions\b"
-    r"|\bnew\s+instructions\b|\bjailbr[eo]ak|\bdan\s+mode\b|\bprompt\s+injection\b"
-    r"|\bas\s+an\s+ai(?:\s+language)?\s+model\b|\bi\s+am\s+an\s+ai\s+(?:language\s+)?model\b"
-    r"|<\|(?:im_start|im_end|endoftext|system|assistant|user)\|>|\[/?inst\]|<</?sys>>"
-    r"|(?:^|\n)\s*(?:system|assistant|user|developer)\s*:",
-)
+#: the lexicon of instructions aimed at readers or at the bot: data, not code
+LEXICON_FILE = "guard_lexicon.toml"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class InstructionClass:
+    """One class of the lexicon: patterns over the word, joined and skeleton forms of a reply."""
+
+    name: str
+    words: tuple[regex.Pattern[str], ...]
+    joined: tuple[str, ...]
+    markers: tuple[regex.Pattern[str], ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Instruction:
+    """An instruction found in a reply: its class and the phrase as the detector read it."""
+
+    kind: str
+    phrase: str
 
 
 def system_message(persona: str, *, max_characters: int) -> str:
@@ -63,10 +75,44 @@ def user_message(post_text: str, author_handle: str, topics: Sequence[str]) -> s
     )
 
 
+def find_instruction(text: str) -> Instruction | None:
+    """Return the first instruction aimed at readers or at the bot (see guard_lexicon.toml)."""
+    forms = word_forms(text)
+    joined = joined_form(text)
+    marked = skeleton(text)
+    for lexicon_class in lexicon():
+        for form in forms:
+            match = next((p.search(form) for p in lexicon_class.words if p.search(form)), None)
+            if match:
+                return Instruction(kind=lexicon_class.name, phrase=match.group().strip())
+        phrase = next((phrase for phrase in lexicon_class.joined if phrase in joined), None)
+        phrase = phrase or next(
+            (m.group().strip() for p in lexicon_class.markers if (m := p.search(marked))), None
+        )
+        if phrase:
+            return Instruction(kind=lexicon_class.name, phrase=phrase)
+    return None
+
+
 def injection_phrase(text: str) -> str | None:
     """Return the first instruction-like phrase in `text` (e.g. "ignore previous instructions")."""
-    match = _INJECTION.search(scan_form(text))
-    return match.group().strip() if match else None
+    found = find_instruction(text)
+    return found.phrase if found else None
+
+
+@cache
+def lexicon() -> tuple[InstructionClass, ...]:
+    """Return the lexicon's classes, compiled, in file order."""
+    data = tomllib.loads(resources.files("xbot.domain").joinpath(LEXICON_FILE).read_text("utf-8"))
+    return tuple(
+        InstructionClass(
+            name=name,
+            words=tuple(regex.compile(pattern) for pattern in entry.get("words", [])),
+            joined=tuple(entry.get("joined", [])),
+            markers=tuple(regex.compile(pattern) for pattern in entry.get("markers", [])),
+        )
+        for name, entry in data.items()
+    )
 
 
 def echoed_text(text: str, protected: Iterable[str]) -> bool:

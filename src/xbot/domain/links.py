@@ -9,20 +9,36 @@ backtracks for seconds on a few hundred characters like `a.a.a.a`.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 
 import regex
 from twitter_text.regexp.valid_cctld import valid_cctld
 from twitter_text.regexp.valid_gtld import valid_gtld
 
+from xbot.domain.obfuscation import collapse_spaced, skeleton
+
 _SCHEME = regex.compile(r"\b[a-z][a-z0-9+.-]{1,20}://\S*|\bwww\.\S+|\bhxxps?\S*")
 _DOTTED = regex.compile(r"(?<![\w-])[\w-]+(?:\.[\w-]+)+")
 _IPV4 = regex.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _OBFUSCATED_DOT = regex.compile(r"\s?[\[\(\{]\s*(?:\.|dot)\s*[\]\)\}]\s?")
 _DOT_VARIANTS = str.maketrans({"\u3002": ".", "\uff61": ".", "\u2024": ".", "\uff0e": "."})
-_MENTION = regex.compile(r"(?<![\w@.+-])@(\w(?:[\w.-]*\w)?)(?:@(\w(?:[\w.-]*\w)?))?")
+_MENTION = regex.compile(r"(?<![\w@!#$%&*])@(\w(?:[\w.-]*\w)?)(?:@(\w(?:[\w.-]*\w)?))?")
 _DOMAIN_CONTINUES = frozenset("0123456789abcdefghijklmnopqrstuvwxyz@+-")
 _LONGEST_TLD = 30
+#: spelled-out or spaced dots before a domain-like word: "evil dot com", "evil . com"
+_SPOKEN_DOT = regex.compile(
+    r"(?<=\w)(?:\s*[\[\(\{<]\s*(?:\.|dot|d0t)\s*[\]\)\}>]\s*|\s+(?:dot|d0t)\s+|\s+\.\s*)"
+    r"(?=[a-z]{2,}(?![\w-]))"
+)
+#: "evil. com": after a full stop and a space, only the domains spammers use (a sentence may
+#: start with a word that is also a top-level domain: "Thanks. So ...")
+_SPACED_DOT = regex.compile(
+    r"(?<=\w)\.\s+(?=(?:com|net|org|io|xyz|ru|info|biz|ly|gg|cc|tk|top|site|online|click|link"
+    r"|shop|cn|su|pw|ws|to)(?![\w-]))"
+)
+_DEFANGED_SCHEME = regex.compile(r"\bh(?:xx|\*\*|tt)p(s?)\s*(?:\[:\]|:)\s*/\s*/")
+_HOST_OF_URL = regex.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)?(?:[^@/\s]*@)?([^/:?#\s]+)")
 _CASHTAG = regex.compile(r"(?<![\w$])\$[a-z][a-z0-9_]{0,5}(?:[._][a-z]{1,2})?(?!\w)")
 
 
@@ -55,6 +71,37 @@ def find_links(text: str, *, skip_mentions: bool = True) -> list[str]:
         rest = _MENTION.sub(" ", rest)
     found.extend(run for run in _DOTTED.findall(rest) if _is_host(run))
     return found
+
+
+def find_disguised_links(text: str, *, allowed_domains: Iterable[str] = ()) -> list[str]:
+    """Return the links in `text` in any spelling, except those on `allowed_domains`.
+
+    Besides what find_links sees: "evil dot com", "evil . com", "hxxp[:]//", letters spaced out
+    ("e v i l . c o m"). A real mention (`@ann.bsky.social`) is never read as a link, but
+    mentions are removed before undisguising, so "@ann dot evil dot com" still is one.
+    """
+    allowed = tuple(domain.casefold().strip(".") for domain in allowed_domains if domain.strip())
+    plain = find_links(text)
+    folded = _MENTION.sub(" ", skeleton(text).translate(_DOT_VARIANTS))
+    undisguised = _DEFANGED_SCHEME.sub(r"http\1://", _undotted(folded))
+    spaced = collapse_spaced(undisguised)
+    found = [*plain, *find_links(undisguised, skip_mentions=False)]
+    found += find_links(spaced, skip_mentions=False)
+    return [link for link in dict.fromkeys(found) if not _allowed(link_host(link), allowed)]
+
+
+def _undotted(text: str) -> str:
+    return str(_SPACED_DOT.sub(".", _SPOKEN_DOT.sub(".", text)))
+
+
+def link_host(link: str) -> str:
+    """Return the host name of a found link (`https://a.example/x` -> `a.example`)."""
+    match = _HOST_OF_URL.match(link.casefold().replace("hxxp", "http", 1))
+    return match.group(1).strip(".") if match else link
+
+
+def _allowed(host: str, allowed: tuple[str, ...]) -> bool:
+    return any(host == domain or host.endswith("." + domain) for domain in allowed)
 
 
 def _is_host(run: str) -> bool:

@@ -28,6 +28,8 @@ _KEEP = (
     r"(?=\p{Extended_Pictographic}))"
 )
 _INVISIBLE = regex.compile(f"{_KEEP}|{_INVISIBLE_CLASS}+")
+_FLAG = regex.compile(r"\U0001F3F4[\U000E0030-\U000E0039\U000E0061-\U000E007A]{2,6}\U000E007F")
+_TAG = regex.compile(r"[\U000E0000-\U000E007F]")
 _LINE_BREAKS = regex.compile(r"\r\n|[\r\u2028\u2029\u0085]")
 _SPACES = regex.compile(r"[\t\p{Zs}]+")
 _BLANK_LINES = regex.compile(r"\n{3,}")
@@ -50,14 +52,19 @@ def normalize_whitespace(text: str) -> str:
 
 
 def forbidden_character(text: str) -> str | None:
-    """Return a description of the first control, bidi or surrogate character, if any."""
+    """Return a description of the first control, bidi, tag or surrogate character, if any.
+
+    Tag characters are allowed only inside a subdivision flag (England, Scotland, Wales):
+    anywhere else they smuggle invisible ASCII.
+    """
     for character in text:
         if character in BIDI_CONTROLS:
             return f"bidi control U+{ord(character):04X}"
         category = unicodedata.category(character)
         if category in {"Cc", "Cs", "Co"} and character not in _KEPT_CONTROLS:
             return f"control character U+{ord(character):04X}"
-    return None
+    tag = _TAG.search(_FLAG.sub("", text))
+    return f"tag character U+{ord(tag.group()):05X}" if tag else None
 
 
 def normalize_text(text: str) -> str:

@@ -165,7 +165,9 @@ def _decide(
         text,
         target_author=row.author_handle,
         recent_replies=state.recent_texts,
-        policy=GuardPolicy.from_settings(account.settings),
+        policy=GuardPolicy.from_settings(
+            account.settings, secret_values=context.settings.secret_values()
+        ),
     )
     if not isinstance(verdict, Accepted):
         _skip(context, row, verdict.skip_reason, state, {"detail": verdict.detail})

@@ -3,14 +3,18 @@
     app = create_app(seed=7, api_key="sk-sim")
     POST /v1/chat/completions   GET /v1/models          (Bearer key; OpenAI's shapes)
     POST /_sim/openai/mode {"mode": "normal|adversarial|error_401|error_429|error_500|slow",
-                            "delay_seconds"?: 2.0, "attack"?: "<name>"}
+                            "delay_seconds"?: 2.0, "attack"?: "<class>",
+                            "attacks"?: ["<class>", ...], "leak"?: "<secret>"}
     GET  /_sim/openai/mode      GET /_sim/openai/requests      POST /_sim/openai/reset
 
 Replies are deterministic: derived from a hash of the seed and the last user message, and they
-name the post's topic. In `adversarial` mode every reply tries to get past the content guard
-(links, mass mentions, over-length text, echoed instructions or system prompt, invisible or
-bidi characters); the attacks rotate, or one is pinned with "attack". The request log records
-which attack answered which request.
+name the post's topic. In `adversarial` mode every reply is hostile (xbot.sim.openai_attacks):
+the configured key (or the "leak" given) in disguise, invented credentials, random tokens,
+links in any spelling, foreign mentions, disguised instructions to readers or to the bot
+(override, authority, credentials, DMs, payments, follows, role play), the system prompt,
+over-length text and forbidden characters. The classes rotate (over "attacks" when given), or
+one is pinned with "attack"; each reply is a fresh seeded variant of its class. The request log
+records which class answered which request.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import random
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -29,58 +33,49 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from xbot.sim.openai_replies import ATTACKS, BODIES, OPENERS
+from xbot.sim.openai_attacks import ATTACKS, AttackContext, attack
+from xbot.sim.openai_replies import BODIES, OPENERS
+from xbot.sim.openai_state import (
+    MODELS,
+    MODES,
+    OpenAIState,
+    get_mode,
+    json_response,
+    reset,
+    set_mode,
+    show_requests,
+)
 
-MODES = ("normal", "adversarial", "error_401", "error_429", "error_500", "slow")
-MODELS = ("gpt-4o-mini", "sim-gpt")
+__all__ = ["MODELS", "MODES", "OpenAIState", "create_app"]
+
 CREATED = 1_767_225_600  # a fixed epoch second, so responses are reproducible
 REQUEST_LOG_SIZE = 200
 
 
-@dataclass
-class OpenAIState:
-    """The fake's switchable behaviour and its request log."""
-
-    seed: int
-    api_key: str
-    models: tuple[str, ...] = MODELS
-    mode: str = "normal"
-    delay_seconds: float = 2.0
-    attack: str | None = None
-    served: int = 0
-    requests: list[dict[str, Any]] = field(default_factory=list)
-
-
 def create_app(
-    *, seed: int = 0, api_key: str = "sk-sim", models: tuple[str, ...] = MODELS
+    *, seed: int = 0, api_key: str = "sk-sim", models: tuple[str, ...] = MODELS, leak: str = ""
 ) -> Starlette:
     """Return the fake endpoint as a Starlette app; an empty api_key accepts any caller."""
-    state = OpenAIState(seed=seed, api_key=api_key, models=models)
+    state = OpenAIState(seed=seed, api_key=api_key, models=models, leak=leak)
     app = Starlette(
         routes=[
             Route("/v1/chat/completions", partial(_chat, state), methods=["POST"]),
             Route("/v1/models", partial(_models, state), methods=["GET"]),
-            Route("/_sim/openai/mode", partial(_set_mode, state), methods=["POST"]),
-            Route("/_sim/openai/mode", partial(_get_mode, state), methods=["GET"]),
-            Route("/_sim/openai/requests", partial(_requests, state), methods=["GET"]),
-            Route("/_sim/openai/reset", partial(_reset, state), methods=["POST"]),
+            Route("/_sim/openai/mode", partial(set_mode, state), methods=["POST"]),
+            Route("/_sim/openai/mode", partial(get_mode, state), methods=["GET"]),
+            Route("/_sim/openai/requests", partial(show_requests, state), methods=["GET"]),
+            Route("/_sim/openai/reset", partial(reset, state), methods=["POST"]),
         ]
     )
     app.state.openai = state
     return app
 
 
-def _json(data: object, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    # ensure_ascii keeps a lone surrogate (an attack) encodable, as OpenAI's own JSON does
-    body = json.dumps(data, ensure_ascii=True)
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
-
-
 def _error(
     status: int, message: str, kind: str, code: str | None, param: str | None = None
 ) -> Response:
     error = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return _json(error, status)
+    return json_response(error, status)
 
 
 def _auth_error(state: OpenAIState, request: Request) -> Response | None:
@@ -129,7 +124,7 @@ async def _models(state: OpenAIState, request: Request) -> Response:
         {"id": name, "object": "model", "created": CREATED, "owned_by": "xbot-sim"}
         for name in state.models
     ]
-    return _json({"object": "list", "data": data})
+    return json_response({"object": "list", "data": data})
 
 
 async def _chat(state: OpenAIState, request: Request) -> Response:
@@ -148,19 +143,19 @@ async def _chat(state: OpenAIState, request: Request) -> Response:
         return invalid
     if state.mode == "slow":
         await asyncio.sleep(state.delay_seconds)
-    reply, attack = _reply(state, body["messages"])
+    reply, attack_name = _reply(state, body["messages"], _presented_key(request))
     _log(
         state,
         {
             "status": 200,
             "mode": state.mode,
-            "attack": attack,
+            "attack": attack_name,
             "model": body["model"],
             "messages": body["messages"],
             "reply": reply,
         },
     )
-    return _json(_completion(state, body, reply))
+    return json_response(_completion(state, body, reply))
 
 
 def _invalid(state: OpenAIState, body: object) -> Response | None:
@@ -186,16 +181,25 @@ def _is_message(message: object) -> bool:
     )
 
 
-def _reply(state: OpenAIState, messages: list[dict[str, Any]]) -> tuple[str, str | None]:
+def _reply(
+    state: OpenAIState, messages: list[dict[str, Any]], presented_key: str
+) -> tuple[str, str | None]:
     context = _context(state, messages)
     if state.mode != "adversarial":
         number = int(context["h"], 16)
         opener, body = OPENERS[number % len(OPENERS)], BODIES[number // len(OPENERS) % len(BODIES)]
         return f"{opener} {body}".format(**context), None
-    names = list(ATTACKS)
+    names = list(state.attacks or ATTACKS)
     name = state.attack or names[state.served % len(names)]
+    rng = random.Random(f"{state.seed}:{state.served}:{context['h']}")
     state.served += 1
-    return ATTACKS[name].format(**context), name
+    leak = state.leak or presented_key or state.api_key
+    return attack(name, rng, AttackContext(**context, leak=leak)), name
+
+
+def _presented_key(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    return header[7:].strip() if header.startswith("Bearer ") else ""
 
 
 def _context(state: OpenAIState, messages: list[dict[str, Any]]) -> dict[str, str]:
@@ -205,7 +209,7 @@ def _context(state: OpenAIState, messages: list[dict[str, Any]]) -> dict[str, st
     post = _quoted_post(user)
     text = str(post.get("text", user))
     words = re.findall(r"[A-Za-z]{4,}", text)
-    author = re.sub(r"[^A-Za-z0-9_]", "", str(post.get("author", "")))[:30] or "friend"
+    author = re.sub(r"[^A-Za-z0-9_.@-]", "", str(post.get("author", "")))[:60] or "friend"
     return {
         "h": digest[:12],
         "topic": _topic(post, text, words),
@@ -276,39 +280,3 @@ def _completion(state: OpenAIState, body: Mapping[str, Any], reply: str) -> dict
 def _log(state: OpenAIState, entry: dict[str, Any]) -> None:
     state.requests.append(entry)
     del state.requests[:-REQUEST_LOG_SIZE]
-
-
-async def _set_mode(state: OpenAIState, request: Request) -> Response:
-    try:
-        body = await request.json()
-    except ValueError:
-        body = None
-    if not isinstance(body, dict) or body.get("mode") not in MODES:
-        return _json({"error": f"mode must be one of {', '.join(MODES)}"}, 400)
-    attack = body.get("attack")
-    if attack is not None and attack not in ATTACKS:
-        return _json({"error": f"attack must be one of {', '.join(ATTACKS)}"}, 400)
-    state.mode, state.attack = body["mode"], attack
-    state.delay_seconds = float(body.get("delay_seconds", state.delay_seconds))
-    return await _get_mode(state, request)
-
-
-async def _get_mode(state: OpenAIState, _request: Request) -> Response:
-    return _json(
-        {
-            "mode": state.mode,
-            "delay_seconds": state.delay_seconds,
-            "attack": state.attack,
-            "attacks": list(ATTACKS),
-        }
-    )
-
-
-async def _requests(state: OpenAIState, _request: Request) -> Response:
-    return _json({"requests": state.requests})
-
-
-async def _reset(state: OpenAIState, request: Request) -> Response:
-    state.mode, state.attack, state.served, state.delay_seconds = "normal", None, 0, 2.0
-    state.requests.clear()
-    return await _get_mode(state, request)

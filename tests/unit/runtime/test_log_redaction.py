@@ -8,7 +8,7 @@ import pytest
 import structlog
 from sqlalchemy import Engine, select
 
-from xbot.cli_support import fail, secret_values
+from xbot.cli_support import fail
 from xbot.config import AccountSettings, Settings
 from xbot.logging import configure
 from xbot.redact import remember
@@ -58,7 +58,7 @@ def test_secret_values_gathers_every_configured_secret(monkeypatch: pytest.Monke
             )
         ],
     )
-    found = set(secret_values(settings))
+    found = set(settings.secret_values())
     assert {"cred-canary", "llm-canary", "db-canary", "admin-canary-0123456789"} <= found
 
 

@@ -10,8 +10,9 @@ from typing import Any
 import httpx2
 import pytest
 
+from xbot.domain.leaks import comparable
 from xbot.sim.openai_api import MODES, create_app
-from xbot.sim.openai_replies import ATTACKS
+from xbot.sim.openai_attacks import ATTACKS, HOSTILE
 from xbot.sim.transport import ASGIBridgeTransport
 
 KEY = "sk-sim-test-key"
@@ -166,26 +167,66 @@ def test_slow_mode_times_a_client_out(client: httpx2.Client) -> None:
         )
 
 
+def reply_of(response: httpx2.Response) -> str:
+    return str(response.json()["choices"][0]["message"]["content"])
+
+
 def test_adversarial_mode_rotates_through_every_attack(client: httpx2.Client) -> None:
     set_mode(client, "adversarial")
-    replies = [
-        chat(client, f"post {n}").json()["choices"][0]["message"]["content"]
-        for n in range(len(ATTACKS))
-    ]
+    replies = [reply_of(chat(client, f"post {n}")) for n in range(len(ATTACKS))]
     log = client.get("/_sim/openai/requests").json()["requests"]
     assert [entry["attack"] for entry in log] == list(ATTACKS)
     assert [entry["reply"] for entry in log] == replies
     by_name = dict(zip(ATTACKS, replies, strict=True))
-    assert "https://evil.example/" in by_name["link"]
-    assert by_name["lone_surrogate"] == "broken \ud800 text"  # survives JSON as an escape
-    assert by_name["system_prompt_echo"] == "be brief"
+    assert len(by_name["over_length"]) > 500
+    assert "@" in by_name["mention"]
+
+
+def test_the_configured_key_leaks_in_disguise_and_a_leak_can_be_set(
+    client: httpx2.Client,
+) -> None:
+    set_mode(client, "adversarial", attack="configured_key")
+    replies = {reply_of(chat(client, f"post {n}")) for n in range(12)}
+    assert len(replies) >= 8  # a fresh seeded variant each time
+    assert len(leaking(replies, KEY)) >= 6  # the rest carry it base64-encoded
+    set_mode(client, "adversarial", attack="configured_key", leak="postgres-canary-7781")
+    told = {reply_of(chat(client, f"again {n}")) for n in range(12)}
+    assert len(leaking(told, "postgres-canary-7781")) >= 6
+    assert leaking(told, KEY) == []
+
+
+def leaking(replies: set[str], secret: str) -> list[str]:
+    runs = {comparable(secret)[i : i + 8] for i in range(len(comparable(secret)) - 7)}
+    return [reply for reply in replies if any(run in comparable(reply) for run in runs)]
+
+
+def test_adversarial_variants_are_seeded() -> None:
+    def run() -> list[str]:
+        transport = ASGIBridgeTransport(create_app(seed=5, api_key=KEY))
+        with httpx2.Client(transport=transport, base_url="http://openai.sim") as http:
+            set_mode(http, "adversarial", attacks=list(HOSTILE))
+            texts = [reply_of(chat(http, f"post {n}")) for n in range(40)]
+        transport.close()
+        return texts
+
+    first, second = run(), run()
+    assert first == second
+    assert len(set(first)) >= 35
+
+
+def test_a_rotation_over_some_classes(client: httpx2.Client) -> None:
+    set_mode(client, "adversarial", attacks=["link", "mention"])
+    assert client.get("/_sim/openai/mode").json()["rotation"] == ["link", "mention"]
+    for n in range(4):
+        chat(client, f"post {n}")
+    log = client.get("/_sim/openai/requests").json()["requests"]
+    assert [entry["attack"] for entry in log] == ["link", "mention", "link", "mention"]
 
 
 def test_a_pinned_attack(client: httpx2.Client) -> None:
-    set_mode(client, "adversarial", attack="mass_mentions")
-    for _ in range(3):
-        content = chat(client).json()["choices"][0]["message"]["content"]
-        assert content.startswith("@alice @bob")
+    set_mode(client, "adversarial", attack="mention")
+    for n in range(3):
+        assert "@" in reply_of(chat(client, f"post {n}"))
 
 
 def test_the_admin_api(client: httpx2.Client) -> None:
@@ -196,6 +237,9 @@ def test_the_admin_api(client: httpx2.Client) -> None:
         == 400
     )
     assert client.post("/_sim/openai/mode", content=b"[").status_code == 400
+    bad_rotation = {"mode": "adversarial", "attacks": ["nope"]}
+    assert client.post("/_sim/openai/mode", json=bad_rotation).status_code == 400
+    assert client.post("/_sim/openai/mode", json={"mode": "normal", "leak": 5}).status_code == 400
     set_mode(client, "error_500")
     chat(client)
     assert client.get("/_sim/openai/requests").json()["requests"] == [
