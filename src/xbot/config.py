@@ -185,6 +185,8 @@ class Settings(BaseSettings):
     accounts: list[AccountSettings] = Field(default_factory=list)
     x: XSettings = Field(default_factory=XSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    #: bearer token for /ready details and the console (XBOT_ADMIN_TOKEN)
+    admin_token: SecretStr | None = None
 
     @classmethod
     def settings_customise_sources(
