@@ -26,6 +26,7 @@ from xbot.domain.budgets import (
     account_refusal,
     may_post,
 )
+from xbot.domain.drafts import NEAR_DUPLICATE_WINDOW
 from xbot.domain.errors import DuplicateDecision, GeneratorFailed
 from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
@@ -58,7 +59,9 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         expired = candidates.expire_stale(connection, account.account_id, context.now)
         queued = candidates.queued_candidates(connection, account.account_id, context.now)
         history = decisions.posting_history(connection, account.account_id, context.now - DAY)
-        recent = decisions.recent_reply_texts(connection, account.account_id)
+        recent = decisions.recent_reply_texts(
+            connection, account.account_id, context.now - NEAR_DUPLICATE_WINDOW
+        )
     summary: dict[str, Any] = {"expired": expired, "queued": len(queued)}
     block = generator_block(
         PlatformName(account.platform),
