@@ -4,7 +4,8 @@
 threads. Here one thread accepts and watches every open connection with a selector; a
 connection reaches one of a fixed number of workers only once it has sent something, and
 one that stays silent for `idle_seconds` is closed. A worker reads the request under a
-per-read timeout, answers it and closes the connection (HTTP/1.0, no keep-alive).
+per-read timeout, answers it and closes the connection (HTTP/1.0, no keep-alive); an exchange
+still running after `request_seconds` is cut off.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ class ListenerLimits:
     idle_seconds: float = 10.0
     #: once it has sent something, each read of its request may wait this long
     read_seconds: float = 5.0
+    #: and the whole exchange must end within this long, so a client dripping one byte at a
+    #: time (each read well within `read_seconds`) cannot hold a worker for ever
+    request_seconds: float = 15.0
     #: connections waiting for their first byte; beyond it the oldest is closed
     max_waiting: int = 1024
 
@@ -54,6 +58,8 @@ class BoundedListener:
         self._handle = handle
         self._pool = ThreadPoolExecutor(self.limits.workers, thread_name_prefix="health-worker")
         self._waiting: dict[socket.socket, tuple[float, Any]] = {}
+        self._serving: dict[socket.socket, float] = {}
+        self._serving_lock = threading.Lock()
         self._stopping = threading.Event()
         self._wake_reader, self._wake_writer = socket.socketpair()
 
@@ -72,6 +78,7 @@ class BoundedListener:
                 for key, _events in selector.select(TICK_SECONDS):
                     self._on_readable(selector, key.fileobj)
                 self._close_idle(selector, time.monotonic())
+                self._cut_off_slow(time.monotonic())
             for connection in list(self._waiting):
                 self._forget(selector, connection)
                 connection.close()
@@ -120,17 +127,29 @@ class BoundedListener:
                 self._waiting.pop(connection)
                 connection.close()
 
+    def _cut_off_slow(self, now: float) -> None:
+        cutoff = now - self.limits.request_seconds
+        with self._serving_lock:
+            slow = [connection for connection, began in self._serving.items() if began < cutoff]
+        for connection in slow:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)  # wakes the worker blocked reading it
+
     def _forget(self, selector: selectors.BaseSelector, connection: socket.socket) -> None:
         with contextlib.suppress(KeyError, ValueError):
             selector.unregister(connection)
 
     def _serve(self, connection: socket.socket, client: Any) -> None:
+        with self._serving_lock:
+            self._serving[connection] = time.monotonic()
         try:
             connection.setblocking(True)  # noqa: FBT003 - the stdlib signature
             self._handle(connection, client)
         except OSError:
             pass  # the client went away or timed out: nothing to answer
         finally:
+            with self._serving_lock:
+                self._serving.pop(connection, None)
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_WR)
             connection.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -152,6 +153,33 @@ def test_idle_and_slow_connections_are_closed() -> None:
     finally:
         silent.close()
         slow.close()
+        server.stop()
+
+
+def test_clients_dripping_bytes_cannot_hold_the_workers() -> None:
+    limits = ListenerLimits(workers=2, read_seconds=5, request_seconds=0.5)
+    server = HealthServer("127.0.0.1", 0, limits=limits).start()
+    port = server.address[1]
+    drippers = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(4)]
+    stop = threading.Event()
+
+    def drip() -> None:
+        while not stop.is_set():
+            for connection in drippers:
+                with contextlib.suppress(OSError):
+                    connection.send(b"X")
+            stop.wait(0.1)
+
+    dripping = threading.Thread(target=drip)
+    dripping.start()
+    try:
+        time.sleep(0.3)
+        assert get(port, "/health") == (200, {"status": "ok"})
+    finally:
+        stop.set()
+        dripping.join()
+        for connection in drippers:
+            connection.close()
         server.stop()
 
 
