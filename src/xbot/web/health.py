@@ -73,16 +73,20 @@ class HealthState:
             return self.alive, self.ready, dict(self.readiness), self.death_reason
 
     def admission(self, authorization: str | None) -> Answer | bool:
-        """Return True for the admin, False for the public, or the refusal of a bad token."""
-        if authorization is None:
+        """Return True for the admin, False for the public, or the refusal of a bad token.
+
+        Only a Bearer credential asks for details; another scheme (a proxy's Basic auth, say)
+        gets the public answer.
+        """
+        scheme, _, presented = (authorization or "").strip().partition(" ")
+        if scheme.casefold() != "bearer":
             return False
         with self._lock:
             token = self._admin_token
         if token is None:
             body = {"error": "details are not served over HTTP: XBOT_ADMIN_TOKEN is not set"}
             return Answer(status=HTTPStatus.FORBIDDEN, body=body)
-        scheme, _, presented = authorization.strip().partition(" ")
-        if scheme.casefold() == "bearer" and hmac.compare_digest(presented.strip().encode(), token):
+        if hmac.compare_digest(presented.strip().encode(), token):
             return True
         return Answer(
             status=HTTPStatus.UNAUTHORIZED,

@@ -120,6 +120,8 @@ def test_with_a_token_details_need_the_bearer(server: HealthServer) -> None:
     assert (status, headers["WWW-Authenticate"]) == (401, "Bearer")
     assert TOKEN.encode() not in body
     assert get(port, "/ready", token=TOKEN) == (200, {"ready": True, **DETAILS})
+    status, _, body = request(port, "GET", "/ready", {"Authorization": f"Basic {TOKEN}"})
+    assert (status, set(json.loads(body))) == (200, {"ready", *PUBLIC_KEYS} - {"status"})
     server.state.set_dead("stopped")
     assert get(port, "/health", token=TOKEN) == (503, {"status": "dead", "reason": "stopped"})
 
