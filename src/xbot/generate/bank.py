@@ -52,6 +52,9 @@ __all__ = ["BUILT_IN", "Bank", "BankEntry", "BankGenerator", "choose", "load_ban
 #: similarity to a recent reply above which a wording is passed over (the guard's default)
 AVOID_SIMILARITY = 0.8
 TOPIC_WEIGHT = 0.5
+#: wordings compared with `avoid` at most, per reply: each comparison costs about 2 ms, and
+#: a bank worn out for the window should fail fast (the guard then refuses the repeat)
+MAX_WORDINGS_TRIED = 150
 #: an author handle longer than this is no handle on any platform (Bluesky's limit is 253)
 MAX_HANDLE_CHARACTERS = 260
 
@@ -117,17 +120,25 @@ def choose(  # noqa: PLR0913 - the candidate, the account's platform and its rec
     """Return the most relevant reply unlike every one in `avoid` (else the most relevant)."""
     present = set(word_stems(without_mentions(candidate_text)))
     author = author_mention(platform, author_handle)
+    drafts = _drafts(bank, candidate_text, present, author=author, topics=topics)
     best: Draft | None = None
-    for entry, score in _ranked(bank.entries, present, candidate_text):
-        topic = _topic(entry, topics, present)
-        for text in _wordings(bank, entry, candidate_text, author=author, topic=topic):
-            draft = _draft(bank, entry, score, topic, text)
-            best = best or draft
-            if not any(alike(text, previous, threshold) for previous in avoid):
-                return draft
+    for draft in itertools.islice(drafts, MAX_WORDINGS_TRIED):
+        best = best or draft
+        if not any(alike(draft.text, previous, threshold) for previous in avoid):
+            return draft
     if best is None:
         raise GeneratorFailed(f"the reply bank {bank.source} has no entries")
     return best
+
+
+def _drafts(
+    bank: Bank, candidate_text: str, present: set[str], *, author: str, topics: Sequence[str]
+) -> Iterator[Draft]:
+    """Yield every reply the bank can write for this post, the most relevant first."""
+    for entry, score in _ranked(bank.entries, present, candidate_text):
+        topic = _topic(entry, topics, present)
+        for text in _wordings(bank, entry, candidate_text, author=author, topic=topic):
+            yield _draft(bank, entry, score, topic, text)
 
 
 def alike(text: str, previous: str, threshold: float) -> bool:

@@ -12,6 +12,7 @@ from xbot.domain.errors import GeneratorFailed
 from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.mentions import mention
 from xbot.domain.policy import PlatformName
+from xbot.generate import bank as bank_module
 from xbot.generate.bank import BUILT_IN, Bank, BankEntry, BankGenerator, choose, load_bank
 from xbot.generate.bank_file import template_slots, variety
 
@@ -274,3 +275,22 @@ def test_a_fixed_bank_file_is_picked_up_on_the_next_use(tmp_path: Path) -> None:
         generator.generate("hi", "ann", [])
     path.write_text('[[reply]]\ntext = "fixed"\n', encoding="utf-8")
     assert generator.generate("hi", "ann", []) == "fixed"
+
+
+def test_a_worn_out_bank_gives_up_after_a_bounded_number_of_wordings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    phrases = tuple(f"number {index}" for index in range(1000))
+    entry = BankEntry(entry_id="many", templates=("The same reply again, {many}.",))
+    bank = Bank(source="t", entries=(entry,), slots={"many": phrases})
+    compared: list[str] = []
+
+    def counting(text: str, previous: str, threshold: float) -> bool:
+        compared.append(text)
+        return True  # everything repeats
+
+    monkeypatch.setattr(bank_module, "alike", counting)
+    first = choose(bank, "hello", "ann", [], platform=X)
+    again = choose(bank, "hello", "ann", [], platform=X, avoid=["anything"])
+    assert again == first  # the best, for the guard to refuse as the repeat it is
+    assert len(compared) == bank_module.MAX_WORDINGS_TRIED
