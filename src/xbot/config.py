@@ -266,7 +266,7 @@ class Settings(BaseSettings):
     #: Fernet keys that encrypt saved platform sessions, comma-separated, newest first
     #: (`xbot secrets generate-key` makes one; `xbot secrets rotate` re-encrypts with the first)
     secret_key: SecretStr | None = None
-    #: the bearer token that unlocks /ready's details over HTTP
+    #: the bearer token for /ready's details over HTTP and the console (XBOT_ADMIN_TOKEN)
     admin_token: SecretStr | None = None
 
     #: refuse every claim (reason deploy_unmarked) until `xbot deploy mark` declared a deployment

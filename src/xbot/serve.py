@@ -114,6 +114,9 @@ class Service:
         self.generator_for = generator_for
         self.health = health or current()
         self.state = self.health.state if self.health else HealthState()
+        token = settings.admin_token
+        # the listener was bound before the settings existed (entry.py); its token arrives here
+        self.state.set_admin_token(token.get_secret_value() if token else None)
         self.stop = threading.Event()
         self.engine = make_engine(settings.database_url)
         self.worker = identity(settings, role)

@@ -172,3 +172,27 @@ def test_ready_shows_each_accounts_platform_policy(
     assert accounts["replybot"]["blocked_by"] == "llm_not_approved_on_x"
     assert accounts["helper"]["platform"] == "mastodon"
     assert accounts["helper"]["posting_allowed"] is True
+
+
+def test_ready_details_need_the_admin_token(xbot_env: dict[str, str], start_xbot: Any) -> None:
+    worker = start_xbot(["worker"], xbot_env)
+    details = worker.wait_ready()
+    assert {"worker_id", "database", "accounts", "sha_source"} <= set(details)
+    status, public = http_get(worker.port, "/ready")
+    assert status == 200
+    assert set(public) == {"ready", "role", "git_sha", "posting_allowed", "reasons"}
+    assert http_get(worker.port, "/ready", token="not-the-token")[0] == 401
+    assert worker.stop() == 0
+
+
+def test_without_an_admin_token_ready_never_serves_details(
+    xbot_env: dict[str, str], start_xbot: Any
+) -> None:
+    del xbot_env["XBOT_ADMIN_TOKEN"]
+    worker = start_xbot(["worker"], xbot_env)
+    public = worker.wait_ready()
+    assert set(public) == {"ready", "role", "git_sha", "posting_allowed", "reasons"}
+    status, refusal = http_get(worker.port, "/ready", token="acceptance-admin-token")
+    assert status == 403
+    assert "XBOT_ADMIN_TOKEN" in refusal["error"]
+    assert worker.stop() == 0

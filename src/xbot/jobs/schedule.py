@@ -33,6 +33,7 @@ from xbot.domain.budgets import (
     may_post,
 )
 from xbot.domain.candidates import expiry_skip_reason
+from xbot.domain.drafts import NEAR_DUPLICATE_WINDOW
 from xbot.domain.errors import DuplicateDecision, GeneratorFailed
 from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
@@ -71,7 +72,9 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         kept = _keep_through_quiet_hours(connection, account, hold)
         expired = _expire(connection, context, account, hold)
         queued = candidates.queued_candidates(connection, account.account_id, context.now)
-        recent = decisions.recent_reply_texts(connection, account.account_id)
+        recent = decisions.recent_reply_texts(
+            connection, account.account_id, context.now - NEAR_DUPLICATE_WINDOW
+        )
         answered = ghosts.ghost_answered_targets(
             connection, account.account_id, [row.candidate_post_id for row in queued]
         )

@@ -90,11 +90,16 @@ def _insert_rows(
     )
 
 
-def recent_reply_texts(connection: Connection, account_id: int, limit: int = 50) -> list[str]:
-    """Return the account's latest decided reply texts (for the near-duplicate guard)."""
+def recent_reply_texts(
+    connection: Connection, account_id: int, since: datetime, limit: int = 500
+) -> list[str]:
+    """Return the account's reply texts decided since `since`, newest first (near-duplicates).
+
+    `limit` only bounds the guard's work; a day's budget is far below it.
+    """
     rows = connection.execute(
         select(reply_decisions.c.reply_text)
-        .where(reply_decisions.c.account_id == account_id)
+        .where(reply_decisions.c.account_id == account_id, reply_decisions.c.created_at >= since)
         .order_by(reply_decisions.c.created_at.desc())
         .limit(limit)
     )
