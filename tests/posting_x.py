@@ -235,10 +235,8 @@ class PostingAgainstFakeX:
         x.assert_exactly_once()
 
     def test_duplicate_content_elsewhere_fails_after_max_attempts(self, x: Posting) -> None:
-        text = "An answer that was already used somewhere else."
-        x.fake.ghost(text)  # the same words, posted outside xbot hours earlier, not a reply
-        x.clock.advance(4 * 3600)  # outside any permit's claim window (ghosts.CLOCK_TOLERANCE)
-        rows = x.permit(text=text)
+        rows = x.permit(text="An answer that was already used somewhere else.")
+        x.fake.ghost(rows.text)  # the same words, posted outside xbot, not a reply
         x.settle()
         permit = x.state(rows)
         assert permit.status is PermitStatus.FAILED

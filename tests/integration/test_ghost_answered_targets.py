@@ -24,6 +24,7 @@ from xbot.platforms.x import XPlatform
 from xbot.sim.clock import SimClock
 from xbot.sim.world import build_world
 from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.store.queries.ghosts import ghost_answered_targets
 from xbot.store.tables import ghost_tweets, reply_candidate_queue
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -111,3 +112,21 @@ def test_the_claim_withdraws_a_permit_whose_target_a_ghost_answered(
     assert (second["permit_id"], second["status"]) == (other.permit_id, "USED")
     replies = [item for item in x.posts_of("replybot") if item["in_reply_to"] == answered_target]
     assert [item["id"] for item in replies] == [ghost["id"]]
+
+
+def test_a_ghost_that_is_the_bots_own_post_does_not_count(engine: Engine) -> None:
+    account_id = add_account(engine, handle="replybot", created_at=START)
+    add_permit(engine, account_id, target="t-1", status="USED", actual_tweet_id="p-own")
+    with engine.begin() as connection:
+        for tweet_id in ("p-own", "p-other"):
+            connection.execute(
+                ghost_tweets.insert().values(
+                    account_id=account_id,
+                    tweet_id=tweet_id,
+                    in_reply_to="t-1" if tweet_id == "p-own" else "t-2",
+                    classification="matches_decision_text",
+                    detected_at=START,
+                )
+            )
+        found = ghost_answered_targets(connection, account_id, ["t-1", "t-2", "t-3"])
+    assert found == {"t-2": "p-other"}

@@ -93,13 +93,16 @@ def answers(post: Post, reply: PermitReply) -> bool:
     """Return True when `post` is the permit's reply: the permit's exact (normalized) text.
 
     With reply metadata, the post must answer the permit's target. Without it (a read-back that
-    omits what posts reply to), the text must match a post made within the permit's claim window:
-    not before the permit existed, give or take CLOCK_TOLERANCE for the platform's clock.
+    omits what posts reply to), the text must match a post that is not a thread's root, made
+    within the permit's claim window: not before the permit existed, give or take
+    CLOCK_TOLERANCE for the platform's clock.
     """
     if normalized_text(post.text) != normalized_text(reply.reply_text):
         return False
     if post.in_reply_to_post_id is not None:
         return post.in_reply_to_post_id == reply.target_post_id
+    if post.conversation_id == post.post_id:
+        return False  # it starts its own thread: whatever the read-back omits, not a reply
     return post.created_at >= reply.permit.created_at - CLOCK_TOLERANCE
 
 

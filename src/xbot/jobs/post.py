@@ -6,9 +6,10 @@ kill switch says so; `posting_blocked_expired` says `expired`, `drained`, or `de
 with the back-off when a retry time lies past the expiry and no claim could ever happen), then
 either refuse with `posting_blocked_<reason>` (stale_code, deploy_unmarked, kill_switch,
 wrong_role, budget: the permit stays as it was; a fence refusal also logs a warning with both
-SHAs, once a minute per worker) or claim the oldest claimable permit in one statement that also
-re-checks the gates. Then publish it through the platform, with the permit id as the idempotency
-key, and record the outcome at the claim's fence:
+SHAs, once a minute per worker), or withdraw it when a ghost reply answers its target (FAILED,
+xbot.jobs.answered), or claim the oldest claimable permit in one statement that also re-checks
+the gates. Then publish it through the platform, with the permit id as the idempotency key, and
+record the outcome at the claim's fence:
 
 - the platform answers with an id -> USED (event `reply_posted`), the candidate is `replied`;
 - a definitive rejection -> FAILED (`permit_failed`), the candidate is `skipped`;

@@ -87,7 +87,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     if block is not None:
         _event(context, account, "reply_v2_scheduler_policy_blocked", {"reason": block.value})
         return {**summary, "permits_created": 0, "blocked_by": block.value}
-    state = _Pass(history=[_record(row) for row in history], recent_texts=recent, answered=answered)
+    state = _Pass(history=records, recent_texts=recent, answered=answered)
     refusal = _schedule(context, account, queued, state)
     return {
         **summary,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -163,6 +164,10 @@ def test_without_reply_metadata_other_words_or_older_posts_stay_ghosts() -> None
     facts = known(open_reply, texts=("Thanks for asking!",))
     other = post("9", "Thanks for asking?", reply_to=None)
     too_old = post("10", "Thanks for asking!", reply_to=None, minutes_ago=5 * 60)
+    thread_root = replace(post("11", "Thanks for asking!", reply_to=None), conversation_id="11")
+    assert classify_post(thread_root, facts, NOW) == Ghost(
+        classification=GhostClassification.MATCHES_DECISION_TEXT
+    )
     assert classify_post(other, facts, NOW) == Ghost(
         classification=GhostClassification.OUTSIDE_XBOT
     )
