@@ -79,7 +79,7 @@ def judge_fetch(facts: Mapping[str, Any], context: Context, prior: Prior) -> tup
 
 
 def check_queue(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
-    """Check D: a queued, unexpired candidate, or a queue the scheduler drained in the window."""
+    """Check D: a queued, unexpired candidate, or the window's candidates reached an outcome."""
     queue = run("queue", now=context.now, account=context.account)
     evidence = [queue]
     facts: dict[str, Any] = {
