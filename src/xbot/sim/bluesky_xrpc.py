@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Scope
 
 from xbot.sim.bluesky_auth import AuthProblemError, Claims, missing_auth
+from xbot.sim.unicode import well_formed_value
 
 if TYPE_CHECKING:
     from xbot.sim.bluesky_fake import FakeBluesky
@@ -195,7 +196,7 @@ async def _json_body(request: Request) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        return well_formed_value(json.loads(raw))  # a PDS reads UTF-8: no lone surrogates
     except ValueError:
         raise invalid_request("Request body is not valid JSON") from None
 

@@ -7,7 +7,10 @@ that included the post. The real platforms store UTF-8, where a lone surrogate c
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def well_formed(text: str) -> str:
@@ -26,3 +29,56 @@ def well_formed_value(value: Any) -> Any:
     if isinstance(value, list):
         return [well_formed_value(item) for item in value]
     return value
+
+
+class WellFormedJsonBodies:
+    """ASGI middleware: a JSON request body reaches the app with every string well-formed.
+
+    For a third-party app (mastodon-mock) that would otherwise fail on writing a lone
+    surrogate to its database, and fail again on every later read of it.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, its JSON body rewritten when it held a lone surrogate."""
+        if scope["type"] != "http" or b"json" not in _header(scope, b"content-type"):
+            await self.app(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        fixed = _well_formed_json(body)
+        headers = [(key, value) for key, value in scope["headers"] if key != b"content-length"]
+        headers.append((b"content-length", str(len(fixed)).encode()))
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": fixed, "more_body": False}
+
+        await self.app({**scope, "headers": headers}, replay, send)
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    return next((value.lower() for key, value in scope["headers"] if key == name), b"")
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _well_formed_json(body: bytes) -> bytes:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return body  # not JSON after all: the app answers it as it would
+    fixed = well_formed_value(value)
+    return body if fixed == value else json.dumps(fixed).encode()

@@ -48,6 +48,8 @@ class HealthState:
         self.readiness: dict[str, Any] = {"reasons": ["booting"]}
         self.death_reason = ""
         self._admin_token: bytes | None = None
+        #: False until the settings are loaded: the listener binds before them (entry.py)
+        self._token_known = False
 
     def set_ready(self, *, ready: bool, readiness: dict[str, Any]) -> None:
         """Publish readiness and its details."""
@@ -66,6 +68,7 @@ class HealthState:
         """Serve details to requests bearing this token (None: serve no details over HTTP)."""
         with self._lock:
             self._admin_token = token.encode() if token else None
+            self._token_known = True
 
     def snapshot(self) -> tuple[bool, bool, dict[str, Any], str]:
         """Return (alive, ready, readiness, death reason) consistently."""
@@ -82,7 +85,9 @@ class HealthState:
         if scheme.casefold() != "bearer":
             return False
         with self._lock:
-            token = self._admin_token
+            token, known = self._admin_token, self._token_known
+        if not known:
+            return False  # still booting: the public answer, not a misleading refusal
         if token is None:
             body = {"error": "details are not served over HTTP: XBOT_ADMIN_TOKEN is not set"}
             return Answer(status=HTTPStatus.FORBIDDEN, body=body)

@@ -11,12 +11,12 @@ still running after `request_seconds` is cut off.
 from __future__ import annotations
 
 import contextlib
+import queue
 import selectors
 import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,7 +56,12 @@ class BoundedListener:
         self.socket.setblocking(False)  # noqa: FBT003 - the stdlib signature
         self.limits = limits or ListenerLimits()
         self._handle = handle
-        self._pool = ThreadPoolExecutor(self.limits.workers, thread_name_prefix="health-worker")
+        # daemon threads, unlike a ThreadPoolExecutor's: exiting never waits for a slow client
+        self._queue: queue.SimpleQueue[tuple[socket.socket, Any] | None] = queue.SimpleQueue()
+        self._workers = [
+            threading.Thread(target=self._work, name=f"health-worker-{number}", daemon=True)
+            for number in range(self.limits.workers)
+        ]
         self._waiting: dict[socket.socket, tuple[float, Any]] = {}
         self._serving: dict[socket.socket, float] = {}
         self._serving_lock = threading.Lock()
@@ -71,6 +76,8 @@ class BoundedListener:
 
     def serve_forever(self) -> None:
         """Accept and dispatch until `shutdown()`."""
+        for worker in self._workers:
+            worker.start()
         with selectors.DefaultSelector() as selector:
             selector.register(self.socket, selectors.EVENT_READ)
             selector.register(self._wake_reader, selectors.EVENT_READ)
@@ -82,6 +89,8 @@ class BoundedListener:
             for connection in list(self._waiting):
                 self._forget(selector, connection)
                 connection.close()
+        for _worker in self._workers:
+            self._queue.put(None)  # each worker ends after the answers queued before it
 
     def shutdown(self) -> None:
         """Stop accepting, close waiting connections and let running answers finish."""
@@ -90,8 +99,7 @@ class BoundedListener:
             self._wake_writer.send(b"x")
 
     def server_close(self) -> None:
-        """Release the listening socket; answers already handed to the pool still finish."""
-        self._pool.shutdown(wait=False)
+        """Release the listening socket."""
         for closable in (self.socket, self._wake_reader, self._wake_writer):
             closable.close()
 
@@ -101,7 +109,7 @@ class BoundedListener:
         elif source is not self._wake_reader:
             self._forget(selector, source)
             _, client = self._waiting.pop(source)
-            self._pool.submit(self._serve, source, client)
+            self._queue.put((source, client))
 
     def _accept(self, selector: selectors.BaseSelector) -> None:
         while True:
@@ -138,6 +146,10 @@ class BoundedListener:
     def _forget(self, selector: selectors.BaseSelector, connection: socket.socket) -> None:
         with contextlib.suppress(KeyError, ValueError):
             selector.unregister(connection)
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            self._serve(*item)
 
     def _serve(self, connection: socket.socket, client: Any) -> None:
         with self._serving_lock:

@@ -101,6 +101,9 @@ def test_a_large_body_is_refused_with_413_and_other_methods_with_405(server: Hea
 def test_without_a_token_details_are_never_served(server: HealthServer) -> None:
     port = server.address[1]
     server.state.set_ready(ready=True, readiness=DETAILS)
+    status, body = get(port, "/ready", token="anything")  # settings not loaded yet: public
+    assert (status, set(body)) == (200, {"ready", *PUBLIC_KEYS} - {"status"})
+    server.state.set_admin_token(None)
     status, body = get(port, "/ready")
     assert status == 200
     assert body == {"ready": True, "role": "worker", "git_sha": "abc", "posting_allowed": True,

@@ -39,15 +39,19 @@ HOSTILE = [
 ]
 
 
-class Probe:
-    """Posts as a world user through the admin API and reads the bot's mentions back."""
+Call = Callable[[httpx2.Client, str], httpx2.Response]
 
-    def __init__(self, fake: ScriptedFake, read: Callable[[httpx2.Client], httpx2.Response]):
+
+class Probe:
+    """Posts as a world user (admin API) or as the bot (public API), then reads back."""
+
+    def __init__(self, fake: ScriptedFake, read: Call, write: Call) -> None:
         self.fake = fake
         self.http = httpx2.Client(
             transport=fake.transport(), base_url="http://fake.sim", timeout=GENEROUS_SECONDS
         )
         self.read = read
+        self.write = write
         self.author = next(user.handle for user in fake.world.users if not user.automated)
 
     def inject(self, text: str) -> httpx2.Response:
@@ -59,7 +63,17 @@ class Probe:
         self.fake.advance(5)  # stay clear of the read rate limits over many examples
         injected = self.inject(text)
         assert injected.status_code < 500, injected.text[:200]
-        for answer in (self.read(self.http), self.posts()):
+        self.reads_back()
+
+    def survives_posting(self, text: str) -> None:
+        self.fake.advance(5)
+        posted = self.write(self.http, text)
+        assert posted.status_code < 500, posted.text[:200]
+        self.reads_back()
+
+    def reads_back(self) -> None:
+        bot_posts = self.http.get("/_sim/posts", params={"author": self.fake.bot_handle()})
+        for answer in (self.read(self.http, ""), self.posts(), bot_posts):
             assert answer.status_code == 200, answer.text[:200]
             answer.json()
 
@@ -72,12 +86,16 @@ def _x() -> Probe:
     bot = fake.bot()
     token = fake.credentials()["oauth2_access_token"]
 
-    def read(http: httpx2.Client) -> httpx2.Response:
-        headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def read(http: httpx2.Client, _text: str) -> httpx2.Response:
         params = {"expansions": "author_id", "tweet.fields": "entities,created_at"}
         return http.get(f"/2/users/{bot.user_id}/mentions", params=params, headers=headers)
 
-    return Probe(fake, read)
+    def write(http: httpx2.Client, text: str) -> httpx2.Response:
+        return http.post("/2/tweets", content=json.dumps({"text": text}).encode(), headers=headers)
+
+    return Probe(fake, read, write)
 
 
 def _bluesky() -> Probe:
@@ -86,28 +104,44 @@ def _bluesky() -> Probe:
 
     sessions: list[str] = []
 
-    def read(http: httpx2.Client) -> httpx2.Response:
+    def auth(http: httpx2.Client) -> dict[str, str]:
         if not sessions:
             session = http.post(
                 "/xrpc/com.atproto.server.createSession",
                 json={"identifier": login["identifier"], "password": login["password"]},
             )
             sessions.append(session.json()["accessJwt"])
-        headers = {"Authorization": f"Bearer {sessions[0]}"}
-        return http.get("/xrpc/app.bsky.notification.listNotifications", headers=headers)
+        return {"Authorization": f"Bearer {sessions[0]}", "Content-Type": "application/json"}
 
-    return Probe(fake, read)
+    def read(http: httpx2.Client, _text: str) -> httpx2.Response:
+        return http.get("/xrpc/app.bsky.notification.listNotifications", headers=auth(http))
+
+    def write(http: httpx2.Client, text: str) -> httpx2.Response:
+        record = {"$type": "app.bsky.feed.post", "text": text,
+                  "createdAt": "2026-03-02T09:00:00.000Z"}  # fmt: skip
+        body = {"repo": login["did"], "collection": "app.bsky.feed.post", "record": record}
+        return http.post(
+            "/xrpc/com.atproto.repo.createRecord",
+            content=json.dumps(body).encode(), headers=auth(http),
+        )  # fmt: skip
+
+    return Probe(fake, read, write)
 
 
 def _mastodon() -> Probe:
     fake = FakeMastodon(build_world(11))
     token = fake.credentials()["access_token"]
 
-    def read(http: httpx2.Client) -> httpx2.Response:
-        headers = {"Authorization": f"Bearer {token}"}
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def read(http: httpx2.Client, _text: str) -> httpx2.Response:
         return http.get("/api/v1/notifications", headers=headers)
 
-    return Probe(fake, read)
+    def write(http: httpx2.Client, text: str) -> httpx2.Response:
+        body = json.dumps({"status": text}).encode()
+        return http.post("/api/v1/statuses", content=body, headers=headers)
+
+    return Probe(fake, read, write)
 
 
 MAKERS = {"x": _x, "bluesky": _bluesky, "mastodon": _mastodon}
@@ -124,6 +158,14 @@ def probe(request: pytest.FixtureRequest) -> Iterator[Probe]:
 def test_a_hostile_mention_neither_hangs_nor_poisons_later_reads(probe: Probe, text: str) -> None:
     probe.survives(text)
     probe.survives("an ordinary question afterwards")
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_a_hostile_post_through_the_api_neither_hangs_nor_poisons_later_reads(
+    probe: Probe, text: str
+) -> None:
+    probe.survives_posting(text)
+    probe.survives_posting("an ordinary post afterwards")
 
 
 @settings(
