@@ -20,8 +20,9 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/xbot demo
 
+# three test processes on two cores: most tests wait on subprocesses, sockets and databases
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 3
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

@@ -49,17 +49,22 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def one_worker(directory: Path) -> tuple[float, float, float]:
+def one_worker(directory: Path, *, from_file: bool) -> tuple[float, float, float]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("XBOT_")}
+    env.pop("PORT", None)
     env.update(
         {
-            "PORT": str(port),
-            "XBOT_HOST": "127.0.0.1",
-            "XBOT_GIT_SHA": "bench",
+            "XBOT_GIT_SHA": "be4c400",  # a SHA must be 7 to 64 hex digits
             "XBOT_DATABASE_URL": f"sqlite:///{directory / f'{port}.db'}",
         }
     )
+    if from_file:  # the listener reads host and port from xbot.toml (tomllib) before binding
+        config = directory / f"{port}.toml"
+        config.write_text(f'host = "127.0.0.1"\nport = {port}\n', encoding="utf-8")
+        env["XBOT_CONFIG"] = str(config)
+    else:
+        env.update({"PORT": str(port), "XBOT_HOST": "127.0.0.1"})
     started = time.perf_counter()
     process = subprocess.Popen(
         [XBOT, "worker"],
@@ -106,9 +111,13 @@ def one_baseline() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
-    runs = parser.parse_args().runs
+    parser.add_argument(
+        "--from-file", action="store_true", help="Set host and port in xbot.toml, not variables."
+    )
+    arguments = parser.parse_args()
+    runs = arguments.runs
     with tempfile.TemporaryDirectory() as folder:
-        results = [one_worker(Path(folder)) for _ in range(runs)]
+        results = [one_worker(Path(folder), from_file=arguments.from_file) for _ in range(runs)]
     baseline = statistics.median(one_baseline() for _ in range(runs))
     health = statistics.median(item[0] for item in results)
     ready = statistics.median(item[1] for item in results)

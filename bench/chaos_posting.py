@@ -76,7 +76,7 @@ def worker(config_path: str, worker_id: str) -> None:
         settings=AccountSettings(
             platform="x",
             handle=HANDLE,
-            budgets=BudgetSettings(per_hour=10**6, per_day=10**6, min_gap_seconds=0),
+            budgets=BudgetSettings(per_hour=1000, per_day=10_000, min_gap_seconds=0),
         ),
     )
     identity = WorkerIdentity(

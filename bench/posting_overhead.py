@@ -68,7 +68,7 @@ def _context(engine: object, fake: FakeX) -> JobContext:
         handle=bot,
         base_url="http://x.sim",
         budgets=BudgetSettings(
-            per_hour=10**6, per_day=10**6, min_gap_seconds=0, author_cooldown_minutes=0
+            per_hour=1000, per_day=10_000, min_gap_seconds=0, author_cooldown_minutes=0
         ),
     )
     settings = Settings(accounts=[account])

@@ -325,14 +325,23 @@ class World:
             data={"scanned": 20, "ghosts": 0, "watermark": "1999"},
         )
 
-    def ghost(self, account_id: int, at: datetime, *, acknowledged: bool = False) -> int:
-        tweet_id = str(next(self._posts))
+    def ghost(
+        self,
+        account_id: int,
+        at: datetime,
+        *,
+        acknowledged: bool = False,
+        in_reply_to: str | None = None,
+        tweet_id: str | None = None,
+    ) -> int:
+        tweet_id = tweet_id or str(next(self._posts))
         ghost_id = self.insert_returning_id(
             insert(ghost_tweets)
             .values(
                 account_id=account_id,
                 tweet_id=tweet_id,
                 text="buy now",
+                in_reply_to=in_reply_to,
                 detected_at=at,
                 classification="unexplained",
                 acknowledged_at=at if acknowledged else None,

@@ -20,12 +20,15 @@ def _fresh_logging() -> Iterator[None]:
     yield
     import structlog
 
+    from xbot.redact import remember
+
     structlog.reset_defaults()
+    remember(())  # the secrets a test configured are not masked in the next test
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Every test starts with no XBOT_* variable and no xbot.toml (CONVENTIONS 3.8)."""
+    """Every test starts with no XBOT_* variable and an empty xbot.toml (CONVENTIONS 3.8)."""
     for name in list(os.environ):
         if name.startswith("XBOT_") and name != "XBOT_TEST_POSTGRES_URL":
             monkeypatch.delenv(name, raising=False)
@@ -38,7 +41,9 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "GITHUB_SHA",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XBOT_CONFIG", str(tmp_path / "absent-xbot.toml"))
+    empty = tmp_path / "empty-xbot.toml"  # XBOT_CONFIG naming a missing file is an error
+    empty.touch()
+    monkeypatch.setenv("XBOT_CONFIG", str(empty))
 
 
 def _postgres_admin_engine() -> Engine | None:

@@ -11,9 +11,16 @@ from typing import Annotated
 
 import typer
 
-from xbot import cli_inspect, cli_sim
-from xbot.cli_support import EXIT_DATABASE, engine_for, fail, settings
-from xbot.domain.errors import XbotError
+from xbot import cli_inspect, cli_secrets, cli_sim
+from xbot.cli_support import (
+    EXIT_DATABASE,
+    announce_health,
+    engine_for,
+    fail,
+    failed_runs,
+    settings,
+)
+from xbot.domain.errors import ConfigError, XbotError
 
 app = typer.Typer(
     name="xbot",
@@ -28,6 +35,10 @@ deploy_app = typer.Typer(help="Declare which git SHA should be live.", no_args_i
 app.add_typer(deploy_app, name="deploy")
 ghosts_app = typer.Typer(help="Posts that no permit explains.", no_args_is_help=True)
 app.add_typer(ghosts_app, name="ghosts")
+secrets_app = typer.Typer(
+    help="The key that encrypts saved platform sessions (XBOT_SECRET_KEY).", no_args_is_help=True
+)
+app.add_typer(secrets_app, name="secrets")
 sim_app = typer.Typer(help="Fake platforms on loopback, for tests and demos.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
 
@@ -49,7 +60,7 @@ def migrate() -> None:
     engine = engine_for(loaded)
     try:
         before = current_revision(engine)
-        upgrade(engine)
+        upgrade(engine, loaded.secret_key)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
@@ -61,8 +72,9 @@ def serve(role: str, *, once: bool = False) -> None:
     """Boot a serving process (health is already listening) and run it until stopped."""
     from xbot.domain.errors import DatabaseUnreachable
     from xbot.jobs.registry import job_specs
+    from xbot.redact import redact_data
     from xbot.serve import Service
-    from xbot.wiring import PlatformCache, generator_factory
+    from xbot.wiring import PlatformCache, generator_factory, require_secret_key
 
     loaded = settings()
     # XBOT_ROLE=web always wins (a web process must never post); `run` takes XBOT_ROLE as given.
@@ -70,12 +82,18 @@ def serve(role: str, *, once: bool = False) -> None:
         role = loaded.role
     service = Service(loaded, role=role, specs=job_specs(loaded))
     if role != "web":
+        require_secret_key(loaded)
         service.platform_for = PlatformCache(loaded, service.engine)
         service.generator_for = generator_factory(loaded)
+    announce_health()  # once the configuration (settings, SHA) is known to be good
     try:
         service.boot()
         if once:
-            sys.stdout.write(json.dumps(service.run_once(), default=str) + "\n")
+            outcomes = redact_data(service.run_once())
+            sys.stdout.write(json.dumps(outcomes, default=str) + "\n")
+            failed = failed_runs(outcomes)
+            if failed:
+                fail(XbotError(failed))
             return
         code = service.serve_forever()
     except DatabaseUnreachable as exc:
@@ -161,15 +179,23 @@ def deploy_mark(
     note: Annotated[str | None, typer.Option("--note", help="Free text for the record.")] = None,
     by: Annotated[str, typer.Option("--by", help="Who declares it (e.g. the CI job).")] = "cli",
 ) -> None:
-    """Declare the active deployment; workers on another SHA stop posting (the fence)."""
+    """Declare the active deployment; workers on another SHA stop posting (the fence).
+
+    A unique prefix is stored as the full SHA a worker booted with (or `git rev-parse` gives in
+    a checkout); otherwise the prefix is stored, and the fence compares by prefix.
+    """
+    from pathlib import Path
+
+    from xbot.domain.readiness import is_sha, resolve_declared_sha
+    from xbot.provenance import git_commit
     from xbot.store.engine import translated_errors
     from xbot.store.migrate import verify_schema
-    from xbot.store.queries import deployments
+    from xbot.store.queries import deployments, workers
     from xbot.store.queries.common import database_now
     from xbot.store.queries.events import append_event
 
     sha = sha.strip()
-    if not 7 <= len(sha) <= 64 or not all(char in "0123456789abcdefABCDEF" for char in sha):
+    if not is_sha(sha):
         hint = "give 7 to 64 hex digits, e.g. `git rev-parse HEAD`"
         fail(XbotError(f"--sha {sha!r} is not a git SHA: {hint}"))
     engine = engine_for(settings())
@@ -177,19 +203,23 @@ def deploy_mark(
         verify_schema(engine)
         with translated_errors(), engine.begin() as connection:
             now = database_now(connection)
-            deployments.mark_deployment(connection, sha, now=now, declared_by=by, note=note)
-            append_event(
-                connection,
-                "deployment_marked",
-                {"sha": sha, "by": by, "note": note},
-                now=now,
-                component="cli",
+            declared = resolve_declared_sha(
+                sha, workers.booted_shas(connection, sha), lambda: git_commit(sha, Path.cwd())
             )
+            deployments.mark_deployment(
+                connection, declared.sha, now=now, declared_by=by, note=note
+            )
+            data: dict[str, str | None] = {"sha": declared.sha, "given": sha, "by": by}
+            data |= {"source": declared.source, "note": note}
+            append_event(connection, "deployment_marked", data, now=now, component="cli")
+    except ConfigError as exc:  # an ambiguous prefix: the operator gives more digits
+        fail(exc)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
         engine.dispose()
-    sys.stdout.write(f"active deployment: {sha}\n")
+    resolved = f" (from {sha} via {declared.source})" if declared.source != "given" else ""
+    sys.stdout.write(f"active deployment: {declared.sha}{resolved}\n")
 
 
 # commands whose bodies live in cli_inspect and cli_sim, registered here in the order --help shows
@@ -197,6 +227,8 @@ app.command()(cli_inspect.certify)
 app.command()(cli_inspect.trace)
 ghosts_app.command("list")(cli_inspect.ghosts_list)
 ghosts_app.command("ack")(cli_inspect.ghosts_ack)
+secrets_app.command("generate-key")(cli_secrets.generate_key)
+secrets_app.command("rotate")(cli_secrets.rotate)
 sim_app.command("serve")(cli_sim.sim_serve)
 app.command()(cli_sim.demo)
 

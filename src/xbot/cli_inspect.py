@@ -20,7 +20,10 @@ def certify(  # noqa: PLR0913 - one keyword per documented option
         typer.Option(help="The SHA that should run (default: the active deployment)."),
     ] = None,
     account: Annotated[
-        str | None, typer.Option(help="Certify one account, by handle (default: all).")
+        str | None,
+        typer.Option(
+            help="Certify one account: platform:handle, or a unique handle (default: all)."
+        ),
     ] = None,
     since: Annotated[
         str | None,

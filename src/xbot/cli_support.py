@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from xbot.domain.errors import XbotError
 
@@ -18,6 +19,8 @@ EXIT_DATABASE = 3
 
 def fail(error: BaseException, code: int = 1) -> NoReturn:
     """Print one line naming the problem and its causes, oldest first, and exit."""
+    from xbot.redact import redact_text
+
     message = str(error)
     causes: list[str] = []
     cause = error.__cause__
@@ -27,7 +30,7 @@ def fail(error: BaseException, code: int = 1) -> NoReturn:
             causes.append(lines[0])
         cause = cause.__cause__
     detail = "".join(f" (caused by: {text})" for text in reversed(causes))
-    sys.stderr.write(f"error: {message}{detail}\n")
+    sys.stderr.write(redact_text(f"error: {message}{detail}") + "\n")
     raise SystemExit(code)
 
 
@@ -40,7 +43,7 @@ def settings() -> Settings:
         loaded = load_settings()
     except XbotError as exc:
         fail(exc)
-    configure(loaded.log_level, loaded.log_format)
+    configure(loaded.log_level, loaded.log_format, loaded.secret_values())
     return loaded
 
 
@@ -49,3 +52,25 @@ def engine_for(loaded: Settings) -> Engine:
     from xbot.store.engine import make_engine
 
     return make_engine(loaded.database_url)
+
+
+def announce_health() -> None:
+    """Say where /health listens; after the settings load, so a bad value stays one line."""
+    from xbot.web.health import current
+
+    server = current()
+    if server is not None:
+        host, port = server.address
+        sys.stderr.write(f"[HEALTH] listening on {host}:{port}\n")
+        sys.stderr.flush()
+
+
+def failed_runs(outcomes: Sequence[Mapping[str, Any]]) -> str:
+    """Return one line naming the failed runs of `xbot run --once`, or "" when none failed."""
+    failed = [outcome for outcome in outcomes if outcome.get("status") == "failed"]
+    if not failed:
+        return ""
+    first = failed[0]
+    where = f" for {first['account']}" if first.get("account") else ""
+    more = f" ({len(failed) - 1} more failed)" if len(failed) > 1 else ""
+    return f"job {first['job']}{where} failed: {first['error']}{more}"

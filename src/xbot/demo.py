@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
 from xbot.certify import run_certification
 from xbot.certify.markdown import render_markdown
-from xbot.config import AccountSettings, BudgetSettings, JobIntervals, Settings
+from xbot.config import AccountSettings, BudgetSettings, JobIntervals, Settings, load_settings
 from xbot.demo_fakes import FAKES, DemoFake
 from xbot.jobs.registry import job_specs
 from xbot.platforms.x.wire import HttpOptions
@@ -37,6 +38,7 @@ from xbot.store.queries.common import database_now
 from xbot.store.queries.events import append_event
 from xbot.store.queries.ghosts import acknowledge_ghost, list_ghosts
 from xbot.store.queries.trace import find_trace
+from xbot.store.secretbox import generate_key
 from xbot.views import print_trace
 from xbot.wiring import Overrides, PlatformCache, generator_factory
 
@@ -98,13 +100,15 @@ def _prepare(
     accounts = [_account(options.platform, handle, base_url) for handle, _ in logins]
     database_url = options.database_url or f"sqlite:///{directory / 'xbot.db'}"
     sha = running_sha().git_sha
-    settings = Settings(
+    settings = load_settings(  # a bad --database-url is one line, not a traceback
         database_url=database_url,
         jobs=CADENCE,
         poll_interval=0.2,
         lease_seconds=10,
         accounts=accounts,
-        git_sha="" if sha != UNKNOWN else "demo000000000000",
+        git_sha="" if sha != UNKNOWN else "de70000000000000",  # "demo", in hex
+        # a fresh key per run: the demo's sessions are encrypted like a real deployment's
+        secret_key=SecretStr(generate_key()),
     )
     _write_config(directory / "xbot.toml", settings)
     service = Service(settings, role="all", specs=job_specs(settings))
@@ -157,7 +161,7 @@ def _write_config(path: Path, settings: Settings) -> None:
 def _execute(run: _Run, console: Console) -> int:
     service = run.service
     if service.engine.dialect.name != "sqlite":
-        upgrade(service.engine)
+        upgrade(service.engine, run.settings.secret_key)
     service.boot()
     _declare_deployment(run)
     runner, thread, failure = service.start_in_background()

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterable, MutableMapping
+from typing import Any
 
 import structlog
 
+from xbot.redact import redact_data, remember
 
-def configure(level: str = "info", output: str = "auto") -> None:
-    """Console lines in a terminal, JSON lines otherwise, on stderr."""
+
+def configure(level: str = "info", output: str = "auto", secrets: Iterable[str] = ()) -> None:
+    """Console lines in a terminal, JSON lines otherwise, on stderr, with secrets masked."""
+    remember(secrets)
     use_console = output == "console" or (output == "auto" and sys.stderr.isatty())
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
@@ -20,6 +25,7 @@ def configure(level: str = "info", output: str = "auto") -> None:
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
+            redact_event,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -31,3 +37,11 @@ def configure(level: str = "info", output: str = "auto") -> None:
 
 def _stderr_logger(*_args: object) -> structlog.PrintLogger:
     return structlog.PrintLogger(sys.stderr)
+
+
+def redact_event(
+    _logger: object, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Mask URL passwords, password parameters and every known secret in a log line's fields."""
+    masked: MutableMapping[str, Any] = redact_data(dict(event))
+    return masked

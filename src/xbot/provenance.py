@@ -47,9 +47,15 @@ def _build_info_sha() -> str:
 
 
 def _git_sha(directory: Path) -> str:
+    return git_commit("HEAD", directory)
+
+
+def git_commit(revision: str, directory: Path) -> str:
+    """Return the full SHA `git rev-parse` gives for `revision` in `directory`, or ""."""
     try:
-        result = subprocess.run(
-            ["git", "rev-parse", "HEAD"],  # noqa: S607 - git from PATH is the point
+        result = subprocess.run(  # noqa: S603 - callers pass HEAD or validated hex digits
+            # git from PATH is the point
+            ["git", "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],  # noqa: S607
             cwd=directory,
             capture_output=True,
             text=True,

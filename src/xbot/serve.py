@@ -17,26 +17,35 @@ from types import FrameType
 from typing import Any
 
 import structlog
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from xbot.config import Settings, redact_url
+from xbot.config import Settings
+from xbot.domain.account_state import overall_posting_allowed
 from xbot.domain.errors import XbotError
 from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
-from xbot.domain.readiness import posting_blockers
+from xbot.domain.readiness import DEPLOY_UNMARKED, posting_blockers, posting_notes
 from xbot.jobs import watchdog
+from xbot.jobs.account_states import read_account_states
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.loop import WorkerLoop
 from xbot.jobs.runner import JobRunner
 from xbot.provenance import running_sha
+from xbot.redact import redact_url
 from xbot.store.engine import make_engine, translated_errors
 from xbot.store.migrate import upgrade, verify_schema
 from xbot.store.queries import accounts as account_queries
 from xbot.store.queries import controls, deployments, workers
 from xbot.store.queries.common import database_now
 from xbot.store.queries.events import append_event
+from xbot.store.secretbox import SessionCipher
+from xbot.store.sessions import verify_sessions
 from xbot.web.health import HealthServer, HealthState, current
 
 log = structlog.get_logger("xbot.serve")
+
+#: the /ready reason when accounts exist and none of them may post now (each says why)
+NO_ACCOUNT_POSTING = "no_account_posting"
 
 #: a stopping worker gets this long to finish its job before it abandons it (SIGTERM → exit < 10 s)
 STOP_GRACE_SECONDS = 7.0
@@ -58,10 +67,10 @@ def identity(settings: Settings, role: str) -> WorkerIdentity:
     )
 
 
-def prepare_schema(engine: Engine) -> str:
+def prepare_schema(engine: Engine, secret_key: SecretStr | None = None) -> str:
     """SQLite migrates itself; PostgreSQL must already be at head (`xbot migrate`)."""
     if engine.dialect.name == "sqlite":
-        upgrade(engine)
+        upgrade(engine, secret_key)
     return verify_schema(engine)
 
 
@@ -105,6 +114,9 @@ class Service:
         self.generator_for = generator_for
         self.health = health or current()
         self.state = self.health.state if self.health else HealthState()
+        token = settings.admin_token
+        # the listener was bound before the settings existed (entry.py); its token arrives here
+        self.state.set_admin_token(token.get_secret_value() if token else None)
         self.stop = threading.Event()
         self.engine = make_engine(settings.database_url)
         self.worker = identity(settings, role)
@@ -112,9 +124,10 @@ class Service:
 
     def boot(self) -> None:
         """Verify the schema, write the boot heartbeat, sync accounts, then declare readiness."""
-        revision = prepare_schema(self.engine)
+        revision = prepare_schema(self.engine, self.settings.secret_key)
         self.accounts = load_accounts(self.engine, self.settings)
         if self.role != "web":
+            verify_sessions(self.engine, SessionCipher(self.settings.secret_key))
             with translated_errors(), self.engine.begin() as connection:
                 watchdog.write_boot(
                     connection,
@@ -131,7 +144,14 @@ class Service:
             schema=revision,
             accounts=len(self.accounts),
         )
-        self.state.set_ready(ready=True, readiness=self.readiness())
+        readiness = self.readiness()
+        if DEPLOY_UNMARKED in readiness["reasons"]:
+            log.warning(
+                DEPLOY_UNMARKED,
+                posting_allowed=readiness["posting_allowed"],
+                next_action=f"xbot deploy mark --sha {self.worker.git_sha}",
+            )
+        self.state.set_ready(ready=True, readiness=readiness)
 
     def readiness(self) -> dict[str, Any]:
         """Return the JSON that /ready serves."""
@@ -143,8 +163,11 @@ class Service:
             "sha_source": self.worker.sha_source,
             "database": redact_url(self.settings.database_url),
             "jobs": [spec.name for spec in self.specs] if self.role != "web" else [],
-            "accounts": [self._account_policy(account) for account in self.accounts],
             **posting,
+            "accounts": [
+                {**self._account_policy(account), **state}
+                for account, state in zip(self.accounts, posting["accounts"], strict=True)
+            ],
         }
 
     def _account_policy(self, account: Account) -> dict[str, object]:
@@ -162,20 +185,33 @@ class Service:
         self.state.set_ready(ready=True, readiness=self.readiness())
 
     def posting_state(self) -> Mapping[str, Any]:
-        """Whether this process may post now, and the reasons when not."""
+        """Whether this process may post now and each account's state, with the reasons."""
         with translated_errors(), self.engine.connect() as connection:
             deployment = deployments.active_deployment(connection)
             switch = controls.kill_switch(connection)
-        reasons = posting_blockers(
-            role=self.role,
-            running_sha=self.worker.git_sha,
-            declared_sha=deployment.sha if deployment else None,
-            kill_switch_on=switch["on"],
-        )
+            declared = deployment.sha if deployment else None
+            required = self.settings.require_deploy_mark
+            reasons = posting_blockers(
+                role=self.role,
+                running_sha=self.worker.git_sha,
+                declared_sha=declared,
+                kill_switch_on=switch["on"],
+                require_deploy_mark=required,
+            )
+            states = read_account_states(
+                connection, self.accounts, self.settings,
+                fence=[reason for reason in reasons if reason != "wrong_role"],
+                fence_since=deployment.declared_at if deployment else None,
+                now=database_now(connection),
+            )  # fmt: skip
+        notes = posting_notes(declared_sha=declared, require_deploy_mark=required)
+        if self.accounts and not reasons and not overall_posting_allowed(states):
+            reasons.append(NO_ACCOUNT_POSTING)
         return {
             "posting_allowed": not reasons,
-            "reasons": reasons,
-            "declared_sha": deployment.sha if deployment else None,
+            "reasons": reasons + notes,
+            "declared_sha": declared,
+            "accounts": [state.as_data() for state in states],
         }
 
     def context(self) -> JobContext:
@@ -197,10 +233,12 @@ class Service:
     def run_once(self) -> list[dict[str, Any]]:
         """Run every due job once (`xbot run --once`)."""
         outcomes = self.runner().run_due()
+        names = {account.account_id: account.key for account in self.accounts}
         return [
             {
                 "job": item.job,
                 "account_id": item.account_id,
+                "account": names.get(item.account_id),
                 "status": item.status,
                 "error": item.error,
                 **item.summary,

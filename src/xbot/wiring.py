@@ -15,16 +15,22 @@ import httpx2
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from xbot.config import Settings, secret_from_environment
-from xbot.domain.errors import ConfigError
+from xbot.config import AccountSettings, Settings, secret_from_environment
+from xbot.domain.errors import ConfigError, SecretKeyMissing
 from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.generate import build_generator
 from xbot.jobs.base import Account
 from xbot.platforms.bluesky.factory import PASSWORD_CREDENTIAL, build_bluesky_platform
 from xbot.platforms.mastodon.factory import build_mastodon_platform
-from xbot.platforms.x.credentials import OAuth2Credentials, XCredentials, credentials_from
+from xbot.platforms.x.credentials import (
+    OAUTH1_NAMES,
+    OAuth2Credentials,
+    XCredentials,
+    credentials_from,
+)
 from xbot.platforms.x.factory import build_x_platform
 from xbot.platforms.x.wire import HttpOptions
+from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore
 
 X_SESSION_KEY = "x_oauth2"
@@ -51,6 +57,7 @@ class PlatformCache:
         self.settings = settings
         self.engine = engine
         self.overrides = overrides or Overrides()
+        self.cipher = SessionCipher(settings.secret_key)
         self._built: dict[int, Platform] = {}
         self._lock = threading.Lock()
 
@@ -71,9 +78,12 @@ class PlatformCache:
     def _build(self, account: Account) -> Platform:
         extra = self._extra(account)
         if account.platform == "x":
-            return _x(account, self.engine, self._secrets(account), extra)
+            store = DatabaseSessionStore(
+                self.engine, account.account_id, X_SESSION_KEY, self.cipher
+            )
+            return _x(account, store, self._secrets(account), extra)
         if account.platform == "bluesky":
-            store = DatabaseSessionStore(self.engine, account.account_id, "bluesky")
+            store = DatabaseSessionStore(self.engine, account.account_id, "bluesky", self.cipher)
             password = self._secrets(account).get(PASSWORD_CREDENTIAL)
             return build_bluesky_platform(account.settings, password, store, **extra)
         if account.platform == "mastodon":
@@ -97,10 +107,12 @@ class PlatformCache:
 
 
 def _x(
-    account: Account, engine: Engine, secrets: dict[str, SecretStr], extra: dict[str, Any]
+    account: Account,
+    store: DatabaseSessionStore,
+    secrets: dict[str, SecretStr],
+    extra: dict[str, Any],
 ) -> Platform:
     credentials = credentials_from(secrets) if secrets else None
-    store = DatabaseSessionStore(engine, account.account_id, X_SESSION_KEY)
     saved = store.load()
     if saved and (credentials is None or isinstance(credentials, OAuth2Credentials)):
         credentials = _saved_oauth2(saved, credentials)
@@ -128,6 +140,28 @@ def _saved_oauth2(saved: Mapping[str, Any], configured: XCredentials | None) -> 
         else None,
         expires_at=datetime.fromisoformat(saved["expires_at"]) if saved.get("expires_at") else None,
     )
+
+
+def require_secret_key(settings: Settings) -> None:
+    """Raise SecretKeyMissing when an enabled account keeps a session and no key is set.
+
+    Bluesky always saves its session; X does when it runs on an OAuth 2 token (OAuth 1.0a
+    tokens do not expire); Mastodon never.
+    """
+    if SessionCipher(settings.secret_key).has_key:
+        return
+    needing = [account for account in settings.accounts if account.enabled and _keeps(account)]
+    if needing:
+        first = needing[0]
+        default = (SecretKeyMissing.__doc__ or "").strip()
+        raise SecretKeyMissing(f"{first.platform}:@{first.handle} keeps a session; {default}")
+
+
+def _keeps(account: AccountSettings) -> bool:
+    if account.platform == "bluesky":
+        return True
+    oauth1 = all(name in account.credentials for name in OAUTH1_NAMES)
+    return account.platform == "x" and bool(account.credentials) and not oauth1
 
 
 def generator_factory(

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 XBOT = str(Path(sys.executable).with_name("xbot"))
+#: every subprocess gets it, so tests can read /ready's details (tests unset it to check that)
+ADMIN_TOKEN = "acceptance-admin-token"
 
 
 def free_port() -> int:
@@ -25,9 +28,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int, dict[str, Any]]:
+def http_get(
+    port: int, path: str, timeout: float = 2.0, token: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=timeout) as answer:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
             return answer.status, json.loads(answer.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
@@ -51,6 +58,7 @@ class XbotProcess:
 
     def __init__(self, args: list[str], env: Mapping[str, str], cwd: Path) -> None:
         self.port = int(env.get("PORT", "0"))
+        self.admin_token = env.get("XBOT_ADMIN_TOKEN")
         self.stderr_path = cwd / f"stderr-{time.monotonic_ns()}.log"
         self._stderr = self.stderr_path.open("wb")
         self.started = time.monotonic()
@@ -62,7 +70,7 @@ class XbotProcess:
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
     def health(self, path: str = "/health") -> tuple[int, dict[str, Any]]:
-        return http_get(self.port, path)
+        return http_get(self.port, path, token=self.admin_token)
 
     def wait_ready(self, timeout: float = 20.0) -> dict[str, Any]:
         def ready() -> dict[str, Any] | None:
@@ -89,7 +97,11 @@ class XbotProcess:
 
 @pytest.fixture
 def xbot_env(tmp_path: Path) -> dict[str, str]:
-    """A clean environment for the subprocess: no XBOT_* from the caller, a free port."""
+    """A clean environment for the subprocess: no XBOT_* from the caller, a free port.
+
+    XBOT_CONFIG names an empty xbot.toml, which a test may overwrite.
+    """
+    (tmp_path / "xbot.toml").touch()
     env = {key: value for key, value in os.environ.items() if not key.startswith("XBOT_")}
     env.pop("PORT", None)
     env.update(
@@ -98,6 +110,9 @@ def xbot_env(tmp_path: Path) -> dict[str, str]:
             "XBOT_HOST": "127.0.0.1",
             "XBOT_CONFIG": str(tmp_path / "xbot.toml"),
             "XBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'xbot.db'}",
+            # saved platform sessions are encrypted: a worker with a Bluesky account needs a key
+            "XBOT_SECRET_KEY": Fernet.generate_key().decode(),
+            "XBOT_ADMIN_TOKEN": ADMIN_TOKEN,
         }
     )
     return env

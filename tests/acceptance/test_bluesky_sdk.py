@@ -121,3 +121,17 @@ def test_the_sdk_sees_bluesky_error_shapes(
         client.app.bsky.feed.get_post_thread({"uri": gone})
     assert refused.value.response is not None
     assert refused.value.response.content.error == "NotFound"
+
+
+def test_the_sdk_pages_own_records_with_list_records(
+    fake: FakeBluesky, server: SimServer, clients: list[Client]
+) -> None:
+    made = [fake.ghost(f"note {n}")["id"] for n in range(3)]
+    client = sdk_client(server, clients)
+    params = {"repo": fake.bot().did, "collection": "app.bsky.feed.post", "limit": 2}
+    first = client.com.atproto.repo.list_records(params)
+    rest = client.com.atproto.repo.list_records({**params, "cursor": first.cursor})
+    listed = [record.uri for record in [*first.records, *rest.records]]
+    assert set(made) <= set(listed)
+    assert listed == sorted(listed, reverse=True)
+    assert all(record.value.text for record in [*first.records, *rest.records])

@@ -22,7 +22,7 @@ def test_demo_is_operational_then_certify_fails_b_once_the_worker_is_gone(
     assert "**Status**: ✅ **OPERATIONAL**" in done.stdout
     assert "one trace chain" in done.stdout
     assert "injected a ghost" in done.stdout
-    for check in "ABCDEFGH":
+    for check in "ABCDEFGHI":
         assert re.search(rf"\| {check}\) [^|]+\| ✅ PASS", done.stdout), check
     kept = re.search(r"XBOT_CONFIG=(\S+xbot\.toml) xbot certify", done.stdout)
     assert kept, done.stdout[-2000:]
@@ -109,6 +109,6 @@ def test_demo_is_operational_on_every_platform(
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert f"xbot demo on fake {platform}" in done.stdout
     assert "**Status**: ✅ **OPERATIONAL**" in done.stdout
-    for check in "ABCDEFGH":
+    for check in "ABCDEFGHI":
         assert re.search(rf"\| {check}\) [^|]+\| ✅ PASS", done.stdout), check
     assert "found by read-back" in done.stdout or "reply_posted" in done.stdout

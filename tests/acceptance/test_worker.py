@@ -79,7 +79,7 @@ def test_web_role_never_runs_jobs(
     ready = web.wait_ready()
     assert ready["role"] == "web"
     assert ready["posting_allowed"] is False
-    assert ready["reasons"] == ["wrong_role"]
+    assert ready["reasons"] == ["wrong_role", "deploy_unmarked"]
     time.sleep(1.5)
     assert sqlite_rows(tmp_path / "xbot.db", "SELECT COUNT(*) FROM job_runs") == [(0,)]
     assert web.stop() == 0
@@ -113,14 +113,19 @@ def test_kill_switch_and_deployment_reach_ready_within_a_poll(
     def reasons() -> list[str]:
         return list(http_get(worker.port, "/ready")[1]["reasons"])
 
+    # no deployment declared: posting is allowed, and /ready and the console say so
+    assert reasons() == ["deploy_unmarked"]
+    assert "deploy_unmarked" in worker.stderr()
     assert run_xbot(["pause", "--by", "alice"], xbot_env, tmp_path).returncode == 0
-    wait_for(lambda: reasons() == ["kill_switch"], timeout=5)
+    wait_for(lambda: reasons() == ["kill_switch", "deploy_unmarked"], timeout=5)
     assert run_xbot(["resume"], xbot_env, tmp_path).returncode == 0
-    wait_for(lambda: reasons() == [], timeout=5)
+    wait_for(lambda: reasons() == ["deploy_unmarked"], timeout=5)
     marked = run_xbot(["deploy", "mark", "--sha", "fdf00f1e"], xbot_env, tmp_path)
     assert marked.returncode == 0, marked.stderr
     wait_for(lambda: reasons() == ["stale_code"], timeout=5)
-    assert run_xbot(["deploy", "mark", "--sha", SHA], xbot_env, tmp_path).returncode == 0
+    # seven digits of the SHA the worker booted with: stored in full, and the fence opens
+    short = run_xbot(["deploy", "mark", "--sha", SHA[:7]], xbot_env, tmp_path)
+    assert short.stdout == f"active deployment: {SHA} (from {SHA[:7]} via workers)\n"
     wait_for(lambda: reasons() == [], timeout=5)
     kinds = sqlite_rows(
         tmp_path / "xbot.db",
@@ -134,6 +139,21 @@ def test_kill_switch_and_deployment_reach_ready_within_a_poll(
         "deployment_marked",
         "deployment_marked",
     ]
+
+
+def test_require_deploy_mark_keeps_posting_closed_until_a_deployment_is_declared(
+    xbot_env: dict[str, str], start_xbot: Any, tmp_path: Path
+) -> None:
+    xbot_env.update(
+        {"XBOT_GIT_SHA": SHA, "XBOT_POLL_INTERVAL": "0.2", "XBOT_REQUIRE_DEPLOY_MARK": "true"}
+    )
+    worker = start_xbot(["worker"], xbot_env)
+    ready = worker.wait_ready()
+    assert (ready["posting_allowed"], ready["reasons"]) == (False, ["deploy_unmarked"])
+    assert f"xbot deploy mark --sha {SHA}" in worker.stderr()
+    assert run_xbot(["deploy", "mark", "--sha", SHA], xbot_env, tmp_path).returncode == 0
+    wait_for(lambda: http_get(worker.port, "/ready")[1]["posting_allowed"] is True, timeout=5)
+    assert http_get(worker.port, "/ready")[1]["reasons"] == []
 
 
 def test_ready_shows_each_accounts_platform_policy(
@@ -152,3 +172,27 @@ def test_ready_shows_each_accounts_platform_policy(
     assert accounts["replybot"]["blocked_by"] == "llm_not_approved_on_x"
     assert accounts["helper"]["platform"] == "mastodon"
     assert accounts["helper"]["posting_allowed"] is True
+
+
+def test_ready_details_need_the_admin_token(xbot_env: dict[str, str], start_xbot: Any) -> None:
+    worker = start_xbot(["worker"], xbot_env)
+    details = worker.wait_ready()
+    assert {"worker_id", "database", "accounts", "sha_source"} <= set(details)
+    status, public = http_get(worker.port, "/ready")
+    assert status == 200
+    assert set(public) == {"ready", "role", "git_sha", "posting_allowed", "reasons"}
+    assert http_get(worker.port, "/ready", token="not-the-token")[0] == 401
+    assert worker.stop() == 0
+
+
+def test_without_an_admin_token_ready_never_serves_details(
+    xbot_env: dict[str, str], start_xbot: Any
+) -> None:
+    del xbot_env["XBOT_ADMIN_TOKEN"]
+    worker = start_xbot(["worker"], xbot_env)
+    public = worker.wait_ready()
+    assert set(public) == {"ready", "role", "git_sha", "posting_allowed", "reasons"}
+    status, refusal = http_get(worker.port, "/ready", token="acceptance-admin-token")
+    assert status == 403
+    assert "XBOT_ADMIN_TOKEN" in refusal["error"]
+    assert worker.stop() == 0

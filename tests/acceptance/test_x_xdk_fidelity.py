@@ -94,3 +94,18 @@ def test_xdk_sees_the_fakes_errors(served: tuple[FakeX, str]) -> None:
             CreateRequest(text="hi", reply=CreatePostsReply(in_reply_to_tweet_id=plain["id"]))
         )
     assert raised.value.response.json()["type"].endswith("/not-authorized-for-resource")
+
+
+def test_xdk_sees_invalid_requests_as_400_problems(served: tuple[FakeX, str]) -> None:
+    fake, base_url = served
+    client = oauth1_client(fake, base_url)
+    posts_before = len(fake.posts_of("replybot"))
+    with pytest.raises(requests.HTTPError, match="400") as bad_id:
+        client.posts.get_by_id("abc")
+    problem = bad_id.value.response.json()
+    assert problem["type"].endswith("/invalid-request")
+    assert problem["errors"][0]["parameters"] == {"id": ["abc"]}
+    with pytest.raises(requests.HTTPError, match="400") as empty:
+        client.posts.create(CreateRequest(text=""))
+    assert empty.value.response.json()["errors"][0]["parameters"] == {"text": [""]}
+    assert len(fake.posts_of("replybot")) == posts_before

@@ -14,14 +14,15 @@ from certify_world import (
     result,
     statuses,
 )
-from xbot.certify import Status, Verdict
+from xbot.certify import CertifyOptions, Status, Verdict, run_certification
+from xbot.config import Settings
 from xbot.store.tables import deployments, system_events
 
 
 def test_a_healthy_production_is_operational(engine: Engine) -> None:
     healthy(World(engine))
     report = certify(engine)
-    assert statuses(report) == "PPPPPPPP", [check.explanation for check in report.checks]
+    assert statuses(report) == "PPPPPPPPP", [check.explanation for check in report.checks]
     assert report.verdict is Verdict.OPERATIONAL
     assert report.blocker is None
     assert report.exit_code == 0
@@ -83,7 +84,7 @@ def test_no_deployment_declared_is_inconclusive_and_names_deploy_mark(engine: En
     with engine.begin() as connection:
         connection.execute(delete(deployments))
     report = certify(engine)
-    assert statuses(report) == "IPPPPPPP"
+    assert statuses(report) == "IPPPPPPPP"
     assert "xbot deploy mark" in result(report, "A").explanation
     assert report.verdict is Verdict.INCONCLUSIVE
     assert report.exit_code == 2
@@ -133,3 +134,76 @@ def test_a_worker_booted_minutes_ago_is_inconclusive_for_b(engine: Engine) -> No
     alive = result(certify(engine), "B")
     assert alive.status is Status.INCONCLUSIVE
     assert "booted 4m ago" in alive.explanation
+
+
+def test_a_deployment_declared_by_a_short_sha_passes_a_like_the_fence(engine: Engine) -> None:
+    world = World(engine)
+    healthy(world)
+    world.deployment(DEPLOYED_SHA[:7], world.now - minutes(1))
+    report = certify(engine)
+    assert result(report, "A").status is Status.PASS
+    assert report.running_sha == DEPLOYED_SHA
+
+
+def test_a_fails_permanently_when_a_worker_booted_after_the_deployment_runs_other_code(
+    engine: Engine,
+) -> None:
+    world = World(engine)
+    healthy(world)
+    world.boot("w-stale", OLD_SHA, world.now - minutes(1))
+    running = result(certify(engine), "A")
+    assert running.status is Status.FAIL
+    assert "`e35a4371`" in running.explanation
+    assert "`5a8a81ca`" in running.explanation
+    assert running.permanent is True
+
+
+def test_a_mismatch_during_a_rollout_is_not_permanent(engine: Engine) -> None:
+    world = World(engine)
+    healthy(world)
+    # declared after the newest boot: the workers may still be restarting on the new code
+    world.deployment(OLD_SHA, world.now - minutes(1))
+    running = result(certify(engine), "A")
+    assert running.status is Status.FAIL
+    assert running.permanent is False
+
+
+def test_expect_sha_cannot_hide_a_deployment_the_fence_refuses(engine: Engine) -> None:
+    world = World(engine)
+    healthy(world)
+    world.deployment(OLD_SHA[:7], world.now - minutes(1))
+    report = certify(engine, expect_sha=DEPLOYED_SHA[:8])
+    running = result(report, "A")
+    assert running.status is Status.FAIL
+    assert "`5a8a81ca`" in running.explanation
+    assert "`e35a437`" in running.explanation
+    assert "stale_code" in running.explanation
+    assert any(f"xbot deploy mark --sha {DEPLOYED_SHA}" in action for action in report.next_actions)
+
+
+def test_no_deployment_names_deploy_mark_with_the_running_sha_as_next_action(
+    engine: Engine,
+) -> None:
+    world = World(engine)
+    healthy(world)
+    with engine.begin() as connection:
+        connection.execute(delete(deployments))
+    report = certify(engine)
+    assert result(report, "A").status is Status.INCONCLUSIVE
+    assert result(report, "A").permanent is False
+    assert any(f"xbot deploy mark --sha {DEPLOYED_SHA}" in action for action in report.next_actions)
+
+
+def test_require_deploy_mark_fails_a_closed_without_a_deployment(engine: Engine) -> None:
+    world = World(engine)
+    healthy(world)
+    with engine.begin() as connection:
+        connection.execute(delete(deployments))
+    settings = Settings(require_deploy_mark=True)
+    report = run_certification(engine, settings, CertifyOptions(now=world.now))
+    running = result(report, "A")
+    assert running.status is Status.FAIL
+    assert "deploy_unmarked" in running.explanation
+    assert running.permanent is True
+    assert report.verdict is Verdict.NOT_OPERATIONAL
+    assert any(f"xbot deploy mark --sha {DEPLOYED_SHA}" in action for action in report.next_actions)

@@ -19,8 +19,8 @@ def test_account_limits_every_check_to_that_account(engine: Engine) -> None:
     healthy(world)
     other = world.account("quiet", platform="bluesky")
     assert result(certify(engine), "G").status is Status.FAIL  # "quiet" was never scanned
-    assert statuses(certify(engine, account="acme")) == "PPPPPPPP"
-    assert statuses(certify(engine, account="@acme")) == "PPPPPPPP"
+    assert statuses(certify(engine, account="acme")) == "PPPPPPPPP"
+    assert statuses(certify(engine, account="@acme")) == "PPPPPPPPP"
     quiet = certify(engine, account="quiet")
     assert statuses(quiet)[:3] == "PPF"  # A and B are about workers; C finds no fetch for it
     world.ghost_scan(other, world.now - minutes(2))
@@ -31,6 +31,26 @@ def test_an_unknown_account_cannot_be_certified(engine: Engine) -> None:
     healthy(World(engine))
     with pytest.raises(ConfigError, match="no account has the handle 'nobody'"):
         certify(engine, account="nobody")
+
+
+def test_account_takes_platform_colon_handle_and_keeps_to_that_platform(engine: Engine) -> None:
+    world = World(engine)
+    healthy(world)  # x:acme, scanned and fetched
+    twin = world.account("acme", platform="bluesky")  # same handle, never scanned
+    assert certify(engine, account="x:acme").account == "x:acme"
+    assert result(certify(engine, account="x:acme"), "G").status is Status.PASS
+    assert result(certify(engine, account="bluesky:@acme"), "G").status is Status.FAIL
+    world.ghost_scan(twin, world.now - minutes(2))
+    assert result(certify(engine, account="bluesky:acme"), "G").status is Status.PASS
+
+
+def test_a_bare_handle_on_two_platforms_is_ambiguous(engine: Engine) -> None:
+    healthy(World(engine))
+    World(engine).account("acme", platform="mastodon")
+    with pytest.raises(ConfigError, match=r"'acme' matches mastodon:acme, x:acme: name one as"):
+        certify(engine, account="acme")
+    with pytest.raises(ConfigError, match="no account has the handle 'bluesky:acme'"):
+        certify(engine, account="bluesky:acme")
 
 
 def test_since_overrides_the_deployment_time(engine: Engine) -> None:

@@ -18,7 +18,18 @@ def test_an_unacknowledged_ghost_since_deploy_fails_g(engine: Engine) -> None:
     ghosts = result(report, "G")
     assert ghosts.status is Status.FAIL
     assert "1 unacknowledged ghost(s)" in ghosts.explanation
+    assert ghosts.permanent is True
     assert any(f"xbot ghosts ack {ghost_id}" in action for action in report.next_actions)
+
+
+def test_a_fresh_deploy_mark_does_not_hide_a_ghost_found_just_before_it(engine: Engine) -> None:
+    world = World(engine)
+    account_id = healthy(world)
+    world.ghost(account_id, world.now - minutes(10))
+    world.deployment(DEPLOYED_SHA, world.now - minutes(1))
+    ghosts = result(certify(engine), "G")
+    assert ghosts.status is Status.FAIL
+    assert ghosts.permanent is True
 
 
 def test_acknowledged_ghosts_and_ghosts_before_the_deployment_pass_g(engine: Engine) -> None:
@@ -37,6 +48,7 @@ def test_a_ghost_scan_that_did_not_run_fails_g(engine: Engine) -> None:
     ghosts = result(certify(engine), "G")
     assert ghosts.status is Status.FAIL
     assert "did not run in the last 30m for acme" in ghosts.explanation
+    assert ghosts.permanent is False
 
 
 def test_no_scan_yet_right_after_boot_is_inconclusive(engine: Engine) -> None:

@@ -229,3 +229,24 @@ def test_watchdog_reports_stalled_runs_and_overdue_jobs(engine: Engine) -> None:
     assert report["overdue_jobs"] == ["fetch"]
     reports = events(engine, "production_watchdog_report")
     assert [row.severity for row in reports] == ["info", "warning"]
+
+
+def test_a_job_error_never_records_a_configured_secret(engine: Engine) -> None:
+    from xbot.redact import remember
+
+    def leaky(context: JobContext) -> Mapping[str, Any]:
+        raise RuntimeError("refused key sk-job-canary-51f0 at postgresql://u:pw-canary@db/x")
+
+    remember(["sk-job-canary-51f0"])
+    runner = make_runner(
+        engine, "w1", [JobSpec(name="leak", interval_seconds=60, per_account=False, run_once=leaky)]
+    )
+    with engine.begin() as connection:
+        job_runs.create_run(connection, "leak", 0, 0, T0)
+    outcome = runner.claim_and_run()
+    assert outcome is not None
+    assert outcome.error == "RuntimeError: refused key *** at postgresql://u:***@db/x"
+    with engine.connect() as connection:
+        stored = [str(row) for row in connection.execute(select(job_runs_table))]
+    assert not any("canary" in row for row in stored)
+    assert "canary" not in str(events(engine, "job_failed"))

@@ -12,12 +12,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from xbot.config import AccountSettings, BudgetSettings, Settings
+from xbot.domain.drafts import NEAR_DUPLICATE_WINDOW
+from xbot.generate.bank import alike
 from xbot.jobs import fetch, schedule
 from xbot.jobs.base import JobContext, WorkerIdentity
 from xbot.serve import load_accounts
 from xbot.sim.clock import SimClock
 from xbot.sim.world import build_world
 from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.store.queries import decisions
 from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions, system_events
 from xbot.wiring import Overrides, PlatformCache, generator_factory
 
@@ -167,3 +170,39 @@ def test_llm_on_x_without_approval_is_blocked_by_policy(engine: Engine, fake: Fa
         )
         == 1
     )
+
+
+def test_a_day_at_the_default_budget_has_no_near_duplicates(engine: Engine, fake: FakeX) -> None:
+    per_day = BudgetSettings().per_day
+    context = context_for(engine, fake, "w0")
+    budgets = BudgetSettings(per_hour=per_day, min_gap_seconds=0, author_cooldown_minutes=0)
+    account = context.account
+    assert account is not None
+    settings = account.settings.model_copy(update={"budgets": budgets})
+    context = replace(context, account=replace(account, settings=settings))
+    mention_many(fake, per_day)  # every one matches the same entry: the worst case for variety
+    assert fetch.run_once(replace(context, now=fake.clock.now()))["queued"] == per_day
+    now = datetime.now(UTC)
+    summary = schedule.run_once(replace(context, now=now))
+    assert summary["permits_created"] == per_day, summary
+    with engine.connect() as connection:
+        rows = list(connection.execute(select(reply_decisions.c.reply_text)))
+        in_window = decisions.recent_reply_texts(
+            connection, account.account_id, now - NEAR_DUPLICATE_WINDOW
+        )
+        later = decisions.recent_reply_texts(
+            connection, account.account_id, now + NEAR_DUPLICATE_WINDOW
+        )
+        elsewhere = decisions.recent_reply_texts(
+            connection, account.account_id + 1, now - NEAR_DUPLICATE_WINDOW
+        )
+    texts = [row.reply_text for row in rows]
+    handles = [user.handle for user in fake.world.everyone]
+    for text in texts:  # a handle only ever appears as a mention
+        assert all(f"@{handle}" in text for handle in handles if handle in text)
+    assert sum("@" in text for text in texts) > per_day // 2
+    threshold = account.settings.duplicate_threshold
+    for index, text in enumerate(texts):
+        assert not any(alike(text, other, threshold) for other in texts[index + 1 :])
+    assert sorted(in_window) == sorted(texts)
+    assert later == elsewhere == []  # the check is scoped to the account and the window

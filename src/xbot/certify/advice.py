@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from xbot.certify.context import is_unknown_sha
+from xbot.certify.check_accounts import accounts_advice
+from xbot.certify.context import is_unknown_sha, sha_matches
 from xbot.certify.model import CheckResult, Status
 from xbot.config import SHA_ENVIRONMENT_VARIABLES
 
@@ -45,11 +46,17 @@ def _running_sha(check: CheckResult) -> list[str]:
     running = facts["running_sha"]
     if facts["booted_at"] is None:
         return NO_BOOT
-    if check.status is Status.INCONCLUSIVE:
+    undeclared = facts["expected_sha"] is None or facts.get("require_deploy_mark")
+    if facts["declared_sha"] is None and undeclared and not is_unknown_sha(running):
+        required = (
+            " and require_deploy_mark refuses every claim until one is"
+            if facts.get("require_deploy_mark")
+            else ""
+        )
         return [
             (
                 f"The worker runs `{running}` (source: {facts['sha_source']}); no deployment is "
-                "declared to compare it with."
+                f"declared to compare it with{required}."
             ),
             (
                 f"Declare it from CI/CD after each release: `xbot deploy mark --sha {running}` "
@@ -64,6 +71,14 @@ def _running_sha(check: CheckResult) -> list[str]:
                 f"set one of {variables} (never by hand), then restart the worker."
             ),
             READY,
+        ]
+    if sha_matches(running, facts["expected_sha"]):
+        return [
+            (
+                f"The worker runs `{running}` as --expect-sha says, but the active deployment "
+                f"declares `{facts['declared_sha']}`: the fence refuses its claims."
+            ),
+            f"Declare what runs: `xbot deploy mark --sha {running}`.",
         ]
     return _sha_mismatch(facts)
 
@@ -235,4 +250,5 @@ ADVICE: dict[str, Callable[[CheckResult], list[str]]] = {
     "F": _trace_chain,
     "G": _ghosts,
     "H": _stuck,
+    "I": accounts_advice,
 }

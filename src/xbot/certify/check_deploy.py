@@ -16,7 +16,7 @@ MIN_REPORTS = 2
 
 
 def check_running_sha(run: QueryRunner, context: Context) -> CheckResult:
-    """Check A: the newest boot heartbeat's SHA equals the active deployment (or --expect-sha)."""
+    """Check A: the newest boot heartbeat's SHA matches the active deployment (and --expect-sha)."""
     evidence = run("running_sha")
     row = evidence.first
     expected = context.expect_sha or row.get("declared_sha")
@@ -31,6 +31,7 @@ def check_running_sha(run: QueryRunner, context: Context) -> CheckResult:
         "declared_by": row.get("declared_by"),
         "expected_sha": expected,
         "expected_from": "--expect-sha" if context.expect_sha else "deployment",
+        "require_deploy_mark": context.require_deploy_mark,
     }
     status, explanation = judge_running_sha(facts)
     return CheckResult(
@@ -40,33 +41,71 @@ def check_running_sha(run: QueryRunner, context: Context) -> CheckResult:
         explanation=explanation,
         evidence=(evidence,),
         facts=facts,
+        permanent=status is Status.FAIL and fence_cannot_clear(facts),
     )
 
 
 def judge_running_sha(facts: Mapping[str, Any]) -> tuple[Status, str]:
-    """Decide A from the newest boot heartbeat and the expected SHA."""
-    running, expected = facts["running_sha"], facts["expected_sha"]
+    """Decide A from the newest boot heartbeat, the declared deployment and --expect-sha."""
+    running = facts["running_sha"]
     if facts["booted_at"] is None:
         return (
             Status.FAIL,
             "no worker boot heartbeat (production_watchdog_boot) exists: no worker has started",
         )
     source = facts["sha_source"] or "not recorded"
-    booted = f"{facts['booted_at']:%Y-%m-%d %H:%M:%S} UTC"
-    where = f"worker {facts['worker_id']} on {facts['host']}, booted {booted}"
     if is_unknown_sha(running):
-        return Status.FAIL, f"the newest worker runs an unknown SHA (source: {source}; {where})"
+        return (
+            Status.FAIL,
+            f"the newest worker runs an unknown SHA (source: {source}; {_where(facts)})",
+        )
+    return _judge_declared(facts, f"`{short(running)}` (source: {source}")
+
+
+def _judge_declared(facts: Mapping[str, Any], running: str) -> tuple[Status, str]:
+    # the fence refuses on the declared deployment; --expect-sha adds a second expectation
+    expected, declared = facts["expected_sha"], facts["declared_sha"]
+    if declared is None and facts["require_deploy_mark"]:
+        return Status.FAIL, (
+            f"running {running}), but no deployment is declared and require_deploy_mark is on: "
+            "the fence refuses every claim (deploy_unmarked)"
+        )
     if expected is None:
         return Status.INCONCLUSIVE, (
-            f"running `{short(running)}` (source: {source}), but no deployment is declared: "
+            f"running {running}), but no deployment is declared: "
             "run `xbot deploy mark --sha` or pass --expect-sha"
         )
-    if not sha_matches(running, expected):
+    if not sha_matches(facts["running_sha"], expected):
         return Status.FAIL, (
-            f"running `{short(running)}` (source: {source}; {where}), "
+            f"running {running}; {_where(facts)}), "
             f"expected `{short(expected)}` ({_expected_from(facts)})"
         )
-    return Status.PASS, f"running `{short(running)}` (source: {source}) = {_expected_from(facts)}"
+    if declared is not None and not sha_matches(facts["running_sha"], declared):
+        return Status.FAIL, (
+            f"running {running}) = --expect-sha, but the active deployment declares "
+            f"`{short(declared)}`: the fence refuses every claim of this worker (stale_code)"
+        )
+    return Status.PASS, f"running {running}) = {_expected_from(facts)}"
+
+
+def fence_cannot_clear(facts: Mapping[str, Any]) -> bool:
+    """Return True when A's failure stays until an operator acts.
+
+    A worker that booted after the deployment was declared and runs other code stays wrong (a
+    rollout still under way does not: its old worker booted before the declaration), and so does
+    a missing declaration that require_deploy_mark makes a blocker.
+    """
+    booted_at, declared_at = facts["booted_at"], facts["declared_at"]
+    if booted_at is None or is_unknown_sha(facts["running_sha"]):
+        return False
+    if facts["declared_sha"] is None:
+        return bool(facts["require_deploy_mark"])
+    return bool(declared_at is not None and booted_at >= declared_at)
+
+
+def _where(facts: Mapping[str, Any]) -> str:
+    booted = f"{facts['booted_at']:%Y-%m-%d %H:%M:%S} UTC"
+    return f"worker {facts['worker_id']} on {facts['host']}, booted {booted}"
 
 
 def _expected_from(facts: Mapping[str, Any]) -> str:
@@ -78,7 +117,7 @@ def _expected_from(facts: Mapping[str, Any]) -> str:
 def sha_under_test(result: CheckResult) -> str | None:
     """Return the SHA later checks look for: the running one unless A found it wrong."""
     running, expected = result.facts["running_sha"], result.facts["expected_sha"]
-    if result.status is Status.PASS or (expected is None and not is_unknown_sha(running)):
+    if not is_unknown_sha(running) and (expected is None or sha_matches(running, expected)):
         return str(running)
     return str(expected) if expected is not None else None
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from xbot.certify.context import Context, short, too_early
+from xbot.certify.context import Context, evidence_since, short, too_early
 from xbot.certify.evidence import QueryRunner
 from xbot.certify.model import CheckResult, Evidence, Status
+from xbot.certify.not_yet import history_short, scheduler_waiting
 from xbot.certify.windows import describe
 
 Prior = Mapping[str, CheckResult]
@@ -16,6 +17,17 @@ Prior = Mapping[str, CheckResult]
 IN_FLIGHT = frozenset({"PENDING", "POSTING", "UNKNOWN"})
 #: candidates the scheduler took from the queue
 TAKEN = frozenset({"selected", "replied"})
+#: candidates the scheduler decided not to take; with a reason, that proves the queue works
+PASSED_OVER = frozenset({"skipped", "expired"})
+#: a skip reason that only says time ran out, which proves nothing
+TIMED_OUT = frozenset({"expired"})
+
+
+def settled(status: str, reason: str | None) -> bool:
+    """Return True when a candidate reached an outcome that proves the queue works."""
+    if status in TAKEN:
+        return True
+    return status in PASSED_OVER and reason is not None and reason not in TIMED_OUT
 
 
 def check_fetch(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
@@ -67,10 +79,13 @@ def judge_fetch(facts: Mapping[str, Any], context: Context, prior: Prior) -> tup
 
 
 def check_queue(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
-    """Check D: a queued, unexpired candidate, or a queue the scheduler drained in the window."""
+    """Check D: a queued, unexpired candidate, or the window's candidates reached an outcome."""
     queue = run("queue", now=context.now, account=context.account)
     evidence = [queue]
-    facts: dict[str, Any] = {"queued_unexpired": int(queue.first.get("queued_unexpired") or 0)}
+    facts: dict[str, Any] = {
+        "queued_unexpired": int(queue.first.get("queued_unexpired") or 0),
+        "newest_queued_at": queue.first.get("newest_queued_at"),
+    }
     if not facts["queued_unexpired"]:
         recent = run(
             "queue_recent",
@@ -79,6 +94,8 @@ def check_queue(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
         )
         evidence.append(recent)
         facts["recent"] = _count_by_status(recent)
+        facts["taken"] = _count(recent, lambda status, _reason: status in TAKEN)
+        facts["settled"] = _count(recent, settled)
     status, explanation = judge_queue(facts, context, prior)
     return CheckResult(
         key="D",
@@ -98,17 +115,24 @@ def _count_by_status(evidence: Evidence) -> dict[str, int]:
     return counts
 
 
+def _count(evidence: Evidence, wanted: Callable[[str, str | None], bool]) -> int:
+    return sum(
+        int(row["candidates"]) for row in evidence.rows if wanted(row["status"], row["skip_reason"])
+    )
+
+
 def judge_queue(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
-    """Decide D; an empty queue passes when the scheduler took what the fetches queued."""
+    """Decide D; an empty queue passes when what the fetches queued reached an outcome."""
     if facts["queued_unexpired"]:
         return Status.PASS, f"{facts['queued_unexpired']} candidate(s) queued and not expired"
     recent: Mapping[str, int] = facts["recent"]
     window = describe(context.windows.fetch)
-    taken = sum(count for label, count in recent.items() if label in TAKEN)
-    if taken:
+    if facts["settled"]:
+        shown = ", ".join(f"{label} {count}" for label, count in recent.items())
         return Status.PASS, (
-            f"the queue is empty because the scheduler took the {taken} candidate(s) "
-            f"queued in the last {window} (selected or replied)"
+            f"the queue is empty and the {facts['settled']} candidate(s) queued in the last "
+            f"{window} reached an outcome: taken by the scheduler or skipped with a reason "
+            f"({shown})"
         )
     fetch = prior["C"]
     if fetch.status is Status.INCONCLUSIVE:
@@ -131,12 +155,14 @@ def check_scheduler(run: QueryRunner, context: Context, prior: Prior) -> CheckRe
     """Check E: the scheduler ran within the window and created a permit that was not refused."""
     start = context.window_start(context.windows.schedule)
     runs = run("scheduler_runs", window_start=start, sha=context.sha, account=context.account)
-    accepted = run("accepted_permit", since=context.since_deploy(), account=context.account)
+    since = evidence_since(context, prior, context.windows.fetch)
+    accepted = run("accepted_permit", since=since, account=context.account)
     evidence = [runs, accepted]
     facts: dict[str, Any] = {key: runs.first.get(key) for key in runs.columns}
+    facts["since"] = since
     facts["permit"] = dict(accepted.first) or None
     if facts["permit"] is None:
-        refused = run("refused_permits", since=context.since_deploy(), account=context.account)
+        refused = run("refused_permits", since=since, account=context.account)
         evidence.append(refused)
         facts["permits_by_status"] = {row["status"]: row["permits"] for row in refused.rows}
     status, explanation = judge_scheduler(facts, context, prior)
@@ -173,21 +199,26 @@ def judge_scheduler(facts: Mapping[str, Any], context: Context, prior: Prior) ->
             Status.INCONCLUSIVE,
             "the scheduler runs, but there was nothing queued to decide on (D)",
         )
+    waiting = scheduler_waiting(facts, context, prior)
+    if waiting is not None:
+        return Status.INCONCLUSIVE, waiting
     by_status = facts.get("permits_by_status") or {}
     shown = ", ".join(f"{status} {count}" for status, count in by_status.items()) or "none"
     return Status.FAIL, (
         f"the scheduler ran {started} time(s) in the last {window}, but no permit since "
-        f"{context.since_deploy():%Y-%m-%d %H:%M} UTC was accepted (permits: {shown})"
+        f"{facts['since']:%Y-%m-%d %H:%M} UTC was accepted (permits: {shown})"
     )
 
 
 def check_trace_chain(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
     """Check F: a USED permit since deploy with a posted id whose decision and candidate exist."""
-    chain = run("trace_chain", since=context.since_deploy(), account=context.account)
+    since = evidence_since(context, prior, context.windows.fetch)
+    chain = run("trace_chain", since=since, account=context.account)
     accepted = prior["E"].facts.get("permit")
     facts: dict[str, Any] = {
         "chain": dict(chain.first) or None,
         "permit": accepted["permit_id"] if accepted else None,
+        "since": since,
     }
     status, explanation = judge_trace_chain(facts, context, prior)
     return CheckResult(
@@ -210,6 +241,9 @@ def judge_trace_chain(
             f"{chain['decision_id']} -> {chain['permit_id']} -> {chain['posted_id']} "
             f"(candidate {chain['candidate_id']}, used {chain['used_at']:%H:%M:%S} UTC)"
         )
+    waiting = history_short(context, facts["since"], "post")
+    if waiting is not None:
+        return Status.INCONCLUSIVE, waiting
     scheduler = prior["E"]
     if scheduler.status is Status.INCONCLUSIVE:
         return Status.INCONCLUSIVE, "no post yet, and the scheduler had nothing to permit (E)"
@@ -221,5 +255,5 @@ def judge_trace_chain(
         )
     return Status.FAIL, (
         f"no USED permit with a posted id, a decision and a candidate since "
-        f"{context.since_deploy():%Y-%m-%d %H:%M} UTC"
+        f"{facts['since']:%Y-%m-%d %H:%M} UTC"
     )

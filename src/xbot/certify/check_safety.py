@@ -15,8 +15,9 @@ Prior = Mapping[str, CheckResult]
 
 
 def check_ghosts(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
-    """Check G: the ghost scan ran in its window; no unacknowledged ghost since deploy."""
-    since = context.since_deploy()
+    """Check G: the scan ran in its window; no unacknowledged ghost since deploy (or the window)."""
+    # a fresh `deploy mark` must not hide a ghost found just before it
+    since = context.since_at_least(context.windows.ghost_scan)
     scans = run(
         "ghost_scans",
         window_start=context.window_start(context.windows.ghost_scan),
@@ -38,12 +39,15 @@ def check_ghosts(run: QueryRunner, context: Context, prior: Prior) -> CheckResul
         explanation=explanation,
         evidence=(scans, ghosts, blocked),
         facts=facts,
+        # a ghost stays until an operator acknowledges it: waiting cannot clear it
+        permanent=status is Status.FAIL and bool(facts["ghosts"]),
     )
 
 
 def judge_ghosts(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
     """Decide G: a scan that never ran proves nothing, so it cannot pass."""
-    window, since = describe(context.windows.ghost_scan), context.since_deploy()
+    window = describe(context.windows.ghost_scan)
+    since = context.since_at_least(context.windows.ghost_scan)
     blocked = sum(facts["blocked"].values())
     listed = f"; blocked attempts: {blocked}" + (
         f" ({', '.join(f'{kind} {count}' for kind, count in facts['blocked'].items())})"
@@ -76,7 +80,11 @@ def judge_ghosts(facts: Mapping[str, Any], context: Context, prior: Prior) -> tu
 
 
 def check_stuck(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
-    """Check H: no POSTING past lease, no UNKNOWN past the reconcile window, no double post."""
+    """Check H: no POSTING past lease, no UNKNOWN past the reconcile window, no double post.
+
+    A double post is a target with more than one distinct reply from the account since the
+    deployment: bot replies (USED permits) and ghost replies (ghost_tweets.in_reply_to) together.
+    """
     del prior
     stale_before = context.now - context.windows.reconcile
     stuck = run(
@@ -103,13 +111,10 @@ def judge_stuck(facts: Mapping[str, Any], context: Context) -> tuple[Status, str
     """Decide H: open outcomes younger than the reconcile window are still being resolved."""
     window = describe(context.windows.reconcile)
     if facts["duplicates"]:
-        targets = ", ".join(str(row["target_post_id"]) for row in facts["duplicates"][:5])
+        targets = ", ".join(_answered_twice(row) for row in facts["duplicates"][:5])
         return (
             Status.FAIL,
-            (
-                f"{len(facts['duplicates'])} target(s) answered by more than one USED permit: "
-                f"{targets}"
-            ),
+            f"{len(facts['duplicates'])} target(s) answered more than once: {targets}",
         )
     if facts["stuck"]:
         permits = ", ".join(facts["stuck"][:5])
@@ -123,6 +128,13 @@ def judge_stuck(facts: Mapping[str, Any], context: Context) -> tuple[Status, str
             f"for less than {window}): {', '.join(facts['reconciling'][:5])}"
         )
     return Status.PASS, (
-        "no POSTING past its lease, no UNKNOWN permit, no target answered twice since "
+        "no POSTING past its lease, no UNKNOWN permit, no target answered twice (bot and ghost "
+        "replies together) since "
         f"{context.since_deploy():%Y-%m-%d %H:%M} UTC"
     )
+
+
+def _answered_twice(row: Mapping[str, Any]) -> str:
+    """Return "target (N bot replies, M ghost replies)" for one target answered twice."""
+    bots, ghosts = int(row.get("used_permits") or 0), int(row.get("ghost_replies") or 0)
+    return f"{row['target_post_id']} ({bots} bot, {ghosts} ghost replies)"

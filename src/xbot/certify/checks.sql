@@ -2,14 +2,15 @@
 -- checks_postgresql.sql and checks_sqlite.sql hold the queries whose SQL differs
 -- (JSON access, aggregate filters) and override a query of the same name here.
 -- Parameters are bound, never formatted in: :now, :window_start, :since, :sha, :account,
--- :stale_before. Every timestamp column's name ends in _at.
+-- :stale_before. :account is "platform:handle" (NULL: every account). Every timestamp column's
+-- name ends in _at.
 
 -- account_ids --
--- The accounts that --account names (a handle, on any platform).
+-- The accounts with the handle --account names, on every platform (platform:handle picks one).
 SELECT a.id AS account_id, a.platform, a.handle, a.enabled
 FROM accounts AS a
-WHERE a.handle = :account
-ORDER BY a.id
+WHERE a.handle = :handle
+ORDER BY a.platform, a.id
 
 -- worker_alive --
 -- Watchdog reports written within the window by workers that run the SHA under test,
@@ -25,17 +26,20 @@ WHERE e.event_type = 'production_watchdog_report'
   AND w.git_sha = :sha
 
 -- queue --
--- Candidates waiting for the scheduler: queued and not yet expired (the seed's D).
-SELECT COUNT(*) AS queued_unexpired, MIN(c.expires_at) AS next_expiry_at
+-- Candidates waiting for the scheduler: queued and not yet expired (the seed's D), and when
+-- the newest of them was queued (E waits for the scheduler's next slot after it).
+SELECT COUNT(*) AS queued_unexpired, MIN(c.expires_at) AS next_expiry_at,
+       MAX(c.created_at) AS newest_queued_at
 FROM reply_candidate_queue AS c
 WHERE c.status = 'queued'
   AND c.expires_at > :now
   AND (:account IS NULL
-       OR c.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR c.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 
 -- queue_recent --
 -- Candidates queued within the fetch window, by what became of them: selected and replied
--- mean the scheduler took them, so an empty queue is a drained one.
+-- mean the scheduler took them, skipped with a reason means it decided on them, so an empty
+-- queue is a working one.
 SELECT c.status, c.skip_reason, COUNT(*) AS candidates
 FROM reply_candidate_queue AS c
 WHERE c.status IN ('queued', 'selected', 'replied', 'skipped', 'expired')
@@ -44,7 +48,7 @@ WHERE c.status IN ('queued', 'selected', 'replied', 'skipped', 'expired')
   AND c.expires_at >= :window_start
   AND c.created_at >= :window_start
   AND (:account IS NULL
-       OR c.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR c.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 GROUP BY c.status, c.skip_reason
 ORDER BY c.status, c.skip_reason
 
@@ -55,7 +59,7 @@ FROM post_attempts AS p
 WHERE p.pipeline_source = 'reply_v2_scheduler'
   AND p.created_at >= :since
   AND (:account IS NULL
-       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 GROUP BY p.status
 ORDER BY p.status
 
@@ -71,7 +75,7 @@ WHERE p.status = 'USED'
   AND p.actual_tweet_id IS NOT NULL
   AND p.used_at >= :since
   AND (:account IS NULL
-       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 ORDER BY p.used_at DESC
 LIMIT 1
 
@@ -83,7 +87,7 @@ SELECT a.id AS account_id, a.platform, a.handle,
        (SELECT MAX(s.created_at) FROM ghost_scans AS s WHERE s.account_id = a.id) AS last_scan_at
 FROM accounts AS a
 WHERE a.enabled
-  AND (:account IS NULL OR a.handle = :account)
+  AND (:account IS NULL OR a.platform || ':' || a.handle = :account)
 ORDER BY a.id
 
 -- unacknowledged_ghosts --
@@ -94,7 +98,7 @@ FROM ghost_tweets AS g
 JOIN accounts AS a ON a.id = g.account_id
 WHERE g.acknowledged_at IS NULL
   AND g.detected_at >= :since
-  AND (:account IS NULL OR a.handle = :account)
+  AND (:account IS NULL OR a.platform || ':' || a.handle = :account)
 ORDER BY g.detected_at DESC
 LIMIT 20
 
@@ -104,10 +108,11 @@ SELECT e.event_type, COUNT(*) AS attempts, MAX(e.created_at) AS last_at
 FROM system_events AS e
 WHERE e.event_type IN ('posting_blocked_stale_code', 'posting_blocked_kill_switch',
                        'posting_blocked_wrong_role', 'posting_blocked_budget',
+                       'posting_blocked_deploy_unmarked',
                        'posting_blocked_expired')
   AND e.created_at >= :since
   AND (:account IS NULL
-       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 GROUP BY e.event_type
 ORDER BY e.event_type
 
@@ -123,25 +128,50 @@ SELECT p.permit_id, p.status, p.claimed_by, p.lease_until,
 FROM post_attempts AS p
 WHERE ((p.status = 'POSTING' AND p.lease_until < :now) OR p.status = 'UNKNOWN')
   AND (:account IS NULL
-       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 ORDER BY changed_at
 LIMIT 50
 
 -- duplicate_posts --
--- Targets answered by more than one USED permit, among the targets answered since the deployment.
-SELECT d.account_id, d.target_post_id, COUNT(*) AS used_permits,
-       MIN(p.permit_id) AS first_permit_id, MAX(p.permit_id) AS last_permit_id
-FROM reply_decisions AS d
-JOIN post_attempts AS p ON p.decision_id = d.decision_id AND p.status = 'USED'
-WHERE (d.account_id, d.target_post_id) IN (
-        SELECT d2.account_id, d2.target_post_id
-        FROM post_attempts AS p2
-        JOIN reply_decisions AS d2 ON d2.decision_id = p2.decision_id
-        WHERE p2.status = 'USED'
-          AND p2.used_at >= :since
-          AND (:account IS NULL
-               OR p2.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account)))
-GROUP BY d.account_id, d.target_post_id
-HAVING COUNT(*) > 1
-ORDER BY d.account_id, d.target_post_id
+-- Targets answered more than once, among the targets answered since the deployment: every distinct
+-- post of the account that replies to a target counts, whether a USED permit holds it or the ghost
+-- scan recorded it as a ghost reply (acknowledged or not: an acknowledgement vouches for a post made
+-- outside xbot, it does not unsay the reply). A ghost whose post a USED permit holds is xbot's own
+-- post, detected before reconcile caught up: the same post id, counted once.
+WITH recent AS (
+  SELECT d2.account_id, d2.target_post_id
+  FROM post_attempts AS p2
+  JOIN reply_decisions AS d2 ON d2.decision_id = p2.decision_id
+  WHERE p2.status = 'USED'
+    AND p2.used_at >= :since
+    AND (:account IS NULL
+         OR p2.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
+  UNION
+  SELECT g2.account_id, g2.in_reply_to AS target_post_id
+  FROM ghost_tweets AS g2
+  WHERE g2.in_reply_to IS NOT NULL
+    AND g2.detected_at >= :since
+    AND (:account IS NULL
+         OR g2.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
+),
+answers AS (
+  SELECT d.account_id, d.target_post_id, p.actual_tweet_id AS post_id, p.permit_id,
+         NULL AS ghost_id
+  FROM recent AS r
+  JOIN reply_decisions AS d
+    ON d.account_id = r.account_id AND d.target_post_id = r.target_post_id
+  JOIN post_attempts AS p ON p.decision_id = d.decision_id AND p.status = 'USED'
+  UNION ALL
+  SELECT g.account_id, g.in_reply_to AS target_post_id, g.tweet_id AS post_id, NULL AS permit_id,
+         g.id AS ghost_id
+  FROM recent AS r
+  JOIN ghost_tweets AS g ON g.account_id = r.account_id AND g.in_reply_to = r.target_post_id
+)
+SELECT account_id, target_post_id, COUNT(DISTINCT post_id) AS answers,
+       COUNT(DISTINCT permit_id) AS used_permits, COUNT(DISTINCT ghost_id) AS ghost_replies,
+       MIN(permit_id) AS first_permit_id, MAX(permit_id) AS last_permit_id
+FROM answers
+GROUP BY account_id, target_post_id
+HAVING COUNT(DISTINCT post_id) > 1
+ORDER BY account_id, target_post_id
 LIMIT 20

@@ -53,7 +53,7 @@ WHERE e.event_type IN ('reply_v2_fetch_job_started', 'reply_v2_fetch_job_complet
   AND e.created_at >= :window_start
   AND w.git_sha = :sha
   AND (:account IS NULL
-       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 
 -- fetch_failures --
 -- The newest failed fetch runs within the window, with the reason each one gave.
@@ -64,12 +64,13 @@ FROM system_events AS e
 WHERE e.event_type = 'reply_v2_fetch_job_failed'
   AND e.created_at >= :window_start
   AND (:account IS NULL
-       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 ORDER BY e.created_at DESC
 LIMIT 3
 
 -- scheduler_runs --
--- Scheduler runs within the window on the SHA under test, and the permits they announced.
+-- Scheduler runs within the window on the SHA under test, the permits they announced, and when
+-- the last run started and completed.
 SELECT COUNT(CASE WHEN e.event_type = 'reply_v2_scheduler_job_started' THEN 1 END) AS started,
        COUNT(CASE WHEN e.event_type = 'reply_v2_scheduler_job_completed' THEN 1 END)
            AS completed,
@@ -77,7 +78,9 @@ SELECT COUNT(CASE WHEN e.event_type = 'reply_v2_scheduler_job_started' THEN 1 EN
        COUNT(CASE WHEN e.event_type = 'reply_v2_attempt_created' THEN 1 END)
            AS attempts_created,
        MAX(CASE WHEN e.event_type = 'reply_v2_scheduler_job_started' THEN e.created_at END)
-           AS last_started_at
+           AS last_started_at,
+       MAX(CASE WHEN e.event_type = 'reply_v2_scheduler_job_completed' THEN e.created_at END)
+           AS last_completed_at
 FROM system_events AS e
 JOIN workers AS w ON w.worker_id = e.worker_id
 WHERE e.event_type IN ('reply_v2_scheduler_job_started', 'reply_v2_scheduler_job_completed',
@@ -85,7 +88,7 @@ WHERE e.event_type IN ('reply_v2_scheduler_job_started', 'reply_v2_scheduler_job
   AND e.created_at >= :window_start
   AND w.git_sha = :sha
   AND (:account IS NULL
-       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR e.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 
 -- accepted_permit --
 -- The newest permit the scheduler created since the deployment that was not refused: not
@@ -100,10 +103,11 @@ WHERE p.pipeline_source = 'reply_v2_scheduler'
         FROM system_events AS b
         WHERE b.event_type IN ('posting_blocked_stale_code', 'posting_blocked_kill_switch',
                                'posting_blocked_wrong_role', 'posting_blocked_budget',
+                               'posting_blocked_deploy_unmarked',
                                'posting_blocked_expired')
           AND b.created_at >= p.created_at
           AND json_extract(b.event_data, '$.permit_id') = p.permit_id)
   AND (:account IS NULL
-       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.handle = :account))
+       OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 ORDER BY p.created_at DESC
 LIMIT 1

@@ -13,10 +13,11 @@ from xbot.certify.data import render_json
 from xbot.certify.markdown import render_markdown, summary_line
 from xbot.certify.model import CertifyOptions, Report
 from xbot.certify.run import run_certification
-from xbot.certify.wait import WAIT_INTERVAL, certify_until_operational
+from xbot.certify.wait import WAIT_INTERVAL, certify_until_operational, permanent_failure
 from xbot.certify.windows import describe, parse_duration, parse_since
 from xbot.config import Settings
 from xbot.domain.errors import ConfigError
+from xbot.domain.readiness import is_sha
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -51,6 +52,12 @@ def certify_command(
         report = certify_until_operational(
             attempt, timeout, interval=request.wait_interval, progress=progress
         )
+        stuck = permanent_failure(report)
+        if stuck is not None:
+            err.write(
+                f"certify: not waiting: {stuck.key}) {stuck.title} cannot clear by itself "
+                f"({stuck.explanation})\n"
+            )
     else:
         report = attempt()
     write_report(report, request, out)
@@ -60,6 +67,11 @@ def certify_command(
 
 def options_from(request: CertifyRequest, now: datetime) -> CertifyOptions:
     """Turn the typed options into CertifyOptions, or raise ConfigError naming the bad one."""
+    if request.expect_sha is not None and not is_sha(request.expect_sha.strip()):
+        raise ConfigError(
+            f"cannot read --expect-sha {request.expect_sha!r}: give 7 to 64 hex digits, "
+            "e.g. `git rev-parse HEAD`."
+        )
     return CertifyOptions(
         expect_sha=request.expect_sha,
         account=request.account,

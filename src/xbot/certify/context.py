@@ -8,12 +8,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from xbot.certify.model import CheckResult, Windows
-from xbot.config import JobIntervals
+from xbot.config import JobIntervals, Settings
+from xbot.domain.readiness import is_unknown_sha, sha_matches
 
-#: what a worker reports when it could not learn its SHA
-UNKNOWN_SHAS = frozenset({"", "unknown", "none", "null"})
-#: the shortest abbreviation of a SHA that git itself prints
-MIN_SHA_PREFIX = 7
+__all__ = [
+    "FALLBACK_SINCE",
+    "Context",
+    "evidence_since",
+    "history_left",
+    "is_unknown_sha",
+    "sha_matches",
+    "short",
+    "too_early",
+]
+
 #: "since deploy" when no deployment is declared and no worker ever booted
 FALLBACK_SINCE = timedelta(days=1)
 
@@ -32,6 +40,10 @@ class Context:
     sha: str | None = None
     #: the start of "since deploy"
     since: datetime | None = None
+    #: the operator's configuration (budgets, generator, X approval) for check I
+    settings: Settings | None = None
+    #: no declared deployment fails A instead of leaving it inconclusive (require_deploy_mark)
+    require_deploy_mark: bool = False
 
     def window_start(self, window: timedelta) -> datetime:
         """Return the start of a lookback window ending now."""
@@ -41,19 +53,9 @@ class Context:
         """Return "since deploy", which check A settles."""
         return self.since if self.since is not None else self.now - FALLBACK_SINCE
 
-
-def is_unknown_sha(sha: str | None) -> bool:
-    """Return True when a worker could not tell which commit it runs."""
-    return sha is None or sha.strip().lower() in UNKNOWN_SHAS
-
-
-def sha_matches(running: str | None, expected: str | None) -> bool:
-    """Return True when two SHAs name the same commit (equal, or one abbreviates the other)."""
-    if is_unknown_sha(running) or is_unknown_sha(expected):
-        return False
-    left, right = str(running).strip().lower(), str(expected).strip().lower()
-    shorter, longer = sorted((left, right), key=len)
-    return left == right or (len(shorter) >= MIN_SHA_PREFIX and longer.startswith(shorter))
+    def since_at_least(self, needed: timedelta) -> datetime:
+        """Return "since deploy", or `needed` ago when the deployment is younger than that."""
+        return min(self.since_deploy(), self.now - needed)
 
 
 def too_early(context: Context, prior: Mapping[str, CheckResult], needed: timedelta) -> bool:
@@ -61,6 +63,27 @@ def too_early(context: Context, prior: Mapping[str, CheckResult], needed: timede
     worker = prior.get("B")
     booted_at: Any = worker.facts.get("sha_booted_at") if worker else None
     return isinstance(booted_at, datetime) and context.now - booted_at < needed
+
+
+def evidence_since(
+    context: Context, prior: Mapping[str, CheckResult], needed: timedelta
+) -> datetime:
+    """Return where a check that needs `needed` of history looks from.
+
+    The deployment time when it is older than `needed`, else `needed` ago, so a fresh `deploy mark`
+    does not erase what the same code did just before; never before workers first booted on the
+    SHA under test, so the previous release's work does not count.
+    """
+    start = context.since_at_least(needed)
+    worker = prior.get("B")
+    booted_at: Any = worker.facts.get("sha_booted_at") if worker else None
+    return max(start, booted_at) if isinstance(booted_at, datetime) else start
+
+
+def history_left(context: Context, start: datetime, needed: timedelta) -> timedelta | None:
+    """Return how much of `needed` is still to come when the history since `start` is shorter."""
+    left = needed - (context.now - start)
+    return left if left > timedelta(0) else None
 
 
 def short(sha: str | None) -> str:

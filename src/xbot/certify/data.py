@@ -30,7 +30,14 @@ def report_data(report: Report) -> dict[str, Any]:
         "blocker": _check_summary(report.blocker) if report.blocker else None,
         "next_actions": list(report.next_actions),
         "checks": [_check_data(check) for check in report.checks],
+        "accounts": jsonable(account_rows(report)),
     }
+
+
+def account_rows(report: Report) -> list[Mapping[str, Any]]:
+    """Return check I's per-account rows (account, state, reason, since, until, posts, budget)."""
+    check = next((check for check in report.checks if check.key == "I"), None)
+    return list(check.facts.get("accounts", ())) if check else []
 
 
 def render_json(report: Report) -> str:
@@ -44,6 +51,7 @@ def _check_summary(check: CheckResult) -> dict[str, Any]:
         "title": check.title,
         "status": check.status.value,
         "explanation": check.explanation,
+        "permanent": check.permanent,
     }
 
 

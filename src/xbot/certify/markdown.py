@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from xbot.certify.context import short
-from xbot.certify.data import jsonable
+from xbot.certify.data import account_rows, jsonable
 from xbot.certify.evidence import sql_literal
 from xbot.certify.model import CheckResult, Evidence, Report, Status, Verdict
 from xbot.certify.windows import describe
@@ -22,7 +22,8 @@ ROW_LIMIT = 20
 
 def render_markdown(report: Report) -> str:
     """Return the whole report as Markdown."""
-    sections = [_header(report), _summary(report), _table(report), _queries(report)]
+    sections = [_header(report), _summary(report), _table(report), account_table(report)]
+    sections.append(_queries(report))
     sections.append(_verdict(report))
     return "\n\n---\n\n".join(sections) + "\n"
 
@@ -30,6 +31,13 @@ def render_markdown(report: Report) -> str:
 def summary_line(report: Report) -> str:
     """Return the one line `xbot certify` writes to stderr."""
     if report.blocker is None:
+        passed = [check.key for check in report.checks if check.status is Status.PASS]
+        if len(passed) < len(report.checks):
+            excused = ", ".join(c.key for c in report.checks if c.key not in passed)
+            return (
+                f"certify: {report.verdict.value}: {len(passed)} of {len(report.checks)} checks "
+                f"passed; {excused} explained by a hold on every account (I)"
+            )
         return f"certify: OPERATIONAL: all {len(report.checks)} checks passed"
     blocker = report.blocker
     return (
@@ -103,6 +111,31 @@ def _table(report: Report) -> str:
             f"H {describe(windows.reconcile)}; since deploy {report.since:%Y-%m-%d %H:%M:%S} UTC."
         ),
     ]
+    return "\n".join(lines)
+
+
+def account_table(report: Report) -> str:
+    """Return check I's per-account table: state, reason, since or until, posts vs budget."""
+    lines = [
+        "## ACCOUNTS",
+        "",
+        "| Account | State | Reason | Since / until | Posts (24 h) / budget |",
+        "|---------|-------|--------|---------------|-----------------------|",
+    ]
+    for row in account_rows(report):
+        when = row["until"] or row["since"]
+        shown = (
+            f"{'until' if row['until'] else 'since'} {when:%Y-%m-%d %H:%M:%S} UTC" if when else ""
+        )
+        reason = _cell(
+            f"{row['reason']}: {row['detail']}" if row["detail"] else row["reason"] or ""
+        )
+        lines.append(
+            f"| {row['account']} | {row['state']} | {reason} | {shown} | "
+            f"{row['posts_today']} / {row['per_day']} |"
+        )
+    if len(lines) == 4:
+        lines.append("| (no enabled account) | | | | |")
     return "\n".join(lines)
 
 

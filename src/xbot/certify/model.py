@@ -68,6 +68,9 @@ class CheckResult:
     evidence: tuple[Evidence, ...] = ()
     #: values later checks and the next actions use (SHAs, counts, times)
     facts: Mapping[str, Any] = field(default_factory=dict)
+    #: a FAIL that cannot clear by itself (ghost, kill switch, fence mismatch, blocked account):
+    #: `certify --wait` stops at once instead of polling
+    permanent: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -92,7 +95,7 @@ class CertifyOptions:
 
     #: the SHA that should run; None means the active deployment's
     expect_sha: str | None = None
-    #: one account's handle; None means every account
+    #: one account, "platform:handle" or a handle only one platform has; None means every account
     account: str | None = None
     #: start of "since deploy"; None means the active deployment's declared_at
     since: datetime | None = None

@@ -1,7 +1,8 @@
 """The checks' SQL: `.sql` files of `-- name --` blocks, each with `-- description` lines.
 
-`checks.sql` holds what both dialects share; `checks_<dialect>.sql` holds what differs and
-overrides a shared query of the same name (CONVENTIONS 3.1).
+`checks.sql` (and `checks_accounts.sql`, check I's) holds what both dialects share;
+`checks_<dialect>.sql` holds what differs and overrides a shared query of the same name
+(CONVENTIONS 3.1).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def load_queries(dialect: str) -> dict[str, Query]:
     if dialect not in DIALECTS:
         raise ValueError(f"certification supports {', '.join(DIALECTS)}, not {dialect}")
     queries = parse_query_file(_read("checks.sql"))
+    queries.update(parse_query_file(_read("checks_accounts.sql")))
     queries.update(parse_query_file(_read(f"checks_{dialect}.sql")))
     return queries
 

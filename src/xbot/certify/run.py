@@ -1,4 +1,4 @@
-"""`run_certification`: checks A to H in dependency order on one consistent snapshot."""
+"""`run_certification`: checks A to I in dependency order on one consistent snapshot."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
+from xbot.certify.accounts import resolve_account
 from xbot.certify.advice import next_actions
+from xbot.certify.check_accounts import check_accounts
 from xbot.certify.check_deploy import check_running_sha, check_worker_alive, sha_under_test
 from xbot.certify.check_pipeline import check_fetch, check_queue, check_scheduler, check_trace_chain
 from xbot.certify.check_safety import check_ghosts, check_stuck
@@ -21,16 +23,17 @@ from xbot.certify.model import CertifyOptions, CheckResult, Report
 from xbot.certify.queries import load_queries
 from xbot.certify.verdict import blocker_of, verdict_of
 from xbot.certify.windows import derive_windows
-from xbot.config import Settings, redact_url
+from xbot.config import Settings
 from xbot.domain.clock import ensure_utc
-from xbot.domain.errors import ConfigError, DatabaseUnreachable
+from xbot.domain.errors import DatabaseUnreachable
+from xbot.redact import redact_url
 from xbot.store.engine import translated_errors
 from xbot.store.migrate import verify_schema
 from xbot.store.queries.common import database_now
 
 Check = Callable[[QueryRunner, Context, dict[str, CheckResult]], CheckResult]
 
-#: B to H, in dependency order; A runs first because it settles the SHA and "since deploy"
+#: B to I, in dependency order; A runs first because it settles the SHA and "since deploy"
 LATER_CHECKS: tuple[Check, ...] = (
     check_worker_alive,
     check_fetch,
@@ -39,6 +42,7 @@ LATER_CHECKS: tuple[Check, ...] = (
     check_trace_chain,
     check_ghosts,
     check_stuck,
+    check_accounts,
 )
 
 
@@ -57,11 +61,13 @@ def run_certification(
             windows=derive_windows(settings.jobs, options.window),
             intervals=settings.jobs,
             lease=timedelta(seconds=settings.lease_seconds),
-            account=options.account.lstrip("@") if options.account else None,
+            account=None,
             expect_sha=options.expect_sha.strip() if options.expect_sha else None,
+            settings=settings,
+            require_deploy_mark=settings.require_deploy_mark,
         )
         run = QueryRunner(connection, load_queries(engine.dialect.name))
-        _require_account(run, context.account)
+        context = dataclasses.replace(context, account=resolve_account(run, options.account))
         checks, context = run_checks(run, context, options)
     return _report(engine, context, checks)
 
@@ -114,13 +120,6 @@ def _snapshot(engine: Engine) -> Iterator[Connection]:
             )
         with connection.begin():
             yield connection
-
-
-def _require_account(run: QueryRunner, account: str | None) -> None:
-    if account is not None and not run("account_ids", account=account).rows:
-        raise ConfigError(
-            f"no account has the handle {account!r}. List the accounts with `xbot config show`."
-        )
 
 
 def _report(engine: Engine, context: Context, checks: tuple[CheckResult, ...]) -> Report:

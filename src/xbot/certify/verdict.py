@@ -1,4 +1,4 @@
-"""The verdict over checks A to H, and the highest-level blocker."""
+"""The verdict over checks A to I, and the highest-level blocker."""
 
 from __future__ import annotations
 
@@ -7,9 +7,23 @@ from collections.abc import Sequence
 from xbot.certify.model import CheckResult, Status, Verdict
 
 
+def excused(checks: Sequence[CheckResult]) -> set[str]:
+    """Return the checks a passing check explains (E and F while every account is held)."""
+    return {
+        key
+        for check in checks
+        if check.status is Status.PASS
+        for key in check.facts.get("explains", ())
+    }
+
+
 def verdict_of(checks: Sequence[CheckResult]) -> Verdict:
-    """Return NOT OPERATIONAL on any FAIL, INCONCLUSIVE on any other non-PASS, else OPERATIONAL."""
-    statuses = {check.status for check in checks}
+    """Return NOT OPERATIONAL on any FAIL, INCONCLUSIVE on any other non-PASS, else OPERATIONAL.
+
+    A check another one explains (its `explains` fact) does not count.
+    """
+    skip = excused(checks)
+    statuses = {check.status for check in checks if check.key not in skip}
     if Status.FAIL in statuses:
         return Verdict.NOT_OPERATIONAL
     if Status.INCONCLUSIVE in statuses:
@@ -18,5 +32,12 @@ def verdict_of(checks: Sequence[CheckResult]) -> Verdict:
 
 
 def blocker_of(checks: Sequence[CheckResult]) -> CheckResult | None:
-    """Return the first check, in A to H order, that did not pass."""
-    return next((check for check in checks if check.status is not Status.PASS), None)
+    """Return the first permanent FAIL, else the first check, A to I, that did not pass.
+
+    A failure that cannot clear by itself (kill switch, blocked account) is named before a
+    symptom of it an earlier check shows (nothing posted).
+    """
+    skip = excused(checks)
+    failing = [c for c in checks if c.status is not Status.PASS and c.key not in skip]
+    permanent = [check for check in failing if check.status is Status.FAIL and check.permanent]
+    return next(iter(permanent or failing), None)

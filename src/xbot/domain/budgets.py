@@ -1,14 +1,16 @@
 """Budgets: whether the account may post one more reply now, computed from its permits alone.
 
 The history is every permit that did or may still publish (PENDING, POSTING, USED, UNKNOWN),
-each at its `used_at`, else its `created_at`. Nothing else is counted, so the budget means the
-same in the scheduler, at claim time and in certification (DESIGN §4.2, §13).
+each at its local claim time (`Permit.budget_at`: `claimed_at` on the database clock, else
+`used_at`, else its creation), never the platform's timestamp of the post, so a platform clock
+hours off cannot move a post out of the window. Nothing else is counted, so the budget means the
+same in the scheduler and at claim time (DESIGN §4.2, §13).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
@@ -31,6 +33,8 @@ class RefusalReason(StrEnum):
     """Why the budget refuses a reply now."""
 
     TARGET_ALREADY_REPLIED = "target_already_replied"  #: one reply per interaction
+    #: a ghost reply (made outside xbot) answers the target already (xbot.domain.answered)
+    TARGET_ALREADY_ANSWERED = "target_already_answered"
     THREAD_ALREADY_REPLIED = "thread_already_replied"  #: one reply per thread
     QUIET_HOURS = "quiet_hours"  #: the account's local night
     DAILY_BUDGET = "daily_budget"  #: per_day replies in the last 24 hours
@@ -153,11 +157,21 @@ class Refusal:
 
 
 def may_post(
-    history: Iterable[ReplyRecord], intent: ReplyIntent, rules: BudgetRules, *, now: datetime
+    history: Iterable[ReplyRecord],
+    intent: ReplyIntent,
+    rules: BudgetRules,
+    *,
+    now: datetime,
+    answered: Collection[str] = (),
 ) -> Grant | Refusal:
-    """Return Grant when one more reply to `intent` keeps every budget, else the first Refusal."""
+    """Return Grant when one more reply to `intent` keeps every budget, else the first Refusal.
+
+    `answered` holds the targets a ghost reply answers already (never replied to again).
+    """
     now = ensure_utc(now)
     records = list(history)
+    if intent.target_post_id in answered:
+        return Refusal(reason=RefusalReason.TARGET_ALREADY_ANSWERED, retry_at=None)
     if any(record.target_post_id == intent.target_post_id for record in records):
         return Refusal(reason=RefusalReason.TARGET_ALREADY_REPLIED, retry_at=None)
     if any(record.thread_id == intent.thread_id for record in records):
@@ -177,11 +191,9 @@ def account_refusal(
 ) -> Refusal | None:
     """Return why the account may not post any reply now, or None."""
     now = ensure_utc(now)
-    if rules.quiet_hours is not None:
-        local = now.astimezone(rules.timezone)
-        if rules.quiet_hours.contains(local.time()):
-            end = _quiet_end(rules.quiet_hours, local)
-            return Refusal(reason=RefusalReason.QUIET_HOURS, retry_at=end)
+    quiet_end = quiet_until(rules, now=now)
+    if quiet_end is not None:
+        return Refusal(reason=RefusalReason.QUIET_HOURS, retry_at=quiet_end)
     times = [ensure_utc(record.at) for record in history]
     limits = (
         (rules.per_day, DAY, RefusalReason.DAILY_BUDGET),
@@ -193,6 +205,16 @@ def account_refusal(
         if refusal is not None:
             return refusal
     return None
+
+
+def quiet_until(rules: BudgetRules, *, now: datetime) -> datetime | None:
+    """Return when the account's quiet hours end (UTC) if `now` falls in them, else None."""
+    if rules.quiet_hours is None:
+        return None
+    local = ensure_utc(now).astimezone(rules.timezone)
+    if not rules.quiet_hours.contains(local.time()):
+        return None
+    return _quiet_end(rules.quiet_hours, local)
 
 
 def _window_refusal(

@@ -60,15 +60,19 @@ class Admit:
     text: str
 
 
-def evaluate(
+def evaluate(  # noqa: PLR0913 - the post, its rules, and what the account is doing now
     post: Post,
     rules: CandidateRules,
     *,
     replied_threads: Collection[str],
     now: datetime,
     thread_depth: int | None = None,
+    held_until: datetime | None = None,
 ) -> Skip | Admit:
-    """Return Skip with the first failed hard filter, or Admit with score, tier and expiry."""
+    """Return Skip with the first failed hard filter, or Admit with score, tier and expiry.
+
+    `held_until` is when the account's quiet hours end, when it is in them: see `expiry`.
+    """
     reason = skip_reason(
         post, rules, replied_threads=replied_threads, now=now, thread_depth=thread_depth
     )
@@ -79,7 +83,7 @@ def evaluate(
     return Admit(
         score=score,
         tier=tier_for(score.value, rules.thresholds),
-        expires_at=expiry(post, rules, now=now),
+        expires_at=expiry(post, rules, now=now, held_until=held_until),
         text=text,
     )
 
@@ -89,9 +93,27 @@ def stored_text(post: Post) -> str:
     return clean_untrusted(post.text, max_characters=STORED_TEXT_CHARACTERS)
 
 
-def expiry(post: Post, rules: CandidateRules, *, now: datetime) -> datetime:
-    """Return when a queued post expires: after the TTL, or when it becomes too old if sooner."""
-    return min(ensure_utc(now) + rules.ttl, ensure_utc(post.created_at) + rules.max_age)
+def expiry(
+    post: Post, rules: CandidateRules, *, now: datetime, held_until: datetime | None = None
+) -> datetime:
+    """Return when a queued post expires: after the TTL, or when it becomes too old if sooner.
+
+    A post that arrives while the account is held (quiet hours until `held_until`) keeps its
+    place until the hold ends plus its TTL, so quiet hours never lose a mention.
+    """
+    normal = min(ensure_utc(now) + rules.ttl, ensure_utc(post.created_at) + rules.max_age)
+    if held_until is None:
+        return normal
+    return max(normal, ensure_utc(held_until) + rules.ttl)
+
+
+def expiry_skip_reason(hold: str | None) -> str:
+    """Return a stale candidate's skip reason: `expired`, or `expired_during_<hold>`.
+
+    `hold` is why the account may not post as the candidate expires (quiet_hours,
+    hourly_budget, ...): the real reason the mention was lost.
+    """
+    return f"expired_during_{hold}" if hold else "expired"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -48,6 +48,7 @@ class RefusalReason(StrEnum):
     """Why a claim was refused; the event is `posting_blocked_<reason>`."""
 
     STALE_CODE = "stale_code"  #: this worker's SHA is not the declared deployment's
+    DEPLOY_UNMARKED = "deploy_unmarked"  #: no deployment is declared and one is required
     KILL_SWITCH = "kill_switch"  #: the operator stopped posting
     WRONG_ROLE = "wrong_role"  #: only `worker` and `all` processes post
     BUDGET = "budget"  #: the account's hourly or daily budget is spent
@@ -76,8 +77,9 @@ def budget_refusal(posted_at: Sequence[datetime], rules: BudgetRules, now: datet
     """Return why the account's budget refuses one more post now, or None.
 
     `posted_at` holds one time per permit that did or may have published (USED, POSTING,
-    UNKNOWN); the hourly, daily, gap and quiet-hours rules are the scheduler's own
-    (xbot.domain.budgets), so the claim re-checks exactly what the schedule job checked.
+    UNKNOWN), at its local claim time (Permit.budget_at), never the platform's; the hourly,
+    daily, gap and quiet-hours rules are the scheduler's own (xbot.domain.budgets), so the
+    claim re-checks exactly what the schedule job checked.
     """
     history = [
         ReplyRecord(at=moment, author_id="", thread_id="", target_post_id="")
@@ -100,6 +102,8 @@ class ClaimFacts:
     kill_switch: KillSwitch
     #: why the budget refuses now (budget_refusal), or None
     budget: str | None
+    #: refuse when no deployment is declared (config require_deploy_mark)
+    require_deploy_mark: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -127,6 +131,7 @@ def may_claim(facts: ClaimFacts) -> Grant | Refusal:
         running_sha=facts.running_sha,
         declared_sha=facts.declared_sha,
         kill_switch_on=facts.kill_switch.on,
+        require_deploy_mark=facts.require_deploy_mark,
     )
     if blockers:
         reason = RefusalReason(blockers[0])
@@ -139,6 +144,11 @@ def may_claim(facts: ClaimFacts) -> Grant | Refusal:
 def _blocker_detail(reason: RefusalReason, facts: ClaimFacts) -> str:
     if reason is RefusalReason.STALE_CODE:
         return f"running {facts.running_sha}, declared deployment {facts.declared_sha}"
+    if reason is RefusalReason.DEPLOY_UNMARKED:
+        return (
+            f"running {facts.running_sha}, no deployment declared and require_deploy_mark is on: "
+            f"run `xbot deploy mark --sha {facts.running_sha}`"
+        )
     if reason is RefusalReason.WRONG_ROLE:
         return f"role {facts.role} may not post; only worker and all do"
     return "the kill switch is on"

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+
+#: the near-duplicate check compares a reply with the same account's replies decided within
+#: this window before it (never other accounts', never older ones): a day, the period of the
+#: `per_day` budget, so a generator needs `per_day` replies unlike each other per topic
+NEAR_DUPLICATE_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -16,6 +16,14 @@ class ConfigError(XbotError):
     """The configuration is invalid. Fix xbot.toml or the XBOT_* environment variables."""
 
 
+class SecretKeyMissing(ConfigError):
+    """XBOT_SECRET_KEY is not set, so saved platform sessions cannot be encrypted. Make one with `xbot secrets generate-key` (or `python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`) and set XBOT_SECRET_KEY to it."""  # noqa: E501 - one line on purpose: it is the message
+
+
+class SecretKeyWrong(ConfigError):
+    """A saved platform session cannot be decrypted with XBOT_SECRET_KEY. Put the key it was saved with after the new one (XBOT_SECRET_KEY=new,old) and run `xbot secrets rotate`."""  # noqa: E501 - one line on purpose: it is the message
+
+
 class StoreError(XbotError):
     """The database failed."""
 
@@ -73,6 +81,10 @@ class AuthFailed(PlatformError):
     """The platform rejected the credentials. Check the account's tokens."""
 
 
+class PlatformMisconfigured(XbotError):
+    """The account's platform service is misconfigured (a PDS with no AppView): fix base_url."""
+
+
 class ForbiddenByPolicy(PlatformError):
     """The platform's policy forbids this action (e.g. a reply to a post that did not summon us)."""
 
@@ -99,6 +111,10 @@ class Ambiguous(PlatformError):
 
 class BadResponse(PlatformError):
     """The platform answered with something we cannot read."""
+
+
+class InvalidRequest(PlatformError):
+    """The platform refused the request as invalid (a 400 on a read): xbot asked wrongly."""
 
 
 class GeneratorFailed(XbotError):

@@ -1,9 +1,11 @@
 """Which of the account's own posts xbot can explain, and what the others are (DESIGN §6).
 
 A post is explained by a USED permit whose actual_tweet_id is the post's id. A post that answers a
-permit's target with the permit's text, while that permit is POSTING, UNKNOWN or PENDING after an
-attempt, is that permit's post: the permit is reconciled (unless its holder is still publishing,
-when the holder records it). A post older than the account's registration in xbot is the baseline.
+permit's target with the permit's text (or, when the read-back omits what the post replies to, has
+the permit's exact text and was made within the permit's claim window), while that permit is
+POSTING, UNKNOWN or PENDING after an attempt, is that permit's post: the permit is reconciled
+(unless its holder is still publishing, when the holder records it), never a ghost. A post older
+than the account's registration in xbot is the baseline.
 Anything else is a ghost, classified:
 
 - `matches_decision_text`: its text is one of the account's reply decisions: xbot-made words with
@@ -19,12 +21,15 @@ import re
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from xbot.domain.permits import PermitReply, PermitStatus
 from xbot.domain.posts import Post
 
+#: how far the platform's clock may be behind ours when a post is matched to a permit by its
+#: text and time alone (issue 10 tests budgets under offsets of up to 3 h)
+CLOCK_TOLERANCE = timedelta(hours=3)
 _LEADING_MENTIONS = re.compile(r"^(?:@\w+\s+)+")
 _URL = re.compile(r"https?://\S+")
 _SPACE = re.compile(r"\s+")
@@ -85,10 +90,20 @@ def normalized_text(text: str) -> str:
 
 
 def answers(post: Post, reply: PermitReply) -> bool:
-    """Return True when `post` replies to the permit's target with the permit's text."""
-    return post.in_reply_to_post_id == reply.target_post_id and normalized_text(
-        post.text
-    ) == normalized_text(reply.reply_text)
+    """Return True when `post` is the permit's reply: the permit's exact (normalized) text.
+
+    With reply metadata, the post must answer the permit's target. Without it (a read-back that
+    omits what posts reply to), the text must match a post that is not a thread's root, made
+    within the permit's claim window: not before the permit existed, give or take
+    CLOCK_TOLERANCE for the platform's clock.
+    """
+    if normalized_text(post.text) != normalized_text(reply.reply_text):
+        return False
+    if post.in_reply_to_post_id is not None:
+        return post.in_reply_to_post_id == reply.target_post_id
+    if post.conversation_id == post.post_id:
+        return False  # it starts its own thread: whatever the read-back omits, not a reply
+    return post.created_at >= reply.permit.created_at - CLOCK_TOLERANCE
 
 
 def find_own_post(

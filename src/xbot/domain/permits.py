@@ -5,7 +5,8 @@
        |                  |--NotSent (surely not sent)--> PENDING (not_before = retry_at)
        |                  |--OutcomeUnknown (ambiguous)--> UNKNOWN
        |                  '--LeaseExpired (the holder vanished)--> UNKNOWN
-       '--Expire (expires_at passed, or the kill switch drains)--> EXPIRED
+       |--Expire (expires_at passed, deferred past it, or the kill switch drains)--> EXPIRED
+       '--Withdraw (a ghost reply answers the target: xbot.domain.answered)--> FAILED
     UNKNOWN|POSTING|PENDING-already-tried --FoundOnReadBack--> USED (reconciled)
     UNKNOWN --AbsentOnReadBack (after the visibility grace)--> PENDING, or FAILED past max attempts
 
@@ -23,6 +24,7 @@ from enum import StrEnum
 from typing import Any, NewType, assert_never
 
 from xbot.domain.clock import ensure_utc
+from xbot.domain.expiry import ExpiryReason, expiry_detail, expiry_reason
 from xbot.domain.posts import ReplyTarget
 
 PermitId = NewType("PermitId", str)
@@ -70,6 +72,17 @@ class Permit:
     reconciled: bool = False
     failure_reason: str | None = None
     updated_at: datetime | None = None
+    #: the latest claim, on the database clock; budgets count the permit at this time
+    claimed_at: datetime | None = None
+
+    @property
+    def budget_at(self) -> datetime:
+        """Return when budgets count the permit: its claim, never the platform's timestamp.
+
+        Rows without a claim time (never claimed, or older than migration 0004) count at
+        used_at, else their last change, else their creation.
+        """
+        return self.claimed_at or self.used_at or self.updated_at or self.created_at
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Permit:
@@ -92,6 +105,7 @@ class Permit:
             reconciled=bool(row["reconciled"]),
             failure_reason=row["failure_reason"],
             updated_at=_aware(row["updated_at"]),
+            claimed_at=_aware(row.get("claimed_at")),
         )
 
 
@@ -260,6 +274,7 @@ def _claim(permit: Permit, event: Claim, now: datetime) -> Permit | ForbiddenTra
         fence=permit.fence + 1,
         attempts=permit.attempts + 1,
         updated_at=now,
+        claimed_at=now,
     )
 
 
@@ -343,13 +358,26 @@ def _absent(permit: Permit, event: AbsentOnReadBack, now: datetime) -> Permit | 
 def _expire(permit: Permit, event: Expire, now: datetime) -> Permit | ForbiddenTransition:
     if permit.status is not PermitStatus.PENDING:
         return _forbid(permit, event, "only a PENDING permit expires")
-    if not event.drained and (permit.expires_at is None or permit.expires_at > now):
+    reason = ExpiryReason.DRAINED if event.drained else permit_expiry(permit, now)
+    if reason is None:
         return _forbid(permit, event, "not expired yet")
-    reason = "drained by the kill switch" if event.drained else "expired before it was used"
+    detail = expiry_detail(
+        reason,
+        not_before=permit.not_before,
+        expires_at=permit.expires_at,
+        backoff=permit.failure_reason,
+    )
     return replace(
         permit,
         status=PermitStatus.EXPIRED,
         fence=permit.fence + 1,
-        failure_reason=reason,
+        failure_reason=detail,
         updated_at=now,
     )
+
+
+def permit_expiry(permit: Permit, now: datetime) -> ExpiryReason | None:
+    """Return why a PENDING permit expires now (not counting a drain), or None."""
+    if permit.status is not PermitStatus.PENDING:
+        return None
+    return expiry_reason(expires_at=permit.expires_at, not_before=permit.not_before, now=now)

@@ -1,132 +1,62 @@
 """The `bank` generator: operator-curated replies in a TOML file, chosen by relevance.
 
+    [slots]                                     # optional: phrase lists, used as {name}
+    ask = ["What are you building?", "Which version are you on?"]
+
     [[reply]]
     id = "packaging-start"                      # unique; stored in generator_meta
-    text = "Good question, @{author}! ..."      # slots: {author}, {topic}; {{ and }} for braces
+    text = ["Good question, {author}! ... {ask}",   # one wording, or several
+            "Packaging trips many people up, {author}. ... {ask}"]
     keywords = ["package", "pyproject"]        # words or phrases; none = a generic reply
     topics = ["python packaging"]              # optional: topics this reply speaks to
 
+`{author}` is the post's author written as a mention on the account's platform
+(`@alice.bsky.social` on Bluesky, never a bare domain), `{topic}` the topic it matched; `{{` and
+`}}` write braces. An entry can write one reply per wording and phrase of each slot it uses
+(`bank_file.variety`); the built-in bank gives every entry at least a day's budget of them
+(`per_day`, 30 by default), each unlike the others, so a day of replies on one topic never trips
+the guard's near-duplicate check.
+
 Deterministic and offline: the same candidate always gets the same reply. Entries are ranked by
 how many of their keywords (and, at half weight, topics) the post contains; ties are broken by a
-hash of the post text and the entry id. Entries whose reply would repeat a recent reply are passed
-over, so a small bank rotates instead of tripping the guard's duplicate check.
+hash of the post text and the entry id. Within an entry, wordings come in an order hashed from
+the post. A wording too similar to one of `avoid` (the account's replies within the
+near-duplicate window) is passed over, so the bank rotates instead of repeating itself.
 """
 
 from __future__ import annotations
 
 import hashlib
-import string
-import tomllib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from importlib import resources
+import itertools
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 from xbot.domain.drafts import Draft
 from xbot.domain.errors import GeneratorFailed
 from xbot.domain.guard import similarity
 from xbot.domain.links import without_mentions
+from xbot.domain.mentions import mention
+from xbot.domain.policy import PlatformName
 from xbot.domain.text import clean_untrusted, word_stems
+from xbot.generate.bank_file import (
+    BUILT_IN,
+    Bank,
+    BankEntry,
+    load_bank,
+    template_slots,
+    variety,
+)
 
-SLOTS = frozenset({"author", "topic"})
-ENTRY_KEYS = frozenset({"id", "text", "keywords", "topics"})
-BUILT_IN = "built-in bank"
-#: similarity to a recent reply above which an entry is passed over (the guard's default)
+__all__ = ["BUILT_IN", "Bank", "BankEntry", "BankGenerator", "choose", "load_bank", "variety"]
+
+#: similarity to a recent reply above which a wording is passed over (the guard's default)
 AVOID_SIMILARITY = 0.8
 TOPIC_WEIGHT = 0.5
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class BankEntry:
-    """One curated reply."""
-
-    entry_id: str
-    text: str
-    keywords: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Bank:
-    """The entries of one bank file, and where they came from."""
-
-    entries: tuple[BankEntry, ...]
-    source: str
-
-
-def load_bank(path: str | Path | None = None) -> Bank:
-    """Read and check a bank file (None or "" = the built-in bank), or raise GeneratorFailed."""
-    source = str(path) if path else BUILT_IN
-    try:
-        if path:
-            raw = Path(path).read_text(encoding="utf-8")
-        else:
-            raw = resources.files("xbot.generate").joinpath("default_bank.toml").read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GeneratorFailed(f"cannot read the reply bank {source}: {_describe(exc)}") from None
-    try:
-        data = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as exc:
-        raise GeneratorFailed(f"the reply bank {source} is not valid TOML: {exc}") from None
-    return Bank(entries=_entries(data, source), source=source)
-
-
-def _describe(exc: Exception) -> str:
-    return exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-
-
-def _entries(data: Mapping[str, Any], source: str) -> tuple[BankEntry, ...]:
-    rows = data.get("reply")
-    if not isinstance(rows, list) or not rows:
-        raise GeneratorFailed(f"the reply bank {source} has no [[reply]] entries")
-    entries = tuple(_entry(row, number, source) for number, row in enumerate(rows, start=1))
-    ids = [entry.entry_id for entry in entries]
-    duplicated = sorted({entry_id for entry_id in ids if ids.count(entry_id) > 1})
-    if duplicated:
-        raise GeneratorFailed(f"the reply bank {source} repeats the id {duplicated[0]!r}")
-    return entries
-
-
-def _entry(row: object, number: int, source: str) -> BankEntry:
-    where = f"the reply bank {source}, entry {number}"
-    if not isinstance(row, dict):
-        raise GeneratorFailed(f"{where} is not a table")
-    unknown = sorted(set(row) - ENTRY_KEYS)
-    if unknown:
-        raise GeneratorFailed(
-            f"{where} has unknown key {unknown[0]!r} (allowed: id, text, keywords, topics)"
-        )
-    text = row.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise GeneratorFailed(f"{where} needs a non-empty text")
-    _check_template(text, where)
-    return BankEntry(
-        entry_id=str(row.get("id") or f"entry-{number}"),
-        text=text,
-        keywords=_strings(row.get("keywords", []), f"{where}: keywords"),
-        topics=_strings(row.get("topics", []), f"{where}: topics"),
-    )
-
-
-def _check_template(text: str, where: str) -> None:
-    try:
-        fields = [parsed for parsed in string.Formatter().parse(text) if parsed[1] is not None]
-    except ValueError as exc:
-        raise GeneratorFailed(
-            f"{where} has a broken template: {exc} (write {{{{ for a brace)"
-        ) from None
-    for _literal, name, spec, conversion in fields:
-        if name not in SLOTS or spec or conversion:
-            raise GeneratorFailed(
-                f"{where} uses the slot {{{name}}}; only {{author}} and {{topic}} exist"
-            )
-
-
-def _strings(value: object, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise GeneratorFailed(f"{where} must be a list of strings")
-    return tuple(item for item in value if item.strip())
+#: wordings compared with `avoid` at most, per reply: each comparison costs about 2 ms, and
+#: a bank worn out for the window should fail fast (the guard then refuses the repeat)
+MAX_WORDINGS_TRIED = 150
+#: an author handle longer than this is no handle on any platform (Bluesky's limit is 253)
+MAX_HANDLE_CHARACTERS = 260
 
 
 class BankGenerator:
@@ -134,9 +64,17 @@ class BankGenerator:
 
     name = "bank"
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        platform: PlatformName,
+        avoid_similarity: float = AVOID_SIMILARITY,
+    ) -> None:
         self._path = path
         self._bank: Bank | None = None
+        self.platform = platform
+        self.avoid_similarity = avoid_similarity
 
     def generate(
         self,
@@ -160,31 +98,81 @@ class BankGenerator:
         """Return the chosen reply with the entry that made it."""
         if self._bank is None:
             self._bank = load_bank(self._path)
-        return choose(self._bank, candidate_text, author_handle, topics, avoid=avoid)
+        return choose(
+            self._bank, candidate_text, author_handle, topics,
+            platform=self.platform, avoid=avoid, threshold=self.avoid_similarity,
+        )  # fmt: skip
 
     def close(self) -> None:
         """Nothing to release."""
 
 
-def choose(
+def choose(  # noqa: PLR0913 - the candidate, the account's platform and its recent replies
     bank: Bank,
     candidate_text: str,
     author_handle: str,
     topics: Sequence[str],
     *,
+    platform: PlatformName,
     avoid: Sequence[str] = (),
+    threshold: float = AVOID_SIMILARITY,
 ) -> Draft:
-    """Return the most relevant entry's reply that does not repeat one in `avoid`."""
+    """Return the most relevant reply unlike every one in `avoid` (else the most relevant)."""
     present = set(word_stems(without_mentions(candidate_text)))
-    ranked = _ranked(bank.entries, present, candidate_text)
-    author = clean_untrusted(author_handle, max_characters=100).lstrip("@")
-    renders = [(entry, score, _topic(entry, topics, present)) for entry, score in ranked]
-    for entry, score, topic in renders:
-        text = entry.text.format(author=author, topic=topic)
-        if not any(similarity(text, previous) >= AVOID_SIMILARITY for previous in avoid):
-            return _draft(bank, entry, score, topic, text)
-    entry, score, topic = renders[0]
-    return _draft(bank, entry, score, topic, entry.text.format(author=author, topic=topic))
+    author = author_mention(platform, author_handle)
+    drafts = _drafts(bank, candidate_text, present, author=author, topics=topics)
+    best: Draft | None = None
+    for draft in itertools.islice(drafts, MAX_WORDINGS_TRIED):
+        best = best or draft
+        if not any(alike(draft.text, previous, threshold) for previous in avoid):
+            return draft
+    if best is None:
+        raise GeneratorFailed(f"the reply bank {bank.source} has no entries")
+    return best
+
+
+def _drafts(
+    bank: Bank, candidate_text: str, present: set[str], *, author: str, topics: Sequence[str]
+) -> Iterator[Draft]:
+    """Yield every reply the bank can write for this post, the most relevant first."""
+    for entry, score in _ranked(bank.entries, present, candidate_text):
+        topic = _topic(entry, topics, present)
+        for text in _wordings(bank, entry, candidate_text, author=author, topic=topic):
+            yield _draft(bank, entry, score, topic, text)
+
+
+def alike(text: str, previous: str, threshold: float) -> bool:
+    """Return True when two replies are near-duplicates read either way.
+
+    The guard's similarity is not symmetric (difflib's ratio depends on the order), so a
+    reply the guard accepts after `previous` could still count as a duplicate the other way.
+    """
+    return similarity(text, previous) >= threshold or similarity(previous, text) >= threshold
+
+
+def author_mention(platform: PlatformName, author_handle: str) -> str:
+    """Return the author as a mention on `platform`, or raise GeneratorFailed."""
+    handle = clean_untrusted(author_handle, max_characters=MAX_HANDLE_CHARACTERS)
+    written = mention(platform, handle)
+    if written is None:
+        raise GeneratorFailed(
+            f"the author {handle[:40]!r} is not a valid {platform.value} handle; "
+            "no reply can mention them"
+        )
+    return written
+
+
+def _wordings(
+    bank: Bank, entry: BankEntry, candidate_text: str, *, author: str, topic: str
+) -> Iterator[str]:
+    """Yield every reply the entry can write, in an order hashed from the post."""
+    texts = []
+    for template in entry.templates:
+        names = [name for name in template_slots(template) if name in bank.slots]
+        for phrases in itertools.product(*(bank.slots[name] for name in names)):
+            values = {"author": author, "topic": topic, **dict(zip(names, phrases, strict=True))}
+            texts.append(template.format_map(values))
+    yield from sorted(texts, key=lambda text: _tie_breaker(candidate_text, text))
 
 
 def _draft(bank: Bank, entry: BankEntry, score: float, topic: str, text: str) -> Draft:

@@ -28,7 +28,11 @@ def build_generator(
     kind = GeneratorKind(account.generator)
     match kind:
         case GeneratorKind.BANK:
-            return BankGenerator(account.bank_file or None)
+            return BankGenerator(
+                account.bank_file or None,
+                platform=PlatformName(account.platform),
+                avoid_similarity=account.duplicate_threshold,
+            )
         case GeneratorKind.LLM:
             return LlmGenerator(
                 llm,

@@ -39,6 +39,11 @@ class Account:
     platform_user_id: str | None
     settings: AccountSettings
 
+    @property
+    def key(self) -> str:
+        """Return "platform:handle", the name reports and options use."""
+        return f"{self.platform}:{self.handle}"
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class JobContext:
@@ -79,6 +84,8 @@ class JobSpec:
     run_once: JobFunction
     #: events `<prefix>_started` / `_completed` / `_failed` around every run; None: only failures
     event_prefix: str | None = None
+    #: every run calls the platform: a refusal blocks the account, a completed run unblocks it
+    calls_platform: bool = False
 
 
 def require_account(context: JobContext) -> Account:

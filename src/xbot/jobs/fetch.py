@@ -1,5 +1,8 @@
 """The fetch job: read posts that summon the account, filter, score and queue them (DESIGN §4.1).
 
+A post that arrives while the account is in its quiet hours is queued until they end plus its
+TTL (xbot.domain.candidates.expiry), so quiet hours never lose a mention.
+
 The runner writes `reply_v2_fetch_job_started` / `_completed` (with this summary) / `_failed`.
 """
 
@@ -7,10 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import structlog
 
+from xbot.domain.budgets import BudgetRules, quiet_until
 from xbot.domain.candidates import Admit, evaluate, stored_text
 from xbot.domain.filters import CandidateRules, thread_key
 from xbot.domain.policy import PlatformName, XTier, summoned_required
@@ -33,6 +38,8 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         replied = candidates.replied_conversations(connection, account.account_id)
     batch = platform.fetch_candidates(watermark)
     rules = candidate_rules(context, account, own_user_id)
+    budgets = BudgetRules.from_settings(account.settings.budgets)
+    held_until = quiet_until(budgets, now=context.now)
     with translated_errors(), context.engine.begin() as connection:
         known = candidates.known_post_ids(
             connection, account.account_id, [post.post_id for post in batch.posts]
@@ -46,6 +53,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
                 replied=replied,
                 post=post,
                 connection=connection,
+                held_until=held_until,
             )
             for post in fresh
         )
@@ -81,8 +89,9 @@ def _store(  # noqa: PLR0913 - one candidate with everything its row needs
     replied: set[str],
     post: Post,
     connection: Any,
+    held_until: datetime | None,
 ) -> str:
-    verdict = evaluate(post, rules, replied_threads=replied, now=context.now)
+    verdict = evaluate(post, rules, replied_threads=replied, now=context.now, held_until=held_until)
     row: dict[str, Any] = {
         "account_id": account.account_id,
         "candidate_post_id": post.post_id,

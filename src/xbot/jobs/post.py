@@ -2,10 +2,14 @@
 
 One run, first in one transaction (claims of one account serialised): read the gates (declared
 deployment, kill switch), expire the account's stale PENDING permits (or drain them all when the
-kill switch says so), then either refuse with `posting_blocked_<reason>` (stale_code, kill_switch,
-wrong_role, budget: the permit stays as it was) or claim the oldest claimable permit in one
-statement that also re-checks the gates. Then publish it through the platform, with the permit
-id as the idempotency key, and record the outcome at the claim's fence:
+kill switch says so; `posting_blocked_expired` says `expired`, `drained`, or `deferred_past_expiry`
+with the back-off when a retry time lies past the expiry and no claim could ever happen), then
+either refuse with `posting_blocked_<reason>` (stale_code, deploy_unmarked, kill_switch,
+wrong_role, budget: the permit stays as it was; a fence refusal also logs a warning with both
+SHAs, once a minute per worker), or withdraw it when a ghost reply answers its target (FAILED,
+xbot.jobs.answered), or claim the oldest claimable permit in one statement that also re-checks
+the gates. Then publish it through the platform, with the permit id as the idempotency key, and
+record the outcome at the claim's fence:
 
 - the platform answers with an id -> USED (event `reply_posted`), the candidate is `replied`;
 - a definitive rejection -> FAILED (`permit_failed`), the candidate is `skipped`;
@@ -22,7 +26,7 @@ a lease is measured from the run's `now`, so each run claims once and the runner
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, assert_never
 
 import structlog
@@ -40,6 +44,7 @@ from xbot.domain.claims import (
     retry_backoff,
 )
 from xbot.domain.errors import LeaseLost
+from xbot.domain.expiry import ExpiryReason
 from xbot.domain.permits import (
     Accepted,
     Expire,
@@ -49,8 +54,10 @@ from xbot.domain.permits import (
     Permit,
     PermitReply,
     Rejected,
+    permit_expiry,
     transition,
 )
+from xbot.jobs.answered import withdraw_if_answered
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.store.engine import translated_errors
 from xbot.store.queries import permits as permit_queries
@@ -61,6 +68,11 @@ log = structlog.get_logger("xbot.jobs.post")
 COMPONENT = "post"
 #: a refusal for the same permit and reason is written again only after this long
 REFUSAL_REPEAT = timedelta(minutes=5)
+#: a worker the fence refuses logs a warning at most this often
+FENCE_WARNING_REPEAT = timedelta(minutes=1)
+FENCE_REASONS = frozenset({RefusalReason.STALE_CODE, RefusalReason.DEPLOY_UNMARKED})
+#: when each worker (by id) last logged the fence warning
+_fence_warned_at: dict[str, datetime] = {}
 
 Outcome = Accepted | Rejected | NotSent | OutcomeUnknown
 
@@ -98,24 +110,35 @@ def _expire_one(
     after = transition(permit, Expire(drained=drained), context.now)
     if isinstance(after, ForbiddenTransition):
         return 0
+    why = ExpiryReason.DRAINED if drained else permit_expiry(permit, context.now)
+    reason = why.value if why is not None else ExpiryReason.EXPIRED.value
     permit_queries.write_transition(connection, permit, after)
-    permit_queries.mark_candidate(connection, permit.decision_id, "expired", "permit_expired")
-    reason = RefusalReason.EXPIRED.value
+    deferred = why is ExpiryReason.DEFERRED_PAST_EXPIRY
+    candidate_reason = reason if deferred else "permit_expired"
+    permit_queries.mark_candidate(connection, permit.decision_id, "expired", candidate_reason)
     data = {
         "permit_id": permit.permit_id,
         "decision_id": permit.decision_id,
-        "expires_at": permit.expires_at.isoformat() if permit.expires_at else None,
-        "reason": after.failure_reason,
+        "expires_at": _iso(permit.expires_at),
+        "reason": reason,
+        "detail": after.failure_reason,
     }
+    if deferred:
+        data |= {"not_before": _iso(permit.not_before), "backoff": permit.failure_reason}
     job_event(
         connection,
         context,
-        f"posting_blocked_{reason}",
+        f"posting_blocked_{RefusalReason.EXPIRED.value}",
         data,
         component=COMPONENT,
         account_id=permit.account_id,
+        severity="warning" if deferred else "info",
     )
     return 1
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def _claim(context: JobContext, account: Account) -> tuple[int, PermitReply | Refusal | None]:
@@ -140,7 +163,10 @@ def _claim_next(
     verdict = may_claim(_facts(connection, context, account, gates))
     if isinstance(verdict, Refusal):
         _refuse(connection, context, verdict, permit_id, account.account_id)
+        _warn_fence(context, verdict, gates.declared_sha)
         return verdict
+    if withdraw_if_answered(connection, context, permit_id, COMPONENT):
+        return None  # a ghost reply answers its target; the next run takes the next permit
     permit = permit_queries.claim_permit(
         connection,
         account_id=account.account_id,
@@ -185,6 +211,7 @@ def _facts(
         declared_sha=gates.declared_sha,
         kill_switch=gates.kill_switch,
         budget=budget_refusal(posted_at, rules, context.now),
+        require_deploy_mark=context.settings.require_deploy_mark,
     )
 
 
@@ -213,6 +240,25 @@ def _refuse(
         component=COMPONENT,
         account_id=account_id,
         severity="warning",
+    )
+
+
+def _warn_fence(context: JobContext, refusal: Refusal, declared_sha: str | None) -> None:
+    """Log a warning with both SHAs when the fence refuses, at most once a minute per worker."""
+    worker_id = context.worker.worker_id
+    last = _fence_warned_at.get(worker_id)
+    if refusal.reason not in FENCE_REASONS or (
+        last is not None and abs(context.now - last) < FENCE_WARNING_REPEAT
+    ):
+        return
+    _fence_warned_at[worker_id] = context.now
+    log.warning(
+        "posting_refused_by_fence",
+        reason=refusal.reason.value,
+        running_sha=context.worker.git_sha,
+        declared_sha=declared_sha,
+        worker_id=worker_id,
+        detail=refusal.detail,
     )
 
 

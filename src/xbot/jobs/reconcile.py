@@ -2,7 +2,8 @@
 
 One run: POSTING permits whose lease ran out become UNKNOWN (`permit_unknown`, reason
 lease_expired). Then, if any permit is UNKNOWN, the account's own recent posts (replies included)
-are read once, and each UNKNOWN permit is matched on its target and text:
+are read once, and each UNKNOWN permit is matched on its target and text (on its exact text
+within its claim window when the read-back omits what posts reply to: xbot.domain.ghosts.answers):
 
 - found -> USED with reconciled = true and the post's id (`permit_reconciled`);
 - absent, and the read reached back past the permit, and the platform's visibility grace has passed

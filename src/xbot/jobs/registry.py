@@ -15,7 +15,8 @@ def job_specs(settings: Settings) -> list[JobSpec]:
     every = settings.jobs
     return [
         JobSpec(name="fetch", interval_seconds=every.fetch, per_account=True,
-                run_once=fetch.run_once, event_prefix="reply_v2_fetch_job"),
+                run_once=fetch.run_once, event_prefix="reply_v2_fetch_job",
+                calls_platform=True),
         JobSpec(name="schedule", interval_seconds=every.schedule, per_account=True,
                 run_once=schedule.run_once, event_prefix="reply_v2_scheduler_job"),
         # posting is frequent and quiet: its events are the permits' own transitions
@@ -25,7 +26,7 @@ def job_specs(settings: Settings) -> list[JobSpec]:
                 run_once=reconcile.run_once, event_prefix="reconcile_job"),
         # the scan writes `ghost_scan_completed` and a `ghost_scans` row itself
         JobSpec(name="ghost_scan", interval_seconds=every.ghost_scan, per_account=True,
-                run_once=ghost_scan.run_once),
+                run_once=ghost_scan.run_once, calls_platform=True),
         JobSpec(name="probe", interval_seconds=every.probe, per_account=False,
                 run_once=probe.run_once, event_prefix="probe_job"),
     ]  # fmt: skip

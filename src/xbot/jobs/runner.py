@@ -15,6 +15,8 @@ from sqlalchemy.engine import Row
 from xbot.domain.errors import StoreError
 from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures, retry_at
 from xbot.jobs.base import Account, JobContext, JobSpec
+from xbot.jobs.platform_faults import note_platform_outcome
+from xbot.redact import redact_text
 from xbot.store.engine import translated_errors
 from xbot.store.queries import job_runs
 from xbot.store.queries.common import database_now
@@ -129,14 +131,14 @@ class JobRunner:
         self._event(spec, "started", {"job_run_id": run.id, "slot": run.slot}, run.account_id)
         heartbeat = _Heartbeat(self, run)
         heartbeat.start()
-        status, summary, error = "done", {}, None
+        status, summary, error, failure = "done", {}, None, None
         try:
             context = replace(
                 self.context, now=self.now(), account=account, job_run_id=run.id, slot=run.slot
             )
             summary = dict(spec.run_once(context))
         except Exception as exc:
-            status, error = "failed", f"{type(exc).__name__}: {exc}"
+            status, error, failure = "failed", redact_text(f"{type(exc).__name__}: {exc}"), exc
             log.exception("job_failed", job=spec.name, account_id=run.account_id)
         finally:
             heartbeat.stop()
@@ -150,6 +152,8 @@ class JobRunner:
             duration_ms=duration_ms,
         )
         self._finish(spec, run, outcome)
+        if spec.calls_platform and run.account_id:
+            note_platform_outcome(self.context, spec.name, run.account_id, failure)
         return outcome
 
     def _finish(self, spec: JobSpec, run: Row[Any], outcome: RunOutcome) -> None:

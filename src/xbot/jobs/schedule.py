@@ -1,7 +1,11 @@
 """The schedule job: from queued candidates to decisions with PENDING permits (DESIGN §4.2).
 
 It expires stale candidates, picks the best one the budget and policy allow, generates and
-guards its reply, and writes the decision with its PENDING permit.
+guards its reply, and writes the decision with its PENDING permit. In quiet hours every queued
+candidate keeps its place until they end plus its TTL; a candidate that expires anyway is
+skipped as `expired_during_<hold>` when the account was held (hourly_budget, ...), else `expired`,
+with one `reply_v2_candidates_expired` event per pass. Targets a ghost reply answers are skipped
+as `target_already_answered` (xbot.domain.answered).
 
 The runner writes `reply_v2_scheduler_job_started` / `_completed` / `_failed`; this module
 writes `reply_v2_attempt_created` per permit, in the same transaction as the permit.
@@ -16,23 +20,27 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 
 from xbot.domain.budgets import (
     BudgetRules,
     Grant,
+    Refusal,
+    RefusalReason,
     ReplyIntent,
     ReplyRecord,
     account_refusal,
     may_post,
 )
+from xbot.domain.candidates import expiry_skip_reason
+from xbot.domain.drafts import NEAR_DUPLICATE_WINDOW
 from xbot.domain.errors import DuplicateDecision, GeneratorFailed
 from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
 from xbot.domain.ports import ReplyGenerator
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_generator
 from xbot.store.engine import translated_errors
-from xbot.store.queries import candidates, decisions
+from xbot.store.queries import candidates, decisions, ghosts
 
 log = structlog.get_logger("xbot.schedule")
 COMPONENT = "schedule"
@@ -46,6 +54,8 @@ class _Pass:
 
     history: list[ReplyRecord]
     recent_texts: list[str]
+    #: {target id: ghost post id} for queued targets a ghost reply answers already
+    answered: Mapping[str, str] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     waiting: int = 0
@@ -54,12 +64,21 @@ class _Pass:
 def run_once(context: JobContext) -> Mapping[str, Any]:
     """One scheduling pass for one account."""
     account = require_account(context)
+    rules = BudgetRules.from_settings(account.settings.budgets)
     with translated_errors(), context.engine.begin() as connection:
-        expired = candidates.expire_stale(connection, account.account_id, context.now)
-        queued = candidates.queued_candidates(connection, account.account_id, context.now)
         history = decisions.posting_history(connection, account.account_id, context.now - DAY)
-        recent = decisions.recent_reply_texts(connection, account.account_id)
-    summary: dict[str, Any] = {"expired": expired, "queued": len(queued)}
+        records = [_record(row) for row in history]
+        hold = account_refusal(records, rules, now=context.now)
+        kept = _keep_through_quiet_hours(connection, account, hold)
+        expired = _expire(connection, context, account, hold)
+        queued = candidates.queued_candidates(connection, account.account_id, context.now)
+        recent = decisions.recent_reply_texts(
+            connection, account.account_id, context.now - NEAR_DUPLICATE_WINDOW
+        )
+        answered = ghosts.ghost_answered_targets(
+            connection, account.account_id, [row.candidate_post_id for row in queued]
+        )
+    summary: dict[str, Any] = {"expired": expired, "queued": len(queued), "kept_for_hold": kept}
     block = generator_block(
         PlatformName(account.platform),
         GeneratorKind(account.settings.generator),
@@ -68,7 +87,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     if block is not None:
         _event(context, account, "reply_v2_scheduler_policy_blocked", {"reason": block.value})
         return {**summary, "permits_created": 0, "blocked_by": block.value}
-    state = _Pass(history=[_record(row) for row in history], recent_texts=recent)
+    state = _Pass(history=records, recent_texts=recent, answered=answered)
     refusal = _schedule(context, account, queued, state)
     return {
         **summary,
@@ -80,6 +99,36 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     }
 
 
+def _keep_through_quiet_hours(
+    connection: Connection, account: Account, hold: Refusal | None
+) -> int:
+    """In quiet hours, every queued candidate keeps its place until they end plus its TTL."""
+    if hold is None or hold.reason is not RefusalReason.QUIET_HOURS or hold.retry_at is None:
+        return 0
+    ttl = timedelta(minutes=account.settings.candidate_ttl_minutes)
+    return candidates.keep_queued_until(connection, account.account_id, hold.retry_at + ttl)
+
+
+def _expire(
+    connection: Connection, context: JobContext, account: Account, hold: Refusal | None
+) -> int:
+    """Expire stale candidates, saying whether a hold (and which) was why they were lost."""
+    reason = expiry_skip_reason(hold.reason.value if hold is not None else None)
+    expired = candidates.expire_stale(connection, account.account_id, context.now, reason)
+    if expired:
+        data = {"reason": reason, "count": len(expired), "candidate_ids": expired[:50]}
+        job_event(
+            connection,
+            context,
+            "reply_v2_candidates_expired",
+            data,
+            component=COMPONENT,
+            account_id=account.account_id,
+            severity="warning" if hold is not None else "info",
+        )
+    return len(expired)
+
+
 def _schedule(
     context: JobContext, account: Account, queued: list[Row[Any]], state: _Pass
 ) -> str | None:
@@ -89,10 +138,14 @@ def _schedule(
         refusal = account_refusal(state.history, rules, now=context.now)
         if refusal is not None:
             return refusal.reason.value
-        verdict = may_post(state.history, _intent(row), rules, now=context.now)
+        verdict = may_post(
+            state.history, _intent(row), rules, now=context.now, answered=state.answered
+        )
         if not isinstance(verdict, Grant):
             if verdict.retry_at is None:
-                _skip(context, row, verdict.reason.value, state)
+                ghost = state.answered.get(row.candidate_post_id)
+                detail = {"ghost_post_id": ghost} if ghost else None
+                _skip(context, row, verdict.reason.value, state, detail)
             else:
                 state.waiting += 1
             continue
@@ -225,7 +278,7 @@ def _intent(row: Row[Any]) -> ReplyIntent:
 
 def _record(row: Row[Any]) -> ReplyRecord:
     return ReplyRecord(
-        at=row.used_at or row.created_at,
+        at=row.counted_at,
         author_id=row.author_id,
         thread_id=row.conversation_id or row.target_post_id,
         target_post_id=row.target_post_id,

@@ -43,7 +43,7 @@ OVERDUE_INTERVALS = 3
 
 
 def write_report(context: JobContext, posting: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Write `production_watchdog_report`: each job's last outcome, stalls, the queue, permits.
+    """Write `production_watchdog_report`: jobs' last outcomes, stalls, queue, permits, accounts.
 
     Stalled runs (lease expired while running) and overdue jobs are reported, never restarted
     here: the runner re-claims expired leases on its own, and the report says that it had to.
@@ -62,7 +62,8 @@ def write_report(context: JobContext, posting: Mapping[str, Any]) -> Mapping[str
             "permits_by_status": status.permits_by_status(connection),
             **posting,
         }
-        severity: Severity = "warning" if stalled or overdue else "info"
+        blocked = any(item.get("state") == "blocked" for item in posting.get("accounts", ()))
+        severity: Severity = "warning" if stalled or overdue or blocked else "info"
         append_event(
             connection, "production_watchdog_report", report, now=context.now,
             severity=severity, component="watchdog", worker_id=context.worker.worker_id,

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
@@ -69,6 +70,9 @@ class FakeParts:
     clock: SimClock
     faults: FaultBook = field(default_factory=FaultBook)
     log: RequestLog = field(default_factory=RequestLog)
+    #: answers 404 (no such route) and 405 (wrong method) in the platform's own shape;
+    #: None leaves Starlette's plain-text answers
+    unknown_route: StatusResponder | None = None
 
 
 def build_fake_app(
@@ -81,9 +85,18 @@ def build_fake_app(
 ) -> ASGIApp:
     """Return the fake's ASGI app: its routes, the admin API, fault injection and the log."""
     admin = Mount(ADMIN_PREFIX, routes=[*admin_routes(backend, parts), *extra_admin_routes])
-    app = Starlette(routes=[admin, *routes])
+    handlers = {} if parts.unknown_route is None else _route_error_handlers(parts.unknown_route)
+    app = Starlette(routes=[admin, *routes], exception_handlers=handlers)
     faulty = FaultMiddleware(app, book=parts.faults, responder=responder, skip_prefix=ADMIN_PREFIX)
     return RequestLogMiddleware(faulty, log=parts.log, clock=parts.clock, skip_prefix=ADMIN_PREFIX)
+
+
+def _route_error_handlers(respond: StatusResponder) -> dict[Any, Any]:
+    async def handle(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        return respond(status, request.scope)
+
+    return {404: handle, 405: handle}
 
 
 def admin_routes(backend: SimBackend, parts: FakeParts) -> list[BaseRoute]:

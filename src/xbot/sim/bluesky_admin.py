@@ -1,6 +1,8 @@
 """Bluesky-only admin routes under `/_sim/`: settings, limit overrides, session revocation.
 
-- `POST /_sim/settings` `{"notification_delay_seconds": 0, "duplicate_rkey": "named", ...}`
+- `POST /_sim/settings` `{"notification_delay_seconds": 0, "duplicate_rkey": "named", ...}`;
+  `{"appview": false}` makes it a PDS with no AppView, `{"pds_endpoint": url}` names another
+  PDS in the DID document.
 - `POST /_sim/limits` `{"kind": "ip|login|write", "limit": 5, "window_seconds": 300}`
 - `POST /_sim/revoke` `{"handle": "replybot"}`: every token of the account stops working.
 """

@@ -9,6 +9,8 @@ fake.inject("POST /xrpc/com.atproto.repo.createRecord", "accept_then_timeout", s
 client = httpx2.Client(transport=fake.transport(), base_url="http://bsky.sim")
 with fake.server() as server: ...                         # the same app on 127.0.0.1
 
+`<URL>/plc/<did>` answers the account's DID document, as https://plc.directory/<did> does.
+
 The admin API is the shared one under `/_sim/` (faults, posts as anyone incl. ghosts, clock,
 requests, world, reset), plus `/_sim/settings`, `/_sim/limits` and `/_sim/revoke`.
 """
@@ -25,7 +27,7 @@ from xbot.sim.bluesky_appview import appview_methods
 from xbot.sim.bluesky_auth import BlueskyAuth
 from xbot.sim.bluesky_ids import did_for
 from xbot.sim.bluesky_limits import BlueskyLimits
-from xbot.sim.bluesky_repo import repo_methods
+from xbot.sim.bluesky_repo import plc_routes, repo_methods
 from xbot.sim.bluesky_state import Actor, BlueskyStore, PostRecord, bsky_time
 from xbot.sim.bluesky_xrpc import bluesky_routes, bluesky_status_response
 from xbot.sim.clock import SimClock
@@ -55,6 +57,11 @@ class BlueskyFakeSettings:
     check_reply_refs: bool = True
     #: send a didDoc (with this server as the PDS) in session answers
     did_doc: bool = True
+    #: the PDS the didDoc names (e.g. this fake on a second port); None: the URL asked
+    pds_endpoint: str | None = None
+    #: False: a PDS with no AppView configured; every `app.bsky.*` call answers 400
+    #: InvalidRequest "No service configured for <method>" (com.atproto.* still works)
+    appview: bool = True
     #: generated posts per minute of fake time (0: a quiet world)
     traffic_per_minute: float = 0.0
     history_posts_per_bot: int = 3
@@ -91,7 +98,7 @@ class FakeBluesky(ScriptedFake):
         self.reset()
         methods = {**repo_methods(), **appview_methods()}
         self.app = build_fake_app(
-            bluesky_routes(self, methods),
+            [*bluesky_routes(self, methods), *plc_routes(self)],
             backend=self,
             parts=self.parts,
             responder=bluesky_status_response(self),

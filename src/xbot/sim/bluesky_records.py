@@ -1,6 +1,9 @@
 """Validation of app.bsky.feed.post records, as the PDS does with `validate` (LX post.json).
 
-Failures answer 400 `InvalidRequest` with `Invalid app.bsky.feed.post record: <why>`.
+Failures answer 400 `InvalidRequest` with `Invalid app.bsky.feed.post record: <why>`; the text's
+limits are worded as the PDS's lexicon validator words them, bytes first:
+`string too big (maximum 3000, got N) at $.record.text`,
+`grapheme too big (maximum 300, got N) at $.record.text`.
 """
 
 from __future__ import annotations
@@ -39,10 +42,13 @@ def validate_post(record: Any, store: BlueskyStore, *, check_reply_refs: bool) -
 def _check_text(text: Any) -> None:
     if not isinstance(text, str):
         raise _invalid('Record must have the property "text"')
-    if graphemes(text) > MAX_GRAPHEMES:
-        raise _invalid(f"Record/text must not be longer than {MAX_GRAPHEMES} graphemes")
-    if len(text.encode()) > MAX_BYTES:
-        raise _invalid(f"Record/text must not be longer than {MAX_BYTES} characters")
+    size, count = len(text.encode()), graphemes(text)
+    if size > MAX_BYTES:
+        raise invalid_request(f"string too big (maximum {MAX_BYTES}, got {size}) at $.record.text")
+    if count > MAX_GRAPHEMES:
+        raise invalid_request(
+            f"grapheme too big (maximum {MAX_GRAPHEMES}, got {count}) at $.record.text"
+        )
 
 
 def _check_created_at(value: Any) -> None:

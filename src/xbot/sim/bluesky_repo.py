@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from starlette.responses import Response
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from xbot.sim.bluesky_auth import AuthProblemError
 from xbot.sim.bluesky_ids import at_uri, is_tid
@@ -20,6 +22,12 @@ from xbot.sim.bluesky_xrpc import (
 )
 from xbot.sim.world import UnknownUserError
 
+if TYPE_CHECKING:
+    from xbot.sim.bluesky_fake import FakeBluesky
+
+#: where the fake serves its PLC directory: `<fake URL>/plc` stands for https://plc.directory
+PLC_PREFIX = "/plc"
+
 
 def repo_methods() -> dict[str, Method]:
     """Return the PDS's XRPC methods by NSID."""
@@ -32,6 +40,7 @@ def repo_methods() -> dict[str, Method]:
         identity + "resolveHandle": Method(verb="GET", auth="none", handler=resolve_handle),
         repo + "createRecord": Method(verb="POST", auth="required", handler=create_record),
         repo + "getRecord": Method(verb="GET", auth="optional", handler=get_record),
+        repo + "listRecords": Method(verb="GET", auth="optional", handler=list_records),
         repo + "deleteRecord": Method(verb="POST", auth="required", handler=delete_record),
     }
 
@@ -46,21 +55,39 @@ def _session_body(call: XrpcCall, actor: Actor, tokens: dict[str, str]) -> dict[
         "active": True,
     }
     if call.fake.settings.did_doc:
-        endpoint = str(call.request.base_url).rstrip("/")
-        body["didDoc"] = {
-            "@context": ["https://www.w3.org/ns/did/v1"],
-            "id": actor.did,
-            "alsoKnownAs": [f"at://{actor.handle}"],
-            "verificationMethod": [],
-            "service": [
-                {
-                    "id": "#atproto_pds",
-                    "type": "AtprotoPersonalDataServer",
-                    "serviceEndpoint": endpoint,
-                }
-            ],
-        }
+        body["didDoc"] = did_document(call.fake, actor, str(call.request.base_url))
     return body
+
+
+def did_document(fake: FakeBluesky, actor: Actor, base_url: str) -> dict[str, Any]:
+    """Return the account's DID document; its PDS is `pds_endpoint`, else the URL asked."""
+    endpoint = fake.settings.pds_endpoint or base_url.rstrip("/")
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": actor.did,
+        "alsoKnownAs": [f"at://{actor.handle}"],
+        "verificationMethod": [],
+        "service": [
+            {
+                "id": "#atproto_pds",
+                "type": "AtprotoPersonalDataServer",
+                "serviceEndpoint": endpoint,
+            }
+        ],
+    }
+
+
+def plc_routes(fake: FakeBluesky) -> list[BaseRoute]:
+    """Return a PLC directory (`GET /plc/<did>` -> the DID document), like plc.directory/<did>."""
+
+    async def document(request: Request) -> Response:
+        did = request.path_params["did"]
+        actor = fake.store.find_actor(did) if did.startswith("did:plc:") else None
+        if actor is None or actor.did != did:
+            return JSONResponse({"message": f"DID not registered: {did}"}, status_code=404)
+        return JSONResponse(did_document(fake, actor, str(request.base_url)))
+
+    return [Route(PLC_PREFIX + "/{did}", document, methods=["GET"])]
 
 
 def create_session(call: XrpcCall) -> Response:
@@ -171,6 +198,50 @@ def get_record(call: XrpcCall) -> Response:
     if record is None or (wanted_cid is not None and wanted_cid != record.cid):
         raise XrpcError(400, "RecordNotFound", f"Could not locate record: {uri}")
     return call.answer({"uri": record.uri, "cid": record.cid, "value": record.value})
+
+
+def list_records(call: XrpcCall) -> Response:
+    """com.atproto.repo.listRecords: one collection by record key, newest key first (or reverse).
+
+    As on the reference PDS, the cursor is the last record's key whenever the page is not empty,
+    so the end of the listing shows as an empty page.
+    """
+    repo = call.required("repo")
+    collection = call.required("collection")
+    actor = call.fake.store.find_actor(repo)
+    if actor is None:
+        raise invalid_request(f"Could not find repo: {repo}")
+    limit = call.limit(default=50)
+    reverse = _flag(call.param("reverse"), "reverse")
+    cursor = call.param("cursor")
+    records = call.fake.store.select(
+        lambda r: (
+            r.did == actor.did
+            and collection == POST_COLLECTION
+            and _beyond(r.rkey, cursor, reverse=reverse)
+        )
+    )
+    chunk = sorted(records, key=lambda r: r.rkey, reverse=not reverse)[:limit]
+    body: dict[str, Any] = {
+        "records": [{"uri": r.uri, "cid": r.cid, "value": r.value} for r in chunk]
+    }
+    if chunk:
+        body["cursor"] = chunk[-1].rkey
+    return call.answer(body)
+
+
+def _beyond(rkey: str, cursor: str | None, *, reverse: bool) -> bool:
+    if not cursor:
+        return True
+    return rkey > cursor if reverse else rkey < cursor
+
+
+def _flag(raw: str | None, name: str) -> bool:
+    if raw is None or raw == "false":
+        return False
+    if raw == "true":
+        return True
+    raise invalid_request(f"Error: {name} must be a boolean")
 
 
 def delete_record(call: XrpcCall) -> Response:

@@ -17,6 +17,7 @@ from typing import Any
 
 from xbot.sim.bluesky_ids import at_uri, cid_for, parse_at_uri, tid_at
 from xbot.sim.traffic import Draft, PostRef
+from xbot.sim.unicode import well_formed_value
 from xbot.sim.world import SimUser, UnknownUserError, World
 
 POST_COLLECTION = "app.bsky.feed.post"
@@ -134,7 +135,7 @@ class BlueskyStore:
             existing = self._records.get(uri)
             if existing is not None and not existing.deleted:
                 raise RecordExistsError(uri)
-            record = self._record(did, rkey, value, at)
+            record = self._record(did, rkey, well_formed_value(value), at)
             self._records[uri] = record
             self._commit(did)
             return record

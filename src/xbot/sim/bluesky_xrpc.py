@@ -1,7 +1,9 @@
 """XRPC plumbing of the fake Bluesky: one route `/xrpc/{nsid}`, auth, limits, error bodies.
 
 Errors are `{"error": Name, "message": text}` (platform-facts §2.4): named lexicon errors are
-400, missing auth 401, rate limits 429 with `ratelimit-*` headers, unknown methods 501.
+400, missing auth 401, rate limits 429 with `ratelimit-*` headers, unknown methods 501. With the
+setting `appview=False` the fake is a PDS with no AppView configured: every `app.bsky.*` call is
+400 InvalidRequest "No service configured for <method>".
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Scope
 
 from xbot.sim.bluesky_auth import AuthProblemError, Claims, missing_auth
+from xbot.sim.unicode import well_formed_value
 
 if TYPE_CHECKING:
     from xbot.sim.bluesky_fake import FakeBluesky
 
 Auth = Literal["none", "optional", "required", "refresh"]
+#: the methods a PDS proxies to its AppView
+APPVIEW_PREFIX = "app.bsky."
 SERVER_ERRORS = {
     500: ("InternalServerError", "Internal Server Error"),
     502: ("UpstreamFailure", "Upstream Failure"),
@@ -139,6 +144,8 @@ def bluesky_routes(fake: FakeBluesky, methods: Mapping[str, Method]) -> list[Bas
 
 async def _serve(fake: FakeBluesky, methods: Mapping[str, Method], request: Request) -> Response:
     nsid = request.path_params["nsid"]
+    if nsid.startswith(APPVIEW_PREFIX) and not fake.settings.appview:
+        raise invalid_request(f"No service configured for {nsid}")
     method = methods.get(nsid)
     if method is None:
         raise XrpcError(501, "MethodNotImplemented", "Method Not Implemented")
@@ -189,7 +196,7 @@ async def _json_body(request: Request) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        return well_formed_value(json.loads(raw))  # a PDS reads UTF-8: no lone surrogates
     except ValueError:
         raise invalid_request("Request body is not valid JSON") from None
 

@@ -16,6 +16,7 @@ import httpx2
 
 from xbot.domain.errors import XbotError
 from xbot.sim.traffic import Draft, PostRef
+from xbot.sim.unicode import well_formed
 from xbot.sim.world import World
 
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -48,7 +49,7 @@ class MastodonBoard:
     ) -> dict[str, Any]:
         """Post as `author`; return the post as the admin API lists it."""
         handle = self.world.user(author).handle
-        body: dict[str, Any] = {"status": text}
+        body: dict[str, Any] = {"status": well_formed(text)}
         if in_reply_to:
             body["in_reply_to_id"] = in_reply_to
         if quote_of:

@@ -43,6 +43,7 @@ from xbot.sim.request_log import RequestLogMiddleware
 from xbot.sim.scripting import ScriptedFake
 from xbot.sim.traffic import Traffic
 from xbot.sim.transport import ASGIBridgeTransport
+from xbot.sim.unicode import WellFormedJsonBodies
 from xbot.sim.world import World, build_world
 
 
@@ -81,7 +82,7 @@ class FakeMastodon(ScriptedFake):
             self.token,
         )
         self.limits = MastodonRateLimits(
-            self.mock_app, clock=self.clock,
+            WellFormedJsonBodies(self.mock_app), clock=self.clock,
             requests=lambda: self.settings.requests, statuses=lambda: self.settings.statuses,
         )  # fmt: skip
         self._start = self.clock.now()
@@ -184,7 +185,7 @@ class FakeMastodon(ScriptedFake):
 
 
 def _mock_app(world: World, token: Any) -> ASGIApp:
-    from mastodon_mock.app import create_app  # noqa: PLC0415 - a dev dependency, loaded on use
+    from mastodon_mock.app import create_app  # noqa: PLC0415 - heavy (FastAPI), loaded on use
     from mastodon_mock.config import (  # noqa: PLC0415
         DatabaseConfig,
         MastodonMockConfig,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -25,12 +25,14 @@ from xbot.sim.x_params import (
     InvalidParameterError,
     check_names,
     page,
+    path_post_id,
     shape_from,
+    time_param,
     window_from,
 )
 from xbot.sim.x_problems import x_json
 from xbot.sim.x_query import QueryError, compile_query
-from xbot.sim.x_shapes import includes_json, tweet_json, user_json
+from xbot.sim.x_shapes import includes_json, tweet_json, user_json, without_reply_metadata
 from xbot.sim.x_state import Tweet, snowflake_time, within
 from xbot.sim.x_writes import create_tweet, delete_tweet, oauth2_token
 
@@ -123,6 +125,8 @@ class _Listing:
     keep: Callable[[Tweet], bool]
     delay: float
     cap: int | None = None
+    #: False renders posts without `in_reply_to_user_id` and `referenced_tweets`
+    reply_metadata: bool = True
 
 
 class _Reads:
@@ -176,6 +180,7 @@ class _Reads:
             keep=authored,
             delay=self.fake.settings.timeline_delay_seconds,
             cap=TIMELINE_CAP_WITHOUT_REPLIES if "replies" in excluded else TIMELINE_CAP,
+            reply_metadata=self.fake.settings.timeline_reply_metadata,
         )
         return await self._list(request, listing)
 
@@ -205,8 +210,8 @@ class _Reads:
         call = await admit(self.fake, request, "GET /2/tweets/:id", user_context=False)
         if isinstance(call, Response):
             return call
-        tweet_id = request.path_params["tweet_id"]
         try:
+            tweet_id = path_post_id(request.path_params["tweet_id"])
             params = query_params(request)
             check_names(params, SHAPE_PARAMETERS)
             shape = shape_from(params)
@@ -230,10 +235,10 @@ class _Reads:
             return call
         params = query_params(request)
         try:
+            user_id = path_post_id(request.path_params["user_id"])  # user ids share the pattern
             check_names(params, listing.allowed)
         except InvalidParameterError as exc:
             return call.answer(exc.body, 400)
-        user_id = request.path_params["user_id"]
         if self.fake.store.user(user_id) is None:
             return call.answer({"errors": [x_problems.user_not_found(user_id)]})
         return self._respond(call, params, listing, owned=user_id == call.principal.user_id)
@@ -246,6 +251,8 @@ class _Reads:
             window = window_from(params, bounds=listing.bounds)
         except InvalidParameterError as exc:
             return call.answer(exc.body, 400)
+        if not listing.reply_metadata:
+            shape = without_reply_metadata(shape)
         visible = within(listing.delay, call.now)
         found = self.fake.store.select(lambda tweet: visible(tweet) and listing.keep(tweet))
         chunk, meta = page(found[: listing.cap], window)
@@ -266,13 +273,23 @@ class _Reads:
             message = "The `query` query parameter can not be empty"
             raise InvalidParameterError("query", "", message)
         matches = compile_query(query, self.fake.store)
-        since = params.get("since_id", "")
-        moment = snowflake_time(since) if since.isdigit() else None
         oldest = call.now - timedelta(days=SEARCH_DAYS)
-        if moment is not None and moment < oldest:
-            message = (
-                f"Invalid 'since_id':'{since}'. 'since_id' must be a tweet id created after "
-                f"{oldest.strftime('%Y-%m-%dT%H:%MZ')}."
-            )
-            raise InvalidParameterError("since_id", since, message)
+        _check_reach(params, oldest)
         return matches
+
+
+def _check_reach(params: Mapping[str, str], oldest: datetime) -> None:
+    """Refuse a `since_id` or `start_time` older than recent search reaches, as X words it."""
+    since = params.get("since_id", "")
+    moment = snowflake_time(since) if since.isdigit() else None
+    floor = oldest.strftime("%Y-%m-%dT%H:%MZ")
+    if moment is not None and moment < oldest:
+        message = (
+            f"Invalid 'since_id':'{since}'. 'since_id' must be a tweet id created after {floor}."
+        )
+        raise InvalidParameterError("since_id", since, message)
+    start = time_param(params, "start_time")
+    if start is not None and start < oldest:
+        raw = params["start_time"]
+        message = f"Invalid 'start_time':'{raw}'. 'start_time' must be on or after {floor}"
+        raise InvalidParameterError("start_time", raw, message)

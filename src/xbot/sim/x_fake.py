@@ -55,6 +55,8 @@ class XFakeSettings:
     traffic_per_minute: float = 0.0
     #: older posts each bot account has before the clock starts
     history_posts_per_bot: int = 3
+    #: False: the account's own timeline (the read-back) omits what each post replies to
+    timeline_reply_metadata: bool = True
 
 
 class FakeX(ScriptedFake):
@@ -73,7 +75,7 @@ class FakeX(ScriptedFake):
         self.clock = clock or SimClock()
         self.settings = settings or XFakeSettings()
         self.store = XStore(self.world)
-        self.parts = FakeParts(clock=self.clock)
+        self.parts = FakeParts(clock=self.clock, unknown_route=x_status_response(self))
         self._lock = threading.Lock()
         self._start = self.clock.now()
         self.auth = XAuth(

@@ -100,8 +100,8 @@ def window_from(params: Mapping[str, str], *, bounds: tuple[int, int]) -> Window
     return Window(
         since_id=_post_id(params, "since_id"),
         until_id=_post_id(params, "until_id"),
-        start_time=_time(params, "start_time"),
-        end_time=_time(params, "end_time"),
+        start_time=time_param(params, "start_time"),
+        end_time=time_param(params, "end_time"),
         max_results=_max_results(params, bounds),
         before_id=None if token is None else decode_token(token),
     )
@@ -160,6 +160,12 @@ def _listed(params: Mapping[str, str], name: str, valid: frozenset[str]) -> set[
     return values
 
 
+def path_post_id(raw: str) -> str:
+    """Check an id in the path (`/2/tweets/:id`, `/2/users/:id/...`): 400 as X words it."""
+    _post_id({"id": raw}, "id")
+    return raw
+
+
 def _post_id(params: Mapping[str, str], name: str) -> int | None:
     raw = params.get(name)
     if raw is None:
@@ -170,7 +176,8 @@ def _post_id(params: Mapping[str, str], name: str) -> int | None:
     return int(raw)
 
 
-def _time(params: Mapping[str, str], name: str) -> datetime | None:
+def time_param(params: Mapping[str, str], name: str) -> datetime | None:
+    """Parse an RFC 3339 time parameter, or raise InvalidParameterError."""
     raw = params.get(name)
     if raw is None:
         return None

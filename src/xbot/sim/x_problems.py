@@ -12,6 +12,8 @@ X_PROBLEMS = "https://api.x.com/2/problems/"
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"
 
 _SERVER_TITLES = {
+    404: "Not Found",
+    405: "Method Not Allowed",
     500: "Internal Server Error",
     502: "Bad Gateway",
     503: "Service Unavailable",
@@ -146,7 +148,7 @@ def credits_depleted() -> dict[str, Any]:
 
 
 def server_error(status: int) -> dict[str, Any]:
-    """5xx (and any other injected status) in X's problem shape."""
+    """5xx, unknown routes (404, 405) and any other injected status in X's problem shape."""
     title = _SERVER_TITLES.get(status, "Error")
     detail = "Something is broken. Please try again later." if status == 500 else title
     return {"title": title, "detail": detail, "type": "about:blank", "status": status}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,6 +104,27 @@ class Shape:
     tweet_fields: frozenset[str] = frozenset()
     user_fields: frozenset[str] = frozenset()
     expansions: frozenset[str] = frozenset()
+
+
+#: the fields and expansions that say what a post replies to
+REPLY_FIELDS = frozenset(("in_reply_to_user_id", "referenced_tweets"))
+REPLY_EXPANSIONS = frozenset(
+    (
+        "in_reply_to_user_id",
+        "referenced_tweets.id",
+        "referenced_tweets.id.attachments.media_keys",
+        "referenced_tweets.id.author_id",
+    )
+)
+
+
+def without_reply_metadata(shape: Shape) -> Shape:
+    """Return the shape with nothing that says what a post replies to (a lossy read-back)."""
+    return replace(
+        shape,
+        tweet_fields=shape.tweet_fields - REPLY_FIELDS,
+        expansions=shape.expansions - REPLY_EXPANSIONS,
+    )
 
 
 def x_time(moment: datetime) -> str:

@@ -12,14 +12,20 @@ from starlette.responses import Response
 from twitter_text import parse_tweet
 
 from xbot.sim import x_problems
+from xbot.sim.unicode import well_formed
 from xbot.sim.x_gate import Call, admit
 from xbot.sim.x_limits import PRICE_POST_CREATE, PRICE_POST_CREATE_WITH_URL, PRICE_SUMMONED_REPLY
+from xbot.sim.x_params import InvalidParameterError, path_post_id
 from xbot.sim.x_problems import x_json
 from xbot.sim.x_state import NewTweet, Tweet
 
 if TYPE_CHECKING:
     from xbot.sim.x_fake import FakeX
 
+#: longer texts are refused as too long unparsed: twitter-text's URL regex takes time quadratic
+#: in runs such as "a.a.a." (minutes for 8 000 characters). Only a text made mostly of links
+#: (each weighs 23 whatever its length) could be this long and still fit X's 280.
+MAX_PARSED_CHARACTERS = 4 * 280
 CREATE_KEYS = frozenset(
     (
         "card_uri",
@@ -76,7 +82,8 @@ def _prepare(fake: FakeX, call: Call) -> tuple[NewTweet, float]:
     author = fake.store.user(call.user_id)
     if author is None:
         raise _RefusedError(401, x_problems.unauthorized())
-    new = NewTweet(author=author, text=body["text"], at=call.now, lang=author.language)
+    text = well_formed(body["text"])
+    new = NewTweet(author=author, text=text, at=call.now, lang=author.language)
     price = _police(fake, call, body, new)
     if not fake.ledger.can_afford(price):
         raise _RefusedError(402, x_problems.credits_depleted())
@@ -88,11 +95,13 @@ async def delete_tweet(fake: FakeX, request: Request) -> Response:
     call = await admit(fake, request, "DELETE /2/tweets/:id", user_context=True, write=True)
     if isinstance(call, Response):
         return call
-    tweet = fake.store.get(request.path_params["tweet_id"])
+    try:
+        tweet_id = path_post_id(request.path_params["tweet_id"])
+    except InvalidParameterError as exc:
+        return call.answer(exc.body, 400)
+    tweet = fake.store.get(tweet_id)
     if tweet is None or tweet.deleted:
-        return call.answer(
-            {"errors": [x_problems.tweet_not_found(request.path_params["tweet_id"])]}, 404
-        )
+        return call.answer({"errors": [x_problems.tweet_not_found(tweet_id)]}, 404)
     if tweet.author_id != call.user_id:
         return call.answer(x_problems.forbidden(x_problems.DELETE_NOT_OWN), 403)
     fake.store.delete(tweet.id)
@@ -137,17 +146,53 @@ def _create_body(raw: bytes) -> dict[str, Any]:
                     "additional properties"
                 ),
             )
-    if not isinstance(body.get("text"), str):
-        raise _RefusedError(400, _schema_error("$.text: is missing but it is required"))
+    _check_text(body)
+    if body.get("quote_tweet_id") is not None:
+        _check_type("$.quote_tweet_id", body["quote_tweet_id"])
     reply = body.get("reply")
     if reply is not None:
-        if not isinstance(reply, dict) or not isinstance(reply.get("in_reply_to_tweet_id"), str):
-            raise _RefusedError(
-                400, _schema_error("$.reply.in_reply_to_tweet_id: is missing but it is required")
-            )
-        if set(reply) - REPLY_KEYS or not _POST_ID.match(reply["in_reply_to_tweet_id"]):
-            raise _RefusedError(400, _schema_error("$.reply: has an invalid value"))
+        _check_reply_body(reply)
     return body
+
+
+def _check_text(body: dict[str, Any]) -> None:
+    if "text" not in body:
+        raise _RefusedError(400, _schema_error("$.text: is missing but it is required"))
+    _check_type("$.text", body["text"])
+    if not body["text"] and "media" not in body:  # ⚠ wording unconfirmed; X refuses it
+        message = "The `text` field is required and cannot be empty when no media is attached"
+        raise _RefusedError(400, x_problems.invalid_request("text", [""], message))
+
+
+def _check_reply_body(reply: object) -> None:
+    if not isinstance(reply, dict):
+        raise _RefusedError(
+            400, _schema_error(f"$.reply: {_json_type(reply)} found, object expected")
+        )
+    if "in_reply_to_tweet_id" not in reply:
+        raise _RefusedError(
+            400, _schema_error("$.reply.in_reply_to_tweet_id: is missing but it is required")
+        )
+    _check_type("$.reply.in_reply_to_tweet_id", reply["in_reply_to_tweet_id"])
+    if set(reply) - REPLY_KEYS or not _POST_ID.match(reply["in_reply_to_tweet_id"]):
+        raise _RefusedError(400, _schema_error("$.reply: has an invalid value"))
+
+
+def _check_type(path: str, value: object) -> None:
+    """Refuse a non-string where the schema wants a string, worded like X's schema validator."""
+    if not isinstance(value, str):
+        raise _RefusedError(
+            400, _schema_error(f"{path}: {_json_type(value)} found, string expected")
+        )
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    names = {int: "integer", float: "number", list: "array", dict: "object", str: "string"}
+    return names.get(type(value), "unknown")
 
 
 def _schema_error(message: str) -> dict[str, Any]:
@@ -162,7 +207,7 @@ def _schema_error(message: str) -> dict[str, Any]:
 def _police(fake: FakeX, call: Call, body: dict[str, Any], new: NewTweet) -> float:
     """Apply X's write policy to a new post; return its price."""
     text = new.text
-    if parse_tweet(text).weightedLength > 280:
+    if len(text) > MAX_PARSED_CHARACTERS or parse_tweet(text).weightedLength > 280:
         raise _RefusedError(403, x_problems.forbidden(x_problems.TEXT_TOO_LONG))
     if len(_CASHTAG.findall(text)) > 1:  # ⚠ wording unconfirmed; the limit is documented
         raise _RefusedError(

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from xbot.config import redact_url
 from xbot.domain.errors import ConfigError, DatabaseUnreachable, StoreError
+from xbot.redact import redact_text, redact_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -29,7 +29,8 @@ def make_engine(url: str) -> Engine:
         return create_engine(url, pool_pre_ping=True, connect_args=_postgres_args(url))
     except (ArgumentError, ImportError, ValueError) as exc:
         raise ConfigError(
-            f"cannot use database URL {redact_url(url)!r}: {exc}. Fix XBOT_DATABASE_URL."
+            f"cannot use database URL {redact_url(url)!r}: {redact_text(str(exc))}. "
+            "Fix XBOT_DATABASE_URL."
         ) from None
 
 
@@ -77,4 +78,6 @@ def _is_unreachable(exc: OperationalError) -> bool:
 
 
 def _first_line(exc: DBAPIError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+    """Return the driver's first line, with any connection string's password masked."""
+    line = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+    return redact_text(line)

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from xbot.domain.errors import SchemaBehind
@@ -16,11 +17,16 @@ from xbot.store.engine import translated_errors
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(engine: Engine) -> Config:
-    """Return an Alembic config bound to `engine` (no alembic.ini needed)."""
+def alembic_config(engine: Engine, secret_key: SecretStr | None = None) -> Config:
+    """Return an Alembic config bound to `engine` (no alembic.ini needed).
+
+    Migrations read XBOT_SECRET_KEY from `config.attributes["secret_key"]`, never the
+    environment (0005 encrypts saved sessions with it).
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
+    config.attributes["secret_key"] = secret_key
     return config
 
 
@@ -38,10 +44,10 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the database schema to the newest revision."""
+def upgrade(engine: Engine, secret_key: SecretStr | None = None) -> None:
+    """Bring the database schema to the newest revision (the key encrypts saved sessions)."""
     with translated_errors():
-        command.upgrade(alembic_config(engine), "head")
+        command.upgrade(alembic_config(engine, secret_key), "head")
 
 
 def verify_schema(engine: Engine) -> str:

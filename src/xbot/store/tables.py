@@ -137,6 +137,8 @@ post_attempts = Table(
     Column("reconciled", Boolean, nullable=False, server_default=text("false")),
     Column("failure_reason", String(255)),
     Column("updated_at", UtcDateTime),
+    #: the latest claim, on the database clock: budgets count the permit at this time (0004)
+    Column("claimed_at", UtcDateTime),
     Index(None, "status", "not_before"),
     Index(None, "pipeline_source", "created_at"),
     Index(None, "account_id", "status", "used_at"),

@@ -1,16 +1,41 @@
 """The health listener: bound first, before anything heavy is imported (DESIGN §2).
 
 Standard library only, so `xbot worker` answers `/health` within milliseconds of starting.
+
+`/health` and `/ready` are public: anyone who can reach the port sees only the keys in
+PUBLIC_KEYS. Every other key (database, hosts, worker ids, handles, per-account states and
+policy, the reason a process died; and any key added later) is a detail, served only to a
+request carrying `Authorization: Bearer <XBOT_ADMIN_TOKEN>`. Without a configured token no
+detail is served over HTTP at all; `xbot config show` and the CLI still show them.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
+from xbot.web.listener import BoundedListener, ListenerLimits
+
 LIVENESS_PATHS = frozenset({"/", "/health", "/healthz"})
+#: the keys anyone may read; everything else needs the admin token
+PUBLIC_KEYS = frozenset({"ready", "status", "role", "git_sha", "posting_allowed", "reasons"})
+#: no route takes a body; a larger one is refused with 413 before it is read
+MAX_BODY_BYTES = 1024
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Answer:
+    """One HTTP answer: status, JSON body and extra headers."""
+
+    status: int
+    body: dict[str, Any]
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class HealthState:
@@ -22,6 +47,9 @@ class HealthState:
         self.ready = False
         self.readiness: dict[str, Any] = {"reasons": ["booting"]}
         self.death_reason = ""
+        self._admin_token: bytes | None = None
+        #: False until the settings are loaded: the listener binds before them (entry.py)
+        self._token_known = False
 
     def set_ready(self, *, ready: bool, readiness: dict[str, Any]) -> None:
         """Publish readiness and its details."""
@@ -36,57 +64,169 @@ class HealthState:
             self.ready = False
             self.death_reason = reason
 
+    def set_admin_token(self, token: str | None) -> None:
+        """Serve details to requests bearing this token (None: serve no details over HTTP)."""
+        with self._lock:
+            self._admin_token = token.encode() if token else None
+            self._token_known = True
+
     def snapshot(self) -> tuple[bool, bool, dict[str, Any], str]:
         """Return (alive, ready, readiness, death reason) consistently."""
         with self._lock:
             return self.alive, self.ready, dict(self.readiness), self.death_reason
 
+    def admission(self, authorization: str | None) -> Answer | bool:
+        """Return True for the admin, False for the public, or the refusal of a bad token.
+
+        Only a Bearer credential asks for details; another scheme (a proxy's Basic auth, say)
+        gets the public answer.
+        """
+        scheme, _, presented = (authorization or "").strip().partition(" ")
+        if scheme.casefold() != "bearer":
+            return False
+        with self._lock:
+            token, known = self._admin_token, self._token_known
+        if not known:
+            return False  # still booting: the public answer, not a misleading refusal
+        if token is None:
+            body = {"error": "details are not served over HTTP: XBOT_ADMIN_TOKEN is not set"}
+            return Answer(status=HTTPStatus.FORBIDDEN, body=body)
+        if hmac.compare_digest(presented.strip().encode(), token):
+            return True
+        return Answer(
+            status=HTTPStatus.UNAUTHORIZED,
+            body={"error": "wrong admin token"},
+            headers=(("WWW-Authenticate", "Bearer"),),
+        )
+
+
+def route(state: HealthState, path: str, authorization: str | None) -> Answer:
+    """Return the answer to a GET (or HEAD) of `path`."""
+    admission = state.admission(authorization)
+    if isinstance(admission, Answer):
+        return admission
+    alive, ready, readiness, death = state.snapshot()
+    if path in LIVENESS_PATHS:
+        body = {"status": "ok"} if alive else {"status": "dead", "reason": death}
+        answer = Answer(status=200 if alive else 503, body=body)
+    elif path == "/ready":
+        answer = Answer(status=200 if ready else 503, body={"ready": ready, **readiness})
+    else:
+        return Answer(status=HTTPStatus.NOT_FOUND, body={"error": "not found"})
+    return answer if admission else public(answer)
+
+
+def public(answer: Answer) -> Answer:
+    """Return the answer with only the public keys."""
+    body = {key: value for key, value in answer.body.items() if key in PUBLIC_KEYS}
+    return Answer(status=answer.status, body=body, headers=answer.headers)
+
 
 class _Handler(BaseHTTPRequestHandler):
     state: ClassVar[HealthState]
-    server_version = "xbot"
 
     def do_GET(self) -> None:
-        alive, ready, readiness, death = self.state.snapshot()
-        path = self.path.split("?", 1)[0]
-        if path in LIVENESS_PATHS:
-            body = {"status": "ok"} if alive else {"status": "dead", "reason": death}
-            self._send(200 if alive else 503, body)
-        elif path == "/ready":
-            self._send(200 if ready else 503, {"ready": ready, **readiness})
-        else:
-            self._send(404, {"error": "not found"})
+        self._answer(head=False)
 
-    def _send(self, status: int, body: dict[str, Any]) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
+    def do_HEAD(self) -> None:
+        self._answer(head=True)
+
+    def do_POST(self) -> None:
+        self._refuse_method()
+
+    def do_PUT(self) -> None:
+        self._refuse_method()
+
+    def do_DELETE(self) -> None:
+        self._refuse_method()
+
+    def do_PATCH(self) -> None:
+        self._refuse_method()
+
+    def _answer(self, *, head: bool) -> None:
+        refusal = self._body_refusal()
+        if refusal is None:
+            path = self.path.split("?", 1)[0]
+            self._send(route(self.state, path, self.headers.get("Authorization")), head=head)
+        else:
+            self._send(refusal, head=head)
+
+    def _refuse_method(self) -> None:
+        allow = (("Allow", "GET, HEAD"),)
+        refusal = self._body_refusal() or Answer(
+            status=HTTPStatus.METHOD_NOT_ALLOWED,
+            body={"error": "method not allowed"},
+            headers=allow,
+        )
+        self._send(refusal, head=False)
+
+    def _body_refusal(self) -> Answer | None:
+        """Read and drop a small body; refuse a large, chunked or unreadable one."""
+        if self.headers.get("Transfer-Encoding"):
+            return Answer(status=HTTPStatus.LENGTH_REQUIRED, body={"error": "length required"})
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return Answer(status=HTTPStatus.BAD_REQUEST, body={"error": "bad Content-Length"})
+        if length < 0:
+            return Answer(status=HTTPStatus.BAD_REQUEST, body={"error": "bad Content-Length"})
+        if length > MAX_BODY_BYTES:
+            body = {"error": f"request body over {MAX_BODY_BYTES} bytes"}
+            return Answer(status=HTTPStatus.REQUEST_ENTITY_TOO_LARGE, body=body)
+        self.rfile.read(length)
+        return None
+
+    def _send(self, answer: Answer, *, head: bool) -> None:
+        payload = json.dumps(answer.body).encode()
+        self.send_response(answer.status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in answer.headers:
+            self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(payload)
+        if not head:
+            self.wfile.write(payload)
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        """Send the status line and Date, but no `Server` header naming versions."""
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         """Stay quiet: health probes every few seconds would drown the log."""
 
 
 class HealthServer:
-    """A threaded HTTP listener for /, /health, /healthz and /ready."""
+    """The listener for /, /health, /healthz and /ready, with a bounded worker pool."""
 
-    def __init__(self, host: str, port: int, state: HealthState | None = None) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        state: HealthState | None = None,
+        *,
+        limits: ListenerLimits | None = None,
+    ) -> None:
         self.state = state or HealthState()
-        handler = type("Handler", (_Handler,), {"state": self.state})
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
+        limits = limits or ListenerLimits()
+        handler = type(
+            "Handler", (_Handler,), {"state": self.state, "timeout": limits.read_seconds}
+        )
+
+        def handle(connection: socket.socket, client: Any) -> None:
+            handler(connection, client, self._listener)
+
+        self._listener = BoundedListener((host, port), handle, limits)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="health", daemon=True
+            target=self._listener.serve_forever, name="health", daemon=True
         )
 
     @property
     def address(self) -> tuple[str, int]:
         """Return the (host, port) actually bound."""
-        host, port = self._server.server_address[:2]
-        return str(host), int(port)
+        return self._listener.server_address
 
     def start(self) -> HealthServer:
         """Serve in a background thread."""
@@ -95,8 +235,9 @@ class HealthServer:
 
     def stop(self) -> None:
         """Stop serving and close the socket."""
-        self._server.shutdown()
-        self._server.server_close()
+        self._listener.shutdown()
+        self._thread.join(timeout=5)
+        self._listener.server_close()
 
 
 #: the listener started by `xbot.entry` before the CLI was imported, if any

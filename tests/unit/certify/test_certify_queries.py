@@ -9,7 +9,16 @@ from xbot.certify.queries import DIALECTS, load_queries, parse_query_file
 from xbot.domain.claims import RefusalReason
 
 #: every parameter a check passes; a query naming anything else could never run
-KNOWN_PARAMETERS = {"now", "window_start", "since", "sha", "account", "stale_before"}
+KNOWN_PARAMETERS = {
+    "now",
+    "window_start",
+    "since",
+    "sha",
+    "account",
+    "stale_before",
+    "handle",
+    "day_start",
+}
 
 
 def test_parse_query_file_splits_names_descriptions_and_sql() -> None:

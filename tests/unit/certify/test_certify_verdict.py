@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from certify_samples import SEED_RUNNING, TITLES, check, checks
+from certify_samples import SEED_RUNNING, TITLES, check, checks, report
 
 from xbot.certify.advice import RERUN, next_actions
-from xbot.certify.model import EXIT_CODES, Status, Verdict
+from xbot.certify.markdown import summary_line
+from xbot.certify.model import EXIT_CODES, CheckResult, Status, Verdict
 from xbot.certify.verdict import blocker_of, verdict_of
 
 
@@ -107,3 +108,40 @@ def test_stuck_permits_and_missing_posts_point_at_xbot_trace() -> None:
     assert any("xbot trace pmt_1" in action for action in stuck)
     unposted = next_actions(check("F", Status.FAIL, permit="pmt_2"))
     assert any("xbot trace pmt_2" in action for action in unposted)
+
+
+def accounts_check(status: Status, *, explains: list[str], permanent: bool = False) -> CheckResult:
+    return CheckResult(
+        key="I",
+        title="Accounts can post",
+        status=status,
+        explanation="accounts",
+        facts={"accounts": [], "explains": explains},
+        permanent=permanent,
+    )
+
+
+def test_a_permanent_failure_is_the_blocker_before_an_earlier_symptom() -> None:
+    results = (
+        *checks(E=Status.FAIL),
+        accounts_check(Status.FAIL, explains=[], permanent=True),
+    )
+    blocker = blocker_of(results)
+    assert blocker is not None
+    assert blocker.key == "I"
+
+
+def test_a_hold_on_every_account_explains_silent_e_and_f() -> None:
+    silent = checks(E=Status.FAIL, F=Status.INCONCLUSIVE)
+    held = (*silent, accounts_check(Status.PASS, explains=["E", "F"]))
+    assert verdict_of(held) is Verdict.OPERATIONAL
+    assert blocker_of(held) is None
+    assert summary_line(report(held)) == (
+        "certify: OPERATIONAL: 7 of 9 checks passed; E, F explained by a hold on every account (I)"
+    )
+    # a hold does not excuse anything else
+    broken = (*checks(E=Status.FAIL, G=Status.FAIL), accounts_check(Status.PASS, explains=["E"]))
+    assert verdict_of(broken) is Verdict.NOT_OPERATIONAL
+    found = blocker_of(broken)
+    assert found is not None
+    assert found.key == "G"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import timedelta
 
-from certify_samples import checks, report
+from certify_samples import check, checks, report
 
 from xbot.certify.model import Report, Status, Verdict
-from xbot.certify.wait import certify_until_operational
+from xbot.certify.wait import certify_until_operational, permanent_failure
 
 
 def sequence(*reports: Report):
@@ -55,3 +56,22 @@ def test_an_operational_first_run_returns_at_once() -> None:
     final = certify_until_operational(certify, timedelta(minutes=10), interval=60)
     assert final.verdict is Verdict.OPERATIONAL
     assert len(calls) == 1
+
+
+def test_a_failure_that_cannot_clear_by_itself_returns_at_once() -> None:
+    ghost = replace(check("G", Status.FAIL), permanent=True)
+    stuck = report(tuple(ghost if item.key == "G" else item for item in checks()))
+    certify, calls = sequence(stuck)
+    started = time.monotonic()
+    final = certify_until_operational(certify, timedelta(minutes=6), interval=0.05)
+    assert time.monotonic() - started < 1
+    assert len(calls) == 1
+    assert permanent_failure(final) is ghost
+
+
+def test_a_permanent_blocker_is_named_before_a_later_permanent_failure() -> None:
+    fence = replace(check("A", Status.FAIL), permanent=True)
+    ghost = replace(check("G", Status.FAIL), permanent=True)
+    results = tuple({"A": fence, "G": ghost}.get(item.key, item) for item in checks())
+    assert permanent_failure(report(results)) is fence
+    assert permanent_failure(report(checks(A=Status.FAIL))) is None

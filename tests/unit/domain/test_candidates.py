@@ -19,6 +19,7 @@ from xbot.domain.candidates import (
     best_candidate,
     evaluate,
     expire_queue,
+    expiry_skip_reason,
     stored_text,
 )
 from xbot.domain.filters import CandidateRules, SkipReason, depth_of, skip_reason, thread_key
@@ -232,6 +233,22 @@ def test_expiry_never_outlives_the_age_limit() -> None:
     verdict = evaluate(old, RULES, replied_threads=(), now=NOW)
     assert isinstance(verdict, Admit)
     assert verdict.expires_at == old.created_at + timedelta(hours=24)
+
+
+def test_a_post_arriving_in_quiet_hours_waits_until_they_end_plus_its_ttl() -> None:
+    morning = NOW + timedelta(hours=7)
+    verdict = evaluate(post(), RULES, replied_threads=(), now=NOW, held_until=morning)
+    assert isinstance(verdict, Admit)
+    assert verdict.expires_at == morning + RULES.ttl
+    # a hold shorter than the TTL changes nothing
+    short = evaluate(post(), RULES, replied_threads=(), now=NOW, held_until=NOW)
+    assert isinstance(short, Admit)
+    assert short.expires_at == NOW + RULES.ttl
+
+
+def test_an_expiry_names_the_hold_it_happened_in() -> None:
+    assert expiry_skip_reason("quiet_hours") == "expired_during_quiet_hours"
+    assert expiry_skip_reason(None) == "expired"
 
 
 def test_evaluate_skips_with_reason() -> None:

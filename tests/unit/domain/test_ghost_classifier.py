@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -148,3 +149,34 @@ def test_watermark_stops_before_posts_within_the_grace() -> None:
     assert newest_settled_post_id(posts, settled, "10") == "20"
     assert newest_settled_post_id(posts[:1], settled, "10") == "10"
     assert newest_settled_post_id([], settled, None) is None
+
+
+def test_without_reply_metadata_the_permits_text_in_its_window_reconciles() -> None:
+    open_reply = reply(PermitStatus.UNKNOWN)
+    lossy = post("9", "@ann Thanks for asking!", reply_to=None, minutes_ago=30)
+    verdict = classify_post(lossy, known(open_reply, texts=("Thanks for asking!",)), NOW)
+    assert verdict == Reconcile(reply=open_reply)
+    assert find_own_post(open_reply, [lossy]) == lossy
+
+
+def test_without_reply_metadata_other_words_or_older_posts_stay_ghosts() -> None:
+    open_reply = reply(PermitStatus.UNKNOWN)  # created an hour ago
+    facts = known(open_reply, texts=("Thanks for asking!",))
+    other = post("9", "Thanks for asking?", reply_to=None)
+    too_old = post("10", "Thanks for asking!", reply_to=None, minutes_ago=5 * 60)
+    thread_root = replace(post("11", "Thanks for asking!", reply_to=None), conversation_id="11")
+    assert classify_post(thread_root, facts, NOW) == Ghost(
+        classification=GhostClassification.MATCHES_DECISION_TEXT
+    )
+    assert classify_post(other, facts, NOW) == Ghost(
+        classification=GhostClassification.OUTSIDE_XBOT
+    )
+    assert classify_post(too_old, facts, NOW) == Ghost(
+        classification=GhostClassification.MATCHES_DECISION_TEXT
+    )
+
+
+def test_a_reply_to_another_target_is_not_the_permits_post() -> None:
+    open_reply = reply(PermitStatus.UNKNOWN)
+    elsewhere = post("9", "Thanks for asking!", reply_to="555")
+    assert find_own_post(open_reply, [elsewhere]) is None

@@ -139,11 +139,11 @@ def test_secret_values_gathers_every_configured_secret(monkeypatch: pytest.Monke
 
 def test_secret_values_covers_every_secret_field_generically() -> None:
     class WithSecrets(Settings):
-        admin_token: SecretStr | None = None
+        webhook_token: SecretStr | None = None
         webhooks: dict[str, SecretStr] = Field(default_factory=dict)
 
     settings = WithSecrets(
-        admin_token=SecretStr("admin-token-6"), webhooks={"slack": SecretStr("hook-secret-7")}
+        webhook_token=SecretStr("webhook-token-6"), webhooks={"slack": SecretStr("hook-secret-7")}
     )
-    assert {"admin-token-6", "hook-secret-7"} <= set(settings.secret_values())
+    assert {"webhook-token-6", "hook-secret-7"} <= set(settings.secret_values())
     assert Settings().secret_values() == ()

@@ -59,6 +59,14 @@ def test_each_gate_refuses_with_its_reason(
     assert verdict.detail
 
 
+def test_a_missing_deployment_refuses_only_when_one_is_required() -> None:
+    assert may_claim(replace(FACTS, declared_sha=None)) == Grant()
+    verdict = may_claim(replace(FACTS, declared_sha=None, require_deploy_mark=True))
+    assert isinstance(verdict, Refusal)
+    assert verdict.reason is RefusalReason.DEPLOY_UNMARKED
+    assert "xbot deploy mark --sha abc123" in verdict.detail
+
+
 def test_stale_code_detail_names_both_shas() -> None:
     verdict = may_claim(replace(FACTS, running_sha="old999"))
     assert isinstance(verdict, Refusal)

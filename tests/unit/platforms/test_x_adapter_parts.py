@@ -18,6 +18,7 @@ from xbot.domain.errors import (
     CreditsDepleted,
     DuplicateContent,
     ForbiddenByPolicy,
+    InvalidRequest,
     NotFound,
     RateLimited,
     Transient,
@@ -83,8 +84,65 @@ def problem(**fields: object) -> bytes:
                 errors=[{"message": "The `max_results` query parameter value [1] is not valid"}]
             ),
             False,
+            InvalidRequest,
+        ),
+        (
+            400,
+            problem(errors=[{"message": "$.text: is missing but it is required"}]),
+            True,
             ForbiddenByPolicy,
         ),
+        (
+            403,
+            problem(
+                errors=[
+                    {
+                        "title": "Unsupported Authentication",
+                        "type": "https://api.twitter.com/2/problems/unsupported-authentication",
+                    }
+                ]
+            ),
+            False,
+            AuthFailed,
+        ),
+        (
+            403,
+            b'{"errors":[{"code":453,"message":"You currently have access to a subset"}]}',
+            False,
+            AuthFailed,
+        ),
+        (403, b'{"errors":[{"code":89,"message":"Invalid or expired token."}]}', True, AuthFailed),
+        (
+            403,
+            b'{"errors":[{"code":261,"message":"Application cannot perform write actions."}]}',
+            True,
+            AuthFailed,
+        ),
+        (
+            403,
+            problem(
+                title="Client Forbidden",
+                reason="client-not-enrolled",
+                type="https://api.twitter.com/2/problems/client-forbidden",
+            ),
+            False,
+            AuthFailed,
+        ),
+        (
+            403,
+            problem(
+                errors=[{"detail": "You are not allowed to create a Tweet with duplicate content."}]
+            ),
+            True,
+            DuplicateContent,
+        ),
+        (
+            403,
+            b'{"errors":[{"code":187,"message":"Status is a duplicate."}]}',
+            True,
+            DuplicateContent,
+        ),
+        (403, b'{"errors":["not an object"]}', True, ForbiddenByPolicy),
         (500, problem(title="Internal Server Error"), True, Ambiguous),
         (503, b"<html>down</html>", True, Ambiguous),
         (502, problem(title="Bad Gateway"), False, Transient),

@@ -23,6 +23,7 @@ from xbot.domain.errors import (
     CreditsDepleted,
     DuplicateContent,
     ForbiddenByPolicy,
+    InvalidRequest,
     RateLimited,
     Transient,
 )
@@ -249,6 +250,15 @@ class XContract:
         assert platform.lookup_post("1999999999999999999") is None
         x.fake.configure(missing_post_status=404)
         assert platform.lookup_post("1999999999999999999") is None
+
+    @pytest.mark.parametrize("post_id", ["abc", "12345678901234567890"])
+    def test_a_lookup_by_an_invalid_id_is_an_invalid_request(
+        self, x: XHarness, post_id: str
+    ) -> None:
+        with pytest.raises(InvalidRequest, match="does not match") as raised:
+            x.platform().lookup_post(post_id)
+        assert raised.value.status == 400
+        assert not isinstance(raised.value, ForbiddenByPolicy)
 
     # --- writes ---
 

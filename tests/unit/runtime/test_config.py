@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from xbot.config import load_settings, redact_url, redacted
+from xbot.config import load_settings, redacted
 from xbot.domain.errors import ConfigError
+from xbot.redact import redact_url
 
 
 def test_defaults() -> None:
@@ -72,3 +73,13 @@ def test_redaction_hides_database_password(monkeypatch: pytest.MonkeyPatch) -> N
     assert "hunter2" not in str(shown)
     assert shown["database_url"] == "postgresql://bot:***@db:5432/x"
     assert redact_url("sqlite:///./xbot.db") == "sqlite:///./xbot.db"
+
+
+def test_redaction_hides_every_url_password_and_secret_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("XBOT_DATABASE_URL", "postgresql://bot@db/x?sslpassword=kp-canary")
+    monkeypatch.setenv("XBOT_ADMIN_TOKEN", "admin-canary-0123456789")
+    monkeypatch.setenv("XBOT_LLM__BASE_URL", "https://u:llm-canary@llm.example/v1")
+    shown = str(redacted(load_settings()))
+    assert "canary" not in shown

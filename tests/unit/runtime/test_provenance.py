@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from xbot.domain.errors import ConfigError
 from xbot.provenance import running_sha
 
 
@@ -54,3 +55,13 @@ def test_git_then_unknown(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     assert len(from_git.git_sha) == 40
     nowhere = running_sha(tmp_path)
     assert (nowhere.git_sha, nowhere.sha_source) == ("unknown", "none")
+
+
+@pytest.mark.parametrize("value", ["a" * 5000, "not-a-sha", "abc"])
+def test_a_deploy_variable_that_is_no_sha_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("RAILWAY_GIT_COMMIT_SHA", value)
+    with pytest.raises(ConfigError, match="RAILWAY_GIT_COMMIT_SHA is not a git SHA") as caught:
+        running_sha()
+    assert value not in str(caught.value)

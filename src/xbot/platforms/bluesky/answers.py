@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from xbot.domain.errors import BadResponse, PlatformError
+from xbot.domain.errors import BadResponse, PlatformError, PlatformMisconfigured
 from xbot.domain.posts import RateLimitState
 from xbot.platforms.bluesky.errors import rate_limit_reset, status_error
 from xbot.platforms.bluesky.posts import MalformedError
@@ -21,7 +21,7 @@ class Answers:
         self.secrets = secrets
         self.limits: dict[str, RateLimitState] = {}
 
-    def error(self, exchange: Exchange, *, write: bool) -> PlatformError:
+    def error(self, exchange: Exchange, *, write: bool) -> PlatformError | PlatformMisconfigured:
         """Map a non-2xx answer."""
         return status_error(
             exchange.status, exchange.body, exchange.headers,

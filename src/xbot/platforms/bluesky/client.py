@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from xbot.domain.errors import Ambiguous, NotFound, PlatformError
+from xbot.domain.errors import Ambiguous, NotFound, PlatformError, PlatformMisconfigured
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
 from xbot.platforms.bluesky.answers import (
     Answers,
@@ -28,6 +28,7 @@ from xbot.platforms.bluesky.answers import (
     parsed,
 )
 from xbot.platforms.bluesky.errors import maybe_exists
+from xbot.platforms.bluesky.own_posts import own_posts_from_repo
 from xbot.platforms.bluesky.posts import (
     MalformedError,
     Me,
@@ -132,31 +133,17 @@ class BlueskyPlatform:
         return Published(post_id=PostId(uri), created_at=now)
 
     def own_recent_posts(self, since: str | None = None, limit: int = 100) -> Sequence[Post]:
-        """Return the account's own posts, replies included, newest first, down to `since`."""
+        """Return the account's own posts, replies included, newest first, down to `since`.
+
+        They come from the AppView's getAuthorFeed or, when the PDS has no AppView configured,
+        from the repository itself (`own_posts.own_posts_from_repo`). A failing AppView (5xx)
+        stays Transient: the next read tries it again.
+        """
         me = self._me()
-        found: list[Post] = []
-        cursor: str | None = None
-        while len(found) < limit:
-            params = {
-                "actor": me.did,
-                "filter": "posts_with_replies",
-                "limit": str(min(max(limit, 1), 100)),
-            }
-            body = self._answers.json(
-                self._read(GET_AUTHOR_FEED, {**params, **cursor_param(cursor)})
-            )
-            for item in listed(body, "feed"):
-                if not isinstance(item, dict) or item.get("reason"):
-                    continue  # a repost is not our post
-                post = parsed(from_post_view, item.get("post"), me)
-                if post.post_id == since:
-                    return found[:limit]
-                if post.author_id == me.did:
-                    found.append(post)
-            cursor = next_cursor(body)
-            if cursor is None:
-                break
-        return found[:limit]
+        try:
+            return self._own_feed(me, since, limit)
+        except PlatformMisconfigured:
+            return own_posts_from_repo(self._read, self._answers, me, since=since, limit=limit)
 
     def lookup_post(self, post_id: str) -> Post | None:
         """One post by at:// URI: own posts from the repository, others from the AppView."""
@@ -187,6 +174,31 @@ class BlueskyPlatform:
     def _me(self) -> Me:
         session = self._wire.session()
         return Me(did=session.did, handle=session.handle)
+
+    def _own_feed(self, me: Me, since: str | None, limit: int) -> list[Post]:
+        found: list[Post] = []
+        cursor: str | None = None
+        while len(found) < limit:
+            params = {
+                "actor": me.did,
+                "filter": "posts_with_replies",
+                "limit": str(min(max(limit, 1), 100)),
+            }
+            body = self._answers.json(
+                self._read(GET_AUTHOR_FEED, {**params, **cursor_param(cursor)})
+            )
+            for item in listed(body, "feed"):
+                if not isinstance(item, dict) or item.get("reason"):
+                    continue  # a repost is not our post
+                post = parsed(from_post_view, item.get("post"), me)
+                if post.post_id == since:
+                    return found[:limit]
+                if post.author_id == me.did:
+                    found.append(post)
+            cursor = next_cursor(body)
+            if cursor is None:
+                break
+        return found[:limit]
 
     def _notifications(self, me: Me, floor: datetime | None) -> tuple[list[Post], datetime | None]:
         posts: list[Post] = []

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from xbot.config import AccountSettings, secret_from_environment
 from xbot.domain.errors import ConfigError
 from xbot.platforms.bluesky.client import BlueskyPlatform, FetchOptions
-from xbot.platforms.bluesky.session import SessionStore
+from xbot.platforms.bluesky.session import DEFAULT_PLC_DIRECTORY, SessionStore
 from xbot.platforms.bluesky.wire import DEFAULT_BASE_URL, XrpcWire
 from xbot.platforms.x.wire import HttpOptions
 
@@ -29,12 +29,15 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
     visibility_grace: timedelta = timedelta(seconds=60),
     transport: httpx2.BaseTransport | None = None,
     now: Callable[[], datetime] | None = None,
+    plc_directory: str = DEFAULT_PLC_DIRECTORY,
 ) -> BlueskyPlatform:
     """Return the Bluesky adapter for `account`.
 
     The identifier is `account.handle`; `password` is its app password (None: read the
-    environment variable named by `account.credentials["app_password"]`). The PDS is
-    `account.base_url` (default https://bsky.social); `http.base_url` is not used.
+    environment variable named by `account.credentials["app_password"]`). The login goes to
+    `account.base_url` (default https://bsky.social); afterwards every call goes to the account's
+    PDS named in its DID document (see `session`; `plc_directory` publishes did:plc documents
+    when the login answer carries none); `http.base_url` is not used.
     `session_store` keeps the session between runs so restarts do not log in again;
     `transport` replaces the network (e.g. `xbot.sim.transport.ASGIBridgeTransport` in tests).
     """
@@ -52,7 +55,7 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
     )
     wire = XrpcWire(
         http=client, identifier=account.handle.lstrip("@"), password=secret,
-        store=session_store, options=options, service=service,
+        store=session_store, options=options, service=service, plc_directory=plc_directory,
     )  # fmt: skip
     clock = now or (lambda: datetime.now(UTC))
     return BlueskyPlatform(wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock)

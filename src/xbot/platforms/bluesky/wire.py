@@ -1,23 +1,30 @@
 """One XRPC exchange with Bluesky: the session's bearer token, one renewal, errors mapped.
 
-Calls are named the way faults and rate limits name them: `GET /xrpc/<nsid>`. A call refused
-for its session (400 `ExpiredToken`/`InvalidToken`, 401) is sent once more after a renewal:
-refreshSession when the access token expired, else (or when the refresh fails) a new
-createSession. Bluesky checks the token before it acts, so that second send never repeats a
-write that may have landed.
+Calls are named the way faults and rate limits name them: `GET /xrpc/<nsid>`. createSession goes
+to the configured base URL; every other call to the account's PDS named in the session
+(`Session.endpoint`, from the DID document). A call refused for its session (400
+`ExpiredToken`/`InvalidToken`, 401) is sent once more after a renewal: refreshSession when the
+access token expired, else (or when the refresh fails) a new createSession. Bluesky checks the
+token before it acts, so that second send never repeats a write that may have landed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx2
 from pydantic import SecretStr
 
-from xbot.domain.errors import AuthFailed, BadResponse
+from xbot.domain.errors import AuthFailed, BadResponse, PlatformError
 from xbot.platforms.bluesky.errors import AUTH_ERRORS, status_error, xrpc_error
-from xbot.platforms.bluesky.session import Session, SessionStore
+from xbot.platforms.bluesky.session import (
+    DEFAULT_PLC_DIRECTORY,
+    Session,
+    SessionStore,
+    did_document_url,
+)
 from xbot.platforms.x.errors import excerpt
 from xbot.platforms.x.wire import Exchange, HttpOptions, send_capped
 
@@ -38,11 +45,13 @@ class XrpcWire:
         store: SessionStore,
         options: HttpOptions,
         service: str,
+        plc_directory: str = DEFAULT_PLC_DIRECTORY,
     ) -> None:
         self.http = http
         self.identifier = identifier
         self.options = options
         self.service = service
+        self.plc_directory = plc_directory
         self._password = password
         self._store = store
         self._session: Session | None = None
@@ -133,8 +142,33 @@ class XrpcWire:
                 status=answer.status,
                 excerpt=excerpt(answer.body, self.secrets()),
             )
+        session = self._placed(session, nsid)
         self._session = session
         self._store.save(session.as_dict())
+
+    def _placed(self, session: Session, nsid: str) -> Session:
+        """Name the PDS when the answer has no didDoc; on any failure calls stay at the base URL.
+
+        A refresh keeps the session's PDS; a login resolves the DID document (the PLC directory,
+        or did:web's well-known URL).
+        """
+        if session.pds is not None:
+            return session
+        if nsid == REFRESH_SESSION and self._session is not None:
+            return replace(session, pds=self._session.pds)
+        url = did_document_url(session.did, self.plc_directory)
+        if url is None:
+            return session
+        request = self.http.build_request("GET", url)
+        try:
+            answer = send_capped(
+                self.http, request, endpoint="GET did document", write=False, platform="Bluesky",
+                limit=self.options.max_response_bytes, secrets=self.secrets(),
+            )  # fmt: skip
+            document = answer.json() if answer.status == 200 else None
+        except (PlatformError, ValueError):
+            return session
+        return session.with_did_document(document)
 
     # --- one exchange ---
 
@@ -151,12 +185,19 @@ class XrpcWire:
         endpoint = f"{verb} /xrpc/{nsid}"
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         request = self.http.build_request(
-            verb, f"/xrpc/{nsid}", params=params, json=json, headers=headers
+            verb, self._url(nsid), params=params, json=json, headers=headers
         )
         return send_capped(
             self.http, request, endpoint=endpoint, write=write, platform="Bluesky",
             limit=self.options.max_response_bytes, secrets=self.secrets(),
         )  # fmt: skip
+
+    def _url(self, nsid: str) -> str:
+        """Log in at the configured service; send everything else to the account's PDS."""
+        path = f"/xrpc/{nsid}"
+        if nsid == CREATE_SESSION or self._session is None:
+            return path
+        return self._session.endpoint + path
 
 
 def _session_refused(answer: Exchange) -> bool:

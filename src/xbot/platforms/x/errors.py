@@ -21,6 +21,7 @@ from xbot.domain.errors import (
     CreditsDepleted,
     DuplicateContent,
     ForbiddenByPolicy,
+    InvalidRequest,
     NotFound,
     PlatformError,
     RateLimited,
@@ -29,6 +30,17 @@ from xbot.domain.errors import (
 
 #: characters of a body quoted in an error
 EXCERPT_CHARS = 200
+#: problem types (path suffixes) of a 403 that is about the credentials or the app, not the post
+AUTH_PROBLEM_TYPES = (
+    "/unsupported-authentication",
+    "/oauth1-permissions",
+    "/client-forbidden",
+)
+#: X's legacy error codes of a 403 about the credentials or the app: could not authenticate,
+#: invalid or expired token, credentials not allowed, read-only app, access level (subset of v2)
+AUTH_ERROR_CODES = frozenset({32, 89, 99, 215, 220, 261, 453})
+#: X's legacy error code "Status is a duplicate."
+DUPLICATE_ERROR_CODE = 187
 _NOT_SENT = (
     httpx2.ConnectError,
     httpx2.ConnectTimeout,
@@ -94,6 +106,8 @@ def status_error(  # noqa: PLR0911, PLR0913 - one answer per documented status
         return NotFound(said, status=status, excerpt=quoted)
     if status == 429:
         return RateLimited(said, reset_at=rate_limit_reset(headers), status=status, excerpt=quoted)
+    if status == 400 and not write:
+        return InvalidRequest(f"{said} (invalid request)", status=status, excerpt=quoted)
     if status == 400:
         return ForbiddenByPolicy(f"{said} (invalid request)", status=status, excerpt=quoted)
     if 500 <= status <= 599:
@@ -105,16 +119,33 @@ def status_error(  # noqa: PLR0911, PLR0913 - one answer per documented status
 
 
 def _forbidden(body: bytes, said: str, quoted: str) -> PlatformError:
-    problem = _problem(body)
-    kind = str(problem.get("type", ""))
-    detail = str(problem.get("detail", ""))
-    if "duplicate content" in detail.lower():
+    """Classify a 403 by its problem, whether at the top level or inside `errors[]`."""
+    problems = _problems(body)
+    if any(_is_duplicate(problem) for problem in problems):
         return DuplicateContent(said, status=403, excerpt=quoted)
-    if kind.endswith(("/unsupported-authentication", "/oauth1-permissions")):
+    if any(_is_auth_problem(problem) for problem in problems):
         return AuthFailed(
             f"{said}. Use user-context credentials with write access", status=403, excerpt=quoted
         )
     return ForbiddenByPolicy(said, status=403, excerpt=quoted)
+
+
+def _is_duplicate(problem: Mapping[str, Any]) -> bool:
+    detail = str(problem.get("detail", "")).lower()
+    return "duplicate content" in detail or problem.get("code") == DUPLICATE_ERROR_CODE
+
+
+def _is_auth_problem(problem: Mapping[str, Any]) -> bool:
+    kind = str(problem.get("type", ""))
+    return kind.endswith(AUTH_PROBLEM_TYPES) or problem.get("code") in AUTH_ERROR_CODES
+
+
+def _problems(body: bytes) -> list[Mapping[str, Any]]:
+    """Return the top-level problem and each object of its `errors[]`."""
+    problem = _problem(body)
+    errors = problem.get("errors")
+    nested = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+    return [problem, *nested]
 
 
 def _problem(body: bytes) -> dict[str, Any]:

@@ -60,14 +60,29 @@ def insert_candidate(connection: Connection, values: Mapping[str, Any]) -> int |
     return int(row.id) if row is not None else None
 
 
-def expire_stale(connection: Connection, account_id: int, now: datetime) -> int:
-    """Expire queued candidates past their expiry; return how many."""
-    result = connection.execute(
+def expire_stale(
+    connection: Connection, account_id: int, now: datetime, reason: str = "expired"
+) -> list[int]:
+    """Expire queued candidates past their expiry with this skip reason; return their ids."""
+    rows = connection.execute(
         update(queue)
         .where(
             queue.c.account_id == account_id, queue.c.status == "queued", queue.c.expires_at <= now
         )
-        .values(status="expired", skip_reason="expired")
+        .values(status="expired", skip_reason=reason[:64])
+        .returning(queue.c.id)
+    )
+    return sorted(int(row.id) for row in rows)
+
+
+def keep_queued_until(connection: Connection, account_id: int, until: datetime) -> int:
+    """Move the expiry of queued candidates that would lapse before `until` to `until`."""
+    result = connection.execute(
+        update(queue)
+        .where(
+            queue.c.account_id == account_id, queue.c.status == "queued", queue.c.expires_at < until
+        )
+        .values(expires_at=until)
     )
     return result.rowcount
 

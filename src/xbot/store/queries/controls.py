@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
+from xbot.domain.account_state import Switch
+from xbot.domain.clock import ensure_utc
 from xbot.store.queries.common import insert_ignoring_conflicts
 from xbot.store.tables import controls
 
@@ -37,3 +39,19 @@ def kill_switch(connection: Connection) -> dict[str, Any]:
     """Return the kill switch: {"on": bool, "drain": bool}; off when never set."""
     value = get_control(connection, KILL_SWITCH) or {}
     return {"on": bool(value.get("on", False)), "drain": bool(value.get("drain", False))}
+
+
+def kill_switch_state(connection: Connection) -> Switch:
+    """Return the kill switch with when and by whom it was last set."""
+    row = connection.execute(
+        select(controls.c.value, controls.c.updated_at, controls.c.updated_by).where(
+            controls.c.name == KILL_SWITCH
+        )
+    ).first()
+    if row is None:
+        return Switch()
+    return Switch(
+        on=bool(dict(row.value).get("on", False)),
+        since=ensure_utc(row.updated_at) if row.updated_at else None,
+        by=row.updated_by,
+    )

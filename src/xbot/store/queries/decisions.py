@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from xbot.domain.errors import DuplicateDecision
+from xbot.store.queries.permits import COUNTED_AT
 from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions
 
 PIPELINE_SOURCE = "reply_v2_scheduler"
@@ -89,11 +90,16 @@ def _insert_rows(
     )
 
 
-def recent_reply_texts(connection: Connection, account_id: int, limit: int = 50) -> list[str]:
-    """Return the account's latest decided reply texts (for the near-duplicate guard)."""
+def recent_reply_texts(
+    connection: Connection, account_id: int, since: datetime, limit: int = 500
+) -> list[str]:
+    """Return the account's reply texts decided since `since`, newest first (near-duplicates).
+
+    `limit` only bounds the guard's work; a day's budget is far below it.
+    """
     rows = connection.execute(
         select(reply_decisions.c.reply_text)
-        .where(reply_decisions.c.account_id == account_id)
+        .where(reply_decisions.c.account_id == account_id, reply_decisions.c.created_at >= since)
         .order_by(reply_decisions.c.created_at.desc())
         .limit(limit)
     )
@@ -101,7 +107,10 @@ def recent_reply_texts(connection: Connection, account_id: int, limit: int = 50)
 
 
 def posting_history(connection: Connection, account_id: int, since: datetime) -> list[Row[Any]]:
-    """Return live or spent permits since `since` with their author and thread (for budgets)."""
+    """Return live or spent permits counted since `since`, with author and thread (for budgets).
+
+    `counted_at` is when the budget counts each permit (its claim time, see COUNTED_AT).
+    """
     return list(
         connection.execute(
             select(
@@ -109,6 +118,7 @@ def posting_history(connection: Connection, account_id: int, since: datetime) ->
                 post_attempts.c.status,
                 post_attempts.c.created_at,
                 post_attempts.c.used_at,
+                COUNTED_AT.label("counted_at"),
                 reply_candidate_queue.c.author_id,
                 reply_candidate_queue.c.author_handle,
                 reply_candidate_queue.c.conversation_id,
@@ -121,7 +131,7 @@ def posting_history(connection: Connection, account_id: int, since: datetime) ->
             .where(
                 post_attempts.c.account_id == account_id,
                 post_attempts.c.status.in_(("PENDING", "POSTING", "USED", "UNKNOWN")),
-                post_attempts.c.created_at >= since,
+                since <= COUNTED_AT,
             )
         )
     )

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
+from xbot.redact import redact_data
 from xbot.store.tables import system_events
 
 Severity = Literal["debug", "info", "warning", "error", "critical"]
@@ -25,12 +26,12 @@ def append_event(  # noqa: PLR0913 - every column of the event is a keyword on p
     account_id: int | None = None,
     worker_id: str | None = None,
 ) -> int:
-    """Append one event and return its id."""
+    """Append one event and return its id; URL passwords in its data are masked first."""
     result = connection.execute(
         insert(system_events)
         .values(
             event_type=event_type,
-            event_data=dict(data or {}),
+            event_data=redact_data(dict(data or {})),
             severity=severity,
             component=component,
             account_id=account_id,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import Connection, Row
 
 from xbot.domain.permits import PermitReply, PermitStatus
@@ -47,6 +47,33 @@ def used_post_ids(connection: Connection, account_id: int, post_ids: Iterable[st
         )
     )
     return {str(value) for (value,) in rows}
+
+
+def ghost_answered_targets(
+    connection: Connection, account_id: int, target_ids: Iterable[str]
+) -> dict[str, str]:
+    """Return {target id: ghost post id} for the targets a ghost reply of the account answers.
+
+    Any ghost counts, acknowledged or not, except xbot's own post (one a USED permit holds).
+    """
+    wanted = list(target_ids)
+    if not wanted:
+        return {}
+    ours = exists().where(
+        post_attempts.c.account_id == account_id,
+        post_attempts.c.status == PermitStatus.USED.value,
+        post_attempts.c.actual_tweet_id == ghost_tweets.c.tweet_id,
+    )
+    rows = connection.execute(
+        select(ghost_tweets.c.in_reply_to, ghost_tweets.c.tweet_id)
+        .where(
+            ghost_tweets.c.account_id == account_id,
+            ghost_tweets.c.in_reply_to.in_(wanted),
+            ~ours,
+        )
+        .order_by(ghost_tweets.c.id.desc())
+    )
+    return {str(row.in_reply_to): str(row.tweet_id) for row in rows}
 
 
 def recent_decision_texts(connection: Connection, account_id: int, since: datetime) -> list[str]:

@@ -29,6 +29,15 @@ from xbot.store.tables import (
     system_events,
 )
 
+#: when budgets count a permit (Permit.budget_at): its claim on the database clock, never the
+#: platform's timestamp; rows without a claim time fall back to used_at, then their last change
+COUNTED_AT = func.coalesce(
+    post_attempts.c.claimed_at,
+    post_attempts.c.used_at,
+    post_attempts.c.updated_at,
+    post_attempts.c.created_at,
+)
+
 #: high 32 bits of the advisory lock key that serialises claims per account on PostgreSQL
 CLAIM_LOCK_NAMESPACE = 0x5052_4D54
 
@@ -149,6 +158,7 @@ def claim_permit(  # noqa: PLR0913 - the claim records who, with which code, unt
             fence=post_attempts.c.fence + 1,
             attempts=post_attempts.c.attempts + 1,
             updated_at=now,
+            claimed_at=now,
         )
         .returning(*post_attempts.c)
     )
@@ -181,6 +191,7 @@ def write_transition(connection: Connection, before: Permit, after: Permit) -> N
             reconciled=after.reconciled,
             failure_reason=after.failure_reason,
             updated_at=after.updated_at,
+            claimed_at=after.claimed_at,
         )
     )
     if result.rowcount != 1:
@@ -191,13 +202,12 @@ def write_transition(connection: Connection, before: Permit, after: Permit) -> N
 
 
 def posting_times(connection: Connection, account_id: int, since: datetime) -> list[datetime]:
-    """Return when each USED, POSTING or UNKNOWN permit of the account posted, or may have.
+    """Return when each USED, POSTING or UNKNOWN permit of the account was claimed (COUNTED_AT).
 
-    A USED permit counts at used_at; one in doubt at its last change (its claim or its outcome).
+    The claim time is the run's `now` (the database clock on PostgreSQL); reconcile never changes
+    it, so a post the platform dates hours earlier still counts when it was made.
     """
-    moment = func.coalesce(
-        post_attempts.c.used_at, post_attempts.c.updated_at, post_attempts.c.created_at
-    )
+    moment = COUNTED_AT
     rows = connection.execute(
         select(moment).where(
             post_attempts.c.account_id == account_id,
@@ -218,12 +228,13 @@ def _permits(connection: Connection, *conditions: ColumnElement[bool]) -> list[P
 
 
 def expired_pending_permits(connection: Connection, account_id: int, now: datetime) -> list[Permit]:
-    """Return the account's PENDING permits whose expires_at has passed."""
+    """Return the account's PENDING permits whose expires_at has passed or precedes a back-off."""
+    deferred_past_expiry = post_attempts.c.not_before >= post_attempts.c.expires_at
     return _permits(
         connection,
         post_attempts.c.account_id == account_id,
         post_attempts.c.status == PermitStatus.PENDING.value,
-        post_attempts.c.expires_at <= now,
+        or_(post_attempts.c.expires_at <= now, deferred_past_expiry),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from xbot.store.tables import workers
@@ -51,3 +51,10 @@ def mark_stopped(connection: Connection, worker_id: str, now: datetime) -> None:
         .where(workers.c.worker_id == worker_id)
         .values(heartbeat_at=now, stopped_at=now)
     )
+
+
+def booted_shas(connection: Connection, prefix: str) -> list[str]:
+    """Return the distinct SHAs workers booted with that start with `prefix` (any case)."""
+    wanted = func.lower(workers.c.git_sha).startswith(prefix.lower(), autoescape=True)
+    rows = connection.execute(select(workers.c.git_sha).where(wanted).distinct())
+    return sorted({str(sha).lower() for sha in rows.scalars()})

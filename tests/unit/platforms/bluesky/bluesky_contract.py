@@ -23,6 +23,7 @@ from xbot.domain.errors import (
     BadResponse,
     ForbiddenByPolicy,
     NotFound,
+    PlatformMisconfigured,
     RateLimited,
     Transient,
 )
@@ -308,6 +309,44 @@ class BlueskyContract:
         assert [post.post_id for post in since] == [ghost["id"]]
         assert len(platform.own_recent_posts(limit=2)) == 2
 
+    def test_without_an_appview_own_posts_come_from_the_repository(
+        self, bsky: BlueskyHarness
+    ) -> None:
+        platform = bsky.platform()
+        bsky.clock.advance(1)
+        mention = bsky.candidate(platform, bsky.mention())
+        bsky.clock.advance(1)
+        reply = platform.publish_reply(bsky.target(mention), "Start with the tutorial.", "pmt_1")
+        bsky.clock.advance(1)
+        ghost = bsky.fake.ghost("hello from outside")
+        through_appview = platform.own_recent_posts()
+        bsky.fake.configure(appview=False)
+        from_repo = platform.own_recent_posts()
+        assert [p.post_id for p in from_repo] == [p.post_id for p in through_appview]
+        assert [p.post_id for p in from_repo[:2]] == [ghost["id"], reply.post_id]
+        assert from_repo[1].in_reply_to_post_id == mention.post_id
+        assert from_repo[1].meta["cid"] == through_appview[1].meta["cid"]
+        since = platform.own_recent_posts(since=reply.post_id)
+        assert [post.post_id for post in since] == [ghost["id"]]
+        assert len(platform.own_recent_posts(limit=2)) == 2
+        assert bsky.sent("GET", "/xrpc/com.atproto.repo.listRecords") == 3
+
+    def test_a_pds_without_an_appview_is_misconfigured_naming_the_method(
+        self, bsky: BlueskyHarness
+    ) -> None:
+        platform = bsky.platform()
+        mention = bsky.mention()
+        bsky.fake.configure(appview=False)
+        with pytest.raises(PlatformMisconfigured) as raised:
+            platform.fetch_candidates(None)
+        assert not isinstance(raised.value, ForbiddenByPolicy)
+        assert "app.bsky.notification.listNotifications" in str(raised.value)
+        assert "base_url" in str(raised.value)
+        with pytest.raises(PlatformMisconfigured, match="app.bsky.feed.getPostThread"):
+            platform.lookup_post(mention["id"])
+        own = bsky.fake.ghost("mine")
+        assert platform.lookup_post(own["id"]) is not None  # from the repository
+
     def test_lookup_finds_own_and_other_posts_and_none_when_missing(
         self, bsky: BlueskyHarness
     ) -> None:
@@ -384,7 +423,7 @@ class BlueskyContract:
         with pytest.raises(ForbiddenByPolicy) as refused:
             platform.publish_reply(target, "é" * 301, "pmt_long")
         assert refused.value.status == 400
-        assert "300 graphemes" in str(refused.value)
+        assert "grapheme too big (maximum 300, got 301) at $.record.text" in str(refused.value)
 
     # --- idempotency: accepted, then the answer is lost ---
 

@@ -14,6 +14,7 @@ from xbot.domain.errors import (
     BadResponse,
     ForbiddenByPolicy,
     NotFound,
+    PlatformMisconfigured,
     RateLimited,
     Transient,
 )
@@ -84,6 +85,19 @@ def test_answers_map_to_one_error_each(
     mapped = status_error(status, body, {}, endpoint="POST /xrpc/x", write=write, secrets=[])
     assert type(mapped) is error
     assert mapped.status == status
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_no_service_configured_is_the_accounts_misconfiguration(write: bool) -> None:
+    body = (
+        b'{"error":"InvalidRequest","message":"No service configured for app.bsky.feed.getPosts"}'
+    )
+    mapped = status_error(
+        400, body, {}, endpoint="GET /xrpc/app.bsky.feed.getPosts", write=write, secrets=[]
+    )
+    assert type(mapped) is PlatformMisconfigured
+    assert "has no AppView for app.bsky.feed.getPosts" in str(mapped)
+    assert "base_url" in str(mapped)
 
 
 def test_a_refused_create_may_mean_the_record_exists() -> None:

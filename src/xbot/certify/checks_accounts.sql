@@ -1,0 +1,52 @@
+-- Check I (accounts can post now): shared by PostgreSQL and SQLite. Parameters: :account
+-- ("platform:handle", NULL for every account), :day_start, :now.
+
+-- kill_switch --
+-- The kill switch as `xbot pause` and `xbot resume` left it: its value, when and by whom.
+SELECT c.name, c.value, c.updated_at, c.updated_by
+FROM controls AS c
+WHERE c.name = 'kill_switch'
+
+-- account_states --
+-- Each enabled account with its standing platform fault (credentials refused or endpoint
+-- misconfigured; the next fetch or ghost scan that succeeds clears it) and its permits of the
+-- last day that count against the budget.
+SELECT a.id AS account_id, a.platform, a.handle, f.value AS fault, f.updated_at AS fault_at,
+       (SELECT COUNT(*) FROM post_attempts AS p
+         WHERE p.account_id = a.id
+           AND p.status IN ('PENDING', 'POSTING', 'USED', 'UNKNOWN')
+           AND p.created_at >= :day_start) AS posts_today
+FROM accounts AS a
+LEFT JOIN controls AS f ON f.name = 'platform_fault:' || a.id
+WHERE a.enabled
+  AND (:account IS NULL OR a.platform || ':' || a.handle = :account)
+ORDER BY a.id
+
+-- account_budget_history --
+-- The permits of the last day that did or may still publish, with the author and thread they
+-- answer: what the hourly and daily budgets and the author cooldown count.
+SELECT p.account_id, p.permit_id, p.status, COALESCE(p.used_at, p.created_at) AS posted_at,
+       c.author_id, COALESCE(c.conversation_id, d.target_post_id) AS thread_id,
+       d.target_post_id
+FROM post_attempts AS p
+JOIN reply_decisions AS d ON d.decision_id = p.decision_id
+JOIN reply_candidate_queue AS c ON c.id = d.candidate_id
+WHERE p.status IN ('PENDING', 'POSTING', 'USED', 'UNKNOWN')
+  AND p.created_at >= :day_start
+  AND (:account IS NULL
+       OR p.account_id IN (SELECT a.id FROM accounts AS a
+                           WHERE a.platform || ':' || a.handle = :account))
+ORDER BY p.account_id, posted_at
+
+-- account_waiting --
+-- Candidates queued and not expired: whom the scheduler would answer next (author cooldown).
+SELECT c.account_id, c.author_id, COALESCE(c.conversation_id, c.candidate_post_id) AS thread_id,
+       c.candidate_post_id AS target_post_id
+FROM reply_candidate_queue AS c
+WHERE c.status = 'queued'
+  AND c.expires_at > :now
+  AND (:account IS NULL
+       OR c.account_id IN (SELECT a.id FROM accounts AS a
+                           WHERE a.platform || ':' || a.handle = :account))
+ORDER BY c.account_id, c.id
+LIMIT 500

@@ -1,0 +1,80 @@
+"""Read what each account's state depends on and decide it (`domain.account_state`).
+
+/ready and the watchdog's report call `read_account_states`; certification reads the same
+facts with its own SQL (xbot.certify.check_accounts) and calls the same function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection, Row
+
+from xbot.config import Settings
+from xbot.domain.account_state import AccountFacts, AccountState, account_state
+from xbot.domain.budgets import BudgetRules, ReplyIntent, ReplyRecord
+from xbot.domain.clock import ensure_utc
+from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, generator_block
+from xbot.jobs.base import Account
+from xbot.store.queries import candidates, controls, decisions, faults
+
+DAY = timedelta(days=1)
+
+
+def read_account_states(  # noqa: PLR0913 - the fence's inputs come from the caller's process
+    connection: Connection,
+    accounts: Sequence[Account],
+    settings: Settings,
+    *,
+    fence: Sequence[str],
+    fence_since: datetime | None,
+    now: datetime,
+) -> list[AccountState]:
+    """Return each account's state now; `fence` is `posting_blockers` without the kill switch."""
+    switch = controls.kill_switch_state(connection)
+    standing = faults.faults(connection)
+    states = []
+    for account in accounts:
+        facts = AccountFacts(
+            account=account.key,
+            fence=[reason for reason in fence if reason != "kill_switch"],
+            fence_since=fence_since,
+            kill_switch=switch,
+            fault=standing.get(account.account_id),
+            policy=policy_block(account, settings),
+            history=[_record(row) for row in decisions.posting_history(
+                connection, account.account_id, now - DAY)],
+            rules=BudgetRules.from_settings(account.settings.budgets),
+            waiting=[_intent(row) for row in candidates.queued_candidates(
+                connection, account.account_id, now)],
+        )  # fmt: skip
+        states.append(account_state(facts, now=now))
+    return states
+
+
+def policy_block(account: Account, settings: Settings) -> PolicyBlock | None:
+    """Return why platform policy forbids the account to post, or None."""
+    return generator_block(
+        PlatformName(account.platform),
+        GeneratorKind(account.settings.generator),
+        ai_replies_approved=settings.x.ai_replies_approved,
+    )
+
+
+def _record(row: Row[Any]) -> ReplyRecord:
+    return ReplyRecord(
+        at=ensure_utc(row.used_at or row.created_at),
+        author_id=row.author_id,
+        thread_id=row.conversation_id or row.target_post_id,
+        target_post_id=row.target_post_id,
+    )
+
+
+def _intent(row: Row[Any]) -> ReplyIntent:
+    return ReplyIntent(
+        author_id=row.author_id,
+        thread_id=row.conversation_id or row.candidate_post_id,
+        target_post_id=row.candidate_post_id,
+    )

@@ -1,0 +1,56 @@
+"""The claim's re-check: a permit whose target a ghost reply answers is withdrawn, never posted.
+
+The scheduler skips such candidates already; a ghost detected after the decision is caught here,
+in the claim's transaction: the permit becomes FAILED (`permit_failed`, reason
+`target_already_answered`, with the ghost's post id) and its candidate is skipped.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+
+from xbot.domain.answered import TARGET_ALREADY_ANSWERED, withdraw
+from xbot.domain.permits import ForbiddenTransition
+from xbot.jobs.base import JobContext, job_event
+from xbot.store.queries import ghosts as ghost_queries
+from xbot.store.queries import permits as permit_queries
+
+
+def withdraw_if_answered(
+    connection: Connection, context: JobContext, permit_id: str, component: str
+) -> bool:
+    """Withdraw the PENDING permit when a ghost reply answers its target; True when it did."""
+    reply = permit_queries.permit_reply(connection, permit_id)
+    if reply is None:
+        return False
+    permit = reply.permit
+    answered = ghost_queries.ghost_answered_targets(
+        connection, permit.account_id, [reply.target_post_id]
+    )
+    ghost_post_id = answered.get(reply.target_post_id)
+    if ghost_post_id is None:
+        return False
+    after = withdraw(permit, ghost_post_id, context.now)
+    if isinstance(after, ForbiddenTransition):
+        return False
+    permit_queries.write_transition(connection, permit, after)
+    permit_queries.mark_candidate(
+        connection, permit.decision_id, "skipped", TARGET_ALREADY_ANSWERED
+    )
+    data = {
+        "permit_id": permit.permit_id,
+        "decision_id": permit.decision_id,
+        "target_post_id": reply.target_post_id,
+        "reason": TARGET_ALREADY_ANSWERED,
+        "ghost_post_id": ghost_post_id,
+    }
+    job_event(
+        connection,
+        context,
+        "permit_failed",
+        data,
+        component=component,
+        account_id=permit.account_id,
+        severity="warning",
+    )
+    return True

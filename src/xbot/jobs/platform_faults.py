@@ -1,0 +1,58 @@
+"""Credentials refused or a misconfigured endpoint block the account until a platform call works.
+
+The runner calls `note_platform_outcome` after each run of a job that always calls the
+platform (fetch, ghost scan): a refusal sets the account's fault, a completed run clears it.
+"""
+
+from __future__ import annotations
+
+import structlog
+
+from xbot.domain.account_state import BlockReason
+from xbot.domain.errors import AuthFailed, ConfigError, PlatformMisconfigured
+from xbot.jobs.base import JobContext
+from xbot.store.engine import translated_errors
+from xbot.store.queries import faults
+from xbot.store.queries.common import database_now
+from xbot.store.queries.events import append_event
+
+log = structlog.get_logger("xbot.runner")
+
+ACCOUNT_BLOCKED = "account_blocked"
+ACCOUNT_UNBLOCKED = "account_unblocked"
+
+
+def fault_reason(error: BaseException | None) -> BlockReason | None:
+    """Return the block an error from a platform call means, or None."""
+    if isinstance(error, AuthFailed):
+        return BlockReason.CREDENTIALS_REFUSED
+    # a ConfigError here comes from building the adapter: a credential variable unset, a bad URL
+    if isinstance(error, PlatformMisconfigured | ConfigError):
+        return BlockReason.PLATFORM_MISCONFIGURED
+    return None
+
+
+def note_platform_outcome(
+    context: JobContext, job: str, account_id: int, error: BaseException | None
+) -> None:
+    """Block the account on a refusal; clear its block when the run completed."""
+    reason = fault_reason(error)
+    if error is not None and reason is None:
+        return  # some other failure says nothing about the credentials
+    with translated_errors(), context.engine.begin() as connection:
+        now = database_now(connection)
+        if reason is not None:
+            changed = faults.set_fault(connection, account_id, reason=reason, detail=str(error),
+                                       now=now, by=context.worker.worker_id)  # fmt: skip
+            event, data = ACCOUNT_BLOCKED, {"reason": reason.value, "detail": str(error)}
+        else:
+            changed = faults.clear_fault(connection, account_id)
+            event, data = ACCOUNT_UNBLOCKED, {}
+        if changed:
+            append_event(
+                connection, event, {"job": job, **data}, now=now,
+                severity="error" if reason else "info", component="runner",
+                account_id=account_id, worker_id=context.worker.worker_id,
+            )  # fmt: skip
+    if changed:
+        log.warning(event, job=job, account_id=account_id, **data)
