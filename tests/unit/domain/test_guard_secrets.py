@@ -3,7 +3,12 @@ refusal names the kind and length only. Settings.secret_values gathers every con
 
 from __future__ import annotations
 
+import string
+from collections.abc import Callable
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import Field, SecretStr
 
 from xbot.config import AccountSettings, LlmSettings, Settings
@@ -147,3 +152,30 @@ def test_secret_values_covers_every_secret_field_generically() -> None:
     )
     assert {"webhook-token-6", "hook-secret-7"} <= set(settings.secret_values())
     assert Settings().secret_values() == ()
+
+
+#: a secret, and any 12 of its letters and digits (MIN_LETTERS_FRAGMENT) in a row, is a leak
+secrets_ = st.text(alphabet=string.ascii_letters + string.digits, min_size=16, max_size=48)
+disguises = st.sampled_from(
+    [
+        lambda s: s,
+        str.upper,
+        " ".join,
+        "\u200b".join,
+        lambda s: s[::-1],
+        lambda s: s[3:15],
+        lambda s: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in s),
+    ]
+)
+fillers = st.text(alphabet=string.ascii_letters + " .,!?", max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(secret=secrets_, disguise=disguises, before=fillers, after=fillers)
+def test_a_configured_secret_is_never_accepted(
+    secret: str, disguise: Callable[[str], str], before: str, after: str
+) -> None:
+    policy = GuardPolicy(platform=PlatformName.MASTODON, secret_values=(secret,))
+    reply = f"{before} {disguise(secret)} {after}"
+    verdict = check_reply(reply, target_author="ann", recent_replies=(), policy=policy)
+    assert isinstance(verdict, Rejected)
