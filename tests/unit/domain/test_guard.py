@@ -351,3 +351,34 @@ def test_every_twitter_text_link_is_rejected(prefix: str, host: str, suffix: str
     text = f"{prefix} {host} {suffix}"
     assert twitter_text.extract_urls(text)
     assert reason_of(guard(text)) is GuardReason.LINK
+
+
+spellings = st.sampled_from(
+    [
+        "{name}.{tld}",
+        "{name} dot {tld}",
+        "{name} DOT {tld}",
+        "{name} . {tld}",
+        "{name}[.]{tld}",
+        "{name}(dot){tld}",
+        "{name} [dot] {tld}",
+        "hxxps://{name}[.]{tld}/x",
+        "{name}\u3002{tld}",
+        "{name}\u2022{tld}",
+        "https://{name}.{tld}",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.from_regex(r"[a-z][a-z0-9-]{1,10}[a-z0-9]", fullmatch=True),
+    tld=st.sampled_from(["com", "net", "org", "io", "xyz", "ru", "co", "ly", "app", "dev"]),
+    spelling=spellings,
+    platform=platforms,
+)
+def test_a_link_in_any_listed_spelling_is_refused(
+    name: str, tld: str, spelling: str, platform: PlatformName
+) -> None:
+    text = "Thanks! More at " + spelling.format(name=name, tld=tld) + " today"
+    assert reason_of(guard(text, GuardPolicy(platform=platform))) is GuardReason.LINK
