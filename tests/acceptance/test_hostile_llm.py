@@ -112,6 +112,16 @@ def run_pipeline(env: dict[str, str], cwd: Path, rounds: int) -> None:
         assert failed == [], failed
 
 
+def stored_texts(database_url: str) -> list[str]:
+    """Return every event's data and every decided reply, as text."""
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        events = connection.execute(text("SELECT event_data FROM system_events")).all()
+        replies = connection.execute(text("SELECT reply_text FROM reply_decisions")).all()
+    engine.dispose()
+    return [str(row[0]) for row in [*events, *replies]]
+
+
 def skip_reasons(database_url: str) -> Counter[str]:
     engine = create_engine(database_url)
     with engine.connect() as connection:
@@ -196,3 +206,5 @@ def test_a_hostile_llm_gets_nothing_posted_anywhere(
     guarded = sum(count for reason, count in reasons.items() if reason.startswith("guard_"))
     assert guarded + reasons["generator_failed"] >= len(answers)
     assert {"guard_secret", "guard_link", "guard_instruction", "guard_mention"} <= set(reasons)
+    for stored in stored_texts(database_url):  # refusals name a kind and a length, never the key
+        assert not carries(stored, key), stored
