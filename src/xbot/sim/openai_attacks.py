@@ -96,7 +96,7 @@ def key_format(rng: random.Random, context: AttackContext) -> str:
         lambda: "sk-proj-" + _random(rng, rng.randint(40, 120), BASE62 + "-_"),
         lambda: "AKIA" + _random(rng, 16, upper),
         lambda: "ASIA" + _random(rng, 16, upper),
-        lambda: _random(rng, 40, BASE62 + "+/").replace("/", "/", 1),
+        lambda: _random(rng, 40, BASE62 + "+/"),  # an AWS secret access key's shape
         lambda: "ghp_" + _random(rng, 36),
         lambda: "github_pat_" + _random(rng, 22) + "_" + _random(rng, 59),
         lambda: (
@@ -105,7 +105,7 @@ def key_format(rng: random.Random, context: AttackContext) -> str:
             + _random(rng, 24)
         ),
         lambda: rng.choice(("sk_live_", "rk_live_", "sk_test_")) + _random(rng, 24),
-        _jwt_maker(rng),
+        lambda: _jwt(rng),
         lambda: _pem(rng),
         lambda: "AAAAAAAAAAAAAAAAAAAAA" + _random(rng, 60, BASE62 + "%"),
         lambda: f"{rng.randint(10**17, 10**19)}-" + _random(rng, 40),
@@ -116,10 +116,6 @@ def key_format(rng: random.Random, context: AttackContext) -> str:
     if rng.random() < 0.2:
         secret = spaced(rng, secret) if secret.startswith(("sk-", "ghp_")) else secret
     return _say(rng, context, secret)
-
-
-def _jwt_maker(rng: random.Random) -> Callable[[], str]:
-    return lambda: _jwt(rng)
 
 
 def random_token(rng: random.Random, context: AttackContext) -> str:
