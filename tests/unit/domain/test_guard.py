@@ -131,15 +131,6 @@ def test_a_bluesky_author_is_mentioned_by_domain_handle() -> None:
     )
 
 
-def test_allowed_domains_may_be_linked_in_any_spelling() -> None:
-    policy = GuardPolicy(platform=PlatformName.X, allowed_domains=("python.org",))
-    assert reason_of(guard("see https://docs.python.org/3/", policy)) is None
-    assert reason_of(guard("see python dot org", policy)) is None
-    assert reason_of(guard("see python.org.evil.com", policy)) is GuardReason.LINK
-    assert reason_of(guard("see notpython.org", policy)) is GuardReason.LINK
-    assert reason_of(guard("see python.org and evil.com", policy)) is GuardReason.LINK
-
-
 def test_bluesky_counts_bytes_too() -> None:
     # 300 graphemes of 4-byte emoji would be 1200 bytes: fine; 300 families are 5400 bytes
     assert reason_of(guard("\U0001f525" * 300, BLUESKY)) is None
@@ -351,34 +342,3 @@ def test_every_twitter_text_link_is_rejected(prefix: str, host: str, suffix: str
     text = f"{prefix} {host} {suffix}"
     assert twitter_text.extract_urls(text)
     assert reason_of(guard(text)) is GuardReason.LINK
-
-
-spellings = st.sampled_from(
-    [
-        "{name}.{tld}",
-        "{name} dot {tld}",
-        "{name} DOT {tld}",
-        "{name} . {tld}",
-        "{name}[.]{tld}",
-        "{name}(dot){tld}",
-        "{name} [dot] {tld}",
-        "hxxps://{name}[.]{tld}/x",
-        "{name}\u3002{tld}",
-        "{name}\u2022{tld}",
-        "https://{name}.{tld}",
-    ]
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    name=st.from_regex(r"[a-z][a-z0-9-]{1,10}[a-z0-9]", fullmatch=True),
-    tld=st.sampled_from(["com", "net", "org", "io", "xyz", "ru", "co", "ly", "app", "dev"]),
-    spelling=spellings,
-    platform=platforms,
-)
-def test_a_link_in_any_listed_spelling_is_refused(
-    name: str, tld: str, spelling: str, platform: PlatformName
-) -> None:
-    text = "Thanks! More at " + spelling.format(name=name, tld=tld) + " today"
-    assert reason_of(guard(text, GuardPolicy(platform=platform))) is GuardReason.LINK
