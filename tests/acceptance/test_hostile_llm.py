@@ -155,9 +155,9 @@ def test_a_hostile_llm_gets_nothing_posted_anywhere(
             **description["env"],
             "XBOT_DATABASE_URL": database_url,
             "XBOT_ENABLED_JOBS": '["fetch", "schedule", "post"]',
-            "XBOT_JOBS__FETCH": "0.001",
-            "XBOT_JOBS__SCHEDULE": "0.001",
-            "XBOT_JOBS__POST": "0.001",
+            "XBOT_JOBS__FETCH": "0.01",
+            "XBOT_JOBS__SCHEDULE": "0.01",
+            "XBOT_JOBS__POST": "0.01",
         }
 
         # the fake clock stands still: let the Bluesky AppView show new posts at once
