@@ -142,6 +142,8 @@ CASES: list[Case] = [
     in_env("git_sha", LONG, process=True),
     in_env("git_sha", "not-hex!"),
     in_env("secret_key", "not-a-fernet-key"),
+    in_env("require_deploy_mark", "maybe"),
+    in_file("accounts.allowed_domains", ["not a domain"]),
     in_env("admin_token", "short"),
     in_env("admin_token", "has spaces in it, sixteen+"),
     in_file("git_sha", "abc"),

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from acceptance.conftest import XBOT, http_get, run_xbot, wait_for
+from acceptance.conftest import ADMIN_TOKEN, XBOT, http_get, run_xbot, wait_for
 
 
 def quiet_now() -> str:
@@ -60,7 +60,7 @@ def test_ready_lists_each_accounts_state_and_posting_allowed(
     assert run_xbot(["pause", "--by", "alice"], xbot_env, tmp_path).returncode == 0
 
     def paused() -> dict[str, Any] | None:
-        body = http_get(worker.port, "/ready")[1]
+        body = http_get(worker.port, "/ready", token=ADMIN_TOKEN)[1]
         states = {item["account"]: item for item in body["accounts"]}
         return body if states["mastodon:helper"]["state"] == "blocked" else None
 
@@ -85,7 +85,7 @@ def test_no_account_able_to_post_turns_posting_allowed_off(
     worker = start_xbot(["worker"], xbot_env)
     ready = worker.wait_ready()
     assert ready["posting_allowed"] is False
-    assert ready["reasons"] == ["no_account_posting"]
+    assert ready["reasons"] == ["no_account_posting", "deploy_unmarked"]  # the latter a note
 
     def report() -> Any:
         with sqlite3.connect(tmp_path / "xbot.db") as connection:

@@ -218,7 +218,7 @@ def test_a_fresh_deploy_mark_of_the_running_code_keeps_e_and_f_passing(engine: E
     healthy(world)
     world.deployment(DEPLOYED_SHA, world.now - minutes(1))
     report = certify(engine)
-    assert statuses(report) == "PPPPPPPP", [check.explanation for check in report.checks]
+    assert statuses(report) == "PPPPPPPPP", [check.explanation for check in report.checks]
 
 
 def test_new_code_without_a_post_yet_is_inconclusive_with_the_time_left(engine: Engine) -> None:
