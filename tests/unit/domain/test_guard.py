@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import twitter_text
 from hypothesis import HealthCheck, given, settings
@@ -264,11 +262,12 @@ def test_rejection_names_a_skip_reason_and_a_short_detail() -> None:
         "Aa1-" * 249,
     ],
 )
-def test_pathological_text_is_judged_fast(body: str) -> None:
+@pytest.mark.timeout(
+    20
+)  # a backtracking pattern takes minutes here; bench/guard_corpus.py times it
+def test_pathological_text_is_judged_without_backtracking(body: str) -> None:
     for policy in (X, GuardPolicy(platform=PlatformName.X, allow_links=True), BLUESKY, MASTODON):
-        started = time.perf_counter()
-        guard(body, policy)
-        assert time.perf_counter() - started < 0.5
+        assert isinstance(guard(body, policy), Accepted | Rejected)
 
 
 def test_a_10_kb_reply_is_rejected() -> None:

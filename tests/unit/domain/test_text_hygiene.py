@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -71,11 +69,10 @@ def test_clean_untrusted(raw: str, clean: str) -> None:
     assert clean_untrusted(raw) == clean
 
 
-def test_a_10_kb_body_is_cut_quickly_at_a_grapheme_boundary() -> None:
+@pytest.mark.timeout(20)  # a quadratic cut takes minutes on this body
+def test_a_10_kb_body_is_cut_at_a_grapheme_boundary() -> None:
     body = FAMILY * 2000  # 36 kB of UTF-8
-    started = time.perf_counter()
     cleaned = clean_untrusted(body, max_characters=2000)
-    assert time.perf_counter() - started < 1.0
     assert len(cleaned) <= 2000
     assert cleaned.endswith("\u2026")
     # the cut never splits the ZWJ family into loose people
