@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from xbot.config import Settings
 from xbot.domain.account_state import AccountFacts, AccountState, account_state
-from xbot.domain.budgets import BudgetRules, ReplyIntent, ReplyRecord
-from xbot.domain.clock import ensure_utc
+from xbot.domain.budgets import BudgetRules
 from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, generator_block
 from xbot.jobs.base import Account
+from xbot.jobs.history import reply_intent, reply_record
 from xbot.store.queries import candidates, controls, decisions, faults
 
 DAY = timedelta(days=1)
@@ -44,10 +43,10 @@ def read_account_states(  # noqa: PLR0913 - the fence's inputs come from the cal
             kill_switch=switch,
             fault=standing.get(account.account_id),
             policy=policy_block(account, settings),
-            history=[_record(row) for row in decisions.posting_history(
+            history=[reply_record(row) for row in decisions.posting_history(
                 connection, account.account_id, now - DAY)],
             rules=BudgetRules.from_settings(account.settings.budgets),
-            waiting=[_intent(row) for row in candidates.queued_candidates(
+            waiting=[reply_intent(row) for row in candidates.queued_candidates(
                 connection, account.account_id, now)],
         )  # fmt: skip
         states.append(account_state(facts, now=now))
@@ -60,21 +59,4 @@ def policy_block(account: Account, settings: Settings) -> PolicyBlock | None:
         PlatformName(account.platform),
         GeneratorKind(account.settings.generator),
         ai_replies_approved=settings.x.ai_replies_approved,
-    )
-
-
-def _record(row: Row[Any]) -> ReplyRecord:
-    return ReplyRecord(
-        at=ensure_utc(row.used_at or row.created_at),
-        author_id=row.author_id,
-        thread_id=row.conversation_id or row.target_post_id,
-        target_post_id=row.target_post_id,
-    )
-
-
-def _intent(row: Row[Any]) -> ReplyIntent:
-    return ReplyIntent(
-        author_id=row.author_id,
-        thread_id=row.conversation_id or row.candidate_post_id,
-        target_post_id=row.candidate_post_id,
     )

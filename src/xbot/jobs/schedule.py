@@ -27,7 +27,6 @@ from xbot.domain.budgets import (
     Grant,
     Refusal,
     RefusalReason,
-    ReplyIntent,
     ReplyRecord,
     account_refusal,
     may_post,
@@ -39,6 +38,7 @@ from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
 from xbot.domain.ports import ReplyGenerator
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_generator
+from xbot.jobs.history import reply_intent, reply_record
 from xbot.store.engine import translated_errors
 from xbot.store.queries import candidates, decisions, ghosts
 
@@ -67,7 +67,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     rules = BudgetRules.from_settings(account.settings.budgets)
     with translated_errors(), context.engine.begin() as connection:
         history = decisions.posting_history(connection, account.account_id, context.now - DAY)
-        records = [_record(row) for row in history]
+        records = [reply_record(row) for row in history]
         hold = account_refusal(records, rules, now=context.now)
         kept = _keep_through_quiet_hours(connection, account, hold)
         expired = _expire(connection, context, account, hold)
@@ -139,7 +139,7 @@ def _schedule(
         if refusal is not None:
             return refusal.reason.value
         verdict = may_post(
-            state.history, _intent(row), rules, now=context.now, answered=state.answered
+            state.history, reply_intent(row), rules, now=context.now, answered=state.answered
         )
         if not isinstance(verdict, Grant):
             if verdict.retry_at is None:
@@ -266,20 +266,3 @@ def _event(context: JobContext, account: Account, event_type: str, data: Mapping
             account_id=account.account_id,
             severity="warning",
         )
-
-
-def _intent(row: Row[Any]) -> ReplyIntent:
-    return ReplyIntent(
-        author_id=row.author_id,
-        thread_id=row.conversation_id or row.candidate_post_id,
-        target_post_id=row.candidate_post_id,
-    )
-
-
-def _record(row: Row[Any]) -> ReplyRecord:
-    return ReplyRecord(
-        at=row.counted_at,
-        author_id=row.author_id,
-        thread_id=row.conversation_id or row.target_post_id,
-        target_post_id=row.target_post_id,
-    )
