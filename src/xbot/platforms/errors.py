@@ -100,23 +100,28 @@ class Dialect:
         secrets: Iterable[str],
     ) -> Mapped:
         """Map a non-2xx answer to one error of the taxonomy, with status and a short excerpt."""
-        secrets = list(secrets)
-        quoted = excerpt(body, secrets)
-        label, detail = self.describe(body, quoted)
-        said = f"{self.platform} answered {status}{label} to {endpoint}: {scrub(detail, secrets)}"
-        answer = Answer(status=status, body=body, write=write, said=said, quoted=quoted)
+        answer = self._answer(status, body, endpoint=endpoint, write=write, secrets=secrets)
         for override in self.overrides:
             if (error := override(answer)) is not None:
                 return error
         if status == 429:
-            return RateLimited(
-                said, reset_at=self.limits.reset_at(headers), status=status, excerpt=quoted
-            )
+            reset_at = self.limits.reset_at(headers)
+            return RateLimited(answer.said, reset_at=reset_at, status=status, excerpt=answer.quoted)
         return self._by_status(answer) or BadResponse(
             f"{self.platform} answered an unexpected {status} to {endpoint}",
             status=status,
-            excerpt=quoted,
+            excerpt=answer.quoted,
         )
+
+    def _answer(
+        self, status: int, body: bytes, *, endpoint: str, write: bool, secrets: Iterable[str]
+    ) -> Answer:
+        """Return the answer with its secret-free message and excerpt."""
+        secrets = list(secrets)
+        quoted = excerpt(body, secrets)
+        label, detail = self.describe(body, quoted)
+        said = f"{self.platform} answered {status}{label} to {endpoint}: {scrub(detail, secrets)}"
+        return Answer(status=status, body=body, write=write, said=said, quoted=quoted)
 
     def _by_status(self, answer: Answer) -> PlatformError | None:
         status = answer.status
