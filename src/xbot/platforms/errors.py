@@ -44,6 +44,8 @@ class Answer:
     said: str
     #: a short, secret-free excerpt of the body
     quoted: str
+    #: what the body says went wrong, secret-free
+    detail: str
 
     def as_error(self, error: type[PlatformError], hint: str = "") -> PlatformError:
         """Return `error` with this answer's message (plus `hint`), status and excerpt."""
@@ -120,8 +122,11 @@ class Dialect:
         secrets = list(secrets)
         quoted = excerpt(body, secrets)
         label, detail = self.describe(body, quoted)
-        said = f"{self.platform} answered {status}{label} to {endpoint}: {scrub(detail, secrets)}"
-        return Answer(status=status, body=body, write=write, said=said, quoted=quoted)
+        said = scrub(f"{self.platform} answered {status}{label} to {endpoint}: {detail}", secrets)
+        detail = scrub(detail, secrets)
+        return Answer(
+            status=status, body=body, write=write, said=said, quoted=quoted, detail=detail
+        )
 
     def _by_status(self, answer: Answer) -> PlatformError | None:
         status = answer.status

@@ -66,7 +66,7 @@ def _no_service(answer: Answer) -> PlatformMisconfigured | None:
     _, message = xrpc_error(answer.body)
     if answer.status != 400 or not message.startswith(NO_SERVICE):
         return None
-    return misconfigured(message.removeprefix(NO_SERVICE), answer.said)
+    return misconfigured(answer.detail.removeprefix(NO_SERVICE), answer.said)
 
 
 def _session_refused(answer: Answer) -> PlatformError | None:
