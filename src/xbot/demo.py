@@ -25,7 +25,7 @@ from xbot.certify.markdown import render_markdown
 from xbot.config import AccountSettings, BudgetSettings, JobIntervals, Settings, load_settings
 from xbot.demo_fakes import FAKES, DemoFake
 from xbot.jobs.registry import job_specs
-from xbot.platforms.x.wire import HttpOptions
+from xbot.platforms.http import HttpOptions
 from xbot.provenance import UNKNOWN, running_sha
 from xbot.serve import Service
 from xbot.sim.clock import SimClock

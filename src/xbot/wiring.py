@@ -21,6 +21,7 @@ from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.generate import build_generator
 from xbot.jobs.base import Account
 from xbot.platforms.bluesky.factory import PASSWORD_CREDENTIAL, build_bluesky_platform
+from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon.factory import build_mastodon_platform
 from xbot.platforms.x.credentials import (
     OAUTH1_NAMES,
@@ -29,7 +30,6 @@ from xbot.platforms.x.credentials import (
     credentials_from,
 )
 from xbot.platforms.x.factory import build_x_platform
-from xbot.platforms.x.wire import HttpOptions
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore
 

@@ -16,7 +16,7 @@ from xbot.config import AccountSettings
 from xbot.domain.errors import ForbiddenByPolicy
 from xbot.domain.posts import ReplyTarget
 from xbot.platforms.bluesky import BlueskyPlatform, MemorySessionStore, build_bluesky_platform
-from xbot.platforms.x import HttpOptions
+from xbot.platforms.http import HttpOptions
 from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
 from xbot.sim.clock import SimClock
 from xbot.sim.server import SimServer

@@ -27,8 +27,8 @@ from pydantic import SecretStr
 from xbot.config import AccountSettings
 from xbot.domain.errors import BadResponse, RateLimited, Transient
 from xbot.domain.posts import ReplyTarget
+from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon import MastodonPlatform, build_mastodon_platform
-from xbot.platforms.x import HttpOptions
 
 BOT_TOKEN = "replybot-token"  # a fixture of the mock server, not a credential
 ANN_TOKEN = "ann-token"

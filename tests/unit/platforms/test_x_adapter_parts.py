@@ -23,6 +23,7 @@ from xbot.domain.errors import (
     RateLimited,
     Transient,
 )
+from xbot.platforms.http import excerpt, scrub, transport_error
 from xbot.platforms.x import (
     OAuth1Credentials,
     OAuth2Credentials,
@@ -30,7 +31,7 @@ from xbot.platforms.x import (
     credentials_from,
     credentials_from_environment,
 )
-from xbot.platforms.x.errors import excerpt, rate_limit_reset, scrub, status_error, transport_error
+from xbot.platforms.x.errors import rate_limit_reset, status_error
 from xbot.platforms.x.posts import Includes, MalformedError, Me, post_from, posts_from
 
 ME = Me(user_id="1500", handle="ReplyBot")

@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from xbot.domain.errors import BadResponse, PlatformError, PlatformMisconfigured
 from xbot.domain.posts import RateLimitState
-from xbot.platforms.bluesky.errors import rate_limit_reset, status_error
+from xbot.platforms.bluesky.errors import LIMITS, status_error
 from xbot.platforms.bluesky.posts import MalformedError
-from xbot.platforms.x.wire import Exchange, header_int, unreadable_body
+from xbot.platforms.http import Exchange, unreadable_body
 
 T = TypeVar("T")
 
@@ -44,14 +44,8 @@ class Answers:
 
     def note_limits(self, exchange: Exchange) -> None:
         """Keep the `ratelimit-*` headers of an answer."""
-        headers = exchange.headers
-        if "ratelimit-limit" in headers:
-            self.limits[exchange.endpoint] = RateLimitState(
-                endpoint=exchange.endpoint,
-                limit=header_int(headers.get("ratelimit-limit")),
-                remaining=header_int(headers.get("ratelimit-remaining")),
-                reset_at=rate_limit_reset(headers),
-            )
+        if (state := LIMITS.state(exchange.endpoint, exchange.headers)) is not None:
+            self.limits[exchange.endpoint] = state
 
 
 def parsed(read: Callable[..., T], *args: Any) -> T:

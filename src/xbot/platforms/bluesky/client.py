@@ -46,8 +46,7 @@ from xbot.platforms.bluesky.records import (
     rkey_for,
 )
 from xbot.platforms.bluesky.wire import XrpcWire
-from xbot.platforms.x.errors import excerpt
-from xbot.platforms.x.wire import Exchange
+from xbot.platforms.http import Exchange, excerpt
 
 LIST_NOTIFICATIONS = "app.bsky.notification.listNotifications"
 GET_AUTHOR_FEED = "app.bsky.feed.getAuthorFeed"

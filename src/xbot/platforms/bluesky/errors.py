@@ -1,27 +1,21 @@
-"""Every XRPC outcome of Bluesky mapped to xbot's one error taxonomy (platform-facts §2.4).
+"""Bluesky's departures from the shared status→error table (platform-facts §2.4).
 
-Bluesky errors are `{"error": Name, "message": text}`; named lexicon errors come as 400. As on
-X, a 5xx or a connection lost after sending is `Ambiguous` on a write and `Transient` on a read.
+Bluesky errors are `{"error": Name, "message": text}`; named lexicon errors come as 400, so the
+name decides: the session or account, a missing record, a PDS with no AppView, or a refusal.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 
 from xbot.domain.errors import (
-    Ambiguous,
     AuthFailed,
-    BadResponse,
-    ForbiddenByPolicy,
     NotFound,
     PlatformError,
     PlatformMisconfigured,
-    RateLimited,
-    Transient,
 )
-from xbot.platforms.x.errors import excerpt, scrub
+from xbot.platforms.errors import Answer, Dialect
+from xbot.platforms.http import LimitHeaders
 
 #: 400 names that mean the session or the account, not the request
 AUTH_ERRORS = frozenset(
@@ -33,6 +27,11 @@ NOT_FOUND_ERRORS = frozenset({"RecordNotFound", "NotFound", "ProfileNotFound"})
 DUPLICATE_ERRORS = frozenset({"RecordAlreadyExists", "RecordExists", "DuplicateRecord"})
 #: what a PDS with no AppView configured answers to every app.bsky.* call (400 InvalidRequest)
 NO_SERVICE = "No service configured for "
+#: the statuses a refusal comes with besides 401 and 404
+REFUSALS = frozenset({400, 403, 413})
+#: what an AuthFailed adds to its message
+AUTH_HINT = ". Check the account's handle and app password"
+LIMITS = LimitHeaders("ratelimit-")
 
 
 def xrpc_error(body: bytes) -> tuple[str, str]:
@@ -44,15 +43,6 @@ def xrpc_error(body: bytes) -> tuple[str, str]:
     if not isinstance(parsed, dict):
         return "", ""
     return str(parsed.get("error") or ""), str(parsed.get("message") or "")
-
-
-def rate_limit_reset(headers: Mapping[str, str]) -> datetime | None:
-    """Return when the window resets, from `ratelimit-reset` (Unix epoch seconds)."""
-    raw = headers.get("ratelimit-reset")
-    try:
-        return datetime.fromtimestamp(int(raw), UTC) if raw else None
-    except (ValueError, OverflowError, OSError):
-        return None
 
 
 def misconfigured(method: str, said: str) -> PlatformMisconfigured:
@@ -71,40 +61,44 @@ def maybe_exists(status: int, body: bytes) -> bool:
     return status == 400 and (name in DUPLICATE_ERRORS or "already exists" in message.lower())
 
 
-def status_error(  # noqa: PLR0913 - the parts of one answer
-    status: int,
-    body: bytes,
-    headers: Mapping[str, str],
-    *,
-    endpoint: str,
-    write: bool,
-    secrets: Iterable[str],
-) -> PlatformError | PlatformMisconfigured:
-    """Map a non-2xx answer to one error of the taxonomy, with status and a short excerpt."""
-    quoted = excerpt(body, secrets)
+def _no_service(answer: Answer) -> PlatformMisconfigured | None:
+    """Name a 400 from a PDS with no AppView: the account's configuration, not one post."""
+    _, message = xrpc_error(answer.body)
+    if answer.status != 400 or not message.startswith(NO_SERVICE):
+        return None
+    return misconfigured(answer.detail.removeprefix(NO_SERVICE), answer.said)
+
+
+def _session_refused(answer: Answer) -> PlatformError | None:
+    """Name a 400 or 403 that is about the session or the account."""
+    name, _ = xrpc_error(answer.body)
+    if answer.status not in {400, 403} or name not in AUTH_ERRORS:
+        return None
+    return answer.as_error(AuthFailed, AUTH_HINT)
+
+
+def _no_record(answer: Answer) -> PlatformError | None:
+    """Name a refusal that is about a missing record."""
+    name, message = xrpc_error(answer.body)
+    missing = name in NOT_FOUND_ERRORS or "could not locate record" in message.lower()
+    return answer.as_error(NotFound) if answer.status in REFUSALS and missing else None
+
+
+def _describe(body: bytes, _quoted: str) -> tuple[str, str]:
+    """Return the error name (after a space, even when absent) and the message."""
     name, message = xrpc_error(body)
-    said = f"Bluesky answered {status} {name or ''} to {endpoint}: {scrub(message, secrets)}"
-    if status == 429:
-        return RateLimited(said, reset_at=rate_limit_reset(headers), status=status, excerpt=quoted)
-    if status >= 500:
-        error = Ambiguous if write else Transient
-        return error(said, status=status, excerpt=quoted)
-    if status in {400, 401, 403, 404, 413}:
-        return _refusal(status, name, message, said=said, quoted=quoted)
-    return BadResponse(
-        f"Bluesky answered an unexpected {status} to {endpoint}", status=status, excerpt=quoted
-    )
+    return f" {name or ''}", message
 
 
-def _refusal(
-    status: int, name: str, message: str, *, said: str, quoted: str
-) -> PlatformError | PlatformMisconfigured:
-    """Map a 4xx: the session, the account's configuration, a missing record, or a refusal."""
-    if status == 400 and message.startswith(NO_SERVICE):
-        return misconfigured(message.removeprefix(NO_SERVICE), said)
-    if status == 401 or (status in {400, 403} and name in AUTH_ERRORS):
-        hint = ". Check the account's handle and app password"
-        return AuthFailed(said + hint, status=status, excerpt=quoted)
-    if status == 404 or name in NOT_FOUND_ERRORS or "could not locate record" in message.lower():
-        return NotFound(said, status=status, excerpt=quoted)
-    return ForbiddenByPolicy(said, status=status, excerpt=quoted)
+BLUESKY_ERRORS = Dialect(
+    platform="Bluesky",
+    describe=_describe,
+    limits=LIMITS,
+    auth_hint=AUTH_HINT,
+    refusals=REFUSALS,
+    overrides=(_no_service, _session_refused, _no_record),
+)
+#: map a non-2xx answer of Bluesky to one error of the taxonomy
+status_error = BLUESKY_ERRORS.status_error
+#: when Bluesky's rate-limit window resets, from `ratelimit-reset` (Unix epoch seconds)
+rate_limit_reset = LIMITS.reset_at

@@ -13,7 +13,7 @@ from xbot.domain.errors import ConfigError
 from xbot.platforms.bluesky.client import BlueskyPlatform, FetchOptions
 from xbot.platforms.bluesky.session import DEFAULT_PLC_DIRECTORY, SessionStore
 from xbot.platforms.bluesky.wire import DEFAULT_BASE_URL, XrpcWire
-from xbot.platforms.x.wire import HttpOptions
+from xbot.platforms.http import HttpOptions
 
 #: the name of the app password in an account's [credentials]
 PASSWORD_CREDENTIAL = "app_password"  # noqa: S105 - a name, not a password

@@ -14,7 +14,7 @@ from xbot.domain.posts import Post
 from xbot.platforms.bluesky.answers import Answers, cursor_param, listed, next_cursor, parsed
 from xbot.platforms.bluesky.posts import Me, from_own_record
 from xbot.platforms.bluesky.records import POST_COLLECTION
-from xbot.platforms.x.wire import Exchange
+from xbot.platforms.http import Exchange
 
 LIST_RECORDS = "com.atproto.repo.listRecords"
 #: records read at most when own posts are listed from the repository

@@ -25,8 +25,7 @@ from xbot.platforms.bluesky.session import (
     SessionStore,
     did_document_url,
 )
-from xbot.platforms.x.errors import excerpt
-from xbot.platforms.x.wire import Exchange, HttpOptions, send_capped
+from xbot.platforms.http import Exchange, HttpOptions, excerpt, send_capped
 
 DEFAULT_BASE_URL = "https://bsky.social"
 CREATE_SESSION = "com.atproto.server.createSession"

@@ -19,7 +19,8 @@ from typing import Any, Literal, TypeVar
 
 from xbot.domain.errors import BadResponse, NotFound, PlatformError
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
-from xbot.platforms.mastodon.errors import rate_limit_reset, status_error
+from xbot.platforms.http import Exchange, unreadable_body
+from xbot.platforms.mastodon.errors import LIMITS, status_error
 from xbot.platforms.mastodon.statuses import (
     MalformedError,
     Me,
@@ -30,7 +31,6 @@ from xbot.platforms.mastodon.statuses import (
 )
 from xbot.platforms.mastodon.watermark import Watermark
 from xbot.platforms.mastodon.wire import MastodonWire
-from xbot.platforms.x.wire import Exchange, header_int, unreadable_body
 
 T = TypeVar("T")
 Visibility = Literal["public", "unlisted", "private", "direct"]
@@ -255,13 +255,8 @@ class MastodonPlatform:
         return unreadable_body("Mastodon", exchange, exc, write=write, secrets=self._wire.secrets())
 
     def _note_limits(self, endpoint: str, headers: Mapping[str, str]) -> None:
-        if "x-ratelimit-limit" in headers:
-            self._limits[endpoint] = RateLimitState(
-                endpoint=endpoint,
-                limit=header_int(headers.get("x-ratelimit-limit")),
-                remaining=header_int(headers.get("x-ratelimit-remaining")),
-                reset_at=rate_limit_reset(headers),
-            )
+        if (state := LIMITS.state(endpoint, headers)) is not None:
+            self._limits[endpoint] = state
 
 
 def _max_id(max_id: str | None) -> dict[str, str]:

@@ -1,31 +1,24 @@
-"""Every HTTP outcome of Mastodon mapped to xbot's one error taxonomy (platform-facts §3.4).
+"""Mastodon's departures from the shared status→error table (platform-facts §3.4).
 
-Errors are `{"error": text}`; 422 is a validation refusal (blank, too long), 404 a missing
-record or reply target. The rate-limit reset is an ISO 8601 timestamp (an epoch number is
-accepted too, as some servers and fakes send one). As on X, a 5xx or a connection lost after
-sending is `Ambiguous` on a write and `Transient` on a read.
+Errors are `{"error": text}`; 422 is a validation refusal (blank, too long), 404 and 410 a
+missing record or reply target, and every other 4xx a refusal; a 403 about the account or token
+is `AuthFailed`. The rate-limit reset is an ISO 8601 timestamp (an epoch number is accepted
+too, as some servers and fakes send one).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 
-from xbot.domain.errors import (
-    Ambiguous,
-    AuthFailed,
-    BadResponse,
-    ForbiddenByPolicy,
-    NotFound,
-    PlatformError,
-    RateLimited,
-    Transient,
-)
-from xbot.platforms.x.errors import excerpt, scrub
+from xbot.domain.errors import AuthFailed, NotFound, PlatformError
+from xbot.platforms.errors import Answer, Dialect, Rule
+from xbot.platforms.http import LimitHeaders, iso_or_epoch
 
 #: 403 answers that are about the account or token, not the action
 _ACCOUNT_PROBLEMS = ("login is currently disabled", "authorized scopes", "suspended", "token")
+#: what an AuthFailed adds to its message
+AUTH_HINT = ". Check the account's access token"
+LIMITS = LimitHeaders("x-ratelimit-", iso_or_epoch)
 
 
 def error_text(body: bytes) -> str:
@@ -40,51 +33,28 @@ def error_text(body: bytes) -> str:
     return ": ".join(parts)
 
 
-def rate_limit_reset(headers: Mapping[str, str]) -> datetime | None:
-    """Return when the window resets, from `X-RateLimit-Reset` (ISO 8601, or epoch seconds)."""
-    raw = (headers.get("x-ratelimit-reset") or "").strip()
-    if not raw:
+def _account_refused(answer: Answer) -> PlatformError | None:
+    """Name a 403 about the account or its token rather than the action."""
+    text = error_text(answer.body).lower()
+    if answer.status != 403 or not any(problem in text for problem in _ACCOUNT_PROBLEMS):
         return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        try:
-            return datetime.fromtimestamp(float(raw), UTC)
-        except (ValueError, OverflowError, OSError):
-            return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return answer.as_error(AuthFailed, AUTH_HINT)
 
 
-def status_error(  # noqa: PLR0913 - the parts of one answer
-    status: int,
-    body: bytes,
-    headers: Mapping[str, str],
-    *,
-    endpoint: str,
-    write: bool,
-    secrets: Iterable[str],
-) -> PlatformError:
-    """Map a non-2xx answer to one error of the taxonomy, with status and a short excerpt."""
-    quoted = excerpt(body, secrets)
-    said = f"Mastodon answered {status} to {endpoint}: {scrub(error_text(body), secrets)}"
-    if status == 429:
-        return RateLimited(said, reset_at=rate_limit_reset(headers), status=status, excerpt=quoted)
-    if status >= 500:
-        error = Ambiguous if write else Transient
-        return error(said, status=status, excerpt=quoted)
-    if status == 401 or (status == 403 and _about_account(body)):
-        return AuthFailed(
-            f"{said}. Check the account's access token", status=status, excerpt=quoted
-        )
-    if status in {404, 410}:
-        return NotFound(said, status=status, excerpt=quoted)
-    if 400 <= status < 500:
-        return ForbiddenByPolicy(said, status=status, excerpt=quoted)
-    return BadResponse(
-        f"Mastodon answered an unexpected {status} to {endpoint}", status=status, excerpt=quoted
-    )
+def _describe(body: bytes, _quoted: str) -> tuple[str, str]:
+    return "", error_text(body)
 
 
-def _about_account(body: bytes) -> bool:
-    text = error_text(body).lower()
-    return any(problem in text for problem in _ACCOUNT_PROBLEMS)
+MASTODON_ERRORS = Dialect(
+    platform="Mastodon",
+    describe=_describe,
+    limits=LIMITS,
+    auth_hint=AUTH_HINT,
+    rules={410: Rule(NotFound)},
+    refusals=range(400, 500),
+    overrides=(_account_refused,),
+)
+#: map a non-2xx answer of Mastodon to one error of the taxonomy
+status_error = MASTODON_ERRORS.status_error
+#: when Mastodon's rate-limit window resets, from `x-ratelimit-reset`
+rate_limit_reset = LIMITS.reset_at

@@ -10,9 +10,9 @@ from pydantic import SecretStr
 
 from xbot.config import AccountSettings, secret_from_environment
 from xbot.domain.errors import ConfigError
+from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon.client import FetchOptions, MastodonPlatform
 from xbot.platforms.mastodon.wire import MastodonWire
-from xbot.platforms.x.wire import HttpOptions
 
 #: the name of the access token in an account's [credentials]
 TOKEN_CREDENTIAL = "access_token"  # noqa: S105 - a name, not a token

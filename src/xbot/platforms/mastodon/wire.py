@@ -8,7 +8,7 @@ from typing import Any
 import httpx2
 from pydantic import SecretStr
 
-from xbot.platforms.x.wire import Exchange, HttpOptions, send_capped
+from xbot.platforms.http import Exchange, HttpOptions, send_capped
 
 
 class MastodonWire:

@@ -8,6 +8,7 @@
 Every failure is one of xbot.domain.errors' platform errors (see `errors`).
 """
 
+from xbot.platforms.http import HttpOptions
 from xbot.platforms.x.client import FetchOptions, XPlatform
 from xbot.platforms.x.credentials import (
     OAuth1Credentials,
@@ -17,7 +18,6 @@ from xbot.platforms.x.credentials import (
     credentials_from_environment,
 )
 from xbot.platforms.x.factory import build_x_platform
-from xbot.platforms.x.wire import HttpOptions
 
 __all__ = [
     "FetchOptions",

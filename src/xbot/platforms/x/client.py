@@ -22,7 +22,8 @@ from typing import Any
 
 from xbot.domain.errors import Ambiguous, NotFound, PlatformError
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
-from xbot.platforms.x.errors import excerpt, rate_limit_reset, status_error
+from xbot.platforms.http import Exchange, excerpt, unreadable_body
+from xbot.platforms.x.errors import LIMITS, status_error
 from xbot.platforms.x.posts import (
     FIELD_PARAMETERS,
     Includes,
@@ -31,7 +32,7 @@ from xbot.platforms.x.posts import (
     post_from,
     posts_from,
 )
-from xbot.platforms.x.wire import Exchange, Wire, header_int, unreadable_body
+from xbot.platforms.x.wire import Wire
 
 #: X's snowflake epoch in Unix milliseconds; ids encode their creation time
 SNOWFLAKE_EPOCH_MS = 1288834974657
@@ -257,14 +258,8 @@ class XPlatform:
         return meta if isinstance(meta, dict) else {}
 
     def _note_limits(self, endpoint: str, headers: Mapping[str, str]) -> None:
-        if "x-rate-limit-limit" not in headers:
-            return
-        self._limits[endpoint] = RateLimitState(
-            endpoint=endpoint,
-            limit=header_int(headers.get("x-rate-limit-limit")),
-            remaining=header_int(headers.get("x-rate-limit-remaining")),
-            reset_at=rate_limit_reset(headers),
-        )
+        if (state := LIMITS.state(endpoint, headers)) is not None:
+            self._limits[endpoint] = state
 
 
 def snowflake_at(moment: datetime) -> int:

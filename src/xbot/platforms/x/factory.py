@@ -9,6 +9,7 @@ import httpx2
 
 from xbot.config import AccountSettings
 from xbot.domain.errors import ConfigError
+from xbot.platforms.http import HttpOptions
 from xbot.platforms.x.auth import Authorizer, OAuth1Signer, OAuth2Session
 from xbot.platforms.x.client import FetchOptions, XPlatform
 from xbot.platforms.x.credentials import (
@@ -17,7 +18,7 @@ from xbot.platforms.x.credentials import (
     XCredentials,
     credentials_from_environment,
 )
-from xbot.platforms.x.wire import DEFAULT_BASE_URL, HttpOptions, Wire
+from xbot.platforms.x.wire import DEFAULT_BASE_URL, Wire
 
 
 def build_x_platform(  # noqa: PLR0913 - every part is optional but the account

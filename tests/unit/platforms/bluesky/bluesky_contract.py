@@ -35,7 +35,7 @@ from xbot.platforms.bluesky import (
     build_bluesky_platform,
     rkey_for,
 )
-from xbot.platforms.x import HttpOptions
+from xbot.platforms.http import HttpOptions
 from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
 from xbot.sim.bluesky_limits import Window
 from xbot.sim.clock import SimClock

@@ -33,8 +33,8 @@ from xbot.domain.errors import (
     Transient,
 )
 from xbot.domain.posts import Post, ReplyTarget
+from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon import FetchOptions, MastodonPlatform, build_mastodon_platform
-from xbot.platforms.x import HttpOptions
 from xbot.sim.clock import SimClock
 from xbot.sim.mastodon_fake import FakeMastodon
 from xbot.sim.mastodon_limits import MastodonLimit
