@@ -44,8 +44,12 @@ MAX_BACKOFF = timedelta(minutes=15)
 OPERATOR_RETRY = timedelta(minutes=10)
 
 
-class RefusalReason(StrEnum):
-    """Why a claim was refused; the event is `posting_blocked_<reason>`."""
+class ClaimRefusalReason(StrEnum):
+    """Why a claim was refused; the event is `posting_blocked_<reason>`.
+
+    Not the budget's own reasons (xbot.domain.budgets.RefusalReason): a spent budget of any kind
+    refuses a claim as BUDGET, with the budget's reason in the detail.
+    """
 
     STALE_CODE = "stale_code"  #: this worker's SHA is not the declared deployment's
     DEPLOY_UNMARKED = "deploy_unmarked"  #: no deployment is declared and one is required
@@ -112,10 +116,10 @@ class Grant:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Refusal:
+class ClaimRefusal:
     """The worker may not claim; the permit stays as it was."""
 
-    reason: RefusalReason
+    reason: ClaimRefusalReason
     detail: str
 
     @property
@@ -124,7 +128,7 @@ class Refusal:
         return f"posting_blocked_{self.reason.value}"
 
 
-def may_claim(facts: ClaimFacts) -> Grant | Refusal:
+def may_claim(facts: ClaimFacts) -> Grant | ClaimRefusal:
     """Decide whether the worker may claim a permit of the account now."""
     blockers = posting_blockers(
         role=facts.role,
@@ -134,22 +138,22 @@ def may_claim(facts: ClaimFacts) -> Grant | Refusal:
         require_deploy_mark=facts.require_deploy_mark,
     )
     if blockers:
-        reason = RefusalReason(blockers[0])
-        return Refusal(reason=reason, detail=_blocker_detail(reason, facts))
+        reason = ClaimRefusalReason(blockers[0])
+        return ClaimRefusal(reason=reason, detail=_blocker_detail(reason, facts))
     if facts.budget is not None:
-        return Refusal(reason=RefusalReason.BUDGET, detail=facts.budget)
+        return ClaimRefusal(reason=ClaimRefusalReason.BUDGET, detail=facts.budget)
     return Grant()
 
 
-def _blocker_detail(reason: RefusalReason, facts: ClaimFacts) -> str:
-    if reason is RefusalReason.STALE_CODE:
+def _blocker_detail(reason: ClaimRefusalReason, facts: ClaimFacts) -> str:
+    if reason is ClaimRefusalReason.STALE_CODE:
         return f"running {facts.running_sha}, declared deployment {facts.declared_sha}"
-    if reason is RefusalReason.DEPLOY_UNMARKED:
+    if reason is ClaimRefusalReason.DEPLOY_UNMARKED:
         return (
             f"running {facts.running_sha}, no deployment declared and require_deploy_mark is on: "
             f"run `xbot deploy mark --sha {facts.running_sha}`"
         )
-    if reason is RefusalReason.WRONG_ROLE:
+    if reason is ClaimRefusalReason.WRONG_ROLE:
         return f"role {facts.role} may not post; only worker and all do"
     return "the kill switch is on"
 

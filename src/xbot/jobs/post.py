@@ -35,8 +35,8 @@ from sqlalchemy.engine import Connection
 from xbot.domain.budgets import BudgetRules
 from xbot.domain.claims import (
     ClaimFacts,
-    Refusal,
-    RefusalReason,
+    ClaimRefusal,
+    ClaimRefusalReason,
     budget_refusal,
     event_for_error,
     may_claim,
@@ -70,7 +70,7 @@ COMPONENT = "post"
 REFUSAL_REPEAT = timedelta(minutes=5)
 #: a worker the fence refuses logs a warning at most this often
 FENCE_WARNING_REPEAT = timedelta(minutes=1)
-FENCE_REASONS = frozenset({RefusalReason.STALE_CODE, RefusalReason.DEPLOY_UNMARKED})
+FENCE_REASONS = frozenset({ClaimRefusalReason.STALE_CODE, ClaimRefusalReason.DEPLOY_UNMARKED})
 #: when each worker (by id) last logged the fence warning
 _fence_warned_at: dict[str, datetime] = {}
 
@@ -81,7 +81,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     """Expire, then claim and publish at most one permit of the account; return a summary."""
     account = require_account(context)
     expired, claimed = _claim(context, account)
-    if isinstance(claimed, Refusal):
+    if isinstance(claimed, ClaimRefusal):
         return {"expired": expired, "claimed": 0, "blocked": claimed.reason.value}
     if claimed is None:
         return {"expired": expired, "claimed": 0}
@@ -128,7 +128,7 @@ def _expire_one(
     job_event(
         connection,
         context,
-        f"posting_blocked_{RefusalReason.EXPIRED.value}",
+        f"posting_blocked_{ClaimRefusalReason.EXPIRED.value}",
         data,
         component=COMPONENT,
         account_id=permit.account_id,
@@ -141,7 +141,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _claim(context: JobContext, account: Account) -> tuple[int, PermitReply | Refusal | None]:
+def _claim(context: JobContext, account: Account) -> tuple[int, PermitReply | ClaimRefusal | None]:
     """In one transaction: expire stale permits, then refuse or claim the next one."""
     with translated_errors(), context.engine.begin() as connection:
         permit_queries.lock_account_for_claims(connection, account.account_id)
@@ -155,13 +155,13 @@ def _claim_next(
     context: JobContext,
     account: Account,
     gates: permit_queries.ClaimGates,
-) -> PermitReply | Refusal | None:
+) -> PermitReply | ClaimRefusal | None:
     now = context.now
     permit_id = permit_queries.next_claimable_permit_id(connection, account.account_id, now)
     if permit_id is None:
         return None
     verdict = may_claim(_facts(connection, context, account, gates))
-    if isinstance(verdict, Refusal):
+    if isinstance(verdict, ClaimRefusal):
         _refuse(connection, context, verdict, permit_id, account.account_id)
         _warn_fence(context, verdict, gates.declared_sha)
         return verdict
@@ -218,7 +218,7 @@ def _facts(
 def _refuse(
     connection: Connection,
     context: JobContext,
-    refusal: Refusal,
+    refusal: ClaimRefusal,
     permit_id: str,
     account_id: int,
 ) -> None:
@@ -243,7 +243,7 @@ def _refuse(
     )
 
 
-def _warn_fence(context: JobContext, refusal: Refusal, declared_sha: str | None) -> None:
+def _warn_fence(context: JobContext, refusal: ClaimRefusal, declared_sha: str | None) -> None:
     """Log a warning with both SHAs when the fence refuses, at most once a minute per worker."""
     worker_id = context.worker.worker_id
     last = _fence_warned_at.get(worker_id)
