@@ -17,6 +17,7 @@ from posting_rows import (
     set_kill_switch,
     set_permit,
 )
+from xbot.domain.candidates import CandidateStatus
 from xbot.domain.errors import LeaseLost
 from xbot.domain.permits import Accepted, Claim, Permit, PermitStatus, transition
 from xbot.store.queries import permits as queries
@@ -205,7 +206,9 @@ def test_mark_candidate_follows_the_decision(engine: Engine) -> None:
     account_id = add_account(engine)
     rows = add_permit(engine, account_id)
     with engine.begin() as connection:
-        queries.mark_candidate(connection, rows.decision_id, "skipped", "permit_failed")
+        queries.mark_candidate(
+            connection, rows.decision_id, CandidateStatus.SKIPPED, "permit_failed"
+        )
     assert candidate_status(engine, rows.candidate_id) == "skipped"
 
 

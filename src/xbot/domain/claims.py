@@ -4,7 +4,7 @@ What each platform error on `publish_reply` does to the POSTING permit (DESIGN Â
 
 - RateLimited(reset_at) -> NotSent, retry at reset_at: refused before anything was done.
 - Transient -> NotSent, exponential back-off: connect refused and the like, surely not sent.
-- AuthFailed, CreditsDepleted -> NotSent, retry in 10 min, severity error: the operator's problem,
+- AuthFailed, CreditsDepleted -> NotSent(needs_operator), retry in 10 min: the operator's problem,
   not the decision's, so the permit is kept for when the operator has fixed it.
 - ForbiddenByPolicy -> Rejected (FAILED): not summoned, replies restricted, target hidden.
 - NotFound -> Rejected (FAILED): the target is gone, there is nothing to reply to.
@@ -171,21 +171,26 @@ def event_for_error(
     detail = _short(error)
     if isinstance(error, RateLimited):
         retry_at = error.reset_at if error.reset_at and error.reset_at > now else None
-        return NotSent(reason=f"rate_limited: {detail}", retry_at=retry_at or now + FIRST_BACKOFF)
+        return NotSent(
+            reason=f"rate_limited: {detail}",
+            retry_at=retry_at or now + FIRST_BACKOFF,
+            needs_operator=False,
+        )
     if isinstance(error, Transient):
-        return NotSent(reason=f"transient: {detail}", retry_at=now + retry_backoff(attempts))
+        return NotSent(
+            reason=f"transient: {detail}",
+            retry_at=now + retry_backoff(attempts),
+            needs_operator=False,
+        )
     if isinstance(error, AuthFailed | CreditsDepleted):
-        return NotSent(reason=f"{_kind(error)}: {detail}", retry_at=now + OPERATOR_RETRY)
+        return NotSent(
+            reason=f"{_kind(error)}: {detail}", retry_at=now + OPERATOR_RETRY, needs_operator=True
+        )
     if isinstance(error, ForbiddenByPolicy | NotFound):
         return Rejected(reason=f"{_kind(error)}: {detail}")
     if isinstance(error, DuplicateContent | Ambiguous | BadResponse):
         return OutcomeUnknown(reason=f"{_kind(error)}: {detail}")
     return OutcomeUnknown(reason=f"unexpected_error: {type(error).__name__}")
-
-
-def needs_operator(reason: str | None) -> bool:
-    """Return True when a deferral reason is the operator's to fix (credentials, credits)."""
-    return bool(reason) and str(reason).startswith(("auth_failed", "credits_depleted"))
 
 
 _KINDS = {

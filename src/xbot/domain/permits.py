@@ -173,6 +173,8 @@ class NotSent:
 
     reason: str
     retry_at: datetime
+    #: the operator must act first (credentials, credits): the deferral is an error
+    needs_operator: bool
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

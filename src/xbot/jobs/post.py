@@ -27,12 +27,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, assert_never
+from typing import Any
 
 import structlog
 from sqlalchemy.engine import Connection
 
 from xbot.domain.budgets import BudgetRules
+from xbot.domain.candidates import CandidateStatus
 from xbot.domain.claims import (
     ClaimFacts,
     ClaimRefusal,
@@ -40,20 +41,18 @@ from xbot.domain.claims import (
     budget_refusal,
     event_for_error,
     may_claim,
-    needs_operator,
     retry_backoff,
 )
 from xbot.domain.errors import LeaseLost
 from xbot.domain.expiry import ExpiryReason
+from xbot.domain.outcomes import PublishOutcome, outcome_record
 from xbot.domain.permits import (
     Accepted,
     Expire,
     ForbiddenTransition,
     NotSent,
-    OutcomeUnknown,
     Permit,
     PermitReply,
-    Rejected,
     permit_expiry,
     transition,
 )
@@ -61,7 +60,6 @@ from xbot.jobs.answered import withdraw_if_answered
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.store.engine import translated_errors
 from xbot.store.queries import permits as permit_queries
-from xbot.store.queries.events import Severity
 
 log = structlog.get_logger("xbot.jobs.post")
 
@@ -73,8 +71,6 @@ FENCE_WARNING_REPEAT = timedelta(minutes=1)
 FENCE_REASONS = frozenset({ClaimRefusalReason.STALE_CODE, ClaimRefusalReason.DEPLOY_UNMARKED})
 #: when each worker (by id) last logged the fence warning
 _fence_warned_at: dict[str, datetime] = {}
-
-Outcome = Accepted | Rejected | NotSent | OutcomeUnknown
 
 
 def run_once(context: JobContext) -> Mapping[str, Any]:
@@ -115,7 +111,9 @@ def _expire_one(
     permit_queries.write_transition(connection, permit, after)
     deferred = why is ExpiryReason.DEFERRED_PAST_EXPIRY
     candidate_reason = reason if deferred else "permit_expired"
-    permit_queries.mark_candidate(connection, permit.decision_id, "expired", candidate_reason)
+    permit_queries.mark_candidate(
+        connection, permit.decision_id, CandidateStatus.EXPIRED, candidate_reason
+    )
     data = {
         "permit_id": permit.permit_id,
         "decision_id": permit.decision_id,
@@ -262,13 +260,16 @@ def _warn_fence(context: JobContext, refusal: ClaimRefusal, declared_sha: str | 
     )
 
 
-def _publish(context: JobContext, account: Account, reply: PermitReply) -> Outcome:
+def _publish(context: JobContext, account: Account, reply: PermitReply) -> PublishOutcome:
     permit = reply.permit
     try:
         platform = require_platform(context, account)
     except Exception as exc:  # nothing was sent: building the adapter failed
-        reason = f"platform_unavailable: {type(exc).__name__}"
-        return NotSent(reason=reason, retry_at=context.now + retry_backoff(permit.attempts))
+        return NotSent(
+            reason=f"platform_unavailable: {type(exc).__name__}",
+            retry_at=context.now + retry_backoff(permit.attempts),
+            needs_operator=False,
+        )
     try:
         published = platform.publish_reply(
             reply.reply_target(), reply.reply_text, idempotency_key=permit.permit_id
@@ -278,7 +279,7 @@ def _publish(context: JobContext, account: Account, reply: PermitReply) -> Outco
     return Accepted(post_id=str(published.post_id))
 
 
-def _record(context: JobContext, reply: PermitReply, outcome: Outcome) -> dict[str, Any]:
+def _record(context: JobContext, reply: PermitReply, outcome: PublishOutcome) -> dict[str, Any]:
     permit = reply.permit
     after = transition(permit, outcome, context.now)
     if isinstance(after, ForbiddenTransition):  # the claim made it POSTING, so this is a bug
@@ -303,68 +304,33 @@ def _record_effects(
     context: JobContext,
     reply: PermitReply,
     after: Permit,
-    outcome: Outcome,
+    outcome: PublishOutcome,
 ) -> None:
-    base = {
+    record = outcome_record(outcome)
+    if record.candidate_status is not None:
+        permit_queries.mark_candidate(
+            connection, after.decision_id, record.candidate_status, record.candidate_reason
+        )
+    data = {
         "permit_id": after.permit_id,
         "decision_id": after.decision_id,
         "target_post_id": reply.target_post_id,
         "attempt": after.attempts,
         "fence": after.fence,
+        **record.details,
     }
-    account_id = after.account_id
-    match outcome:
-        case Accepted():
-            permit_queries.mark_candidate(connection, after.decision_id, "replied")
-            data = {**base, "post_id": outcome.post_id}
-            job_event(
-                connection,
-                context,
-                "reply_posted",
-                data,
-                component=COMPONENT,
-                account_id=account_id,
-            )
-        case Rejected():
-            permit_queries.mark_candidate(connection, after.decision_id, "skipped", "permit_failed")
-            data = {**base, "reason": outcome.reason}
-            job_event(
-                connection,
-                context,
-                "permit_failed",
-                data,
-                component=COMPONENT,
-                account_id=account_id,
-                severity="warning",
-            )
-        case NotSent():
-            severity: Severity = "error" if needs_operator(outcome.reason) else "warning"
-            data = {**base, "reason": outcome.reason, "retry_at": outcome.retry_at.isoformat()}
-            job_event(
-                connection,
-                context,
-                "permit_deferred",
-                data,
-                component=COMPONENT,
-                account_id=account_id,
-                severity=severity,
-            )
-        case OutcomeUnknown():
-            data = {**base, "reason": outcome.reason}
-            job_event(
-                connection,
-                context,
-                "permit_unknown",
-                data,
-                component=COMPONENT,
-                account_id=account_id,
-                severity="warning",
-            )
-        case _:
-            assert_never(outcome)
+    job_event(
+        connection,
+        context,
+        record.event_type,
+        data,
+        component=COMPONENT,
+        account_id=after.account_id,
+        severity=record.severity,
+    )
 
 
-def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: Outcome) -> None:
+def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: PublishOutcome) -> None:
     permit = reply.permit
     post_id = outcome.post_id if isinstance(outcome, Accepted) else None
     log.warning("permit_lease_lost", permit_id=permit.permit_id, post_id=post_id)

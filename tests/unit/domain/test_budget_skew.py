@@ -104,7 +104,13 @@ class Account:
             self.apply(index, OutcomeUnknown(reason="ambiguous"), now)
         elif outcome == "not_sent":
             self.apply(
-                index, NotSent(reason="transient", retry_at=now + timedelta(seconds=30)), now
+                index,
+                NotSent(
+                    reason="transient",
+                    retry_at=now + timedelta(seconds=30),
+                    needs_operator=False,
+                ),
+                now,
             )
         # crash_landed: the holder vanished; the lease lapses and reconcile finds the post
 

@@ -19,7 +19,6 @@ from xbot.domain.claims import (
     budget_refusal,
     event_for_error,
     may_claim,
-    needs_operator,
     retry_backoff,
 )
 from xbot.domain.permits import NotSent, OutcomeUnknown, Rejected
@@ -159,6 +158,21 @@ def test_operator_problems_are_flagged() -> None:
     transient = event_for_error(errors.Transient(), attempts=1, now=NOW)
     assert isinstance(auth, NotSent)
     assert isinstance(transient, NotSent)
-    assert needs_operator(auth.reason)
-    assert not needs_operator(transient.reason)
+    assert auth.needs_operator
+    assert not transient.needs_operator
     assert auth.retry_at - NOW == timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(
+    ("error", "operator"),
+    [
+        (errors.AuthFailed(status=401), True),
+        (errors.CreditsDepleted(status=402), True),
+        (errors.RateLimited(reset_at=RESET), False),
+        (errors.Transient("connection refused"), False),
+    ],
+)
+def test_only_credentials_and_credits_need_the_operator(error: Exception, operator: bool) -> None:
+    outcome = event_for_error(error, attempts=1, now=NOW)
+    assert isinstance(outcome, NotSent)
+    assert outcome.needs_operator is operator

@@ -52,7 +52,9 @@ EVENTS: dict[str, PermitEvent] = {
     "claim": CLAIM,
     "accepted": Accepted(post_id="900"),
     "rejected": Rejected(reason="forbidden_by_policy: not summoned"),
-    "not_sent": NotSent(reason="transient: refused", retry_at=NOW + timedelta(seconds=30)),
+    "not_sent": NotSent(
+        reason="transient: refused", retry_at=NOW + timedelta(seconds=30), needs_operator=False
+    ),
     "unknown": OutcomeUnknown(reason="ambiguous: timeout"),
     "lease_expired": LeaseExpired(),
     "found": FoundOnReadBack(post_id="900", posted_at=NOW - timedelta(minutes=5)),

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, update
 from sqlalchemy.engine import Connection
 
+from xbot.domain.candidates import CandidateStatus
 from xbot.domain.claims import KillSwitch
 from xbot.domain.clock import ensure_utc
 from xbot.domain.errors import LeaseLost
@@ -284,10 +285,10 @@ def unknown_replies(connection: Connection, account_id: int) -> list[PermitReply
 
 
 def mark_candidate(
-    connection: Connection, decision_id: str, status: str, reason: str | None = None
+    connection: Connection, decision_id: str, status: CandidateStatus, reason: str | None = None
 ) -> None:
     """Set the status (replied, skipped, expired) and reason of the decision's candidate."""
-    values: dict[str, Any] = {"status": status}
+    values: dict[str, Any] = {"status": status.value}
     if reason is not None:
         values["skip_reason"] = reason[:64]
     candidate_id = (
