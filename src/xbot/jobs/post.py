@@ -9,16 +9,13 @@ wrong_role, budget: the permit stays as it was; a fence refusal also logs a warn
 SHAs, once a minute per worker), or withdraw it when a ghost reply answers its target (FAILED,
 xbot.jobs.answered), or claim the oldest claimable permit in one statement that also re-checks
 the gates. Then publish it through the platform, with the permit id as the idempotency key, and
-record the outcome at the claim's fence:
-
-- the platform answers with an id -> USED (event `reply_posted`), the candidate is `replied`;
-- a definitive rejection -> FAILED (`permit_failed`), the candidate is `skipped`;
-- surely not sent (429, connect refused, bad credentials, no credits) -> PENDING with a back-off
-  (`permit_deferred`; severity error when the operator must act);
-- anything ambiguous (timeout after send, reset, 5xx, duplicate content, an unexpected error) ->
-  UNKNOWN (`permit_unknown`): the reconcile job reads back, and nothing is re-sent before it has.
-
-The mapping of every platform error is in xbot.domain.claims. A crash between publish and record
+record the outcome at the claim's fence through the outcome table (xbot.domain.outcomes: permit
+status, event, candidate status, severity): an id -> USED (`reply_posted`); a definitive
+rejection -> FAILED (`permit_failed`); surely not sent -> PENDING with a back-off
+(`permit_deferred`, an error when the operator must act); anything ambiguous -> UNKNOWN
+(`permit_unknown`): reconcile reads back, and nothing is re-sent before it has. What each
+platform error means is xbot.domain.claims.event_for_error; the claim itself is one statement
+(xbot.store.queries.permits.claim_permit). A crash between publish and record
 leaves the permit POSTING; its lease runs out and reconcile takes it from there. One permit per run:
 a lease is measured from the run's `now`, so each run claims once and the runner calls it again.
 """
