@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -17,8 +18,9 @@ from posting_rows import (
     set_kill_switch,
     set_permit,
 )
+from xbot.domain.candidates import CandidateStatus
 from xbot.domain.errors import LeaseLost
-from xbot.domain.permits import Accepted, Claim, Permit, PermitStatus, transition
+from xbot.domain.permits import Accepted, Permit, PermitStatus, transition
 from xbot.store.queries import permits as queries
 from xbot.store.queries.events import append_event
 
@@ -56,12 +58,53 @@ def test_claim_takes_the_oldest_claimable_permit(engine: Engine) -> None:
     assert load_permit(engine, oldest.permit_id) == claimed
 
 
-def test_claim_matches_the_pure_state_machine(engine: Engine) -> None:
+def test_claim_bumps_fence_and_attempts_and_counts_from_now(engine: Engine) -> None:
     account_id = add_account(engine)
-    rows = add_permit(engine, account_id)
+    rows = add_permit(engine, account_id, fence=3, attempts=1, failure_reason="transient: 503")
     before = load_permit(engine, rows.permit_id)
-    expected = transition(before, Claim(worker_id="w1", git_sha="abc", lease_until=LEASE), T0)
-    assert claim(engine, account_id) == expected
+    claimed = claim(engine, account_id)
+    assert claimed == replace(
+        before,
+        status=PermitStatus.POSTING,
+        claimed_by="w1",
+        claimed_sha="abc",
+        lease_until=LEASE,
+        fence=4,
+        attempts=2,
+        updated_at=T0,
+        claimed_at=T0,
+    )
+    assert isinstance(transition(claimed, Accepted(post_id="77"), T0), Permit)
+
+
+@pytest.mark.parametrize(
+    "status", [status for status in PermitStatus if status is not PermitStatus.PENDING]
+)
+def test_claim_takes_only_a_pending_permit(engine: Engine, status: PermitStatus) -> None:
+    account_id = add_account(engine)
+    add_permit(engine, account_id, status=status.value, lease_until=T0 - timedelta(seconds=1))
+    assert claim(engine, account_id) is None
+
+
+@pytest.mark.parametrize(
+    ("columns", "claimable"),
+    [
+        ({"not_before": T0 + timedelta(seconds=1)}, False),
+        ({"not_before": T0}, True),
+        ({"expires_in": timedelta(0)}, False),
+        ({"expires_in": timedelta(seconds=-1)}, False),
+        ({"expires_in": None, "not_before": None}, True),
+    ],
+)
+def test_claim_waits_for_the_backoff_and_stops_at_expiry(
+    engine: Engine, columns: dict[str, object], claimable: bool
+) -> None:
+    account_id = add_account(engine)
+    add_permit(engine, account_id, **columns)
+    with engine.connect() as connection:
+        found = queries.next_claimable_permit_id(connection, account_id, T0)
+    assert (found is not None) is claimable
+    assert (claim(engine, account_id) is not None) is claimable
 
 
 def test_claim_returns_none_when_nothing_is_claimable(engine: Engine) -> None:
@@ -205,7 +248,9 @@ def test_mark_candidate_follows_the_decision(engine: Engine) -> None:
     account_id = add_account(engine)
     rows = add_permit(engine, account_id)
     with engine.begin() as connection:
-        queries.mark_candidate(connection, rows.decision_id, "skipped", "permit_failed")
+        queries.mark_candidate(
+            connection, rows.decision_id, CandidateStatus.SKIPPED, "permit_failed"
+        )
     assert candidate_status(engine, rows.candidate_id) == "skipped"
 
 

@@ -4,7 +4,7 @@ What each platform error on `publish_reply` does to the POSTING permit (DESIGN Â
 
 - RateLimited(reset_at) -> NotSent, retry at reset_at: refused before anything was done.
 - Transient -> NotSent, exponential back-off: connect refused and the like, surely not sent.
-- AuthFailed, CreditsDepleted -> NotSent, retry in 10 min, severity error: the operator's problem,
+- AuthFailed, CreditsDepleted -> NotSent(needs_operator), retry in 10 min: the operator's problem,
   not the decision's, so the permit is kept for when the operator has fixed it.
 - ForbiddenByPolicy -> Rejected (FAILED): not summoned, replies restricted, target hidden.
 - NotFound -> Rejected (FAILED): the target is gone, there is nothing to reply to.
@@ -44,8 +44,12 @@ MAX_BACKOFF = timedelta(minutes=15)
 OPERATOR_RETRY = timedelta(minutes=10)
 
 
-class RefusalReason(StrEnum):
-    """Why a claim was refused; the event is `posting_blocked_<reason>`."""
+class ClaimRefusalReason(StrEnum):
+    """Why a claim was refused; the event is `posting_blocked_<reason>`.
+
+    Not the budget's own reasons (xbot.domain.budgets.RefusalReason): a spent budget of any kind
+    refuses a claim as BUDGET, with the budget's reason in the detail.
+    """
 
     STALE_CODE = "stale_code"  #: this worker's SHA is not the declared deployment's
     DEPLOY_UNMARKED = "deploy_unmarked"  #: no deployment is declared and one is required
@@ -112,10 +116,10 @@ class Grant:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Refusal:
+class ClaimRefusal:
     """The worker may not claim; the permit stays as it was."""
 
-    reason: RefusalReason
+    reason: ClaimRefusalReason
     detail: str
 
     @property
@@ -124,7 +128,7 @@ class Refusal:
         return f"posting_blocked_{self.reason.value}"
 
 
-def may_claim(facts: ClaimFacts) -> Grant | Refusal:
+def may_claim(facts: ClaimFacts) -> Grant | ClaimRefusal:
     """Decide whether the worker may claim a permit of the account now."""
     blockers = posting_blockers(
         role=facts.role,
@@ -134,22 +138,22 @@ def may_claim(facts: ClaimFacts) -> Grant | Refusal:
         require_deploy_mark=facts.require_deploy_mark,
     )
     if blockers:
-        reason = RefusalReason(blockers[0])
-        return Refusal(reason=reason, detail=_blocker_detail(reason, facts))
+        reason = ClaimRefusalReason(blockers[0])
+        return ClaimRefusal(reason=reason, detail=_blocker_detail(reason, facts))
     if facts.budget is not None:
-        return Refusal(reason=RefusalReason.BUDGET, detail=facts.budget)
+        return ClaimRefusal(reason=ClaimRefusalReason.BUDGET, detail=facts.budget)
     return Grant()
 
 
-def _blocker_detail(reason: RefusalReason, facts: ClaimFacts) -> str:
-    if reason is RefusalReason.STALE_CODE:
+def _blocker_detail(reason: ClaimRefusalReason, facts: ClaimFacts) -> str:
+    if reason is ClaimRefusalReason.STALE_CODE:
         return f"running {facts.running_sha}, declared deployment {facts.declared_sha}"
-    if reason is RefusalReason.DEPLOY_UNMARKED:
+    if reason is ClaimRefusalReason.DEPLOY_UNMARKED:
         return (
             f"running {facts.running_sha}, no deployment declared and require_deploy_mark is on: "
             f"run `xbot deploy mark --sha {facts.running_sha}`"
         )
-    if reason is RefusalReason.WRONG_ROLE:
+    if reason is ClaimRefusalReason.WRONG_ROLE:
         return f"role {facts.role} may not post; only worker and all do"
     return "the kill switch is on"
 
@@ -167,21 +171,26 @@ def event_for_error(
     detail = _short(error)
     if isinstance(error, RateLimited):
         retry_at = error.reset_at if error.reset_at and error.reset_at > now else None
-        return NotSent(reason=f"rate_limited: {detail}", retry_at=retry_at or now + FIRST_BACKOFF)
+        return NotSent(
+            reason=f"rate_limited: {detail}",
+            retry_at=retry_at or now + FIRST_BACKOFF,
+            needs_operator=False,
+        )
     if isinstance(error, Transient):
-        return NotSent(reason=f"transient: {detail}", retry_at=now + retry_backoff(attempts))
+        return NotSent(
+            reason=f"transient: {detail}",
+            retry_at=now + retry_backoff(attempts),
+            needs_operator=False,
+        )
     if isinstance(error, AuthFailed | CreditsDepleted):
-        return NotSent(reason=f"{_kind(error)}: {detail}", retry_at=now + OPERATOR_RETRY)
+        return NotSent(
+            reason=f"{_kind(error)}: {detail}", retry_at=now + OPERATOR_RETRY, needs_operator=True
+        )
     if isinstance(error, ForbiddenByPolicy | NotFound):
         return Rejected(reason=f"{_kind(error)}: {detail}")
     if isinstance(error, DuplicateContent | Ambiguous | BadResponse):
         return OutcomeUnknown(reason=f"{_kind(error)}: {detail}")
     return OutcomeUnknown(reason=f"unexpected_error: {type(error).__name__}")
-
-
-def needs_operator(reason: str | None) -> bool:
-    """Return True when a deferral reason is the operator's to fix (credentials, credits)."""
-    return bool(reason) and str(reason).startswith(("auth_failed", "credits_depleted"))
 
 
 _KINDS = {

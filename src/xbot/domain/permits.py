@@ -1,6 +1,6 @@
 """Permits: the single authorisation to publish one Decision, and its state machine (DESIGN §5).
 
-    PENDING --Claim--> POSTING --Accepted--> USED
+    PENDING --claim--> POSTING --Accepted--> USED
        |                  |--Rejected (definitive, before acceptance)--> FAILED
        |                  |--NotSent (surely not sent)--> PENDING (not_before = retry_at)
        |                  |--OutcomeUnknown (ambiguous)--> UNKNOWN
@@ -10,9 +10,15 @@
     UNKNOWN|POSTING|PENDING-already-tried --FoundOnReadBack--> USED (reconciled)
     UNKNOWN --AbsentOnReadBack (after the visibility grace)--> PENDING, or FAILED past max attempts
 
+The claim is not an event here: it is one statement in the store
+(xbot.store.queries.permits.claim_permit), the only place that decides which permit is claimable
+(PENDING, past its back-off, before its expiry) and takes it, because only the database can decide
+that under concurrent workers; whether a worker may claim at all is xbot.domain.claims.may_claim.
+
 The fence rule: the holder's own outcome (Accepted, Rejected, NotSent, OutcomeUnknown) keeps the
-fence it claimed with; every other writer (Claim, LeaseExpired, read-back, Expire) takes the permit
-over and bumps it, so a late write by the previous holder finds zero rows and stops (LeaseLost).
+fence it claimed with; every other writer (the claim, LeaseExpired, read-back, Expire) takes the
+permit over and bumps it, so a late write by the previous holder finds zero rows and stops
+(LeaseLost).
 """
 
 from __future__ import annotations
@@ -145,15 +151,6 @@ class PermitReply:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Claim:
-    """A worker takes the permit to publish it."""
-
-    worker_id: str
-    git_sha: str
-    lease_until: datetime
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class Accepted:
     """The platform answered with the new post's id."""
 
@@ -173,6 +170,8 @@ class NotSent:
 
     reason: str
     retry_at: datetime
+    #: the operator must act first (credentials, credits): the deferral is an error
+    needs_operator: bool
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -211,8 +210,7 @@ class Expire:
 
 
 PermitEvent = (
-    Claim
-    | Accepted
+    Accepted
     | Rejected
     | NotSent
     | OutcomeUnknown
@@ -236,8 +234,6 @@ class ForbiddenTransition:
 def transition(permit: Permit, event: PermitEvent, now: datetime) -> Permit | ForbiddenTransition:
     """Return the permit after `event`, or why the event is forbidden now."""
     match event:
-        case Claim():
-            return _claim(permit, event, now)
         case Accepted() | Rejected() | NotSent() | OutcomeUnknown():
             return _outcome(permit, event, now)
         case LeaseExpired():
@@ -255,26 +251,6 @@ def transition(permit: Permit, event: PermitEvent, now: datetime) -> Permit | Fo
 def _forbid(permit: Permit, event: PermitEvent, reason: str) -> ForbiddenTransition:
     return ForbiddenTransition(
         permit_id=permit.permit_id, status=permit.status, event=type(event).__name__, reason=reason
-    )
-
-
-def _claim(permit: Permit, event: Claim, now: datetime) -> Permit | ForbiddenTransition:
-    if permit.status is not PermitStatus.PENDING:
-        return _forbid(permit, event, "only a PENDING permit can be claimed")
-    if permit.not_before is not None and permit.not_before > now:
-        return _forbid(permit, event, "not before its back-off time")
-    if permit.expires_at is not None and permit.expires_at <= now:
-        return _forbid(permit, event, "expired")
-    return replace(
-        permit,
-        status=PermitStatus.POSTING,
-        claimed_by=event.worker_id,
-        claimed_sha=event.git_sha,
-        lease_until=event.lease_until,
-        fence=permit.fence + 1,
-        attempts=permit.attempts + 1,
-        updated_at=now,
-        claimed_at=now,
     )
 
 

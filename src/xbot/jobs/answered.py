@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 
 from xbot.domain.answered import TARGET_ALREADY_ANSWERED, withdraw
+from xbot.domain.candidates import CandidateStatus
 from xbot.domain.permits import ForbiddenTransition
 from xbot.jobs.base import JobContext, job_event
 from xbot.store.queries import ghosts as ghost_queries
@@ -35,7 +36,7 @@ def withdraw_if_answered(
         return False
     permit_queries.write_transition(connection, permit, after)
     permit_queries.mark_candidate(
-        connection, permit.decision_id, "skipped", TARGET_ALREADY_ANSWERED
+        connection, permit.decision_id, CandidateStatus.SKIPPED, TARGET_ALREADY_ANSWERED
     )
     data = {
         "permit_id": permit.permit_id,

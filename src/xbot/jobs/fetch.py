@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 
 from xbot.domain.budgets import BudgetRules, quiet_until
-from xbot.domain.candidates import Admit, evaluate, stored_text
+from xbot.domain.candidates import Admit, CandidateStatus, evaluate, stored_text
 from xbot.domain.filters import CandidateRules, thread_key
 from xbot.domain.policy import PlatformName, XTier, summoned_required
 from xbot.domain.posts import Post
@@ -110,12 +110,16 @@ def _store(  # noqa: PLR0913 - one candidate with everything its row needs
             score=verdict.score.value,
             score_parts=dict(verdict.score.parts),
             tier=verdict.tier.value,
-            status="queued",
+            status=CandidateStatus.QUEUED.value,
             expires_at=verdict.expires_at,
         )
         outcome = "queued"
     else:
-        row.update(text=stored_text(post), status="skipped", skip_reason=verdict.reason.value)
+        row.update(
+            text=stored_text(post),
+            status=CandidateStatus.SKIPPED.value,
+            skip_reason=verdict.reason.value,
+        )
         outcome = verdict.reason.value
     candidates.insert_candidate(connection, row)
     return outcome

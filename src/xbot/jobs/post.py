@@ -9,16 +9,13 @@ wrong_role, budget: the permit stays as it was; a fence refusal also logs a warn
 SHAs, once a minute per worker), or withdraw it when a ghost reply answers its target (FAILED,
 xbot.jobs.answered), or claim the oldest claimable permit in one statement that also re-checks
 the gates. Then publish it through the platform, with the permit id as the idempotency key, and
-record the outcome at the claim's fence:
-
-- the platform answers with an id -> USED (event `reply_posted`), the candidate is `replied`;
-- a definitive rejection -> FAILED (`permit_failed`), the candidate is `skipped`;
-- surely not sent (429, connect refused, bad credentials, no credits) -> PENDING with a back-off
-  (`permit_deferred`; severity error when the operator must act);
-- anything ambiguous (timeout after send, reset, 5xx, duplicate content, an unexpected error) ->
-  UNKNOWN (`permit_unknown`): the reconcile job reads back, and nothing is re-sent before it has.
-
-The mapping of every platform error is in xbot.domain.claims. A crash between publish and record
+record the outcome at the claim's fence through the outcome table (xbot.domain.outcomes: permit
+status, event, candidate status, severity): an id -> USED (`reply_posted`); a definitive
+rejection -> FAILED (`permit_failed`); surely not sent -> PENDING with a back-off
+(`permit_deferred`, an error when the operator must act); anything ambiguous -> UNKNOWN
+(`permit_unknown`): reconcile reads back, and nothing is re-sent before it has. What each
+platform error means is xbot.domain.claims.event_for_error; the claim itself is one statement
+(xbot.store.queries.permits.claim_permit). A crash between publish and record
 leaves the permit POSTING; its lease runs out and reconcile takes it from there. One permit per run:
 a lease is measured from the run's `now`, so each run claims once and the runner calls it again.
 """
@@ -27,33 +24,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, assert_never
+from typing import Any
 
 import structlog
 from sqlalchemy.engine import Connection
 
 from xbot.domain.budgets import BudgetRules
+from xbot.domain.candidates import CandidateStatus
 from xbot.domain.claims import (
     ClaimFacts,
-    Refusal,
-    RefusalReason,
+    ClaimRefusal,
+    ClaimRefusalReason,
     budget_refusal,
     event_for_error,
     may_claim,
-    needs_operator,
     retry_backoff,
 )
 from xbot.domain.errors import LeaseLost
 from xbot.domain.expiry import ExpiryReason
+from xbot.domain.outcomes import PublishOutcome, outcome_record
 from xbot.domain.permits import (
     Accepted,
     Expire,
     ForbiddenTransition,
     NotSent,
-    OutcomeUnknown,
     Permit,
     PermitReply,
-    Rejected,
     permit_expiry,
     transition,
 )
@@ -61,7 +57,6 @@ from xbot.jobs.answered import withdraw_if_answered
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.store.engine import translated_errors
 from xbot.store.queries import permits as permit_queries
-from xbot.store.queries.events import Severity
 
 log = structlog.get_logger("xbot.jobs.post")
 
@@ -70,18 +65,16 @@ COMPONENT = "post"
 REFUSAL_REPEAT = timedelta(minutes=5)
 #: a worker the fence refuses logs a warning at most this often
 FENCE_WARNING_REPEAT = timedelta(minutes=1)
-FENCE_REASONS = frozenset({RefusalReason.STALE_CODE, RefusalReason.DEPLOY_UNMARKED})
+FENCE_REASONS = frozenset({ClaimRefusalReason.STALE_CODE, ClaimRefusalReason.DEPLOY_UNMARKED})
 #: when each worker (by id) last logged the fence warning
 _fence_warned_at: dict[str, datetime] = {}
-
-Outcome = Accepted | Rejected | NotSent | OutcomeUnknown
 
 
 def run_once(context: JobContext) -> Mapping[str, Any]:
     """Expire, then claim and publish at most one permit of the account; return a summary."""
     account = require_account(context)
     expired, claimed = _claim(context, account)
-    if isinstance(claimed, Refusal):
+    if isinstance(claimed, ClaimRefusal):
         return {"expired": expired, "claimed": 0, "blocked": claimed.reason.value}
     if claimed is None:
         return {"expired": expired, "claimed": 0}
@@ -115,7 +108,9 @@ def _expire_one(
     permit_queries.write_transition(connection, permit, after)
     deferred = why is ExpiryReason.DEFERRED_PAST_EXPIRY
     candidate_reason = reason if deferred else "permit_expired"
-    permit_queries.mark_candidate(connection, permit.decision_id, "expired", candidate_reason)
+    permit_queries.mark_candidate(
+        connection, permit.decision_id, CandidateStatus.EXPIRED, candidate_reason
+    )
     data = {
         "permit_id": permit.permit_id,
         "decision_id": permit.decision_id,
@@ -128,7 +123,7 @@ def _expire_one(
     job_event(
         connection,
         context,
-        f"posting_blocked_{RefusalReason.EXPIRED.value}",
+        f"posting_blocked_{ClaimRefusalReason.EXPIRED.value}",
         data,
         component=COMPONENT,
         account_id=permit.account_id,
@@ -141,7 +136,7 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _claim(context: JobContext, account: Account) -> tuple[int, PermitReply | Refusal | None]:
+def _claim(context: JobContext, account: Account) -> tuple[int, PermitReply | ClaimRefusal | None]:
     """In one transaction: expire stale permits, then refuse or claim the next one."""
     with translated_errors(), context.engine.begin() as connection:
         permit_queries.lock_account_for_claims(connection, account.account_id)
@@ -155,13 +150,13 @@ def _claim_next(
     context: JobContext,
     account: Account,
     gates: permit_queries.ClaimGates,
-) -> PermitReply | Refusal | None:
+) -> PermitReply | ClaimRefusal | None:
     now = context.now
     permit_id = permit_queries.next_claimable_permit_id(connection, account.account_id, now)
     if permit_id is None:
         return None
     verdict = may_claim(_facts(connection, context, account, gates))
-    if isinstance(verdict, Refusal):
+    if isinstance(verdict, ClaimRefusal):
         _refuse(connection, context, verdict, permit_id, account.account_id)
         _warn_fence(context, verdict, gates.declared_sha)
         return verdict
@@ -218,7 +213,7 @@ def _facts(
 def _refuse(
     connection: Connection,
     context: JobContext,
-    refusal: Refusal,
+    refusal: ClaimRefusal,
     permit_id: str,
     account_id: int,
 ) -> None:
@@ -243,7 +238,7 @@ def _refuse(
     )
 
 
-def _warn_fence(context: JobContext, refusal: Refusal, declared_sha: str | None) -> None:
+def _warn_fence(context: JobContext, refusal: ClaimRefusal, declared_sha: str | None) -> None:
     """Log a warning with both SHAs when the fence refuses, at most once a minute per worker."""
     worker_id = context.worker.worker_id
     last = _fence_warned_at.get(worker_id)
@@ -262,13 +257,16 @@ def _warn_fence(context: JobContext, refusal: Refusal, declared_sha: str | None)
     )
 
 
-def _publish(context: JobContext, account: Account, reply: PermitReply) -> Outcome:
+def _publish(context: JobContext, account: Account, reply: PermitReply) -> PublishOutcome:
     permit = reply.permit
     try:
         platform = require_platform(context, account)
     except Exception as exc:  # nothing was sent: building the adapter failed
-        reason = f"platform_unavailable: {type(exc).__name__}"
-        return NotSent(reason=reason, retry_at=context.now + retry_backoff(permit.attempts))
+        return NotSent(
+            reason=f"platform_unavailable: {type(exc).__name__}",
+            retry_at=context.now + retry_backoff(permit.attempts),
+            needs_operator=False,
+        )
     try:
         published = platform.publish_reply(
             reply.reply_target(), reply.reply_text, idempotency_key=permit.permit_id
@@ -278,7 +276,7 @@ def _publish(context: JobContext, account: Account, reply: PermitReply) -> Outco
     return Accepted(post_id=str(published.post_id))
 
 
-def _record(context: JobContext, reply: PermitReply, outcome: Outcome) -> dict[str, Any]:
+def _record(context: JobContext, reply: PermitReply, outcome: PublishOutcome) -> dict[str, Any]:
     permit = reply.permit
     after = transition(permit, outcome, context.now)
     if isinstance(after, ForbiddenTransition):  # the claim made it POSTING, so this is a bug
@@ -303,68 +301,33 @@ def _record_effects(
     context: JobContext,
     reply: PermitReply,
     after: Permit,
-    outcome: Outcome,
+    outcome: PublishOutcome,
 ) -> None:
-    base = {
+    record = outcome_record(outcome)
+    if record.candidate_status is not None:
+        permit_queries.mark_candidate(
+            connection, after.decision_id, record.candidate_status, record.candidate_reason
+        )
+    data = {
         "permit_id": after.permit_id,
         "decision_id": after.decision_id,
         "target_post_id": reply.target_post_id,
         "attempt": after.attempts,
         "fence": after.fence,
+        **record.details,
     }
-    account_id = after.account_id
-    match outcome:
-        case Accepted():
-            permit_queries.mark_candidate(connection, after.decision_id, "replied")
-            data = {**base, "post_id": outcome.post_id}
-            job_event(
-                connection,
-                context,
-                "reply_posted",
-                data,
-                component=COMPONENT,
-                account_id=account_id,
-            )
-        case Rejected():
-            permit_queries.mark_candidate(connection, after.decision_id, "skipped", "permit_failed")
-            data = {**base, "reason": outcome.reason}
-            job_event(
-                connection,
-                context,
-                "permit_failed",
-                data,
-                component=COMPONENT,
-                account_id=account_id,
-                severity="warning",
-            )
-        case NotSent():
-            severity: Severity = "error" if needs_operator(outcome.reason) else "warning"
-            data = {**base, "reason": outcome.reason, "retry_at": outcome.retry_at.isoformat()}
-            job_event(
-                connection,
-                context,
-                "permit_deferred",
-                data,
-                component=COMPONENT,
-                account_id=account_id,
-                severity=severity,
-            )
-        case OutcomeUnknown():
-            data = {**base, "reason": outcome.reason}
-            job_event(
-                connection,
-                context,
-                "permit_unknown",
-                data,
-                component=COMPONENT,
-                account_id=account_id,
-                severity="warning",
-            )
-        case _:
-            assert_never(outcome)
+    job_event(
+        connection,
+        context,
+        record.event_type,
+        data,
+        component=COMPONENT,
+        account_id=after.account_id,
+        severity=record.severity,
+    )
 
 
-def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: Outcome) -> None:
+def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: PublishOutcome) -> None:
     permit = reply.permit
     post_id = outcome.post_id if isinstance(outcome, Accepted) else None
     log.warning("permit_lease_lost", permit_id=permit.permit_id, post_id=post_id)

@@ -24,8 +24,10 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from xbot.domain.candidates import CandidateStatus
 from xbot.domain.errors import LeaseLost
 from xbot.domain.ghosts import find_own_post, read_back_covers
+from xbot.domain.outcomes import PERMIT_FAILED
 from xbot.domain.permits import (
     AbsentOnReadBack,
     ForbiddenTransition,
@@ -140,7 +142,7 @@ def record_found(
     if isinstance(after, ForbiddenTransition):
         return "not_reconcilable"
     permit_queries.write_transition(connection, permit, after)
-    permit_queries.mark_candidate(connection, permit.decision_id, "replied")
+    permit_queries.mark_candidate(connection, permit.decision_id, CandidateStatus.REPLIED)
     data = {
         "post_id": post.post_id,
         "target_post_id": reply.target_post_id,
@@ -160,7 +162,9 @@ def _record_absent(
     permit_queries.write_transition(connection, permit, after)
     data = {"attempts": after.attempts, "reason": after.failure_reason}
     if after.status is PermitStatus.FAILED:
-        permit_queries.mark_candidate(connection, permit.decision_id, "skipped", "permit_failed")
+        permit_queries.mark_candidate(
+            connection, permit.decision_id, CandidateStatus.SKIPPED, PERMIT_FAILED
+        )
         permit_event(connection, context, "permit_failed", permit, data, severity="warning")
         return "failed"
     permit_event(connection, context, "permit_requeued", permit, data)

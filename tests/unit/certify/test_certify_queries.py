@@ -6,7 +6,7 @@ import pytest
 
 from xbot.certify.evidence import placeholder_names
 from xbot.certify.queries import DIALECTS, load_queries, parse_query_file
-from xbot.domain.claims import RefusalReason
+from xbot.domain.claims import ClaimRefusalReason
 
 #: every parameter a check passes; a query naming anything else could never run
 KNOWN_PARAMETERS = {
@@ -89,7 +89,7 @@ def test_an_unknown_dialect_is_refused() -> None:
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_every_refusal_the_post_job_writes_is_counted(dialect: str) -> None:
     queries = load_queries(dialect)
-    for reason in RefusalReason:
+    for reason in ClaimRefusalReason:
         event = f"'posting_blocked_{reason.value}'"
         assert event in queries["blocked_attempts"].sql
         assert event in queries["accepted_permit"].sql

@@ -19,7 +19,6 @@ from xbot.domain.claims import budget_refusal
 from xbot.domain.permits import (
     AbsentOnReadBack,
     Accepted,
-    Claim,
     ForbiddenTransition,
     FoundOnReadBack,
     LeaseExpired,
@@ -92,7 +91,7 @@ class Account:
         )
         if index is None:
             return
-        self.apply(index, Claim(worker_id="w", git_sha="abc", lease_until=now + LEASE), now)
+        self.permits[index] = claimed(self.permits[index], now)
         permit_id = self.permits[index].permit_id
         if outcome in {"accepted", "unknown_landed", "crash_landed"}:
             self.published.append(now)
@@ -104,9 +103,30 @@ class Account:
             self.apply(index, OutcomeUnknown(reason="ambiguous"), now)
         elif outcome == "not_sent":
             self.apply(
-                index, NotSent(reason="transient", retry_at=now + timedelta(seconds=30)), now
+                index,
+                NotSent(
+                    reason="transient",
+                    retry_at=now + timedelta(seconds=30),
+                    needs_operator=False,
+                ),
+                now,
             )
         # crash_landed: the holder vanished; the lease lapses and reconcile finds the post
+
+
+def claimed(permit: Permit, now: datetime) -> Permit:
+    """What the store's claim writes (xbot.store.queries.permits.claim_permit)."""
+    return replace(
+        permit,
+        status=PermitStatus.POSTING,
+        claimed_by="w",
+        claimed_sha="abc",
+        lease_until=now + LEASE,
+        fence=permit.fence + 1,
+        attempts=permit.attempts + 1,
+        updated_at=now,
+        claimed_at=now,
+    )
 
 
 def simulate(rules: BudgetRules, offset: timedelta, steps: list[tuple[int, Outcome]]) -> Account:

@@ -12,14 +12,13 @@ from xbot.domain.budgets import BudgetRules, parse_quiet_hours
 from xbot.domain.claims import (
     MAX_BACKOFF,
     ClaimFacts,
+    ClaimRefusal,
+    ClaimRefusalReason,
     Grant,
     KillSwitch,
-    Refusal,
-    RefusalReason,
     budget_refusal,
     event_for_error,
     may_claim,
-    needs_operator,
     retry_backoff,
 )
 from xbot.domain.permits import NotSent, OutcomeUnknown, Rejected
@@ -42,18 +41,18 @@ def test_grant_when_every_gate_holds() -> None:
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"running_sha": "old999"}, RefusalReason.STALE_CODE),
-        ({"running_sha": "unknown"}, RefusalReason.STALE_CODE),
-        ({"kill_switch": KillSwitch(on=True)}, RefusalReason.KILL_SWITCH),
-        ({"role": "web"}, RefusalReason.WRONG_ROLE),
-        ({"budget": "hourly_budget: 4 posts in the last day"}, RefusalReason.BUDGET),
+        ({"running_sha": "old999"}, ClaimRefusalReason.STALE_CODE),
+        ({"running_sha": "unknown"}, ClaimRefusalReason.STALE_CODE),
+        ({"kill_switch": KillSwitch(on=True)}, ClaimRefusalReason.KILL_SWITCH),
+        ({"role": "web"}, ClaimRefusalReason.WRONG_ROLE),
+        ({"budget": "hourly_budget: 4 posts in the last day"}, ClaimRefusalReason.BUDGET),
     ],
 )
 def test_each_gate_refuses_with_its_reason(
-    changes: dict[str, object], reason: RefusalReason
+    changes: dict[str, object], reason: ClaimRefusalReason
 ) -> None:
     verdict = may_claim(replace(FACTS, **changes))  # type: ignore[arg-type]
-    assert isinstance(verdict, Refusal)
+    assert isinstance(verdict, ClaimRefusal)
     assert verdict.reason is reason
     assert verdict.event_type == f"posting_blocked_{reason.value}"
     assert verdict.detail
@@ -62,22 +61,22 @@ def test_each_gate_refuses_with_its_reason(
 def test_a_missing_deployment_refuses_only_when_one_is_required() -> None:
     assert may_claim(replace(FACTS, declared_sha=None)) == Grant()
     verdict = may_claim(replace(FACTS, declared_sha=None, require_deploy_mark=True))
-    assert isinstance(verdict, Refusal)
-    assert verdict.reason is RefusalReason.DEPLOY_UNMARKED
+    assert isinstance(verdict, ClaimRefusal)
+    assert verdict.reason is ClaimRefusalReason.DEPLOY_UNMARKED
     assert "xbot deploy mark --sha abc123" in verdict.detail
 
 
 def test_stale_code_detail_names_both_shas() -> None:
     verdict = may_claim(replace(FACTS, running_sha="old999"))
-    assert isinstance(verdict, Refusal)
+    assert isinstance(verdict, ClaimRefusal)
     assert "old999" in verdict.detail
     assert "abc123" in verdict.detail
 
 
 def test_role_sha_and_kill_switch_come_before_the_budget() -> None:
     verdict = may_claim(replace(FACTS, role="web", budget="hourly_budget"))
-    assert isinstance(verdict, Refusal)
-    assert verdict.reason is RefusalReason.WRONG_ROLE
+    assert isinstance(verdict, ClaimRefusal)
+    assert verdict.reason is ClaimRefusalReason.WRONG_ROLE
 
 
 RULES = BudgetRules(per_hour=2, per_day=3, min_gap=timedelta(0))
@@ -159,6 +158,21 @@ def test_operator_problems_are_flagged() -> None:
     transient = event_for_error(errors.Transient(), attempts=1, now=NOW)
     assert isinstance(auth, NotSent)
     assert isinstance(transient, NotSent)
-    assert needs_operator(auth.reason)
-    assert not needs_operator(transient.reason)
+    assert auth.needs_operator
+    assert not transient.needs_operator
     assert auth.retry_at - NOW == timedelta(minutes=10)
+
+
+@pytest.mark.parametrize(
+    ("error", "operator"),
+    [
+        (errors.AuthFailed(status=401), True),
+        (errors.CreditsDepleted(status=402), True),
+        (errors.RateLimited(reset_at=RESET), False),
+        (errors.Transient("connection refused"), False),
+    ],
+)
+def test_only_credentials_and_credits_need_the_operator(error: Exception, operator: bool) -> None:
+    outcome = event_for_error(error, attempts=1, now=NOW)
+    assert isinstance(outcome, NotSent)
+    assert outcome.needs_operator is operator

@@ -13,7 +13,6 @@ from xbot.domain.permits import (
     TERMINAL_STATUSES,
     AbsentOnReadBack,
     Accepted,
-    Claim,
     Expire,
     ForbiddenTransition,
     FoundOnReadBack,
@@ -47,12 +46,12 @@ def permit(status: PermitStatus = PermitStatus.PENDING, **changes: object) -> Pe
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-CLAIM = Claim(worker_id="w1", git_sha="abc", lease_until=NOW + timedelta(seconds=60))
 EVENTS: dict[str, PermitEvent] = {
-    "claim": CLAIM,
     "accepted": Accepted(post_id="900"),
     "rejected": Rejected(reason="forbidden_by_policy: not summoned"),
-    "not_sent": NotSent(reason="transient: refused", retry_at=NOW + timedelta(seconds=30)),
+    "not_sent": NotSent(
+        reason="transient: refused", retry_at=NOW + timedelta(seconds=30), needs_operator=False
+    ),
     "unknown": OutcomeUnknown(reason="ambiguous: timeout"),
     "lease_expired": LeaseExpired(),
     "found": FoundOnReadBack(post_id="900", posted_at=NOW - timedelta(minutes=5)),
@@ -60,7 +59,6 @@ EVENTS: dict[str, PermitEvent] = {
     "expire": Expire(drained=True),
 }
 ALLOWED = {
-    (PermitStatus.PENDING, "claim"),
     (PermitStatus.PENDING, "found"),  # a retried permit whose post shows up late
     (PermitStatus.PENDING, "expire"),
     (PermitStatus.POSTING, "accepted"),
@@ -73,7 +71,6 @@ ALLOWED = {
     (PermitStatus.UNKNOWN, "absent"),
 }
 RESULT = {
-    "claim": PermitStatus.POSTING,
     "accepted": PermitStatus.USED,
     "rejected": PermitStatus.FAILED,
     "not_sent": PermitStatus.PENDING,
@@ -111,35 +108,6 @@ def test_every_status_and_event(status: PermitStatus, name: str) -> None:
 def test_terminal_states_accept_nothing(status: PermitStatus) -> None:
     for event in EVENTS.values():
         assert isinstance(transition(_favourable(status), event, NOW), ForbiddenTransition)
-
-
-def test_claim_takes_the_permit_and_bumps_fence_and_attempts() -> None:
-    after = transition(permit(), CLAIM, NOW)
-    assert isinstance(after, Permit)
-    assert (after.claimed_by, after.claimed_sha) == ("w1", "abc")
-    assert after.lease_until == CLAIM.lease_until
-    assert (after.fence, after.attempts) == (4, 2)
-
-
-@pytest.mark.parametrize(
-    ("changes", "reason"),
-    [
-        ({"not_before": NOW + timedelta(seconds=1)}, "back-off"),
-        ({"expires_at": NOW}, "expired"),
-        ({"expires_at": NOW - timedelta(seconds=1)}, "expired"),
-    ],
-)
-def test_claim_is_forbidden_before_backoff_or_after_expiry(
-    changes: dict[str, object], reason: str
-) -> None:
-    after = transition(permit(**changes), CLAIM, NOW)  # type: ignore[arg-type]
-    assert isinstance(after, ForbiddenTransition)
-    assert reason in after.reason
-
-
-def test_claim_is_allowed_once_backoff_passed_and_without_expiry() -> None:
-    ready = permit(not_before=NOW, expires_at=None)
-    assert isinstance(transition(ready, CLAIM, NOW), Permit)
 
 
 def test_accepted_records_the_post_and_keeps_the_fence() -> None:
@@ -266,9 +234,16 @@ def test_from_row_reads_a_post_attempts_row() -> None:
     assert loaded.reconciled is False
 
 
-@given(st.lists(st.sampled_from(list(EVENTS)), max_size=12))
-def test_no_sequence_of_events_breaks_the_invariants(names: list[str]) -> None:
-    current = permit(attempts=0)
+#: where a sequence starts: a fresh permit, or one a worker holds (the store's claim made it so)
+STARTS = {
+    "pending": permit(attempts=0),
+    "posting": permit(PermitStatus.POSTING, lease_until=NOW + GRACE, claimed_by="w1"),
+}
+
+
+@given(st.sampled_from(list(STARTS)), st.lists(st.sampled_from(list(EVENTS)), max_size=12))
+def test_no_sequence_of_events_breaks_the_invariants(start: str, names: list[str]) -> None:
+    current = STARTS[start]
     for name in names:
         after = transition(current, EVENTS[name], NOW)
         if isinstance(after, ForbiddenTransition):
@@ -276,6 +251,5 @@ def test_no_sequence_of_events_breaks_the_invariants(names: list[str]) -> None:
         assert current.status not in TERMINAL_STATUSES
         assert after.fence >= current.fence
         assert (after.status is PermitStatus.USED) == (after.actual_tweet_id is not None)
-        if current.status is PermitStatus.UNKNOWN:
-            assert after.status is not PermitStatus.POSTING  # never re-sent while unknown
+        assert after.status is not PermitStatus.POSTING  # only the store's claim makes POSTING
         current = after

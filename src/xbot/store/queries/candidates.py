@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Row
 
+from xbot.domain.candidates import CandidateStatus
 from xbot.store.queries.common import insert_ignoring_conflicts
 from xbot.store.tables import accounts, reply_candidate_queue, reply_decisions
 
@@ -67,9 +68,11 @@ def expire_stale(
     rows = connection.execute(
         update(queue)
         .where(
-            queue.c.account_id == account_id, queue.c.status == "queued", queue.c.expires_at <= now
+            queue.c.account_id == account_id,
+            queue.c.status == CandidateStatus.QUEUED.value,
+            queue.c.expires_at <= now,
         )
-        .values(status="expired", skip_reason=reason[:64])
+        .values(status=CandidateStatus.EXPIRED.value, skip_reason=reason[:64])
         .returning(queue.c.id)
     )
     return sorted(int(row.id) for row in rows)
@@ -80,7 +83,9 @@ def keep_queued_until(connection: Connection, account_id: int, until: datetime) 
     result = connection.execute(
         update(queue)
         .where(
-            queue.c.account_id == account_id, queue.c.status == "queued", queue.c.expires_at < until
+            queue.c.account_id == account_id,
+            queue.c.status == CandidateStatus.QUEUED.value,
+            queue.c.expires_at < until,
         )
         .values(expires_at=until)
     )
@@ -91,7 +96,7 @@ def trim_queue(connection: Connection, account_id: int, keep: int) -> int:
     """Expire the lowest-scored queued candidates beyond `keep`; return how many."""
     keepers = (
         select(queue.c.id)
-        .where(queue.c.account_id == account_id, queue.c.status == "queued")
+        .where(queue.c.account_id == account_id, queue.c.status == CandidateStatus.QUEUED.value)
         .order_by(queue.c.score.desc(), queue.c.id.desc())
         .limit(keep)
     )
@@ -99,10 +104,10 @@ def trim_queue(connection: Connection, account_id: int, keep: int) -> int:
         update(queue)
         .where(
             queue.c.account_id == account_id,
-            queue.c.status == "queued",
+            queue.c.status == CandidateStatus.QUEUED.value,
             queue.c.id.not_in(keepers.scalar_subquery()),
         )
-        .values(status="expired", skip_reason="queue_full")
+        .values(status=CandidateStatus.EXPIRED.value, skip_reason="queue_full")
     )
     return result.rowcount
 
@@ -114,7 +119,7 @@ def queued_candidates(connection: Connection, account_id: int, now: datetime) ->
             select(queue)
             .where(
                 queue.c.account_id == account_id,
-                queue.c.status == "queued",
+                queue.c.status == CandidateStatus.QUEUED.value,
                 queue.c.expires_at > now,
             )
             .order_by(queue.c.score.desc(), queue.c.id)
@@ -126,8 +131,8 @@ def skip_candidate(connection: Connection, candidate_id: int, reason: str) -> No
     """Mark one queued candidate skipped with a reason."""
     connection.execute(
         update(queue)
-        .where(queue.c.id == candidate_id, queue.c.status == "queued")
-        .values(status="skipped", skip_reason=reason[:64])
+        .where(queue.c.id == candidate_id, queue.c.status == CandidateStatus.QUEUED.value)
+        .values(status=CandidateStatus.SKIPPED.value, skip_reason=reason[:64])
     )
 
 
@@ -135,7 +140,7 @@ def select_candidate(connection: Connection, candidate_id: int) -> bool:
     """Move one candidate from queued to selected; False if someone else got there first."""
     result = connection.execute(
         update(queue)
-        .where(queue.c.id == candidate_id, queue.c.status == "queued")
-        .values(status="selected")
+        .where(queue.c.id == candidate_id, queue.c.status == CandidateStatus.QUEUED.value)
+        .values(status=CandidateStatus.SELECTED.value)
     )
     return result.rowcount == 1

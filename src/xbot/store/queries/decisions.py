@@ -13,10 +13,18 @@ from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
 from xbot.domain.errors import DuplicateDecision
+from xbot.domain.permits import PermitStatus
 from xbot.store.queries.permits import COUNTED_AT
 from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions
 
 PIPELINE_SOURCE = "reply_v2_scheduler"
+#: the permits the scheduler's budgets count: waiting, in flight, published, or maybe published
+LIVE_OR_SPENT = (
+    PermitStatus.PENDING,
+    PermitStatus.POSTING,
+    PermitStatus.USED,
+    PermitStatus.UNKNOWN,
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -81,7 +89,7 @@ def _insert_rows(
             decision_id=decision_id,
             account_id=decision.account_id,
             pipeline_source=PIPELINE_SOURCE,
-            status="PENDING",
+            status=PermitStatus.PENDING.value,
             created_at=now,
             expires_at=decision.permit_expires_at,
             not_before=now,
@@ -130,7 +138,7 @@ def posting_history(connection: Connection, account_id: int, since: datetime) ->
             )
             .where(
                 post_attempts.c.account_id == account_id,
-                post_attempts.c.status.in_(("PENDING", "POSTING", "USED", "UNKNOWN")),
+                post_attempts.c.status.in_([status.value for status in LIVE_OR_SPENT]),
                 since <= COUNTED_AT,
             )
         )

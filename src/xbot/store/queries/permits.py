@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text, update
 from sqlalchemy.engine import Connection
 
+from xbot.domain.candidates import CandidateStatus
 from xbot.domain.claims import KillSwitch
 from xbot.domain.clock import ensure_utc
 from xbot.domain.errors import LeaseLost
@@ -96,6 +97,7 @@ def read_claim_gates(connection: Connection) -> ClaimGates:
 
 
 def _claimable(account_id: int, now: datetime) -> ColumnElement[bool]:
+    # The claim rule, and its only copy: PENDING, past its back-off, before its expiry.
     return and_(
         post_attempts.c.account_id == account_id,
         post_attempts.c.status == PermitStatus.PENDING.value,
@@ -106,12 +108,16 @@ def _claimable(account_id: int, now: datetime) -> ColumnElement[bool]:
 
 def next_claimable_permit_id(connection: Connection, account_id: int, now: datetime) -> str | None:
     """Return the permit a claim would take now (oldest first), without taking it."""
-    return connection.execute(
+    return connection.execute(_next_claimable(account_id, now)).scalar()
+
+
+def _next_claimable(account_id: int, now: datetime) -> Select[str]:
+    return (
         select(post_attempts.c.permit_id)
         .where(_claimable(account_id, now))
         .order_by(post_attempts.c.created_at, post_attempts.c.permit_id)
         .limit(1)
-    ).scalar()
+    )
 
 
 def _gates_unchanged(gates: ClaimGates) -> ColumnElement[bool]:
@@ -134,13 +140,12 @@ def claim_permit(  # noqa: PLR0913 - the claim records who, with which code, unt
     lease_until: datetime,
     gates: ClaimGates,
 ) -> Permit | None:
-    """Claim the oldest claimable permit of the account in one statement; None when none is."""
-    candidate = (
-        select(post_attempts.c.permit_id)
-        .where(_claimable(account_id, now))
-        .order_by(post_attempts.c.created_at, post_attempts.c.permit_id)
-        .limit(1)
-    )
+    """Claim the oldest claimable permit of the account in one statement; None when none is.
+
+    The one place a permit becomes POSTING: it takes a new fence and attempt, the worker, its SHA
+    and lease, and counts for budgets from `now` (claimed_at).
+    """
+    candidate = _next_claimable(account_id, now)
     if is_postgres(connection):
         candidate = candidate.with_for_update(skip_locked=True)
     statement = (
@@ -284,10 +289,10 @@ def unknown_replies(connection: Connection, account_id: int) -> list[PermitReply
 
 
 def mark_candidate(
-    connection: Connection, decision_id: str, status: str, reason: str | None = None
+    connection: Connection, decision_id: str, status: CandidateStatus, reason: str | None = None
 ) -> None:
     """Set the status (replied, skipped, expired) and reason of the decision's candidate."""
-    values: dict[str, Any] = {"status": status}
+    values: dict[str, Any] = {"status": status.value}
     if reason is not None:
         values["skip_reason"] = reason[:64]
     candidate_id = (

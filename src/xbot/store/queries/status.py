@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from xbot.domain.candidates import CandidateStatus
+from xbot.domain.permits import PermitStatus
 from xbot.store.tables import ghost_tweets, post_attempts, reply_candidate_queue
 
 
@@ -18,7 +20,8 @@ def queue_size(connection: Connection, now: datetime) -> int:
             select(func.count())
             .select_from(reply_candidate_queue)
             .where(
-                reply_candidate_queue.c.status == "queued", reply_candidate_queue.c.expires_at > now
+                reply_candidate_queue.c.status == CandidateStatus.QUEUED.value,
+                reply_candidate_queue.c.expires_at > now,
             )
         ).scalar_one()
     )
@@ -43,11 +46,11 @@ def pipeline_counts(connection: Connection) -> dict[str, int]:
 
     return {
         "fetched": count(reply_candidate_queue),
-        "queued": count(reply_candidate_queue, queue.status == "queued"),
+        "queued": count(reply_candidate_queue, queue.status == CandidateStatus.QUEUED.value),
         "permits": count(post_attempts),
-        "posted": count(post_attempts, permits.status == "USED"),
+        "posted": count(post_attempts, permits.status == PermitStatus.USED.value),
         "reconciled": count(post_attempts, permits.reconciled.is_(True)),
-        "unknown": count(post_attempts, permits.status == "UNKNOWN"),
-        "posting": count(post_attempts, permits.status == "POSTING"),
+        "unknown": count(post_attempts, permits.status == PermitStatus.UNKNOWN.value),
+        "posting": count(post_attempts, permits.status == PermitStatus.POSTING.value),
         "ghosts": count(ghost_tweets),
     }
