@@ -54,18 +54,17 @@ def config_show() -> None:
 @app.command()
 def migrate() -> None:
     """Bring the database schema to the newest revision (XBOT_DATABASE_URL)."""
-    from xbot.store.migrate import current_revision, head_revision, upgrade
+    from xbot import operations
 
     loaded = settings()
     engine = engine_for(loaded)
     try:
-        before = current_revision(engine)
-        upgrade(engine, loaded.secret_key)
+        done = operations.migrate(engine, loaded.secret_key)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
         engine.dispose()
-    sys.stdout.write(f"schema at {head_revision()} (was {before or 'empty'})\n")
+    sys.stdout.write(f"schema at {done.after} (was {done.before or 'empty'})\n")
 
 
 def serve(role: str, *, once: bool = False) -> None:
@@ -143,28 +142,15 @@ def resume(
 
 
 def _set_kill_switch(*, on: bool, drain: bool, by: str) -> None:
-    from xbot.store.engine import translated_errors
-    from xbot.store.migrate import verify_schema
-    from xbot.store.queries import controls
-    from xbot.store.queries.common import database_now
-    from xbot.store.queries.events import append_event
+    from xbot import operations
 
     engine = engine_for(settings())
+    actor = operations.Actor(name=by)
     try:
-        verify_schema(engine)
-        with translated_errors(), engine.begin() as connection:
-            now = database_now(connection)
-            value = {"on": on, "drain": drain}
-            controls.set_control(connection, controls.KILL_SWITCH, value, now=now, updated_by=by)
-            event = "kill_switch_on" if on else "kill_switch_off"
-            append_event(
-                connection,
-                event,
-                {**value, "by": by},
-                now=now,
-                component="cli",
-                severity="warning" if on else "info",
-            )
+        if on:
+            operations.pause(engine, actor, drain=drain)
+        else:
+            operations.resume(engine, actor)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
@@ -184,41 +170,19 @@ def deploy_mark(
     A unique prefix is stored as the full SHA a worker booted with (or `git rev-parse` gives in
     a checkout); otherwise the prefix is stored, and the fence compares by prefix.
     """
-    from pathlib import Path
+    from xbot import operations
 
-    from xbot.domain.readiness import is_sha, resolve_declared_sha
-    from xbot.provenance import git_commit
-    from xbot.store.engine import translated_errors
-    from xbot.store.migrate import verify_schema
-    from xbot.store.queries import deployments, workers
-    from xbot.store.queries.common import database_now
-    from xbot.store.queries.events import append_event
-
-    sha = sha.strip()
-    if not is_sha(sha):
-        hint = "give 7 to 64 hex digits, e.g. `git rev-parse HEAD`"
-        fail(XbotError(f"--sha {sha!r} is not a git SHA: {hint}"))
     engine = engine_for(settings())
     try:
-        verify_schema(engine)
-        with translated_errors(), engine.begin() as connection:
-            now = database_now(connection)
-            declared = resolve_declared_sha(
-                sha, workers.booted_shas(connection, sha), lambda: git_commit(sha, Path.cwd())
-            )
-            deployments.mark_deployment(
-                connection, declared.sha, now=now, declared_by=by, note=note
-            )
-            data: dict[str, str | None] = {"sha": declared.sha, "given": sha, "by": by}
-            data |= {"source": declared.source, "note": note}
-            append_event(connection, "deployment_marked", data, now=now, component="cli")
-    except ConfigError as exc:  # an ambiguous prefix: the operator gives more digits
+        declared = operations.mark_deployment(engine, operations.Actor(name=by), sha, note=note)
+    except ConfigError as exc:  # not a SHA, or an ambiguous prefix: the operator fixes --sha
         fail(exc)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
         engine.dispose()
-    resolved = f" (from {sha} via {declared.source})" if declared.source != "given" else ""
+    given = sha.strip()
+    resolved = f" (from {given} via {declared.source})" if declared.source != "given" else ""
     sys.stdout.write(f"active deployment: {declared.sha}{resolved}\n")
 
 

@@ -77,14 +77,12 @@ def trace(
     """Print candidate -> score -> decision -> permit transitions -> post -> read-back."""
     from rich.console import Console
 
-    from xbot.store.engine import translated_errors
-    from xbot.store.queries.trace import find_trace
+    from xbot import operations
     from xbot.views import print_trace, trace_data
 
     engine = engine_for(settings())
     try:
-        with translated_errors(), engine.connect() as connection:
-            found = find_trace(connection, identifier)
+        found = operations.trace(engine, identifier)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
@@ -111,14 +109,12 @@ def ghosts_list(
     """List ghosts, newest first: unacknowledged ones unless --all."""
     from rich.console import Console
 
-    from xbot.store.engine import translated_errors
-    from xbot.store.queries.ghosts import list_ghosts
+    from xbot import operations
     from xbot.views import ghosts_table
 
     engine = engine_for(settings())
     try:
-        with translated_errors(), engine.connect() as connection:
-            rows = list_ghosts(connection, include_acknowledged=include_acknowledged)
+        rows = operations.list_ghosts(engine, include_acknowledged=include_acknowledged)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
@@ -137,31 +133,16 @@ def ghosts_ack(
     by: Annotated[str, typer.Option("--by", help="Who vouches for the post.")],
 ) -> None:
     """Acknowledge a ghost (e.g. a person's manual post): certification stops counting it."""
-    from xbot.store.engine import translated_errors
-    from xbot.store.queries.common import database_now
-    from xbot.store.queries.events import append_event
-    from xbot.store.queries.ghosts import acknowledge_ghost
+    from xbot import operations
 
     engine = engine_for(settings())
     try:
-        with translated_errors(), engine.begin() as connection:
-            now = database_now(connection)
-            row = acknowledge_ghost(connection, identifier, by, now)
-            if row is not None:
-                data = {"ghost_id": row.id, "post_id": row.tweet_id, "by": by}
-                append_event(
-                    connection,
-                    "ghost_acknowledged",
-                    data,
-                    now=now,
-                    component="cli",
-                    account_id=row.account_id,
-                )
+        ghost = operations.acknowledge_ghost(engine, operations.Actor(name=by), identifier)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
         engine.dispose()
-    if row is None:
+    if ghost is None:
         fail(XbotError(f"no ghost {identifier!r}: see `xbot ghosts list --all`"))
-    who = row.acknowledged_by
-    sys.stdout.write(f"ghost {row.id} (post {row.tweet_id}) acknowledged by {who}\n")
+    who = ghost.acknowledged_by
+    sys.stdout.write(f"ghost {ghost.ghost_id} (post {ghost.post_id}) acknowledged by {who}\n")
