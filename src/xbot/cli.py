@@ -1,5 +1,6 @@
-"""The command line and the only composition root (CONVENTIONS §2).
+"""The command line: parse the arguments, call the composition root or an operation, print.
 
+`wiring.build_service` builds a serving process; `operations` holds the operator actions.
 Heavy modules are imported inside the commands, so `xbot worker` can answer /health first.
 """
 
@@ -70,20 +71,14 @@ def migrate() -> None:
 def serve(role: str, *, once: bool = False) -> None:
     """Boot a serving process (health is already listening) and run it until stopped."""
     from xbot.domain.errors import DatabaseUnreachable
-    from xbot.jobs.registry import job_specs
     from xbot.redact import redact_data
-    from xbot.serve import Service
-    from xbot.wiring import PlatformCache, generator_factory, require_secret_key
+    from xbot.wiring import build_service
 
     loaded = settings()
     # XBOT_ROLE=web always wins (a web process must never post); `run` takes XBOT_ROLE as given.
     if loaded.role == "web" or role == "all":
         role = loaded.role
-    service = Service(loaded, role=role, specs=job_specs(loaded))
-    if role != "web":
-        require_secret_key(loaded)
-        service.platform_for = PlatformCache(loaded, service.engine)
-        service.generator_for = generator_factory(loaded)
+    service = build_service(loaded, role)
     announce_health()  # once the configuration (settings, SHA) is known to be good
     try:
         service.boot()
