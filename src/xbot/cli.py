@@ -19,9 +19,10 @@ from xbot.cli_support import (
     engine_for,
     fail,
     failed_runs,
+    operate,
     settings,
 )
-from xbot.domain.errors import ConfigError, XbotError
+from xbot.domain.errors import XbotError
 
 app = typer.Typer(
     name="xbot",
@@ -125,7 +126,12 @@ def pause(
     by: Annotated[str, typer.Option("--by", help="Who pulled the switch.")] = "operator",
 ) -> None:
     """Turn the kill switch on: every worker stops claiming permits within one poll."""
-    _set_kill_switch(on=True, drain=drain, by=by)
+    from xbot import operations
+
+    operate(lambda engine: operations.pause(engine, operations.Actor(name=by), drain=drain))
+    sys.stdout.write(
+        f"kill switch ON (posting stopped{', pending permits drain' if drain else ''})\n"
+    )
 
 
 @app.command()
@@ -133,25 +139,10 @@ def resume(
     by: Annotated[str, typer.Option("--by", help="Who released the switch.")] = "operator",
 ) -> None:
     """Turn the kill switch off."""
-    _set_kill_switch(on=False, drain=False, by=by)
-
-
-def _set_kill_switch(*, on: bool, drain: bool, by: str) -> None:
     from xbot import operations
 
-    engine = engine_for(settings())
-    actor = operations.Actor(name=by)
-    try:
-        if on:
-            operations.pause(engine, actor, drain=drain)
-        else:
-            operations.resume(engine, actor)
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    finally:
-        engine.dispose()
-    state = "ON (posting stopped" + (", pending permits drain)" if drain else ")") if on else "OFF"
-    sys.stdout.write(f"kill switch {state}\n")
+    operate(lambda engine: operations.resume(engine, operations.Actor(name=by)))
+    sys.stdout.write("kill switch OFF\n")
 
 
 @deploy_app.command("mark")
@@ -167,15 +158,8 @@ def deploy_mark(
     """
     from xbot import operations
 
-    engine = engine_for(settings())
-    try:
-        declared = operations.mark_deployment(engine, operations.Actor(name=by), sha, note=note)
-    except ConfigError as exc:  # not a SHA, or an ambiguous prefix: the operator fixes --sha
-        fail(exc)
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    finally:
-        engine.dispose()
+    actor = operations.Actor(name=by)
+    declared = operate(lambda engine: operations.mark_deployment(engine, actor, sha, note=note))
     given = sha.strip()
     resolved = f" (from {given} via {declared.source})" if declared.source != "given" else ""
     sys.stdout.write(f"active deployment: {declared.sha}{resolved}\n")

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from xbot.cli_support import EXIT_DATABASE, engine_for, fail, settings
+from xbot.cli_support import EXIT_DATABASE, engine_for, fail, operate
 from xbot.domain.errors import XbotError
 
 
@@ -80,13 +80,7 @@ def trace(
     from xbot import operations
     from xbot.views import print_trace, trace_data
 
-    engine = engine_for(settings())
-    try:
-        found = operations.trace(engine, identifier)
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    finally:
-        engine.dispose()
+    found = operate(lambda engine: operations.trace(engine, identifier))
     if found is None:
         fail(
             XbotError(
@@ -112,13 +106,9 @@ def ghosts_list(
     from xbot import operations
     from xbot.views import ghosts_table
 
-    engine = engine_for(settings())
-    try:
-        rows = operations.list_ghosts(engine, include_acknowledged=include_acknowledged)
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    finally:
-        engine.dispose()
+    rows = operate(
+        lambda engine: operations.list_ghosts(engine, include_acknowledged=include_acknowledged)
+    )
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
@@ -135,13 +125,8 @@ def ghosts_ack(
     """Acknowledge a ghost (e.g. a person's manual post): certification stops counting it."""
     from xbot import operations
 
-    engine = engine_for(settings())
-    try:
-        ghost = operations.acknowledge_ghost(engine, operations.Actor(name=by), identifier)
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    finally:
-        engine.dispose()
+    actor = operations.Actor(name=by)
+    ghost = operate(lambda engine: operations.acknowledge_ghost(engine, actor, identifier))
     if ghost is None:
         fail(XbotError(f"no ghost {identifier!r}: see `xbot ghosts list --all`"))
     who = ghost.acknowledged_by
