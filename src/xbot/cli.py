@@ -1,5 +1,6 @@
-"""The command line and the only composition root (CONVENTIONS §2).
+"""The command line: parse the arguments, call the composition root or an operation, print.
 
+`wiring.build_service` builds a serving process; `operations` holds the operator actions.
 Heavy modules are imported inside the commands, so `xbot worker` can answer /health first.
 """
 
@@ -18,9 +19,10 @@ from xbot.cli_support import (
     engine_for,
     fail,
     failed_runs,
+    operate,
     settings,
 )
-from xbot.domain.errors import ConfigError, XbotError
+from xbot.domain.errors import XbotError
 
 app = typer.Typer(
     name="xbot",
@@ -54,37 +56,30 @@ def config_show() -> None:
 @app.command()
 def migrate() -> None:
     """Bring the database schema to the newest revision (XBOT_DATABASE_URL)."""
-    from xbot.store.migrate import current_revision, head_revision, upgrade
+    from xbot import operations
 
     loaded = settings()
     engine = engine_for(loaded)
     try:
-        before = current_revision(engine)
-        upgrade(engine, loaded.secret_key)
+        done = operations.migrate(engine, loaded.secret_key)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     finally:
         engine.dispose()
-    sys.stdout.write(f"schema at {head_revision()} (was {before or 'empty'})\n")
+    sys.stdout.write(f"schema at {done.after} (was {done.before or 'empty'})\n")
 
 
 def serve(role: str, *, once: bool = False) -> None:
     """Boot a serving process (health is already listening) and run it until stopped."""
     from xbot.domain.errors import DatabaseUnreachable
-    from xbot.jobs.registry import job_specs
     from xbot.redact import redact_data
-    from xbot.serve import Service
-    from xbot.wiring import PlatformCache, generator_factory, require_secret_key
+    from xbot.wiring import build_service
 
     loaded = settings()
     # XBOT_ROLE=web always wins (a web process must never post); `run` takes XBOT_ROLE as given.
     if loaded.role == "web" or role == "all":
         role = loaded.role
-    service = Service(loaded, role=role, specs=job_specs(loaded))
-    if role != "web":
-        require_secret_key(loaded)
-        service.platform_for = PlatformCache(loaded, service.engine)
-        service.generator_for = generator_factory(loaded)
+    service = build_service(loaded, role)
     announce_health()  # once the configuration (settings, SHA) is known to be good
     try:
         service.boot()
@@ -131,7 +126,12 @@ def pause(
     by: Annotated[str, typer.Option("--by", help="Who pulled the switch.")] = "operator",
 ) -> None:
     """Turn the kill switch on: every worker stops claiming permits within one poll."""
-    _set_kill_switch(on=True, drain=drain, by=by)
+    from xbot import operations
+
+    operate(lambda engine: operations.pause(engine, operations.Actor(name=by), drain=drain))
+    sys.stdout.write(
+        f"kill switch ON (posting stopped{', pending permits drain' if drain else ''})\n"
+    )
 
 
 @app.command()
@@ -139,38 +139,10 @@ def resume(
     by: Annotated[str, typer.Option("--by", help="Who released the switch.")] = "operator",
 ) -> None:
     """Turn the kill switch off."""
-    _set_kill_switch(on=False, drain=False, by=by)
+    from xbot import operations
 
-
-def _set_kill_switch(*, on: bool, drain: bool, by: str) -> None:
-    from xbot.store.engine import translated_errors
-    from xbot.store.migrate import verify_schema
-    from xbot.store.queries import controls
-    from xbot.store.queries.common import database_now
-    from xbot.store.queries.events import append_event
-
-    engine = engine_for(settings())
-    try:
-        verify_schema(engine)
-        with translated_errors(), engine.begin() as connection:
-            now = database_now(connection)
-            value = {"on": on, "drain": drain}
-            controls.set_control(connection, controls.KILL_SWITCH, value, now=now, updated_by=by)
-            event = "kill_switch_on" if on else "kill_switch_off"
-            append_event(
-                connection,
-                event,
-                {**value, "by": by},
-                now=now,
-                component="cli",
-                severity="warning" if on else "info",
-            )
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    finally:
-        engine.dispose()
-    state = "ON (posting stopped" + (", pending permits drain)" if drain else ")") if on else "OFF"
-    sys.stdout.write(f"kill switch {state}\n")
+    operate(lambda engine: operations.resume(engine, operations.Actor(name=by)))
+    sys.stdout.write("kill switch OFF\n")
 
 
 @deploy_app.command("mark")
@@ -184,41 +156,12 @@ def deploy_mark(
     A unique prefix is stored as the full SHA a worker booted with (or `git rev-parse` gives in
     a checkout); otherwise the prefix is stored, and the fence compares by prefix.
     """
-    from pathlib import Path
+    from xbot import operations
 
-    from xbot.domain.readiness import is_sha, resolve_declared_sha
-    from xbot.provenance import git_commit
-    from xbot.store.engine import translated_errors
-    from xbot.store.migrate import verify_schema
-    from xbot.store.queries import deployments, workers
-    from xbot.store.queries.common import database_now
-    from xbot.store.queries.events import append_event
-
-    sha = sha.strip()
-    if not is_sha(sha):
-        hint = "give 7 to 64 hex digits, e.g. `git rev-parse HEAD`"
-        fail(XbotError(f"--sha {sha!r} is not a git SHA: {hint}"))
-    engine = engine_for(settings())
-    try:
-        verify_schema(engine)
-        with translated_errors(), engine.begin() as connection:
-            now = database_now(connection)
-            declared = resolve_declared_sha(
-                sha, workers.booted_shas(connection, sha), lambda: git_commit(sha, Path.cwd())
-            )
-            deployments.mark_deployment(
-                connection, declared.sha, now=now, declared_by=by, note=note
-            )
-            data: dict[str, str | None] = {"sha": declared.sha, "given": sha, "by": by}
-            data |= {"source": declared.source, "note": note}
-            append_event(connection, "deployment_marked", data, now=now, component="cli")
-    except ConfigError as exc:  # an ambiguous prefix: the operator gives more digits
-        fail(exc)
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    finally:
-        engine.dispose()
-    resolved = f" (from {sha} via {declared.source})" if declared.source != "given" else ""
+    actor = operations.Actor(name=by)
+    declared = operate(lambda engine: operations.mark_deployment(engine, actor, sha, note=note))
+    given = sha.strip()
+    resolved = f" (from {given} via {declared.source})" if declared.source != "given" else ""
     sys.stdout.write(f"active deployment: {declared.sha}{resolved}\n")
 
 

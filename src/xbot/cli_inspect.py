@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from xbot.cli_support import EXIT_DATABASE, engine_for, fail, settings
+from xbot.cli_support import EXIT_DATABASE, engine_for, fail, operate
 from xbot.domain.errors import XbotError
 
 
@@ -77,18 +77,10 @@ def trace(
     """Print candidate -> score -> decision -> permit transitions -> post -> read-back."""
     from rich.console import Console
 
-    from xbot.store.engine import translated_errors
-    from xbot.store.queries.trace import find_trace
+    from xbot import operations
     from xbot.views import print_trace, trace_data
 
-    engine = engine_for(settings())
-    try:
-        with translated_errors(), engine.connect() as connection:
-            found = find_trace(connection, identifier)
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    finally:
-        engine.dispose()
+    found = operate(lambda engine: operations.trace(engine, identifier))
     if found is None:
         fail(
             XbotError(
@@ -111,18 +103,12 @@ def ghosts_list(
     """List ghosts, newest first: unacknowledged ones unless --all."""
     from rich.console import Console
 
-    from xbot.store.engine import translated_errors
-    from xbot.store.queries.ghosts import list_ghosts
+    from xbot import operations
     from xbot.views import ghosts_table
 
-    engine = engine_for(settings())
-    try:
-        with translated_errors(), engine.connect() as connection:
-            rows = list_ghosts(connection, include_acknowledged=include_acknowledged)
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    finally:
-        engine.dispose()
+    rows = operate(
+        lambda engine: operations.list_ghosts(engine, include_acknowledged=include_acknowledged)
+    )
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
         return
@@ -137,31 +123,11 @@ def ghosts_ack(
     by: Annotated[str, typer.Option("--by", help="Who vouches for the post.")],
 ) -> None:
     """Acknowledge a ghost (e.g. a person's manual post): certification stops counting it."""
-    from xbot.store.engine import translated_errors
-    from xbot.store.queries.common import database_now
-    from xbot.store.queries.events import append_event
-    from xbot.store.queries.ghosts import acknowledge_ghost
+    from xbot import operations
 
-    engine = engine_for(settings())
-    try:
-        with translated_errors(), engine.begin() as connection:
-            now = database_now(connection)
-            row = acknowledge_ghost(connection, identifier, by, now)
-            if row is not None:
-                data = {"ghost_id": row.id, "post_id": row.tweet_id, "by": by}
-                append_event(
-                    connection,
-                    "ghost_acknowledged",
-                    data,
-                    now=now,
-                    component="cli",
-                    account_id=row.account_id,
-                )
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    finally:
-        engine.dispose()
-    if row is None:
+    actor = operations.Actor(name=by)
+    ghost = operate(lambda engine: operations.acknowledge_ghost(engine, actor, identifier))
+    if ghost is None:
         fail(XbotError(f"no ghost {identifier!r}: see `xbot ghosts list --all`"))
-    who = row.acknowledged_by
-    sys.stdout.write(f"ghost {row.id} (post {row.tweet_id}) acknowledged by {who}\n")
+    who = ghost.acknowledged_by
+    sys.stdout.write(f"ghost {ghost.ghost_id} (post {ghost.post_id}) acknowledged by {who}\n")

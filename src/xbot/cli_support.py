@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-from xbot.domain.errors import XbotError
+from xbot.domain.errors import ConfigError, XbotError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 #: the exit code of a command that could not reach or use its database
 EXIT_DATABASE = 3
+
+Result = TypeVar("Result")
 
 
 def fail(error: BaseException, code: int = 1) -> NoReturn:
@@ -52,6 +54,19 @@ def engine_for(loaded: Settings) -> Engine:
     from xbot.store.engine import make_engine
 
     return make_engine(loaded.database_url)
+
+
+def operate(action: Callable[[Engine], Result]) -> Result:
+    """Run one operation on the configured database: exit 1 on bad input, 3 when the store fails."""
+    engine = engine_for(settings())
+    try:
+        return action(engine)
+    except ConfigError as exc:
+        fail(exc)
+    except XbotError as exc:
+        fail(exc, code=EXIT_DATABASE)
+    finally:
+        engine.dispose()
 
 
 def announce_health() -> None:

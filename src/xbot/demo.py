@@ -15,32 +15,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 from pydantic import SecretStr
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from xbot import operations
 from xbot.certify import run_certification
 from xbot.certify.markdown import render_markdown
 from xbot.config import AccountSettings, BudgetSettings, JobIntervals, Settings, load_settings
 from xbot.demo_fakes import FAKES, DemoFake
-from xbot.jobs.registry import job_specs
 from xbot.platforms.http import HttpOptions
 from xbot.provenance import UNKNOWN, running_sha
 from xbot.serve import Service
 from xbot.sim.clock import SimClock
 from xbot.sim.server import SimServer
 from xbot.sim.world import build_world
-from xbot.store.engine import translated_errors
-from xbot.store.migrate import upgrade
-from xbot.store.queries import deployments, status
-from xbot.store.queries.common import database_now
-from xbot.store.queries.events import append_event
-from xbot.store.queries.ghosts import acknowledge_ghost, list_ghosts
-from xbot.store.queries.trace import find_trace
 from xbot.store.secretbox import generate_key
 from xbot.views import print_trace
-from xbot.wiring import Overrides, PlatformCache, generator_factory
+from xbot.wiring import Overrides, build_service
 
 #: demo cadences, in seconds: fast enough to see everything in a minute
 CADENCE = JobIntervals(fetch=3, schedule=2, post=1, reconcile=3, ghost_scan=5, watchdog=5)
@@ -49,6 +43,9 @@ TOPICS = ["python", "databases", "postgres", "rust", "chess", "jazz", "gardening
 READ_TIMEOUT_SECONDS = 2.0
 #: after --seconds, how long the worker may go on to settle in-flight posts by reading back
 SETTLE_SECONDS = 30.0
+#: who the demo's own operator actions name in their events
+DEMO = operations.Actor(name="xbot demo", via="demo")
+INJECTED = operations.Actor(name="xbot demo (injected on purpose)", via="demo")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -73,7 +70,6 @@ class _Run:
     spec: DemoFake
     settings: Settings
     service: Service
-    platforms: PlatformCache
     log: list[str]
     ghost_post_ids: list[str]
 
@@ -111,15 +107,12 @@ def _prepare(
         secret_key=SecretStr(generate_key()),
     )
     _write_config(directory / "xbot.toml", settings)
-    service = Service(settings, role="all", specs=job_specs(settings))
     overrides = Overrides(
         credentials=dict(logins),
         visibility_grace_seconds=5,
         http=HttpOptions(read_timeout=READ_TIMEOUT_SECONDS),
     )
-    platforms = PlatformCache(settings, service.engine, overrides)
-    service.platform_for = platforms
-    service.generator_for = generator_factory(settings)
+    service = build_service(settings, "all", overrides)
     return _Run(
         options=options,
         directory=directory,
@@ -127,7 +120,6 @@ def _prepare(
         spec=spec,
         settings=settings,
         service=service,
-        platforms=platforms,
         log=[],
         ghost_post_ids=[],
     )
@@ -149,27 +141,33 @@ def _account(platform: str, handle: str, base_url: str) -> AccountSettings:
 
 def _write_config(path: Path, settings: Settings) -> None:
     """Keep what certify needs to read the kept database the way the demo ran it."""
-    jobs = "\n".join(f"{name} = {value}" for name, value in CADENCE.model_dump().items())
-    text = (
-        f'database_url = "{settings.database_url}"\nlease_seconds = {settings.lease_seconds}\n'
-        f"\n[jobs]\n{jobs}\n"
-    )
+    text = tomli_w.dumps({
+        "database_url": settings.database_url,
+        "lease_seconds": settings.lease_seconds,
+        "jobs": CADENCE.model_dump(),
+    })  # fmt: skip
     tomllib.loads(text)  # what we write must read back
     path.write_text(text, encoding="utf-8")
 
 
 def _execute(run: _Run, console: Console) -> int:
+    try:
+        return _run_and_certify(run, console)
+    finally:
+        run.service.close()
+
+
+def _run_and_certify(run: _Run, console: Console) -> int:
     service = run.service
-    if service.engine.dialect.name != "sqlite":
-        upgrade(service.engine, run.settings.secret_key)
+    operations.migrate(service.engine, run.settings.secret_key)
     service.boot()
-    _declare_deployment(run)
+    note = "declared by the demo"
+    operations.mark_deployment(service.engine, DEMO, service.worker.git_sha, note=note)
     runner, thread, failure = service.start_in_background()
     try:
         _watch(run, console, failure)
     finally:
         service.stop_background(runner, thread)
-        run.platforms.close()
     _acknowledge_ghosts(run)
     report = run_certification(service.engine, run.settings)
     # written as is: a rich print would wrap the SQL at the terminal's width
@@ -178,24 +176,7 @@ def _execute(run: _Run, console: Console) -> int:
     _show_trace(run, console)
     if run.options.keep:
         _explain_kept(run, console)
-    service.engine.dispose()
     return report.exit_code
-
-
-def _declare_deployment(run: _Run) -> None:
-    with translated_errors(), run.service.engine.begin() as connection:
-        now = database_now(connection)
-        sha = run.service.worker.git_sha
-        deployments.mark_deployment(
-            connection, sha, now=now, declared_by="xbot demo", note="declared by the demo"
-        )
-        append_event(
-            connection,
-            "deployment_marked",
-            {"sha": sha, "by": "xbot demo"},
-            now=now,
-            component="demo",
-        )
 
 
 def _watch(run: _Run, console: Console, failure: list[BaseException]) -> None:
@@ -233,8 +214,7 @@ def _inject_timeout(run: _Run) -> None:
 
 
 def _table(run: _Run, elapsed: float) -> tuple[Table, dict[str, int]]:
-    with translated_errors(), run.service.engine.connect() as connection:
-        counts = status.pipeline_counts(connection)
+    counts = operations.pipeline_counts(run.service.engine)
     table = Table(
         title=f"xbot demo on fake {run.options.platform}: "
         f"{elapsed:4.0f} / {run.options.seconds:.0f} s"
@@ -249,28 +229,14 @@ def _table(run: _Run, elapsed: float) -> tuple[Table, dict[str, int]]:
 
 def _acknowledge_ghosts(run: _Run) -> None:
     """Acknowledge the ghost the demo injected, and only that one: any other must fail G."""
-    with translated_errors(), run.service.engine.begin() as connection:
-        now = database_now(connection)
-        for ghost in list_ghosts(connection, include_acknowledged=False):
-            if ghost["tweet_id"] not in run.ghost_post_ids:
-                continue
-            acknowledge_ghost(connection, str(ghost["id"]), "xbot demo (injected on purpose)", now)
-            append_event(
-                connection,
-                "ghost_acknowledged",
-                {"ghost_id": ghost["id"], "post_id": ghost["tweet_id"], "by": "xbot demo"},
-                now=now,
-                component="demo",
-            )
+    engine = run.service.engine
+    for ghost in operations.list_ghosts(engine):
+        if ghost["tweet_id"] in run.ghost_post_ids:
+            operations.acknowledge_ghost(engine, INJECTED, str(ghost["id"]))
 
 
 def _show_trace(run: _Run, console: Console) -> None:
-    with translated_errors(), run.service.engine.connect() as connection:
-        posted = connection.exec_driver_sql(
-            "SELECT actual_tweet_id FROM post_attempts WHERE status = 'USED' "
-            "ORDER BY reconciled DESC, used_at DESC LIMIT 1"
-        ).scalar()
-        found = find_trace(connection, str(posted)) if posted else None
+    found = operations.newest_post_trace(run.service.engine)
     if found is None:
         console.print("no post to trace: nothing was published")
         return

@@ -1,70 +1,45 @@
-"""Boot and run a serving process (`xbot worker`, `xbot run`, `xbot web`).
+"""Boot and run a serving process (`xbot worker`, `xbot run`, `xbot web`, the demo).
 
-This is the long-running half of the composition root. Order (DESIGN §2): health is already
-listening; then the schema; then the boot heartbeat; then jobs.
+`wiring.build_service` builds the Service with all its parts. Order (DESIGN §2): health is
+already listening; then the schema; then the boot heartbeat; then jobs.
 """
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import threading
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from xbot.config import Settings
-from xbot.domain.account_state import overall_posting_allowed
 from xbot.domain.errors import XbotError
-from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
-from xbot.domain.readiness import DEPLOY_UNMARKED, posting_blockers, posting_notes
+from xbot.domain.ports import Platform, ReplyGenerator
+from xbot.domain.readiness import DEPLOY_UNMARKED
 from xbot.jobs import watchdog
-from xbot.jobs.account_states import read_account_states
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.loop import WorkerLoop
 from xbot.jobs.runner import JobRunner
-from xbot.provenance import running_sha
-from xbot.redact import redact_url
-from xbot.store.engine import make_engine, translated_errors
+from xbot.readiness import Readiness
+from xbot.store.engine import translated_errors
 from xbot.store.migrate import upgrade, verify_schema
 from xbot.store.queries import accounts as account_queries
-from xbot.store.queries import controls, deployments, workers
+from xbot.store.queries import workers
 from xbot.store.queries.common import database_now
 from xbot.store.queries.events import append_event
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import verify_sessions
-from xbot.web.health import HealthServer, HealthState, current
+from xbot.web.health import HealthState
 
 log = structlog.get_logger("xbot.serve")
 
-#: the /ready reason when accounts exist and none of them may post now (each says why)
-NO_ACCOUNT_POSTING = "no_account_posting"
-
 #: a stopping worker gets this long to finish its job before it abandons it (SIGTERM → exit < 10 s)
 STOP_GRACE_SECONDS = 7.0
-
-
-def identity(settings: Settings, role: str) -> WorkerIdentity:
-    """Return who this process is, with the SHA and the source that answered."""
-    provenance = running_sha(configured=settings.git_sha)
-    host = socket.gethostname()
-    pid = os.getpid()
-    worker_id = settings.worker_id or f"{host}-{pid}-{uuid.uuid4().hex[:6]}"
-    return WorkerIdentity(
-        worker_id=worker_id,
-        role=role,
-        git_sha=provenance.git_sha,
-        sha_source=provenance.sha_source,
-        host=host,
-        pid=pid,
-    )
 
 
 def prepare_schema(engine: Engine, secret_key: SecretStr | None = None) -> str:
@@ -94,33 +69,44 @@ def load_accounts(engine: Engine, settings: Settings) -> list[Account]:
     ]
 
 
+class Platforms(Protocol):
+    """Each account's platform adapter, built on first use; closed with the service."""
+
+    def __call__(self, account: Account) -> Platform:
+        """Return the account's adapter."""
+
+    def close(self) -> None:
+        """Close every adapter's connections."""
+
+
 class Service:
-    """One serving process: its settings, database, identity, health and jobs."""
+    """One serving process, complete when built (`wiring.build_service` builds it)."""
 
     def __init__(  # noqa: PLR0913 - the composition root hands over every collaborator here
         self,
         settings: Settings,
         *,
         role: str,
+        engine: Engine,
+        worker: WorkerIdentity,
         specs: Sequence[JobSpec],
-        platform_for: Callable[[Account], Any] | None = None,
-        generator_for: Callable[[Account], Any] | None = None,
-        health: HealthServer | None = None,
+        state: HealthState,
+        platform_for: Platforms | None = None,
+        generator_for: Callable[[Account], ReplyGenerator] | None = None,
     ) -> None:
         self.settings = settings
         self.role = role
-        self.specs = [spec for spec in specs if _enabled(settings, spec.name)]
+        self.engine = engine
+        self.worker = worker
+        self.specs = list(specs)
+        self.state = state
         self.platform_for = platform_for
         self.generator_for = generator_for
-        self.health = health or current()
-        self.state = self.health.state if self.health else HealthState()
-        token = settings.admin_token
-        # the listener was bound before the settings existed (entry.py); its token arrives here
-        self.state.set_admin_token(token.get_secret_value() if token else None)
         self.stop = threading.Event()
-        self.engine = make_engine(settings.database_url)
-        self.worker = identity(settings, role)
         self.accounts: list[Account] = []
+        jobs = tuple(spec.name for spec in self.specs)
+        self.readiness = Readiness(settings=settings, engine=engine, role=role, worker=worker,
+                                   jobs=jobs)  # fmt: skip
 
     def boot(self) -> None:
         """Verify the schema, write the boot heartbeat, sync accounts, then declare readiness."""
@@ -144,75 +130,22 @@ class Service:
             schema=revision,
             accounts=len(self.accounts),
         )
-        readiness = self.readiness()
-        if DEPLOY_UNMARKED in readiness["reasons"]:
+        report = self.readiness.report(self.accounts)
+        if DEPLOY_UNMARKED in report["reasons"]:
             log.warning(
                 DEPLOY_UNMARKED,
-                posting_allowed=readiness["posting_allowed"],
+                posting_allowed=report["posting_allowed"],
                 next_action=f"xbot deploy mark --sha {self.worker.git_sha}",
             )
-        self.state.set_ready(ready=True, readiness=readiness)
-
-    def readiness(self) -> dict[str, Any]:
-        """Return the JSON that /ready serves."""
-        posting = self.posting_state()
-        return {
-            "role": self.role,
-            "worker_id": self.worker.worker_id,
-            "git_sha": self.worker.git_sha,
-            "sha_source": self.worker.sha_source,
-            "database": redact_url(self.settings.database_url),
-            "jobs": [spec.name for spec in self.specs] if self.role != "web" else [],
-            **posting,
-            "accounts": [
-                {**self._account_policy(account), **state}
-                for account, state in zip(self.accounts, posting["accounts"], strict=True)
-            ],
-        }
-
-    def _account_policy(self, account: Account) -> dict[str, object]:
-        """Return the platform policy in force for one account (DESIGN §9), for /ready."""
-        settings = account.settings
-        policy = policy_summary(
-            PlatformName(account.platform), GeneratorKind(settings.generator),
-            x_tier=XTier(self.settings.x.tier), opt_in_only=settings.opt_in_only,
-            ai_replies_approved=self.settings.x.ai_replies_approved,
-        )  # fmt: skip
-        return {"handle": account.handle, **policy}
+        self.state.set_ready(ready=True, readiness=report)
 
     def refresh_readiness(self) -> None:
         """Re-read what /ready reports (kill switch, deployment) once per poll."""
-        self.state.set_ready(ready=True, readiness=self.readiness())
+        self.state.set_ready(ready=True, readiness=self.readiness.report(self.accounts))
 
     def posting_state(self) -> Mapping[str, Any]:
         """Whether this process may post now and each account's state, with the reasons."""
-        with translated_errors(), self.engine.connect() as connection:
-            deployment = deployments.active_deployment(connection)
-            switch = controls.kill_switch(connection)
-            declared = deployment.sha if deployment else None
-            required = self.settings.require_deploy_mark
-            reasons = posting_blockers(
-                role=self.role,
-                running_sha=self.worker.git_sha,
-                declared_sha=declared,
-                kill_switch_on=switch["on"],
-                require_deploy_mark=required,
-            )
-            states = read_account_states(
-                connection, self.accounts, self.settings,
-                fence=[reason for reason in reasons if reason != "wrong_role"],
-                fence_since=deployment.declared_at if deployment else None,
-                now=database_now(connection),
-            )  # fmt: skip
-        notes = posting_notes(declared_sha=declared, require_deploy_mark=required)
-        if self.accounts and not reasons and not overall_posting_allowed(states):
-            reasons.append(NO_ACCOUNT_POSTING)
-        return {
-            "posting_allowed": not reasons,
-            "reasons": reasons + notes,
-            "declared_sha": declared,
-            "accounts": [state.as_data() for state in states],
-        }
+        return self.readiness.posting_state(self.accounts)
 
     def context(self) -> JobContext:
         """Return the base context of every job run (the runner fills in `now` and the account)."""
@@ -281,6 +214,12 @@ class Service:
         self.stop.set()
         self._shut_down(runner, thread)
 
+    def close(self) -> None:
+        """Close the platform adapters' connections and the database pool."""
+        if self.platform_for is not None:
+            self.platform_for.close()
+        self.engine.dispose()
+
     def _run_loop(self, runner: JobRunner, failure: list[BaseException]) -> None:
         try:
             WorkerLoop(runner, self.posting_state, self.refresh_readiness).run()
@@ -326,9 +265,3 @@ class Service:
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-
-
-def _enabled(settings: Settings, job: str) -> bool:
-    if settings.enabled_jobs:
-        return job in settings.enabled_jobs
-    return job != "probe"

@@ -1,11 +1,14 @@
-"""Builds each account's platform adapter and reply generator: the composition root's factories.
+"""The composition root: `build_service` makes a serving process and every part it needs.
 
-`cli.py` and the demo call these; jobs receive only the returned callables.
+`cli.py` and the demo call `build_service`; jobs receive only the callables it hands over.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +22,8 @@ from xbot.config import AccountSettings, Settings, secret_from_environment
 from xbot.domain.errors import ConfigError, SecretKeyMissing
 from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.generate import build_generator
-from xbot.jobs.base import Account
+from xbot.jobs.base import Account, JobSpec, WorkerIdentity
+from xbot.jobs.registry import job_specs
 from xbot.platforms.bluesky.factory import PASSWORD_CREDENTIAL, build_bluesky_platform
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon.factory import build_mastodon_platform
@@ -30,8 +34,12 @@ from xbot.platforms.x.credentials import (
     credentials_from,
 )
 from xbot.platforms.x.factory import build_x_platform
+from xbot.provenance import running_sha
+from xbot.serve import Service
+from xbot.store.engine import make_engine
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore
+from xbot.web.health import HealthState, current
 
 X_SESSION_KEY = "x_oauth2"
 
@@ -46,6 +54,63 @@ class Overrides:
     visibility_grace_seconds: float | None = None
     #: HTTP timeouts for every adapter (the demo shortens the read timeout)
     http: HttpOptions | None = None
+
+
+def build_service(settings: Settings, role: str, overrides: Overrides | None = None) -> Service:
+    """Build a complete serving process: database, identity, jobs, adapters, generators, health.
+
+    A web process gets no platform adapter and no generator: it can never post.
+    """
+    posting = role != "web"
+    if posting:
+        require_secret_key(settings)
+    engine = make_engine(settings.database_url)
+    return Service(
+        settings,
+        role=role,
+        engine=engine,
+        worker=identity(settings, role),
+        specs=enabled_jobs(settings),
+        state=health_state(settings),
+        platform_for=PlatformCache(settings, engine, overrides) if posting else None,
+        generator_for=generator_factory(settings, overrides) if posting else None,
+    )
+
+
+def identity(settings: Settings, role: str) -> WorkerIdentity:
+    """Return who this process is, with the SHA and the source that answered."""
+    provenance = running_sha(configured=settings.git_sha)
+    host = socket.gethostname()
+    pid = os.getpid()
+    worker_id = settings.worker_id or f"{host}-{pid}-{uuid.uuid4().hex[:6]}"
+    return WorkerIdentity(
+        worker_id=worker_id,
+        role=role,
+        git_sha=provenance.git_sha,
+        sha_source=provenance.sha_source,
+        host=host,
+        pid=pid,
+    )
+
+
+def enabled_jobs(settings: Settings) -> list[JobSpec]:
+    """Return the jobs this deployment runs: `enabled_jobs` when set, else all but the probe."""
+    specs = job_specs(settings)
+    if settings.enabled_jobs:
+        return [spec for spec in specs if spec.name in settings.enabled_jobs]
+    return [spec for spec in specs if spec.name != "probe"]
+
+
+def health_state(settings: Settings) -> HealthState:
+    """Return the state /health and /ready answer from, with the admin token for /ready details.
+
+    The listener was bound before the settings existed (entry.py); its token arrives here.
+    """
+    server = current()
+    state = server.state if server else HealthState()
+    token = settings.admin_token
+    state.set_admin_token(token.get_secret_value() if token else None)
+    return state
 
 
 class PlatformCache:

@@ -70,6 +70,17 @@ def find_trace(connection: Connection, identifier: str) -> Trace | None:
     )
 
 
+def newest_post_id(connection: Connection) -> str | None:
+    """Return the post id of the newest USED permit, read-back ones first; None when none."""
+    value = connection.execute(
+        select(post_attempts.c.actual_tweet_id)
+        .where(post_attempts.c.status == "USED")
+        .order_by(post_attempts.c.reconciled.desc(), post_attempts.c.used_at.desc())
+        .limit(1)
+    ).scalar()
+    return str(value) if value else None
+
+
 def _find_decision(
     connection: Connection, identifier: str, permit: RowMapping | None
 ) -> RowMapping | None:
