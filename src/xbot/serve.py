@@ -25,6 +25,7 @@ from xbot.domain.account_state import overall_posting_allowed
 from xbot.domain.errors import XbotError
 from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
 from xbot.domain.readiness import DEPLOY_UNMARKED, posting_blockers, posting_notes
+from xbot.events import EventType
 from xbot.jobs import watchdog
 from xbot.jobs.account_states import read_account_states
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
@@ -307,7 +308,7 @@ class Service:
             workers.mark_stopped(connection, self.worker.worker_id, now)
             append_event(
                 connection,
-                "worker_stopped",
+                EventType.WORKER_STOPPED,
                 {
                     "abandoned_job": abandoned,
                     "released_lease": released,

@@ -34,6 +34,7 @@ from xbot.domain.ghosts import (
     normalized_text,
 )
 from xbot.domain.posts import Post
+from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.jobs.reconcile import record_found
 from xbot.store.engine import translated_errors
@@ -138,7 +139,7 @@ def _record_ghost(
     job_event(
         connection,
         context,
-        "ghost_tweet_detected",
+        EventType.GHOST_TWEET_DETECTED,
         data,
         component=COMPONENT,
         account_id=account.account_id,
@@ -162,7 +163,7 @@ def _record_scan(context: JobContext, account: Account, summary: Mapping[str, An
         job_event(
             connection,
             context,
-            "ghost_scan_completed",
+            EventType.GHOST_SCAN_COMPLETED,
             summary,
             component=COMPONENT,
             account_id=account.account_id,

@@ -57,6 +57,7 @@ from xbot.domain.permits import (
     permit_expiry,
     transition,
 )
+from xbot.events import EventType, posting_blocked
 from xbot.jobs.answered import withdraw_if_answered
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.store.engine import translated_errors
@@ -128,7 +129,7 @@ def _expire_one(
     job_event(
         connection,
         context,
-        f"posting_blocked_{RefusalReason.EXPIRED.value}",
+        EventType.POSTING_BLOCKED_EXPIRED,
         data,
         component=COMPONENT,
         account_id=permit.account_id,
@@ -188,7 +189,7 @@ def _claim_next(
     job_event(
         connection,
         context,
-        "permit_claimed",
+        EventType.PERMIT_CLAIMED,
         data,
         component=COMPONENT,
         account_id=account.account_id,
@@ -223,7 +224,9 @@ def _refuse(
     account_id: int,
 ) -> None:
     since = context.now - REFUSAL_REPEAT
-    if permit_queries.recently_blocked(connection, refusal.event_type, permit_id, since):
+    if permit_queries.recently_blocked(
+        connection, posting_blocked(refusal.reason), permit_id, since
+    ):
         return
     data = {
         "permit_id": permit_id,
@@ -235,7 +238,7 @@ def _refuse(
     job_event(
         connection,
         context,
-        refusal.event_type,
+        posting_blocked(refusal.reason),
         data,
         component=COMPONENT,
         account_id=account_id,
@@ -320,7 +323,7 @@ def _record_effects(
             job_event(
                 connection,
                 context,
-                "reply_posted",
+                EventType.REPLY_POSTED,
                 data,
                 component=COMPONENT,
                 account_id=account_id,
@@ -331,7 +334,7 @@ def _record_effects(
             job_event(
                 connection,
                 context,
-                "permit_failed",
+                EventType.PERMIT_FAILED,
                 data,
                 component=COMPONENT,
                 account_id=account_id,
@@ -343,7 +346,7 @@ def _record_effects(
             job_event(
                 connection,
                 context,
-                "permit_deferred",
+                EventType.PERMIT_DEFERRED,
                 data,
                 component=COMPONENT,
                 account_id=account_id,
@@ -354,7 +357,7 @@ def _record_effects(
             job_event(
                 connection,
                 context,
-                "permit_unknown",
+                EventType.PERMIT_UNKNOWN,
                 data,
                 component=COMPONENT,
                 account_id=account_id,
@@ -379,7 +382,7 @@ def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: Outcome) 
         job_event(
             connection,
             context,
-            "permit_lease_lost",
+            EventType.PERMIT_LEASE_LOST,
             data,
             component=COMPONENT,
             account_id=permit.account_id,

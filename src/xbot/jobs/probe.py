@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from xbot.events import EventType
 from xbot.jobs.base import JobContext
 from xbot.store.engine import translated_errors
 from xbot.store.queries.events import append_event
@@ -17,7 +18,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     with translated_errors(), context.engine.begin() as connection:
         append_event(
             connection,
-            "probe_ran",
+            EventType.PROBE_RAN,
             {"slot": slot, "interrupted": interrupted},
             now=context.now,
             component="probe",

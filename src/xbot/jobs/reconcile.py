@@ -37,6 +37,7 @@ from xbot.domain.permits import (
     transition,
 )
 from xbot.domain.posts import Post
+from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.store.engine import translated_errors
 from xbot.store.queries import ghosts as ghost_queries
@@ -70,7 +71,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
 def permit_event(  # noqa: PLR0913 - the event's parts
     connection: Connection,
     context: JobContext,
-    event_type: str,
+    event_type: EventType,
     permit: Permit,
     data: Mapping[str, Any],
     *,
@@ -105,7 +106,9 @@ def _lapse_expired_leases(context: JobContext, account: Account) -> int:
                 "claimed_sha": permit.claimed_sha,
                 "fence": after.fence,
             }
-            permit_event(connection, context, "permit_unknown", permit, data, severity="warning")
+            permit_event(
+                connection, context, EventType.PERMIT_UNKNOWN, permit, data, severity="warning"
+            )
             lapsed += 1
         return lapsed
 
@@ -147,7 +150,7 @@ def record_found(
         "previous_status": permit.status.value,
         "source": source,
     }
-    permit_event(connection, context, "permit_reconciled", permit, data, component=source)
+    permit_event(connection, context, EventType.PERMIT_RECONCILED, permit, data, component=source)
     return "reconciled"
 
 
@@ -161,7 +164,7 @@ def _record_absent(
     data = {"attempts": after.attempts, "reason": after.failure_reason}
     if after.status is PermitStatus.FAILED:
         permit_queries.mark_candidate(connection, permit.decision_id, "skipped", "permit_failed")
-        permit_event(connection, context, "permit_failed", permit, data, severity="warning")
+        permit_event(connection, context, EventType.PERMIT_FAILED, permit, data, severity="warning")
         return "failed"
-    permit_event(connection, context, "permit_requeued", permit, data)
+    permit_event(connection, context, EventType.PERMIT_REQUEUED, permit, data)
     return "requeued"
