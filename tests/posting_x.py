@@ -123,43 +123,50 @@ class Posting:
     _transport: Any = None
 
 
+@contextlib.contextmanager
+def posting_against_fake_x(engine: Engine, endpoint_for: EndpointFor) -> Iterator[Posting]:
+    """A fake X on a frozen clock reached as `endpoint_for` says, and the bot's account."""
+    clock = SimClock(start=START, speed=0)
+    settings = XFakeSettings(search_delay_seconds=0)
+    fake = FakeX(build_world(11), clock=clock, settings=settings)
+    with endpoint_for(fake) as (base_url, transport):
+        raw = fake.credentials()
+        credentials = OAuth1Credentials(
+            consumer_key=SecretStr(raw["consumer_key"]),
+            consumer_secret=SecretStr(raw["consumer_secret"]),
+            access_token=SecretStr(raw["access_token"]),
+            access_token_secret=SecretStr(raw["access_token_secret"]),
+        )
+        platform = build_x_platform(
+            AccountSettings(platform="x", handle="replybot", base_url=base_url),
+            credentials,
+            http=HttpOptions(read_timeout=READ_TIMEOUT),
+            transport=transport,
+            visibility_grace=GRACE,
+            now=clock.now,
+        )
+        # The bot's history predates xbot: the ghost scan treats it as the baseline.
+        account_id = add_account(engine, handle="replybot", created_at=START)
+        harness = Posting(
+            engine=engine,
+            fake=fake,
+            clock=clock,
+            base_url=base_url,
+            platform=platform,
+            account_id=account_id,
+        )
+        harness._transport = transport
+        yield harness
+        platform.close()
+
+
 class PostingAgainstFakeX:
     """The tests; subclasses choose how the adapter reaches the fake."""
 
     @pytest.fixture
     def x(self, engine: Engine, endpoint_for: EndpointFor) -> Iterator[Posting]:
-        clock = SimClock(start=START, speed=0)
-        settings = XFakeSettings(search_delay_seconds=0)
-        fake = FakeX(build_world(11), clock=clock, settings=settings)
-        with endpoint_for(fake) as (base_url, transport):
-            raw = fake.credentials()
-            credentials = OAuth1Credentials(
-                consumer_key=SecretStr(raw["consumer_key"]),
-                consumer_secret=SecretStr(raw["consumer_secret"]),
-                access_token=SecretStr(raw["access_token"]),
-                access_token_secret=SecretStr(raw["access_token_secret"]),
-            )
-            platform = build_x_platform(
-                AccountSettings(platform="x", handle="replybot", base_url=base_url),
-                credentials,
-                http=HttpOptions(read_timeout=READ_TIMEOUT),
-                transport=transport,
-                visibility_grace=GRACE,
-                now=clock.now,
-            )
-            # The bot's history predates xbot: the ghost scan treats it as the baseline.
-            account_id = add_account(engine, handle="replybot", created_at=START)
-            harness = Posting(
-                engine=engine,
-                fake=fake,
-                clock=clock,
-                base_url=base_url,
-                platform=platform,
-                account_id=account_id,
-            )
-            harness._transport = transport
+        with posting_against_fake_x(engine, endpoint_for) as harness:
             yield harness
-            platform.close()
 
     def test_no_fault_posts_once(self, x: Posting) -> None:
         rows = x.permit()
