@@ -294,6 +294,6 @@ class PostingAgainstFakeX:
         assert {x.state(rows).status for rows in x.permits} == {PermitStatus.USED}
         x.clock.advance(3600)
         summary = ghost_scan.run_once(x.context())
-        assert summary["ghosts"] == 1
+        assert summary.ghosts == 1
         [found] = x.ghosts()
         assert (found["tweet_id"], found["classification"]) == (ghost["id"], "outside_xbot")

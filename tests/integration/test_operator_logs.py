@@ -111,7 +111,7 @@ def test_a_ghost_found_logs_a_critical_line_with_the_post(x: Posting) -> None:
     ghost = x.fake.ghost("posted by hand, not by xbot")
     x.clock.advance(3600)
     with capture_logs() as logs:
-        assert ghost_scan.run_once(x.context())["ghosts"] == 1
+        assert ghost_scan.run_once(x.context()).ghosts == 1
     [line] = logged(logs, EventType.GHOST_TWEET_DETECTED)
     assert line["log_level"] == "critical"
     assert (line["account"], line["account_id"]) == (ACCOUNT, x.account_id)

@@ -55,7 +55,7 @@ def test_a_mention_in_quiet_hours_waits_for_the_morning(engine: Engine) -> None:
     fake = fake_at(EVENING)
     context = at(engine, fake, EVENING + timedelta(minutes=40), QUIET)  # 23:30, quiet
     asked = mention(fake, 1)
-    assert fetch.run_once(context)["queued"] == 1
+    assert fetch.run_once(context).queued == 1
     assert candidates(engine)[asked["id"]].expires_at == MORNING + TTL
     assert schedule.run_once(context)["budget"] == "quiet_hours"
     # old code: gone at 00:00, silently
@@ -70,7 +70,7 @@ def test_a_mention_queued_before_quiet_hours_is_kept_through_them(engine: Engine
     fake = fake_at(EVENING)
     context = at(engine, fake, EVENING, QUIET)  # 22:50: not quiet yet, but the TTL ends at 23:20
     asked = mention(fake, 1)
-    assert fetch.run_once(context)["queued"] == 1
+    assert fetch.run_once(context).queued == 1
     assert candidates(engine)[asked["id"]].expires_at == EVENING + TTL
     summary = schedule.run_once(at(engine, fake, EVENING + timedelta(minutes=15), QUIET))
     assert (summary["kept_for_hold"], summary["budget"]) == (1, "quiet_hours")
@@ -95,7 +95,7 @@ def test_a_mention_lost_to_the_hourly_budget_says_so(engine: Engine) -> None:
         used_at=start,
     )
     lost, late = mention(fake, 1), None
-    assert fetch.run_once(context)["queued"] == 1
+    assert fetch.run_once(context).queued == 1
     assert schedule.run_once(context)["budget"] == "hourly_budget"
     summary = schedule.run_once(at(engine, fake, start + TTL + timedelta(minutes=1), budgets))
     assert summary["expired"] == 1
@@ -110,7 +110,7 @@ def test_a_mention_lost_to_the_hourly_budget_says_so(engine: Engine) -> None:
     # with no hold, an expiry is a plain TTL expiry
     later = start + timedelta(hours=2)
     late = mention(fake, 2)
-    assert fetch.run_once(at(engine, fake, later, budgets))["queued"] == 1
+    assert fetch.run_once(at(engine, fake, later, budgets)).queued == 1
     with engine.begin() as connection:
         connection.execute(
             reply_candidate_queue.update()

@@ -100,7 +100,7 @@ def test_racing_schedulers_never_decide_one_target_twice(postgres_url: str, fake
     engine = make_engine(postgres_url)
     mention_many(fake, 12)
     first = context_for(engine, fake, "w0")
-    assert fetch.run_once(replace(first, now=fake.clock.now()))["queued"] == 12
+    assert fetch.run_once(replace(first, now=fake.clock.now())).queued == 12
     results: list[Any] = []
     errors: list[BaseException] = []
 
@@ -135,7 +135,7 @@ def test_a_broken_bank_skips_the_candidate_with_an_event(
     broken.write_text("[[replies]\ntext = 'unclosed", encoding="utf-8")
     context = context_for(engine, fake, "w0", bank_file=str(broken))
     mention_many(fake, 2)
-    assert fetch.run_once(replace(context, now=fake.clock.now()))["queued"] == 2
+    assert fetch.run_once(replace(context, now=fake.clock.now())).queued == 2
     summary = schedule.run_once(replace(context, now=datetime.now(UTC)))
     assert summary["permits_created"] == 0
     assert summary["skipped"] == {"generator_failed": 2}
@@ -181,7 +181,7 @@ def test_a_day_at_the_default_budget_has_no_near_duplicates(engine: Engine, fake
     settings = account.settings.model_copy(update={"budgets": budgets})
     context = replace(context, account=replace(account, settings=settings))
     mention_many(fake, per_day)  # every one matches the same entry: the worst case for variety
-    assert fetch.run_once(replace(context, now=fake.clock.now()))["queued"] == per_day
+    assert fetch.run_once(replace(context, now=fake.clock.now())).queued == per_day
     now = datetime.now(UTC)
     summary = schedule.run_once(replace(context, now=now))
     assert summary["permits_created"] == per_day, summary

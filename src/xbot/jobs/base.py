@@ -70,12 +70,29 @@ class JobContext:
     slot: int | None = None
 
 
+class JobSummary(Protocol):
+    """A run's typed result (a frozen dataclass); the runner stores `as_data()`."""
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores and logs."""
+        ...
+
+
+#: what `run_once` returns: a typed summary, or the JSON-able mapping itself
+JobResult = JobSummary | Mapping[str, Any]
+
+
 class JobFunction(Protocol):
     """`run_once(context) -> summary`: one pass, a small JSON-able summary."""
 
-    def __call__(self, context: JobContext) -> Mapping[str, Any]:
+    def __call__(self, context: JobContext) -> JobResult:
         """Do one pass and return its summary."""
         ...
+
+
+def summary_data(result: JobResult) -> dict[str, Any]:
+    """Return a run's summary as the JSON the runner stores."""
+    return dict(result) if isinstance(result, Mapping) else result.as_data()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

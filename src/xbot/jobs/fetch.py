@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +29,24 @@ from xbot.store.queries import candidates
 log = structlog.get_logger("xbot.fetch")
 
 
-def run_once(context: JobContext) -> Mapping[str, Any]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FetchSummary:
+    """What one fetch did; certify sums `new` and `queued` from its completed events."""
+
+    fetched: int  #: posts the platform returned
+    new: int  #: of them, posts not seen before
+    evaluated: int  #: new posts run through the filters
+    queued: int  #: candidates queued
+    skipped: Mapping[str, int]  #: new posts not queued, by reason
+    trimmed: int  #: queued candidates dropped to keep the queue at max_queue
+    watermark: str | None  #: where the next fetch starts
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return {**asdict(self), "skipped": dict(self.skipped)}
+
+
+def run_once(context: JobContext) -> FetchSummary:
     """Fetch since the watermark, queue what passes the filters, and move the watermark."""
     account = require_account(context)
     platform = require_platform(context, account)
@@ -60,15 +78,15 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         trimmed = candidates.trim_queue(connection, account.account_id, account.settings.max_queue)
         candidates.store_watermark(connection, account.account_id, batch.watermark)
     queued = outcomes.pop("queued", 0)
-    return {
-        "fetched": len(batch.posts),
-        "new": len(fresh),
-        "evaluated": len(fresh),
-        "queued": queued,
-        "skipped": dict(outcomes),
-        "trimmed": trimmed,
-        "watermark": batch.watermark or watermark,
-    }
+    return FetchSummary(
+        fetched=len(batch.posts),
+        new=len(fresh),
+        evaluated=len(fresh),
+        queued=queued,
+        skipped=dict(outcomes),
+        trimmed=trimmed,
+        watermark=batch.watermark or watermark,
+    )
 
 
 def candidate_rules(context: JobContext, account: Account, own_user_id: str) -> CandidateRules:

@@ -17,7 +17,8 @@ is harmless: ghost rows are inserted once and a reconciled permit is USED by the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,7 +48,34 @@ SCAN_LIMIT = 100
 DECISION_LOOKBACK = timedelta(days=7)
 
 
-def run_once(context: JobContext) -> Mapping[str, Any]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScanSummary:
+    """What one scan found; also the data of `ghost_scan_completed`."""
+
+    scanned: int  #: own posts read
+    ghosts: int  #: new ghosts recorded
+    reconciled: int  #: permits in doubt whose post the scan found
+    watermark: str | None  #: where the next scan starts
+    previous_watermark: str | None  #: where this scan started
+    truncated: bool  #: a full page was read: the next scan reads on
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScanSkipped:
+    """The scan did not run: another worker holds the account's scan lease."""
+
+    skipped: str = "another worker is scanning this account"
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return asdict(self)
+
+
+def run_once(context: JobContext) -> ScanSummary | ScanSkipped:
     """Scan the account's own posts since the watermark and record the scan."""
     account = require_account(context)
     owner = context.worker.worker_id
@@ -57,7 +85,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
             connection, account.account_id, owner, context.now, lease_until
         )
     if fence is None:
-        return {"skipped": "another worker is scanning this account"}
+        return ScanSkipped()
     try:
         return _scan(context, account)
     finally:
@@ -65,7 +93,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
             ghost_queries.release_scan_lease(connection, account.account_id, owner, fence)
 
 
-def _scan(context: JobContext, account: Account) -> dict[str, Any]:
+def _scan(context: JobContext, account: Account) -> ScanSummary:
     platform = require_platform(context, account)
     with translated_errors(), context.engine.connect() as connection:
         since, managed_since = ghost_queries.ghost_watermark(connection, account.account_id)
@@ -74,14 +102,14 @@ def _scan(context: JobContext, account: Account) -> dict[str, Any]:
     counts = Counter(_apply(context, account, post, verdict) for post, verdict in verdicts)
     settled_before = context.now - platform.visibility_grace
     watermark = newest_settled_post_id(posts, settled_before, since)
-    summary = {
-        "scanned": len(posts),
-        "ghosts": counts["ghost"],
-        "reconciled": counts["reconciled"],
-        "watermark": watermark,
-        "previous_watermark": since,
-        "truncated": len(posts) >= SCAN_LIMIT,
-    }
+    summary = ScanSummary(
+        scanned=len(posts),
+        ghosts=counts["ghost"],
+        reconciled=counts["reconciled"],
+        watermark=watermark,
+        previous_watermark=since,
+        truncated=len(posts) >= SCAN_LIMIT,
+    )
     _record_scan(context, account, summary)
     return summary
 
@@ -148,15 +176,15 @@ def _record_ghost(
     return "ghost"
 
 
-def _record_scan(context: JobContext, account: Account, summary: Mapping[str, Any]) -> None:
+def _record_scan(context: JobContext, account: Account, summary: ScanSummary) -> None:
     with translated_errors(), context.engine.begin() as connection:
-        ghost_queries.set_ghost_watermark(connection, account.account_id, summary["watermark"])
+        ghost_queries.set_ghost_watermark(connection, account.account_id, summary.watermark)
         ghost_queries.record_ghost_scan(
             connection,
             account_id=account.account_id,
-            scanned=summary["scanned"],
-            ghosts=summary["ghosts"],
-            watermark=summary["watermark"],
+            scanned=summary.scanned,
+            ghosts=summary.ghosts,
+            watermark=summary.watermark,
             worker_id=context.worker.worker_id,
             now=context.now,
         )
@@ -164,7 +192,7 @@ def _record_scan(context: JobContext, account: Account, summary: Mapping[str, An
             connection,
             context,
             EventType.GHOST_SCAN_COMPLETED,
-            summary,
+            summary.as_data(),
             component=COMPONENT,
             account_id=account.account_id,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from xbot.events import EventType
@@ -11,7 +11,18 @@ from xbot.store.engine import translated_errors
 from xbot.store.queries.events import append_event
 
 
-def run_once(context: JobContext) -> Mapping[str, Any]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProbeSummary:
+    """The slot the probe ran in (-1 outside the runner)."""
+
+    slot: int
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return asdict(self)
+
+
+def run_once(context: JobContext) -> ProbeSummary:
     """Wait `probe_seconds` (a stand-in for work), then record the run."""
     interrupted = context.stop.wait(context.settings.probe_seconds)
     slot = context.slot if context.slot is not None else -1
@@ -24,4 +35,4 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
             component="probe",
             worker_id=context.worker.worker_id,
         )
-    return {"slot": slot}
+    return ProbeSummary(slot=slot)

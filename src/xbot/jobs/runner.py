@@ -15,7 +15,7 @@ from sqlalchemy.engine import Row
 from xbot.domain.errors import StoreError
 from xbot.events import JobPhase, JobPrefix, job_event_type
 from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures, retry_at
-from xbot.jobs.base import Account, JobContext, JobSpec
+from xbot.jobs.base import Account, JobContext, JobSpec, summary_data
 from xbot.jobs.platform_faults import note_platform_outcome
 from xbot.redact import redact_text
 from xbot.store.engine import translated_errors
@@ -139,7 +139,7 @@ class JobRunner:
             context = replace(
                 self.context, now=self.now(), account=account, job_run_id=run.id, slot=run.slot
             )
-            summary = dict(spec.run_once(context))
+            summary = summary_data(spec.run_once(context))
         except Exception as exc:
             status, error, failure = "failed", redact_text(f"{type(exc).__name__}: {exc}"), exc
             log.exception("job_failed", job=spec.name, account_id=run.account_id)

@@ -1,0 +1,47 @@
+"""Typed job summaries become the same JSON the runner stored before they were typed."""
+
+from __future__ import annotations
+
+import json
+
+from xbot.jobs.base import summary_data
+from xbot.jobs.fetch import FetchSummary
+from xbot.jobs.ghost_scan import ScanSkipped, ScanSummary
+from xbot.jobs.probe import ProbeSummary
+
+
+def test_a_fetch_summary_keeps_the_keys_certify_sums() -> None:
+    summary = FetchSummary(
+        fetched=5, new=4, evaluated=4, queued=3, skipped={"own_post": 1}, trimmed=0, watermark="9"
+    )
+    data = summary_data(summary)
+    assert data == {
+        "fetched": 5,
+        "new": 4,
+        "evaluated": 4,
+        "queued": 3,
+        "skipped": {"own_post": 1},
+        "trimmed": 0,
+        "watermark": "9",
+    }
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_a_scan_summary_and_a_skipped_scan_are_plain_json() -> None:
+    scan = ScanSummary(
+        scanned=2, ghosts=1, reconciled=0, watermark="7", previous_watermark=None, truncated=False
+    )
+    assert summary_data(scan) == {
+        "scanned": 2,
+        "ghosts": 1,
+        "reconciled": 0,
+        "watermark": "7",
+        "previous_watermark": None,
+        "truncated": False,
+    }
+    assert summary_data(ScanSkipped()) == {"skipped": "another worker is scanning this account"}
+    assert summary_data(ProbeSummary(slot=3)) == {"slot": 3}
+
+
+def test_a_mapping_summary_is_stored_as_it_is() -> None:
+    assert summary_data({"claimed": 0, "expired": 1}) == {"claimed": 0, "expired": 1}
