@@ -60,8 +60,8 @@ def test_the_scheduler_skips_a_target_a_ghost_answered(engine: Engine, acknowled
             )
     assert fetch.run_once(context).queued == 2
     summary = schedule.run_once(context)
-    assert summary["permits_created"] == 1
-    assert summary["skipped"] == {"target_already_answered": 1}
+    assert summary.permits_created == 1
+    assert summary.skipped == {"target_already_answered": 1}
     with engine.connect() as connection:
         statuses = dict(
             connection.execute(

@@ -100,8 +100,8 @@ def test_mentions_become_candidates_then_one_permit_per_thread(
     assert (again.new, again.queued) == (0, 0)
 
     scheduled = schedule.run_once(replace(context, now=datetime.now(UTC)))
-    assert scheduled["permits_created"] == 2
-    assert scheduled["skipped"] == {"thread_already_replied": 1}
+    assert scheduled.permits_created == 2
+    assert scheduled.skipped == {"thread_already_replied": 1}
 
     permits = rows(engine, post_attempts)
     assert sorted(row.status for row in permits) == ["PENDING", "PENDING"]
@@ -117,7 +117,7 @@ def test_mentions_become_candidates_then_one_permit_per_thread(
     assert {row.event_data["permit_id"] for row in created} == {row.permit_id for row in permits}
 
     nothing = schedule.run_once(replace(context, now=datetime.now(UTC)))
-    assert nothing["permits_created"] == 0
+    assert nothing.permits_created == 0
 
 
 def test_budget_caps_permits_per_hour(
@@ -136,8 +136,8 @@ def test_budget_caps_permits_per_hour(
         fake.post_as(human, f"@{account.handle} python question number {number}")
     assert fetch.run_once(replace(context, now=fake.clock.now())).queued == 4
     first = schedule.run_once(replace(context, now=datetime.now(UTC)))
-    assert first["permits_created"] == 1
-    assert first["budget"] == "hourly_budget"
+    assert first.permits_created == 1
+    assert first.budget == "hourly_budget"
     assert len(rows(engine, post_attempts)) == 1
 
 
@@ -184,7 +184,7 @@ def test_world_traffic_counts_match_the_fake(
 
     scheduled = schedule.run_once(replace(context, now=fake.clock.now()))
     permits = rows(engine, post_attempts)
-    assert len(permits) == scheduled["permits_created"] > 0
+    assert len(permits) == scheduled.permits_created > 0
     threads = [
         row.conversation_id
         for row in rows(engine, reply_candidate_queue)

@@ -38,4 +38,4 @@ def test_a_post_dated_hours_back_by_the_platform_still_fills_the_hour(engine: En
     mention(fake, 1)
     assert fetch.run_once(context).queued == 1
     summary = schedule.run_once(context)
-    assert (summary["permits_created"], summary["budget"]) == (0, "hourly_budget")
+    assert (summary.permits_created, summary.budget) == (0, "hourly_budget")

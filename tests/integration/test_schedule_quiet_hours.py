@@ -57,12 +57,12 @@ def test_a_mention_in_quiet_hours_waits_for_the_morning(engine: Engine) -> None:
     asked = mention(fake, 1)
     assert fetch.run_once(context).queued == 1
     assert candidates(engine)[asked["id"]].expires_at == MORNING + TTL
-    assert schedule.run_once(context)["budget"] == "quiet_hours"
+    assert schedule.run_once(context).budget == "quiet_hours"
     # old code: gone at 00:00, silently
     summary = schedule.run_once(at(engine, fake, MORNING - timedelta(minutes=1), QUIET))
-    assert (summary["expired"], summary["queued"], summary["budget"]) == (0, 1, "quiet_hours")
+    assert (summary.expired, summary.queued, summary.budget) == (0, 1, "quiet_hours")
     summary = schedule.run_once(at(engine, fake, MORNING + timedelta(minutes=1), QUIET))
-    assert summary["permits_created"] == 1
+    assert summary.permits_created == 1
     assert candidates(engine)[asked["id"]].status == "selected"
 
 
@@ -73,10 +73,10 @@ def test_a_mention_queued_before_quiet_hours_is_kept_through_them(engine: Engine
     assert fetch.run_once(context).queued == 1
     assert candidates(engine)[asked["id"]].expires_at == EVENING + TTL
     summary = schedule.run_once(at(engine, fake, EVENING + timedelta(minutes=15), QUIET))
-    assert (summary["kept_for_hold"], summary["budget"]) == (1, "quiet_hours")
+    assert (summary.kept_for_hold, summary.budget) == (1, "quiet_hours")
     assert candidates(engine)[asked["id"]].expires_at == MORNING + TTL
     summary = schedule.run_once(at(engine, fake, MORNING + timedelta(minutes=5), QUIET))
-    assert (summary["expired"], summary["permits_created"]) == (0, 1)
+    assert (summary.expired, summary.permits_created) == (0, 1)
 
 
 def test_a_mention_lost_to_the_hourly_budget_says_so(engine: Engine) -> None:
@@ -96,9 +96,9 @@ def test_a_mention_lost_to_the_hourly_budget_says_so(engine: Engine) -> None:
     )
     lost, late = mention(fake, 1), None
     assert fetch.run_once(context).queued == 1
-    assert schedule.run_once(context)["budget"] == "hourly_budget"
+    assert schedule.run_once(context).budget == "hourly_budget"
     summary = schedule.run_once(at(engine, fake, start + TTL + timedelta(minutes=1), budgets))
-    assert summary["expired"] == 1
+    assert summary.expired == 1
     row = candidates(engine)[lost["id"]]
     assert (row.status, row.skip_reason) == ("expired", "expired_during_hourly_budget")
     [event] = events(engine, "reply_v2_candidates_expired")
@@ -119,5 +119,5 @@ def test_a_mention_lost_to_the_hourly_budget_says_so(engine: Engine) -> None:
         )
     idle = BudgetSettings(per_hour=100, per_day=500, min_gap_seconds=0, author_cooldown_minutes=0)
     summary = schedule.run_once(at(engine, fake, later + timedelta(seconds=1), idle))
-    assert summary["expired"] == 1
+    assert summary.expired == 1
     assert candidates(engine)[late["id"]].skip_reason == "expired"

@@ -9,8 +9,6 @@ The runner writes `reply_v2_fetch_job_started` / `_completed` (with this summary
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,28 +20,12 @@ from xbot.domain.filters import CandidateRules, thread_key
 from xbot.domain.policy import PlatformName, XTier, summoned_required
 from xbot.domain.posts import Post
 from xbot.jobs.base import Account, JobContext, require_account, require_platform
+from xbot.jobs.summaries import FetchSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries import accounts as account_queries
 from xbot.store.queries import candidates
 
 log = structlog.get_logger("xbot.fetch")
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class FetchSummary:
-    """What one fetch did; certify sums `new` and `queued` from its completed events."""
-
-    fetched: int  #: posts the platform returned
-    new: int  #: of them, posts not seen before
-    evaluated: int  #: new posts run through the filters
-    queued: int  #: candidates queued
-    skipped: Mapping[str, int]  #: new posts not queued, by reason
-    trimmed: int  #: queued candidates dropped to keep the queue at max_queue
-    watermark: str | None  #: where the next fetch starts
-
-    def as_data(self) -> dict[str, Any]:
-        """Return the summary as the JSON the runner stores."""
-        return {**asdict(self), "skipped": dict(self.skipped)}
 
 
 def run_once(context: JobContext) -> FetchSummary:

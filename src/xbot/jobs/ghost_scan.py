@@ -18,9 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -38,6 +36,7 @@ from xbot.domain.posts import Post
 from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.jobs.reconcile import record_found
+from xbot.jobs.summaries import ScanSkipped, ScanSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries import ghosts as ghost_queries
 
@@ -46,33 +45,6 @@ COMPONENT = "ghost_scan"
 SCAN_LIMIT = 100
 #: how far back decision texts are compared with ghosts (matches_decision_text)
 DECISION_LOOKBACK = timedelta(days=7)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ScanSummary:
-    """What one scan found; also the data of `ghost_scan_completed`."""
-
-    scanned: int  #: own posts read
-    ghosts: int  #: new ghosts recorded
-    reconciled: int  #: permits in doubt whose post the scan found
-    watermark: str | None  #: where the next scan starts
-    previous_watermark: str | None  #: where this scan started
-    truncated: bool  #: a full page was read: the next scan reads on
-
-    def as_data(self) -> dict[str, Any]:
-        """Return the summary as the JSON the runner stores."""
-        return asdict(self)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ScanSkipped:
-    """The scan did not run: another worker holds the account's scan lease."""
-
-    skipped: str = "another worker is scanning this account"
-
-    def as_data(self) -> dict[str, Any]:
-        """Return the summary as the JSON the runner stores."""
-        return asdict(self)
 
 
 def run_once(context: JobContext) -> ScanSummary | ScanSkipped:

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
-
 from xbot.events import EventType
 from xbot.jobs.base import JobContext
+from xbot.jobs.summaries import ProbeSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries.events import append_event
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ProbeSummary:
-    """The slot the probe ran in (-1 outside the runner)."""
-
-    slot: int
-
-    def as_data(self) -> dict[str, Any]:
-        """Return the summary as the JSON the runner stores."""
-        return asdict(self)
 
 
 def run_once(context: JobContext) -> ProbeSummary:

@@ -40,6 +40,7 @@ from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
 from xbot.domain.ports import ReplyGenerator
 from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_generator
+from xbot.jobs.summaries import SchedulePolicyBlocked, ScheduleSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries import candidates, decisions, ghosts
 
@@ -62,7 +63,7 @@ class _Pass:
     waiting: int = 0
 
 
-def run_once(context: JobContext) -> Mapping[str, Any]:
+def run_once(context: JobContext) -> ScheduleSummary | SchedulePolicyBlocked:
     """One scheduling pass for one account."""
     account = require_account(context)
     rules = BudgetRules.from_settings(account.settings.budgets)
@@ -79,7 +80,6 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         answered = ghosts.ghost_answered_targets(
             connection, account.account_id, [row.candidate_post_id for row in queued]
         )
-    summary: dict[str, Any] = {"expired": expired, "queued": len(queued), "kept_for_hold": kept}
     block = generator_block(
         PlatformName(account.platform),
         GeneratorKind(account.settings.generator),
@@ -89,17 +89,21 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         _event(
             context, account, EventType.REPLY_V2_SCHEDULER_POLICY_BLOCKED, {"reason": block.value}
         )
-        return {**summary, "permits_created": 0, "blocked_by": block.value}
+        return SchedulePolicyBlocked(
+            expired=expired, queued=len(queued), kept_for_hold=kept, blocked_by=block.value
+        )
     state = _Pass(history=records, recent_texts=recent, answered=answered)
     refusal = _schedule(context, account, queued, state)
-    return {
-        **summary,
-        "permits_created": len(state.created),
-        "permit_ids": state.created,
-        "skipped": dict(state.skipped),
-        "waiting": state.waiting,
-        "budget": refusal,
-    }
+    return ScheduleSummary(
+        expired=expired,
+        queued=len(queued),
+        kept_for_hold=kept,
+        permits_created=len(state.created),
+        permit_ids=tuple(state.created),
+        skipped=dict(state.skipped),
+        waiting=state.waiting,
+        budget=refusal,
+    )
 
 
 def _keep_through_quiet_hours(

@@ -12,7 +12,7 @@ from posting_fakes import FakePlatform
 from posting_rows import T0, add_account, add_permit, events, load_permit, make_context
 from xbot.domain.permits import PermitStatus
 from xbot.jobs import ghost_scan, post
-from xbot.jobs.ghost_scan import ScanSkipped
+from xbot.jobs.summaries import ScanSkipped
 from xbot.store.engine import make_engine
 from xbot.store.queries.ghosts import acquire_scan_lease, ghost_watermark
 from xbot.store.tables import ghost_scans, ghost_tweets

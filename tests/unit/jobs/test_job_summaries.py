@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 
 from xbot.jobs.base import summary_data
-from xbot.jobs.fetch import FetchSummary
-from xbot.jobs.ghost_scan import ScanSkipped, ScanSummary
-from xbot.jobs.probe import ProbeSummary
+from xbot.jobs.summaries import (
+    FetchSummary,
+    ProbeSummary,
+    ScanSkipped,
+    ScanSummary,
+    SchedulePolicyBlocked,
+    ScheduleSummary,
+)
 
 
 def test_a_fetch_summary_keeps_the_keys_certify_sums() -> None:
@@ -45,3 +50,34 @@ def test_a_scan_summary_and_a_skipped_scan_are_plain_json() -> None:
 
 def test_a_mapping_summary_is_stored_as_it_is() -> None:
     assert summary_data({"claimed": 0, "expired": 1}) == {"claimed": 0, "expired": 1}
+
+
+def test_a_schedule_summary_keeps_its_two_shapes() -> None:
+    summary = ScheduleSummary(
+        expired=1,
+        queued=3,
+        kept_for_hold=0,
+        permits_created=1,
+        permit_ids=("p1",),
+        skipped={"min_gap": 1},
+        waiting=1,
+        budget=None,
+    )
+    assert summary_data(summary) == {
+        "expired": 1,
+        "queued": 3,
+        "kept_for_hold": 0,
+        "permits_created": 1,
+        "permit_ids": ["p1"],
+        "skipped": {"min_gap": 1},
+        "waiting": 1,
+        "budget": None,
+    }
+    blocked = SchedulePolicyBlocked(expired=0, queued=2, kept_for_hold=0, blocked_by="policy")
+    assert summary_data(blocked) == {
+        "expired": 0,
+        "queued": 2,
+        "kept_for_hold": 0,
+        "blocked_by": "policy",
+        "permits_created": 0,
+    }
