@@ -24,6 +24,7 @@ from posting_rows import PermitRows, add_account, add_permit, events, load_permi
 from xbot.config import AccountSettings
 from xbot.domain.permits import TERMINAL_STATUSES, Permit, PermitStatus
 from xbot.jobs import ghost_scan, post, reconcile
+from xbot.jobs.summaries import ReconcileSummary
 from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
 from xbot.sim.clock import SimClock
 from xbot.sim.world import build_world
@@ -72,8 +73,8 @@ class Posting:
     def post(self) -> dict[str, Any]:
         return dict(post.run_once(self.context()))
 
-    def reconcile(self) -> dict[str, Any]:
-        return dict(reconcile.run_once(self.context()))
+    def reconcile(self) -> ReconcileSummary:
+        return reconcile.run_once(self.context())
 
     def settle(self, step: float = 20.0, limit: int = 200) -> None:
         """Run post and reconcile, moving the fake clock, until every permit is settled."""
@@ -197,7 +198,7 @@ class PostingAgainstFakeX:
         x.fake.inject(CREATE, "status", status=status)
         assert x.post()["status"] == "UNKNOWN"
         x.clock.advance(GRACE.total_seconds() - 1)
-        assert x.reconcile()["waiting"] == 1  # absence proves nothing within the grace
+        assert x.reconcile().waiting == 1  # absence proves nothing within the grace
         x.settle()
         assert x.state(rows).status is PermitStatus.USED
         assert len(events(x.engine, "permit_requeued")) == 1
@@ -258,7 +259,7 @@ class PostingAgainstFakeX:
         rows = x.permit()
         x.fake.inject(CREATE, "accept_then_timeout", seconds=READ_TIMEOUT * 3, drop=drop)
         assert x.post()["status"] == "UNKNOWN"
-        assert x.reconcile()["reconciled"] == 1
+        assert x.reconcile().reconciled == 1
         permit = x.state(rows)
         assert (permit.status, permit.reconciled, permit.attempts) == (PermitStatus.USED, True, 1)
         x.assert_exactly_once()

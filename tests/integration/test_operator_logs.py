@@ -92,7 +92,7 @@ def test_a_reconcile_that_settles_a_permit_logs_the_post_it_found(x: Posting) ->
     x.fake.inject(CREATE, "accept_then_timeout", seconds=READ_TIMEOUT * 3)
     assert x.post()["status"] == "UNKNOWN"
     with capture_logs() as logs:
-        assert x.reconcile()["reconciled"] == 1
+        assert x.reconcile().reconciled == 1
     permit = x.state(rows)
     assert (permit.status, permit.reconciled) == (PermitStatus.USED, True)
     [line] = logged(logs, EventType.PERMIT_RECONCILED)

@@ -69,7 +69,7 @@ def test_reconcile_finds_the_post_by_its_text(lossy: Lossy) -> None:
     rows = lossy.unknown_permit()
     lossy.fake.clock.advance(5)
     summary = reconcile.run_once(lossy.context())
-    assert summary["reconciled"] == 1
+    assert summary.reconciled == 1
     permit = load_permit(lossy.engine, rows.permit_id)
     assert (permit.status, permit.reconciled) == (PermitStatus.USED, True)
     assert permit.actual_tweet_id == lossy.bot_reply(rows)["id"]

@@ -6,8 +6,10 @@ fetch's completed events, and operators read the rest in `job_runs.summary`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 
@@ -94,6 +96,48 @@ class ProbeSummary:
     """The slot the probe ran in (-1 outside the runner)."""
 
     slot: int
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return asdict(self)
+
+
+class Resolution(StrEnum):
+    """What reconcile did with one UNKNOWN permit."""
+
+    RECONCILED = "reconciled"  #: read-back found its post: USED
+    REQUEUED = "requeued"  #: read-back did not find it after the grace: PENDING again
+    FAILED = "failed"  #: not found and out of attempts: FAILED
+    WAITING = "waiting"  #: not found, but still within the platform's visibility grace
+    READ_BACK_TOO_SHORT = "read_back_too_short"  #: the read-back did not reach back far enough
+    TAKEN_OVER = "taken_over"  #: another worker took the permit meanwhile
+    NOT_RECONCILABLE = "not_reconcilable"  #: found, but the permit may no longer become USED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReconcileSummary:
+    """What one reconcile run did: leases lapsed, then each UNKNOWN permit's resolution."""
+
+    lease_expired: int = 0  #: POSTING permits whose lease ran out, now UNKNOWN
+    unknown: int = 0  #: UNKNOWN permits this run tried to resolve
+    read_back: int = 0  #: own posts read back (0 when nothing was UNKNOWN)
+    reconciled: int = 0
+    requeued: int = 0
+    failed: int = 0
+    waiting: int = 0
+    read_back_too_short: int = 0
+    taken_over: int = 0
+    not_reconcilable: int = 0
+
+    @classmethod
+    def of(
+        cls, *, lease_expired: int, read_back: int, resolutions: Iterable[Resolution]
+    ) -> ReconcileSummary:
+        """Count the run's resolutions."""
+        counts = Counter(resolutions)
+        by_name = {resolution.value: counts[resolution] for resolution in Resolution}
+        unknown = sum(counts.values())
+        return cls(lease_expired=lease_expired, unknown=unknown, read_back=read_back, **by_name)
 
     def as_data(self) -> dict[str, Any]:
         """Return the summary as the JSON the runner stores."""

@@ -8,6 +8,8 @@ from xbot.jobs.base import summary_data
 from xbot.jobs.summaries import (
     FetchSummary,
     ProbeSummary,
+    ReconcileSummary,
+    Resolution,
     ScanSkipped,
     ScanSummary,
     SchedulePolicyBlocked,
@@ -81,3 +83,12 @@ def test_a_schedule_summary_keeps_its_two_shapes() -> None:
         "blocked_by": "policy",
         "permits_created": 0,
     }
+
+
+def test_a_reconcile_summary_counts_each_resolution() -> None:
+    resolutions = [Resolution.RECONCILED, Resolution.WAITING, Resolution.RECONCILED]
+    summary = ReconcileSummary.of(lease_expired=1, read_back=7, resolutions=resolutions)
+    assert (summary.unknown, summary.reconciled, summary.waiting, summary.failed) == (3, 2, 1, 0)
+    data = summary_data(summary)
+    assert (data["lease_expired"], data["read_back"], data["reconciled"]) == (1, 7, 2)
+    assert set(data) == {"lease_expired", "unknown", "read_back", *(r.value for r in Resolution)}
