@@ -41,6 +41,7 @@ from xbot.config import AccountSettings, BudgetSettings, Settings
 from xbot.domain.errors import XbotError
 from xbot.jobs import ghost_scan, post, reconcile
 from xbot.jobs.base import Account, JobContext, WorkerIdentity
+from xbot.logging import configure
 from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
 from xbot.sim.clock import SimClock
 from xbot.sim.world import build_world
@@ -375,6 +376,7 @@ def _targets(engine: Engine) -> dict[str, str]:
 
 
 def main() -> int:
+    configure(level="warning", output="json")  # job events go to stderr; stdout is the report
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
         worker(sys.argv[2], sys.argv[3])
         return 0

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from xbot.config import AccountSettings, BudgetSettings, Settings
 from xbot.jobs import post
 from xbot.jobs.base import JobContext, WorkerIdentity
+from xbot.logging import configure
 from xbot.serve import load_accounts
 from xbot.sim.clock import SimClock
 from xbot.sim.world import build_world
@@ -36,6 +37,7 @@ WORKER = WorkerIdentity(worker_id="bench", role="worker", git_sha="bench", sha_s
 
 
 def main() -> None:
+    configure(level="warning", output="json")  # the job events' log lines are not measured
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--permits", type=int, default=200)
     parser.add_argument("--database-url", default="")

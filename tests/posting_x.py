@@ -24,6 +24,7 @@ from posting_rows import PermitRows, add_account, add_permit, events, load_permi
 from xbot.config import AccountSettings
 from xbot.domain.permits import TERMINAL_STATUSES, Permit, PermitStatus
 from xbot.jobs import ghost_scan, post, reconcile
+from xbot.jobs.summaries import ReconcileSummary
 from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
 from xbot.sim.clock import SimClock
 from xbot.sim.world import build_world
@@ -72,8 +73,8 @@ class Posting:
     def post(self) -> dict[str, Any]:
         return dict(post.run_once(self.context()))
 
-    def reconcile(self) -> dict[str, Any]:
-        return dict(reconcile.run_once(self.context()))
+    def reconcile(self) -> ReconcileSummary:
+        return reconcile.run_once(self.context())
 
     def settle(self, step: float = 20.0, limit: int = 200) -> None:
         """Run post and reconcile, moving the fake clock, until every permit is settled."""
@@ -123,43 +124,50 @@ class Posting:
     _transport: Any = None
 
 
+@contextlib.contextmanager
+def posting_against_fake_x(engine: Engine, endpoint_for: EndpointFor) -> Iterator[Posting]:
+    """A fake X on a frozen clock reached as `endpoint_for` says, and the bot's account."""
+    clock = SimClock(start=START, speed=0)
+    settings = XFakeSettings(search_delay_seconds=0)
+    fake = FakeX(build_world(11), clock=clock, settings=settings)
+    with endpoint_for(fake) as (base_url, transport):
+        raw = fake.credentials()
+        credentials = OAuth1Credentials(
+            consumer_key=SecretStr(raw["consumer_key"]),
+            consumer_secret=SecretStr(raw["consumer_secret"]),
+            access_token=SecretStr(raw["access_token"]),
+            access_token_secret=SecretStr(raw["access_token_secret"]),
+        )
+        platform = build_x_platform(
+            AccountSettings(platform="x", handle="replybot", base_url=base_url),
+            credentials,
+            http=HttpOptions(read_timeout=READ_TIMEOUT),
+            transport=transport,
+            visibility_grace=GRACE,
+            now=clock.now,
+        )
+        # The bot's history predates xbot: the ghost scan treats it as the baseline.
+        account_id = add_account(engine, handle="replybot", created_at=START)
+        harness = Posting(
+            engine=engine,
+            fake=fake,
+            clock=clock,
+            base_url=base_url,
+            platform=platform,
+            account_id=account_id,
+        )
+        harness._transport = transport
+        yield harness
+        platform.close()
+
+
 class PostingAgainstFakeX:
     """The tests; subclasses choose how the adapter reaches the fake."""
 
     @pytest.fixture
     def x(self, engine: Engine, endpoint_for: EndpointFor) -> Iterator[Posting]:
-        clock = SimClock(start=START, speed=0)
-        settings = XFakeSettings(search_delay_seconds=0)
-        fake = FakeX(build_world(11), clock=clock, settings=settings)
-        with endpoint_for(fake) as (base_url, transport):
-            raw = fake.credentials()
-            credentials = OAuth1Credentials(
-                consumer_key=SecretStr(raw["consumer_key"]),
-                consumer_secret=SecretStr(raw["consumer_secret"]),
-                access_token=SecretStr(raw["access_token"]),
-                access_token_secret=SecretStr(raw["access_token_secret"]),
-            )
-            platform = build_x_platform(
-                AccountSettings(platform="x", handle="replybot", base_url=base_url),
-                credentials,
-                http=HttpOptions(read_timeout=READ_TIMEOUT),
-                transport=transport,
-                visibility_grace=GRACE,
-                now=clock.now,
-            )
-            # The bot's history predates xbot: the ghost scan treats it as the baseline.
-            account_id = add_account(engine, handle="replybot", created_at=START)
-            harness = Posting(
-                engine=engine,
-                fake=fake,
-                clock=clock,
-                base_url=base_url,
-                platform=platform,
-                account_id=account_id,
-            )
-            harness._transport = transport
+        with posting_against_fake_x(engine, endpoint_for) as harness:
             yield harness
-            platform.close()
 
     def test_no_fault_posts_once(self, x: Posting) -> None:
         rows = x.permit()
@@ -190,7 +198,7 @@ class PostingAgainstFakeX:
         x.fake.inject(CREATE, "status", status=status)
         assert x.post()["status"] == "UNKNOWN"
         x.clock.advance(GRACE.total_seconds() - 1)
-        assert x.reconcile()["waiting"] == 1  # absence proves nothing within the grace
+        assert x.reconcile().waiting == 1  # absence proves nothing within the grace
         x.settle()
         assert x.state(rows).status is PermitStatus.USED
         assert len(events(x.engine, "permit_requeued")) == 1
@@ -251,7 +259,7 @@ class PostingAgainstFakeX:
         rows = x.permit()
         x.fake.inject(CREATE, "accept_then_timeout", seconds=READ_TIMEOUT * 3, drop=drop)
         assert x.post()["status"] == "UNKNOWN"
-        assert x.reconcile()["reconciled"] == 1
+        assert x.reconcile().reconciled == 1
         permit = x.state(rows)
         assert (permit.status, permit.reconciled, permit.attempts) == (PermitStatus.USED, True, 1)
         x.assert_exactly_once()
@@ -287,6 +295,6 @@ class PostingAgainstFakeX:
         assert {x.state(rows).status for rows in x.permits} == {PermitStatus.USED}
         x.clock.advance(3600)
         summary = ghost_scan.run_once(x.context())
-        assert summary["ghosts"] == 1
+        assert summary.ghosts == 1
         [found] = x.ghosts()
         assert (found["tweet_id"], found["classification"]) == (ghost["id"], "outside_xbot")

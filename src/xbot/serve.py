@@ -21,6 +21,7 @@ from xbot.config import Settings
 from xbot.domain.errors import XbotError
 from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.domain.readiness import DEPLOY_UNMARKED
+from xbot.events import EventType
 from xbot.jobs import watchdog
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.loop import WorkerLoop
@@ -246,7 +247,7 @@ class Service:
             workers.mark_stopped(connection, self.worker.worker_id, now)
             append_event(
                 connection,
-                "worker_stopped",
+                EventType.WORKER_STOPPED,
                 {
                     "abandoned_job": abandoned,
                     "released_lease": released,

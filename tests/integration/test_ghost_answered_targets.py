@@ -50,7 +50,7 @@ def test_the_scheduler_skips_a_target_a_ghost_answered(engine: Engine, acknowled
     ghost = fake.ghost("Same answer, posted by another install.", in_reply_to=answered["id"])
     fake.clock.advance(60)
     context = schedule_context(engine, fake, fake.clock.now())
-    assert ghost_scan.run_once(context)["ghosts"] == 1
+    assert ghost_scan.run_once(context).ghosts == 1
     [row] = ghost_rows(engine)
     assert (row["tweet_id"], row["in_reply_to"]) == (ghost["id"], answered["id"])
     if acknowledged:  # an operator vouching for the post does not unsay the reply
@@ -58,10 +58,10 @@ def test_the_scheduler_skips_a_target_a_ghost_answered(engine: Engine, acknowled
             connection.execute(
                 update(ghost_tweets).values(acknowledged_at=START, acknowledged_by="ops")
             )
-    assert fetch.run_once(context)["queued"] == 2
+    assert fetch.run_once(context).queued == 2
     summary = schedule.run_once(context)
-    assert summary["permits_created"] == 1
-    assert summary["skipped"] == {"target_already_answered": 1}
+    assert summary.permits_created == 1
+    assert summary.skipped == {"target_already_answered": 1}
     with engine.connect() as connection:
         statuses = dict(
             connection.execute(
@@ -96,7 +96,7 @@ def test_the_claim_withdraws_a_permit_whose_target_a_ghost_answered(
     ghost = x.ghost("An answer made outside xbot.", in_reply_to=answered_target)
     x.clock.advance(60)
     assert (
-        ghost_scan.run_once(make_context(engine, account_id, platform, now=x.clock.now()))["ghosts"]
+        ghost_scan.run_once(make_context(engine, account_id, platform, now=x.clock.now())).ghosts
         == 1
     )
     first = post.run_once(make_context(engine, account_id, platform, now=x.clock.now()))

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from xbot.config import AccountSettings, Settings
+from xbot.events import EventType, JobPrefix
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.runner import JobRunner
 from xbot.store.queries import job_runs
@@ -41,7 +42,7 @@ def counting_job(calls: list[str]) -> JobSpec:
         interval_seconds=60,
         per_account=False,
         run_once=run_once,
-        event_prefix="count_job",
+        event_prefix=JobPrefix.PROBE,
     )
 
 
@@ -72,8 +73,8 @@ def test_one_run_per_slot_across_workers(engine: Engine) -> None:
     assert first.claim_and_run() is not None
     assert second.claim_and_run() is None
     assert calls == ["w1"]
-    started = events(engine, "count_job_started")
-    completed = events(engine, "count_job_completed")
+    started = events(engine, EventType.PROBE_JOB_STARTED)
+    completed = events(engine, EventType.PROBE_JOB_COMPLETED)
     assert len(started) == len(completed) == 1
     assert completed[0].worker_id == "w1"
     assert completed[0].event_data["counted"] == 1

@@ -92,16 +92,16 @@ def test_mentions_become_candidates_then_one_permit_per_thread(
     fake.ghost(f"@{bot} talking to myself")
 
     fetched = fetch.run_once(replace(context, now=fake.clock.now()))
-    assert fetched["new"] == fetched["fetched"]
-    assert fetched["queued"] == 3
-    assert fetched["skipped"] == {"known_bot": 1, "own_post": 1}
+    assert fetched.new == fetched.fetched
+    assert fetched.queued == 3
+    assert fetched.skipped == {"known_bot": 1, "own_post": 1}
 
     again = fetch.run_once(replace(context, now=fake.clock.now()))
-    assert (again["new"], again["queued"]) == (0, 0)
+    assert (again.new, again.queued) == (0, 0)
 
     scheduled = schedule.run_once(replace(context, now=datetime.now(UTC)))
-    assert scheduled["permits_created"] == 2
-    assert scheduled["skipped"] == {"thread_already_replied": 1}
+    assert scheduled.permits_created == 2
+    assert scheduled.skipped == {"thread_already_replied": 1}
 
     permits = rows(engine, post_attempts)
     assert sorted(row.status for row in permits) == ["PENDING", "PENDING"]
@@ -117,7 +117,7 @@ def test_mentions_become_candidates_then_one_permit_per_thread(
     assert {row.event_data["permit_id"] for row in created} == {row.permit_id for row in permits}
 
     nothing = schedule.run_once(replace(context, now=datetime.now(UTC)))
-    assert nothing["permits_created"] == 0
+    assert nothing.permits_created == 0
 
 
 def test_budget_caps_permits_per_hour(
@@ -134,10 +134,10 @@ def test_budget_caps_permits_per_hour(
     context = replace(context, account=replace(account, settings=capped))
     for number, human in enumerate(people(fake, False)[:4]):
         fake.post_as(human, f"@{account.handle} python question number {number}")
-    assert fetch.run_once(replace(context, now=fake.clock.now()))["queued"] == 4
+    assert fetch.run_once(replace(context, now=fake.clock.now())).queued == 4
     first = schedule.run_once(replace(context, now=datetime.now(UTC)))
-    assert first["permits_created"] == 1
-    assert first["budget"] == "hourly_budget"
+    assert first.permits_created == 1
+    assert first.budget == "hourly_budget"
     assert len(rows(engine, post_attempts)) == 1
 
 
@@ -162,19 +162,19 @@ def test_world_traffic_counts_match_the_fake(
     summary = fetch.run_once(replace(context, now=fake.clock.now()))
     stored = rows(engine, reply_candidate_queue)
     by_post = {row.candidate_post_id: row for row in stored}
-    assert summary["new"] == len(stored) == summary["fetched"]
+    assert summary.new == len(stored) == summary.fetched
     for post in mentions:
         row = by_post[post["id"]]
         if post["author"] == bot:
             assert row.skip_reason == "own_post"
         elif post["author"] in automated:
             assert row.skip_reason == "known_bot"
-    skipped = dict(summary["skipped"])
-    assert summary["queued"] + sum(skipped.values()) == len(stored)
+    skipped = dict(summary.skipped)
+    assert summary.queued + sum(skipped.values()) == len(stored)
     # the queue keeps the best max_queue; the rest expire at once with a reason
-    trimmed = summary["trimmed"]
-    assert trimmed == max(0, summary["queued"] - account.settings.max_queue)
-    assert sum(row.status == "queued" for row in stored) == summary["queued"] - trimmed
+    trimmed = summary.trimmed
+    assert trimmed == max(0, summary.queued - account.settings.max_queue)
+    assert sum(row.status == "queued" for row in stored) == summary.queued - trimmed
     assert sum(row.skip_reason == "queue_full" for row in stored) == trimmed
     for reason, count in skipped.items():
         assert sum(row.skip_reason == reason and row.status == "skipped" for row in stored) == count
@@ -184,7 +184,7 @@ def test_world_traffic_counts_match_the_fake(
 
     scheduled = schedule.run_once(replace(context, now=fake.clock.now()))
     permits = rows(engine, post_attempts)
-    assert len(permits) == scheduled["permits_created"] > 0
+    assert len(permits) == scheduled.permits_created > 0
     threads = [
         row.conversation_id
         for row in rows(engine, reply_candidate_queue)

@@ -208,7 +208,7 @@ def test_a_refusing_worker_warns_with_both_shas_at_most_once_a_minute(engine: En
                 engine, account_id, platform, git_sha=OLD, worker_id=worker_id, now=later
             )
             assert post.run_once(context)["blocked"] == "stale_code"
-    warnings = [entry for entry in logs if entry["log_level"] == "warning"]
+    warnings = [entry for entry in logs if entry["event"] == "posting_refused_by_fence"]
     assert len(warnings) == 2
     assert {(entry["running_sha"], entry["declared_sha"]) for entry in warnings} == {(OLD, NEW[:7])}
     assert platform.calls == []
@@ -233,7 +233,7 @@ def test_require_deploy_mark_refuses_claims_until_a_deployment_is_declared(
     assert platform.calls == []
     [blocked] = events(engine, "posting_blocked_deploy_unmarked")
     assert blocked["permit_id"] == rows.permit_id
-    [warning] = [entry for entry in logs if entry["log_level"] == "warning"]
+    [warning] = [entry for entry in logs if entry["event"] == "posting_refused_by_fence"]
     assert (warning["running_sha"], warning["declared_sha"]) == (NEW, None)
 
     assert cli.invoke(app, ["deploy", "mark", "--sha", NEW]).exit_code == 0

@@ -69,11 +69,11 @@ def test_reconcile_finds_the_post_by_its_text(lossy: Lossy) -> None:
     rows = lossy.unknown_permit()
     lossy.fake.clock.advance(5)
     summary = reconcile.run_once(lossy.context())
-    assert summary["reconciled"] == 1
+    assert summary.reconciled == 1
     permit = load_permit(lossy.engine, rows.permit_id)
     assert (permit.status, permit.reconciled) == (PermitStatus.USED, True)
     assert permit.actual_tweet_id == lossy.bot_reply(rows)["id"]
-    assert ghost_scan.run_once(lossy.context())["ghosts"] == 0
+    assert ghost_scan.run_once(lossy.context()).ghosts == 0
     assert lossy.ghosts() == []
 
 
@@ -81,7 +81,7 @@ def test_the_ghost_scan_reconciles_instead_of_reporting_a_ghost(lossy: Lossy) ->
     rows = lossy.unknown_permit()
     lossy.fake.clock.advance(5)
     summary = ghost_scan.run_once(lossy.context())
-    assert (summary["ghosts"], summary["reconciled"]) == (0, 1)
+    assert (summary.ghosts, summary.reconciled) == (0, 1)
     assert lossy.ghosts() == []
     permit = load_permit(lossy.engine, rows.permit_id)
     assert permit.status is PermitStatus.USED

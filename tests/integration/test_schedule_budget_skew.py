@@ -36,6 +36,6 @@ def test_a_post_dated_hours_back_by_the_platform_still_fills_the_hour(engine: En
         used_at=now - timedelta(hours=2),  # the platform's clock is 2 h behind
     )
     mention(fake, 1)
-    assert fetch.run_once(context)["queued"] == 1
+    assert fetch.run_once(context).queued == 1
     summary = schedule.run_once(context)
-    assert (summary["permits_created"], summary["budget"]) == (0, "hourly_budget")
+    assert (summary.permits_created, summary.budget) == (0, "hourly_budget")

@@ -39,9 +39,9 @@ def test_a_reply_holding_a_configured_credential_is_refused_without_echoing_it(
         engine, fake, "w0", bank_file=str(bank), credentials={"canary": "CANARY_TOKEN"}
     )
     mention_many(fake, 1)
-    assert fetch.run_once(replace(context, now=fake.clock.now()))["queued"] == 1
+    assert fetch.run_once(replace(context, now=fake.clock.now())).queued == 1
     summary = schedule.run_once(replace(context, now=datetime.now(UTC)))
-    assert summary["skipped"] == {"guard_secret": 1}
+    assert summary.skipped == {"guard_secret": 1}
     with engine.connect() as connection:
         [event] = connection.execute(
             select(system_events.c.event_data).where(

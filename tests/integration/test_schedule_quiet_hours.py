@@ -55,14 +55,14 @@ def test_a_mention_in_quiet_hours_waits_for_the_morning(engine: Engine) -> None:
     fake = fake_at(EVENING)
     context = at(engine, fake, EVENING + timedelta(minutes=40), QUIET)  # 23:30, quiet
     asked = mention(fake, 1)
-    assert fetch.run_once(context)["queued"] == 1
+    assert fetch.run_once(context).queued == 1
     assert candidates(engine)[asked["id"]].expires_at == MORNING + TTL
-    assert schedule.run_once(context)["budget"] == "quiet_hours"
+    assert schedule.run_once(context).budget == "quiet_hours"
     # old code: gone at 00:00, silently
     summary = schedule.run_once(at(engine, fake, MORNING - timedelta(minutes=1), QUIET))
-    assert (summary["expired"], summary["queued"], summary["budget"]) == (0, 1, "quiet_hours")
+    assert (summary.expired, summary.queued, summary.budget) == (0, 1, "quiet_hours")
     summary = schedule.run_once(at(engine, fake, MORNING + timedelta(minutes=1), QUIET))
-    assert summary["permits_created"] == 1
+    assert summary.permits_created == 1
     assert candidates(engine)[asked["id"]].status == "selected"
 
 
@@ -70,13 +70,13 @@ def test_a_mention_queued_before_quiet_hours_is_kept_through_them(engine: Engine
     fake = fake_at(EVENING)
     context = at(engine, fake, EVENING, QUIET)  # 22:50: not quiet yet, but the TTL ends at 23:20
     asked = mention(fake, 1)
-    assert fetch.run_once(context)["queued"] == 1
+    assert fetch.run_once(context).queued == 1
     assert candidates(engine)[asked["id"]].expires_at == EVENING + TTL
     summary = schedule.run_once(at(engine, fake, EVENING + timedelta(minutes=15), QUIET))
-    assert (summary["kept_for_hold"], summary["budget"]) == (1, "quiet_hours")
+    assert (summary.kept_for_hold, summary.budget) == (1, "quiet_hours")
     assert candidates(engine)[asked["id"]].expires_at == MORNING + TTL
     summary = schedule.run_once(at(engine, fake, MORNING + timedelta(minutes=5), QUIET))
-    assert (summary["expired"], summary["permits_created"]) == (0, 1)
+    assert (summary.expired, summary.permits_created) == (0, 1)
 
 
 def test_a_mention_lost_to_the_hourly_budget_says_so(engine: Engine) -> None:
@@ -95,10 +95,10 @@ def test_a_mention_lost_to_the_hourly_budget_says_so(engine: Engine) -> None:
         used_at=start,
     )
     lost, late = mention(fake, 1), None
-    assert fetch.run_once(context)["queued"] == 1
-    assert schedule.run_once(context)["budget"] == "hourly_budget"
+    assert fetch.run_once(context).queued == 1
+    assert schedule.run_once(context).budget == "hourly_budget"
     summary = schedule.run_once(at(engine, fake, start + TTL + timedelta(minutes=1), budgets))
-    assert summary["expired"] == 1
+    assert summary.expired == 1
     row = candidates(engine)[lost["id"]]
     assert (row.status, row.skip_reason) == ("expired", "expired_during_hourly_budget")
     [event] = events(engine, "reply_v2_candidates_expired")
@@ -110,7 +110,7 @@ def test_a_mention_lost_to_the_hourly_budget_says_so(engine: Engine) -> None:
     # with no hold, an expiry is a plain TTL expiry
     later = start + timedelta(hours=2)
     late = mention(fake, 2)
-    assert fetch.run_once(at(engine, fake, later, budgets))["queued"] == 1
+    assert fetch.run_once(at(engine, fake, later, budgets)).queued == 1
     with engine.begin() as connection:
         connection.execute(
             reply_candidate_queue.update()
@@ -119,5 +119,5 @@ def test_a_mention_lost_to_the_hourly_budget_says_so(engine: Engine) -> None:
         )
     idle = BudgetSettings(per_hour=100, per_day=500, min_gap_seconds=0, author_cooldown_minutes=0)
     summary = schedule.run_once(at(engine, fake, later + timedelta(seconds=1), idle))
-    assert summary["expired"] == 1
+    assert summary.expired == 1
     assert candidates(engine)[late["id"]].skip_reason == "expired"

@@ -100,7 +100,7 @@ def test_racing_schedulers_never_decide_one_target_twice(postgres_url: str, fake
     engine = make_engine(postgres_url)
     mention_many(fake, 12)
     first = context_for(engine, fake, "w0")
-    assert fetch.run_once(replace(first, now=fake.clock.now()))["queued"] == 12
+    assert fetch.run_once(replace(first, now=fake.clock.now())).queued == 12
     results: list[Any] = []
     errors: list[BaseException] = []
 
@@ -119,7 +119,7 @@ def test_racing_schedulers_never_decide_one_target_twice(postgres_url: str, fake
     for thread in threads:
         thread.join()
     assert errors == []
-    created = sum(result["permits_created"] for result in results)
+    created = sum(result.permits_created for result in results)
     assert created == 12
     assert count(engine, reply_decisions) == count(engine, post_attempts) == 12
     with engine.connect() as connection:
@@ -135,10 +135,10 @@ def test_a_broken_bank_skips_the_candidate_with_an_event(
     broken.write_text("[[replies]\ntext = 'unclosed", encoding="utf-8")
     context = context_for(engine, fake, "w0", bank_file=str(broken))
     mention_many(fake, 2)
-    assert fetch.run_once(replace(context, now=fake.clock.now()))["queued"] == 2
+    assert fetch.run_once(replace(context, now=fake.clock.now())).queued == 2
     summary = schedule.run_once(replace(context, now=datetime.now(UTC)))
-    assert summary["permits_created"] == 0
-    assert summary["skipped"] == {"generator_failed": 2}
+    assert summary.permits_created == 0
+    assert summary.skipped == {"generator_failed": 2}
     assert (
         count(
             engine, reply_candidate_queue, reply_candidate_queue.c.skip_reason == "generator_failed"
@@ -162,7 +162,7 @@ def test_llm_on_x_without_approval_is_blocked_by_policy(engine: Engine, fake: Fa
     mention_many(fake, 1)
     fetch.run_once(replace(context, now=fake.clock.now()))
     summary = schedule.run_once(replace(context, now=datetime.now(UTC)))
-    assert summary["blocked_by"] == "llm_not_approved_on_x"
+    assert summary.blocked_by == "llm_not_approved_on_x"
     assert count(engine, post_attempts) == 0
     assert (
         count(
@@ -181,10 +181,10 @@ def test_a_day_at_the_default_budget_has_no_near_duplicates(engine: Engine, fake
     settings = account.settings.model_copy(update={"budgets": budgets})
     context = replace(context, account=replace(account, settings=settings))
     mention_many(fake, per_day)  # every one matches the same entry: the worst case for variety
-    assert fetch.run_once(replace(context, now=fake.clock.now()))["queued"] == per_day
+    assert fetch.run_once(replace(context, now=fake.clock.now())).queued == per_day
     now = datetime.now(UTC)
     summary = schedule.run_once(replace(context, now=now))
-    assert summary["permits_created"] == per_day, summary
+    assert summary.permits_created == per_day, summary
     with engine.connect() as connection:
         rows = list(connection.execute(select(reply_decisions.c.reply_text)))
         in_window = decisions.recent_reply_texts(

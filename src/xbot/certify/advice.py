@@ -9,6 +9,7 @@ from xbot.certify.check_accounts import accounts_advice
 from xbot.certify.context import is_unknown_sha, sha_matches
 from xbot.certify.model import CheckResult, Status
 from xbot.config import SHA_ENVIRONMENT_VARIABLES
+from xbot.events import JobPrefix
 
 RERUN = "Re-run `xbot certify` (as a post-deploy gate: `xbot certify --wait 10m`)."
 WAIT = "It is too early to tell: `xbot certify --wait 15m` re-checks until it can."
@@ -136,7 +137,7 @@ def _fetch(check: CheckResult) -> list[str]:
         "Run `xbot config show`: each account must be enabled and its credential variables set.",
         (
             "Read the fetch job's events: `SELECT created_at, event_type, event_data FROM "
-            "system_events WHERE event_type LIKE 'reply_v2_fetch_job_%' ORDER BY created_at DESC "
+            f"system_events WHERE event_type LIKE '{JobPrefix.FETCH}_%' ORDER BY created_at DESC "
             "LIMIT 10`."
         ),
     ]
@@ -171,7 +172,7 @@ def _scheduler(check: CheckResult) -> list[str]:
         ),
         (
             "Read the scheduler's events: `SELECT created_at, event_type, event_data FROM "
-            "system_events WHERE event_type LIKE 'reply_v2_scheduler_job_%' ORDER BY created_at "
+            f"system_events WHERE event_type LIKE '{JobPrefix.SCHEDULE}_%' ORDER BY created_at "
             "DESC LIMIT 10`."
         ),
     ]

@@ -8,7 +8,7 @@ from typing import Any
 
 from xbot.certify.context import Context, evidence_since, short, too_early
 from xbot.certify.evidence import QueryRunner
-from xbot.certify.model import CheckResult, Evidence, Status
+from xbot.certify.model import CheckResult, Evidence, JobRuns, Status
 from xbot.certify.not_yet import history_short, scheduler_waiting
 from xbot.certify.windows import describe
 
@@ -36,7 +36,8 @@ def check_fetch(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
     runs = run("fetch_runs", window_start=start, sha=context.sha, account=context.account)
     evidence = [runs]
     facts: dict[str, Any] = {key: runs.first.get(key) for key in runs.columns}
-    if int(facts.get("failed") or 0) and not int(facts.get("completed") or 0):
+    counted = JobRuns.from_facts(facts)
+    if counted.failed and not counted.completed:
         failures = run("fetch_failures", window_start=start, account=context.account)
         evidence.append(failures)
         facts["failure_reason"] = failures.first.get("reason")
@@ -53,14 +54,14 @@ def check_fetch(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
 
 def judge_fetch(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
     """Decide C from the fetch runs in the window."""
-    started, completed = int(facts.get("started") or 0), int(facts.get("completed") or 0)
-    failed, window = int(facts.get("failed") or 0), describe(context.windows.fetch)
+    runs, window = JobRuns.from_facts(facts), describe(context.windows.fetch)
+    started, completed, failed = runs.started, runs.completed, runs.failed
     if completed:
         return Status.PASS, (
             f"{started} fetch run(s) started and {completed} completed in the last {window} on "
-            f"`{short(context.sha)}`; they found {facts['found_new']} new, queued {facts['queued']}"
+            f"`{short(context.sha)}`; they found {runs.found_new} new, queued {runs.queued}"
         )
-    last_started = facts.get("last_started_at")
+    last_started = runs.last_started_at
     if started and not failed and last_started and context.now - last_started < context.lease:
         return (
             Status.INCONCLUSIVE,
@@ -137,16 +138,17 @@ def judge_queue(facts: Mapping[str, Any], context: Context, prior: Prior) -> tup
     fetch = prior["C"]
     if fetch.status is Status.INCONCLUSIVE:
         return Status.INCONCLUSIVE, "no candidate is queued and no fetch has completed yet"
-    if not int(fetch.facts.get("completed") or 0):
+    fetched = JobRuns.from_facts(fetch.facts)
+    if not fetched.completed:
         return Status.FAIL, f"no candidate is queued and no fetch completed in the last {window}"
-    if not int(fetch.facts.get("queued") or 0):
+    if not fetched.queued:
         return Status.INCONCLUSIVE, (
             f"no candidate is queued: the fetches of the last {window} found "
-            f"{fetch.facts.get('found_new') or 0} new and queued none (nothing to reply to yet)"
+            f"{fetched.found_new} new and queued none (nothing to reply to yet)"
         )
     shown = ", ".join(f"{label} {count}" for label, count in recent.items()) or "none left"
     return Status.FAIL, (
-        f"the fetches queued {fetch.facts['queued']} candidate(s) in the last {window}, but none "
+        f"the fetches queued {fetched.queued} candidate(s) in the last {window}, but none "
         f"is queued now or was taken by the scheduler ({shown})"
     )
 
@@ -178,7 +180,7 @@ def check_scheduler(run: QueryRunner, context: Context, prior: Prior) -> CheckRe
 
 def judge_scheduler(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
     """Decide E from the scheduler runs and the newest permit that was not refused."""
-    started, window = int(facts.get("started") or 0), describe(context.windows.schedule)
+    started, window = JobRuns.from_facts(facts).started, describe(context.windows.schedule)
     permit = facts["permit"]
     early = too_early(context, prior, timedelta(seconds=context.intervals.schedule))
     if permit and started:

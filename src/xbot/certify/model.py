@@ -74,6 +74,42 @@ class CheckResult:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class JobRuns:
+    """A job's runs in a check's window, read from the facts its runs query returned."""
+
+    started: int = 0
+    completed: int = 0
+    failed: int = 0
+    last_started_at: datetime | None = None
+    last_completed_at: datetime | None = None
+    #: the fetch's sums of its completed events' `new` and `queued` (0 for other jobs)
+    found_new: int = 0
+    queued: int = 0
+
+    @classmethod
+    def from_facts(cls, facts: Mapping[str, Any]) -> JobRuns:
+        """Read the counts (NULL is 0) and the times (anything but a datetime is None)."""
+        return cls(
+            started=_count(facts, "started"),
+            completed=_count(facts, "completed"),
+            failed=_count(facts, "failed"),
+            last_started_at=_moment(facts, "last_started_at"),
+            last_completed_at=_moment(facts, "last_completed_at"),
+            found_new=_count(facts, "found_new"),
+            queued=_count(facts, "queued"),
+        )
+
+
+def _count(facts: Mapping[str, Any], key: str) -> int:
+    return int(facts.get(key) or 0)
+
+
+def _moment(facts: Mapping[str, Any], key: str) -> datetime | None:
+    value = facts.get(key)
+    return value if isinstance(value, datetime) else None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Windows:
     """How far back each check looks, derived from the job cadences."""
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from xbot.certify.context import Context, history_left, short
-from xbot.certify.model import CheckResult
+from xbot.certify.model import CheckResult, JobRuns
 from xbot.certify.windows import describe
 
 Prior = Mapping[str, CheckResult]
@@ -28,10 +28,9 @@ def scheduler_waiting(facts: Mapping[str, Any], context: Context, prior: Prior) 
 
 def _next_slot_pending(facts: Mapping[str, Any], context: Context, newest: Any) -> str | None:
     # no scheduler run has finished since the newest candidate arrived, and its slot is not over
-    completed, started = facts.get("last_completed_at"), facts.get("last_started_at")
-    if not isinstance(newest, datetime) or (
-        isinstance(completed, datetime) and completed >= newest
-    ):
+    runs = JobRuns.from_facts(facts)
+    completed, started = runs.last_completed_at, runs.last_started_at
+    if not isinstance(newest, datetime) or (completed is not None and completed >= newest):
         return None
     due = newest + timedelta(seconds=context.intervals.schedule)
     if context.now < due:
@@ -39,11 +38,7 @@ def _next_slot_pending(facts: Mapping[str, Any], context: Context, newest: Any) 
             f"the newest candidate was queued {describe(context.now - newest)} ago; the "
             f"scheduler's next slot after it is due at {due:%H:%M:%S} UTC"
         )
-    if (
-        isinstance(started, datetime)
-        and started >= newest
-        and context.now - started < context.lease
-    ):
+    if started is not None and started >= newest and context.now - started < context.lease:
         return (
             f"the scheduler run that started {describe(context.now - started)} ago is still "
             "deciding on the newest candidate"

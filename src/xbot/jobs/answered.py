@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from xbot.domain.answered import TARGET_ALREADY_ANSWERED, withdraw
 from xbot.domain.candidates import CandidateStatus
 from xbot.domain.permits import ForbiddenTransition
+from xbot.events import EventType
 from xbot.jobs.base import JobContext, job_event
 from xbot.store.queries import ghosts as ghost_queries
 from xbot.store.queries import permits as permit_queries
@@ -48,7 +49,7 @@ def withdraw_if_answered(
     job_event(
         connection,
         context,
-        "permit_failed",
+        EventType.PERMIT_FAILED,
         data,
         component=component,
         account_id=permit.account_id,

@@ -8,13 +8,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+import structlog
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from xbot.config import AccountSettings, Settings
 from xbot.domain.errors import XbotError
 from xbot.domain.ports import Platform, ReplyGenerator
+from xbot.events import EventType, JobPrefix
 from xbot.store.queries.events import Severity, append_event
+
+log = structlog.get_logger("xbot.jobs")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -66,12 +70,29 @@ class JobContext:
     slot: int | None = None
 
 
+class JobSummary(Protocol):
+    """A run's typed result (a frozen dataclass); the runner stores `as_data()`."""
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores and logs."""
+        ...
+
+
+#: what `run_once` returns: a typed summary, or the JSON-able mapping itself
+JobResult = JobSummary | Mapping[str, Any]
+
+
 class JobFunction(Protocol):
     """`run_once(context) -> summary`: one pass, a small JSON-able summary."""
 
-    def __call__(self, context: JobContext) -> Mapping[str, Any]:
+    def __call__(self, context: JobContext) -> JobResult:
         """Do one pass and return its summary."""
         ...
+
+
+def summary_data(result: JobResult) -> dict[str, Any]:
+    """Return a run's summary as the JSON the runner stores."""
+    return dict(result) if isinstance(result, Mapping) else result.as_data()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -83,7 +104,7 @@ class JobSpec:
     per_account: bool
     run_once: JobFunction
     #: events `<prefix>_started` / `_completed` / `_failed` around every run; None: only failures
-    event_prefix: str | None = None
+    event_prefix: JobPrefix | None = None
     #: every run calls the platform: a refusal blocks the account, a completed run unblocks it
     calls_platform: bool = False
 
@@ -112,15 +133,18 @@ def require_generator(context: JobContext, account: Account) -> ReplyGenerator:
 def job_event(  # noqa: PLR0913 - the event's parts, all by keyword but the first four
     connection: Connection,
     context: JobContext,
-    event_type: str,
+    event_type: EventType,
     data: Mapping[str, Any],
     *,
     component: str,
     account_id: int | None,
     severity: Severity = "info",
 ) -> None:
-    """Append one event written by this run's worker, at the run's `now`."""
+    """Append one event written by this run's worker, at the run's `now`, and log it."""
     append_event(
         connection, event_type, data, now=context.now, severity=severity, component=component,
         account_id=account_id, worker_id=context.worker.worker_id,
     )  # fmt: skip
+    account = context.account.key if context.account is not None else None
+    fields = {"account": account, "account_id": account_id, "component": component, **data}
+    getattr(log, severity)(event_type.value, **fields)

@@ -9,7 +9,6 @@ The runner writes `reply_v2_fetch_job_started` / `_completed` (with this summary
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +20,7 @@ from xbot.domain.filters import CandidateRules, thread_key
 from xbot.domain.policy import PlatformName, XTier, summoned_required
 from xbot.domain.posts import Post
 from xbot.jobs.base import Account, JobContext, require_account, require_platform
+from xbot.jobs.summaries import FetchSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries import accounts as account_queries
 from xbot.store.queries import candidates
@@ -28,7 +28,7 @@ from xbot.store.queries import candidates
 log = structlog.get_logger("xbot.fetch")
 
 
-def run_once(context: JobContext) -> Mapping[str, Any]:
+def run_once(context: JobContext) -> FetchSummary:
     """Fetch since the watermark, queue what passes the filters, and move the watermark."""
     account = require_account(context)
     platform = require_platform(context, account)
@@ -60,15 +60,15 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         trimmed = candidates.trim_queue(connection, account.account_id, account.settings.max_queue)
         candidates.store_watermark(connection, account.account_id, batch.watermark)
     queued = outcomes.pop("queued", 0)
-    return {
-        "fetched": len(batch.posts),
-        "new": len(fresh),
-        "evaluated": len(fresh),
-        "queued": queued,
-        "skipped": dict(outcomes),
-        "trimmed": trimmed,
-        "watermark": batch.watermark or watermark,
-    }
+    return FetchSummary(
+        fetched=len(batch.posts),
+        new=len(fresh),
+        evaluated=len(fresh),
+        queued=queued,
+        skipped=dict(outcomes),
+        trimmed=trimmed,
+        watermark=batch.watermark or watermark,
+    )
 
 
 def candidate_rules(context: JobContext, account: Account, own_user_id: str) -> CandidateRules:

@@ -17,9 +17,8 @@ is harmless: ghost rows are inserted once and a reconciled permit is USED by the
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -34,8 +33,10 @@ from xbot.domain.ghosts import (
     normalized_text,
 )
 from xbot.domain.posts import Post
+from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.jobs.reconcile import record_found
+from xbot.jobs.summaries import ScanSkipped, ScanSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries import ghosts as ghost_queries
 
@@ -46,7 +47,7 @@ SCAN_LIMIT = 100
 DECISION_LOOKBACK = timedelta(days=7)
 
 
-def run_once(context: JobContext) -> Mapping[str, Any]:
+def run_once(context: JobContext) -> ScanSummary | ScanSkipped:
     """Scan the account's own posts since the watermark and record the scan."""
     account = require_account(context)
     owner = context.worker.worker_id
@@ -56,7 +57,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
             connection, account.account_id, owner, context.now, lease_until
         )
     if fence is None:
-        return {"skipped": "another worker is scanning this account"}
+        return ScanSkipped()
     try:
         return _scan(context, account)
     finally:
@@ -64,7 +65,7 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
             ghost_queries.release_scan_lease(connection, account.account_id, owner, fence)
 
 
-def _scan(context: JobContext, account: Account) -> dict[str, Any]:
+def _scan(context: JobContext, account: Account) -> ScanSummary:
     platform = require_platform(context, account)
     with translated_errors(), context.engine.connect() as connection:
         since, managed_since = ghost_queries.ghost_watermark(connection, account.account_id)
@@ -73,14 +74,14 @@ def _scan(context: JobContext, account: Account) -> dict[str, Any]:
     counts = Counter(_apply(context, account, post, verdict) for post, verdict in verdicts)
     settled_before = context.now - platform.visibility_grace
     watermark = newest_settled_post_id(posts, settled_before, since)
-    summary = {
-        "scanned": len(posts),
-        "ghosts": counts["ghost"],
-        "reconciled": counts["reconciled"],
-        "watermark": watermark,
-        "previous_watermark": since,
-        "truncated": len(posts) >= SCAN_LIMIT,
-    }
+    summary = ScanSummary(
+        scanned=len(posts),
+        ghosts=counts["ghost"],
+        reconciled=counts["reconciled"],
+        watermark=watermark,
+        previous_watermark=since,
+        truncated=len(posts) >= SCAN_LIMIT,
+    )
     _record_scan(context, account, summary)
     return summary
 
@@ -138,7 +139,7 @@ def _record_ghost(
     job_event(
         connection,
         context,
-        "ghost_tweet_detected",
+        EventType.GHOST_TWEET_DETECTED,
         data,
         component=COMPONENT,
         account_id=account.account_id,
@@ -147,23 +148,23 @@ def _record_ghost(
     return "ghost"
 
 
-def _record_scan(context: JobContext, account: Account, summary: Mapping[str, Any]) -> None:
+def _record_scan(context: JobContext, account: Account, summary: ScanSummary) -> None:
     with translated_errors(), context.engine.begin() as connection:
-        ghost_queries.set_ghost_watermark(connection, account.account_id, summary["watermark"])
+        ghost_queries.set_ghost_watermark(connection, account.account_id, summary.watermark)
         ghost_queries.record_ghost_scan(
             connection,
             account_id=account.account_id,
-            scanned=summary["scanned"],
-            ghosts=summary["ghosts"],
-            watermark=summary["watermark"],
+            scanned=summary.scanned,
+            ghosts=summary.ghosts,
+            watermark=summary.watermark,
             worker_id=context.worker.worker_id,
             now=context.now,
         )
         job_event(
             connection,
             context,
-            "ghost_scan_completed",
-            summary,
+            EventType.GHOST_SCAN_COMPLETED,
+            summary.as_data(),
             component=COMPONENT,
             account_id=account.account_id,
         )

@@ -10,6 +10,7 @@ import structlog
 
 from xbot.domain.account_state import BlockReason
 from xbot.domain.errors import AuthFailed, ConfigError, PlatformMisconfigured
+from xbot.events import EventType
 from xbot.jobs.base import JobContext
 from xbot.store.engine import translated_errors
 from xbot.store.queries import faults
@@ -17,9 +18,6 @@ from xbot.store.queries.common import database_now
 from xbot.store.queries.events import append_event
 
 log = structlog.get_logger("xbot.runner")
-
-ACCOUNT_BLOCKED = "account_blocked"
-ACCOUNT_UNBLOCKED = "account_unblocked"
 
 
 def fault_reason(error: BaseException | None) -> BlockReason | None:
@@ -44,10 +42,10 @@ def note_platform_outcome(
         if reason is not None:
             changed = faults.set_fault(connection, account_id, reason=reason, detail=str(error),
                                        now=now, by=context.worker.worker_id)  # fmt: skip
-            event, data = ACCOUNT_BLOCKED, {"reason": reason.value, "detail": str(error)}
+            event, data = EventType.ACCOUNT_BLOCKED, {"reason": reason.value, "detail": str(error)}
         else:
             changed = faults.clear_fault(connection, account_id)
-            event, data = ACCOUNT_UNBLOCKED, {}
+            event, data = EventType.ACCOUNT_UNBLOCKED, {}
         if changed:
             append_event(
                 connection, event, {"job": job, **data}, now=now,

@@ -53,6 +53,7 @@ from xbot.domain.permits import (
     permit_expiry,
     transition,
 )
+from xbot.events import EventType, posting_blocked
 from xbot.jobs.answered import withdraw_if_answered
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
 from xbot.store.engine import translated_errors
@@ -123,7 +124,7 @@ def _expire_one(
     job_event(
         connection,
         context,
-        f"posting_blocked_{ClaimRefusalReason.EXPIRED.value}",
+        EventType.POSTING_BLOCKED_EXPIRED,
         data,
         component=COMPONENT,
         account_id=permit.account_id,
@@ -183,7 +184,7 @@ def _claim_next(
     job_event(
         connection,
         context,
-        "permit_claimed",
+        EventType.PERMIT_CLAIMED,
         data,
         component=COMPONENT,
         account_id=account.account_id,
@@ -218,7 +219,9 @@ def _refuse(
     account_id: int,
 ) -> None:
     since = context.now - REFUSAL_REPEAT
-    if permit_queries.recently_blocked(connection, refusal.event_type, permit_id, since):
+    if permit_queries.recently_blocked(
+        connection, posting_blocked(refusal.reason), permit_id, since
+    ):
         return
     data = {
         "permit_id": permit_id,
@@ -230,7 +233,7 @@ def _refuse(
     job_event(
         connection,
         context,
-        refusal.event_type,
+        posting_blocked(refusal.reason),
         data,
         component=COMPONENT,
         account_id=account_id,
@@ -319,7 +322,7 @@ def _record_effects(
     job_event(
         connection,
         context,
-        record.event_type,
+        EventType(record.event_type),
         data,
         component=COMPONENT,
         account_id=after.account_id,
@@ -342,7 +345,7 @@ def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: PublishOu
         job_event(
             connection,
             context,
-            "permit_lease_lost",
+            EventType.PERMIT_LEASE_LOST,
             data,
             component=COMPONENT,
             account_id=permit.account_id,

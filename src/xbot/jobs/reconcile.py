@@ -17,7 +17,6 @@ A read-back error fails the run and changes nothing.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, MutableSet, Sequence
 from datetime import timedelta
 from typing import Any
@@ -39,7 +38,9 @@ from xbot.domain.permits import (
     transition,
 )
 from xbot.domain.posts import Post
+from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
+from xbot.jobs.summaries import ReconcileSummary, Resolution
 from xbot.store.engine import translated_errors
 from xbot.store.queries import ghosts as ghost_queries
 from xbot.store.queries import permits as permit_queries
@@ -50,29 +51,29 @@ COMPONENT = "reconcile"
 READ_BACK_LIMIT = 100
 
 
-def run_once(context: JobContext) -> Mapping[str, Any]:
+def run_once(context: JobContext) -> ReconcileSummary:
     """Lapse expired leases, then resolve UNKNOWN permits against the account's own posts."""
     account = require_account(context)
     lapsed = _lapse_expired_leases(context, account)
     with translated_errors(), context.engine.connect() as connection:
         unknown = permit_queries.unknown_replies(connection, account.account_id)
     if not unknown:
-        return {"lease_expired": lapsed, "unknown": 0}
+        return ReconcileSummary(lease_expired=lapsed)
     platform = require_platform(context, account)
     posts = list(platform.own_recent_posts(limit=READ_BACK_LIMIT))
     with translated_errors(), context.engine.connect() as connection:
         ids = [post.post_id for post in posts]
         taken = ghost_queries.used_post_ids(connection, account.account_id, ids)
-    outcomes = Counter(
+    resolutions = [
         _resolve(context, reply, posts, taken, platform.visibility_grace) for reply in unknown
-    )
-    return {"lease_expired": lapsed, "unknown": len(unknown), "read_back": len(posts), **outcomes}
+    ]
+    return ReconcileSummary.of(lease_expired=lapsed, read_back=len(posts), resolutions=resolutions)
 
 
 def permit_event(  # noqa: PLR0913 - the event's parts
     connection: Connection,
     context: JobContext,
-    event_type: str,
+    event_type: EventType,
     permit: Permit,
     data: Mapping[str, Any],
     *,
@@ -107,7 +108,9 @@ def _lapse_expired_leases(context: JobContext, account: Account) -> int:
                 "claimed_sha": permit.claimed_sha,
                 "fence": after.fence,
             }
-            permit_event(connection, context, "permit_unknown", permit, data, severity="warning")
+            permit_event(
+                connection, context, EventType.PERMIT_UNKNOWN, permit, data, severity="warning"
+            )
             lapsed += 1
         return lapsed
 
@@ -118,7 +121,7 @@ def _resolve(
     posts: Sequence[Post],
     taken: MutableSet[str],
     grace: timedelta,
-) -> str:
+) -> Resolution:
     try:
         with translated_errors(), context.engine.begin() as connection:
             post = find_own_post(reply, posts, taken)
@@ -126,21 +129,21 @@ def _resolve(
                 taken.add(post.post_id)
                 return record_found(connection, context, reply, post, COMPONENT)
             if not read_back_covers(posts, READ_BACK_LIMIT, reply.permit.created_at):
-                return "read_back_too_short"
+                return Resolution.READ_BACK_TOO_SHORT
             return _record_absent(connection, context, reply.permit, grace)
     except LeaseLost:
-        return "taken_over"
+        return Resolution.TAKEN_OVER
 
 
 def record_found(
     connection: Connection, context: JobContext, reply: PermitReply, post: Post, source: str
-) -> str:
+) -> Resolution:
     """Record that read-back found the permit's post: USED, reconciled (raises LeaseLost)."""
     permit = reply.permit
     found = FoundOnReadBack(post_id=post.post_id, posted_at=post.created_at)
     after = transition(permit, found, context.now)
     if isinstance(after, ForbiddenTransition):
-        return "not_reconcilable"
+        return Resolution.NOT_RECONCILABLE
     permit_queries.write_transition(connection, permit, after)
     permit_queries.mark_candidate(connection, permit.decision_id, CandidateStatus.REPLIED)
     data = {
@@ -149,23 +152,23 @@ def record_found(
         "previous_status": permit.status.value,
         "source": source,
     }
-    permit_event(connection, context, "permit_reconciled", permit, data, component=source)
-    return "reconciled"
+    permit_event(connection, context, EventType.PERMIT_RECONCILED, permit, data, component=source)
+    return Resolution.RECONCILED
 
 
 def _record_absent(
     connection: Connection, context: JobContext, permit: Permit, grace: timedelta
-) -> str:
+) -> Resolution:
     after = transition(permit, AbsentOnReadBack(grace=grace), context.now)
     if isinstance(after, ForbiddenTransition):
-        return "waiting"
+        return Resolution.WAITING
     permit_queries.write_transition(connection, permit, after)
     data = {"attempts": after.attempts, "reason": after.failure_reason}
     if after.status is PermitStatus.FAILED:
         permit_queries.mark_candidate(
             connection, permit.decision_id, CandidateStatus.SKIPPED, PERMIT_FAILED
         )
-        permit_event(connection, context, "permit_failed", permit, data, severity="warning")
-        return "failed"
-    permit_event(connection, context, "permit_requeued", permit, data)
-    return "requeued"
+        permit_event(connection, context, EventType.PERMIT_FAILED, permit, data, severity="warning")
+        return Resolution.FAILED
+    permit_event(connection, context, EventType.PERMIT_REQUEUED, permit, data)
+    return Resolution.REQUEUED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from xbot.config import Settings
+from xbot.events import JobPrefix
 from xbot.jobs import fetch, ghost_scan, post, probe, reconcile, schedule
 from xbot.jobs.base import JobSpec
 
@@ -15,18 +16,18 @@ def job_specs(settings: Settings) -> list[JobSpec]:
     every = settings.jobs
     return [
         JobSpec(name="fetch", interval_seconds=every.fetch, per_account=True,
-                run_once=fetch.run_once, event_prefix="reply_v2_fetch_job",
+                run_once=fetch.run_once, event_prefix=JobPrefix.FETCH,
                 calls_platform=True),
         JobSpec(name="schedule", interval_seconds=every.schedule, per_account=True,
-                run_once=schedule.run_once, event_prefix="reply_v2_scheduler_job"),
+                run_once=schedule.run_once, event_prefix=JobPrefix.SCHEDULE),
         # posting is frequent and quiet: its events are the permits' own transitions
         JobSpec(name="post", interval_seconds=every.post, per_account=True,
                 run_once=post.run_once),
         JobSpec(name="reconcile", interval_seconds=every.reconcile, per_account=True,
-                run_once=reconcile.run_once, event_prefix="reconcile_job"),
+                run_once=reconcile.run_once, event_prefix=JobPrefix.RECONCILE),
         # the scan writes `ghost_scan_completed` and a `ghost_scans` row itself
         JobSpec(name="ghost_scan", interval_seconds=every.ghost_scan, per_account=True,
                 run_once=ghost_scan.run_once, calls_platform=True),
         JobSpec(name="probe", interval_seconds=every.probe, per_account=False,
-                run_once=probe.run_once, event_prefix="probe_job"),
+                run_once=probe.run_once, event_prefix=JobPrefix.PROBE),
     ]  # fmt: skip

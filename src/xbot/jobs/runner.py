@@ -13,8 +13,9 @@ import structlog
 from sqlalchemy.engine import Row
 
 from xbot.domain.errors import StoreError
+from xbot.events import JobPhase, JobPrefix, job_event_type
 from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures, retry_at
-from xbot.jobs.base import Account, JobContext, JobSpec
+from xbot.jobs.base import Account, JobContext, JobSpec, summary_data
 from xbot.jobs.platform_faults import note_platform_outcome
 from xbot.redact import redact_text
 from xbot.store.engine import translated_errors
@@ -128,7 +129,9 @@ class JobRunner:
         spec = self.specs[run.job]
         account = self._account(run.account_id)
         started = time.monotonic()
-        self._event(spec, "started", {"job_run_id": run.id, "slot": run.slot}, run.account_id)
+        self._event(
+            spec, JobPhase.STARTED, {"job_run_id": run.id, "slot": run.slot}, run.account_id
+        )
         heartbeat = _Heartbeat(self, run)
         heartbeat.start()
         status, summary, error, failure = "done", {}, None, None
@@ -136,7 +139,7 @@ class JobRunner:
             context = replace(
                 self.context, now=self.now(), account=account, job_run_id=run.id, slot=run.slot
             )
-            summary = dict(spec.run_once(context))
+            summary = summary_data(spec.run_once(context))
         except Exception as exc:
             status, error, failure = "failed", redact_text(f"{type(exc).__name__}: {exc}"), exc
             log.exception("job_failed", job=spec.name, account_id=run.account_id)
@@ -171,12 +174,14 @@ class JobRunner:
                 error=outcome.error,
             )
         if not kept:
-            self._event(spec, "lease_lost", {"job_run_id": run.id}, run.account_id, "warning")
+            self._event(
+                spec, JobPhase.LEASE_LOST, {"job_run_id": run.id}, run.account_id, "warning"
+            )
         if outcome.status == "failed":
             self._report_failure(spec, run, outcome)
         else:
             data = {**outcome.summary, "duration_ms": outcome.duration_ms, "job_run_id": run.id}
-            self._event(spec, "completed", data, run.account_id)
+            self._event(spec, JobPhase.COMPLETED, data, run.account_id)
         log.info(
             "job_completed",
             job=spec.name,
@@ -193,12 +198,12 @@ class JobRunner:
         failures = consecutive_failures([row.status for row in outcomes])
         severity = "error" if failures >= REPEATED_FAILURES else "warning"
         data = {"reason": outcome.error, "consecutive_failures": failures, "job_run_id": run.id}
-        self._event(spec, "failed", data, run.account_id, severity, always=True)
+        self._event(spec, JobPhase.FAILED, data, run.account_id, severity, always=True)
 
     def _event(  # noqa: PLR0913 - the event's parts, all needed
         self,
         spec: JobSpec,
-        suffix: str,
+        phase: JobPhase,
         data: Mapping[str, Any],
         account_id: int,
         severity: str = "info",
@@ -207,7 +212,7 @@ class JobRunner:
     ) -> None:
         if spec.event_prefix is None and not always:
             return
-        event_type = f"{spec.event_prefix or 'job'}_{suffix}"
+        event_type = job_event_type(spec.event_prefix or JobPrefix.QUIET, phase)
         with translated_errors(), self.context.engine.begin() as connection:
             append_event(
                 connection,

@@ -37,8 +37,10 @@ from xbot.domain.errors import DuplicateDecision, GeneratorFailed
 from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
 from xbot.domain.ports import ReplyGenerator
+from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_generator
 from xbot.jobs.history import reply_intent, reply_record
+from xbot.jobs.summaries import SchedulePolicyBlocked, ScheduleSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries import candidates, decisions, ghosts
 
@@ -61,7 +63,7 @@ class _Pass:
     waiting: int = 0
 
 
-def run_once(context: JobContext) -> Mapping[str, Any]:
+def run_once(context: JobContext) -> ScheduleSummary | SchedulePolicyBlocked:
     """One scheduling pass for one account."""
     account = require_account(context)
     rules = BudgetRules.from_settings(account.settings.budgets)
@@ -78,25 +80,30 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         answered = ghosts.ghost_answered_targets(
             connection, account.account_id, [row.candidate_post_id for row in queued]
         )
-    summary: dict[str, Any] = {"expired": expired, "queued": len(queued), "kept_for_hold": kept}
     block = generator_block(
         PlatformName(account.platform),
         GeneratorKind(account.settings.generator),
         ai_replies_approved=context.settings.x.ai_replies_approved,
     )
     if block is not None:
-        _event(context, account, "reply_v2_scheduler_policy_blocked", {"reason": block.value})
-        return {**summary, "permits_created": 0, "blocked_by": block.value}
+        _event(
+            context, account, EventType.REPLY_V2_SCHEDULER_POLICY_BLOCKED, {"reason": block.value}
+        )
+        return SchedulePolicyBlocked(
+            expired=expired, queued=len(queued), kept_for_hold=kept, blocked_by=block.value
+        )
     state = _Pass(history=records, recent_texts=recent, answered=answered)
     refusal = _schedule(context, account, queued, state)
-    return {
-        **summary,
-        "permits_created": len(state.created),
-        "permit_ids": state.created,
-        "skipped": dict(state.skipped),
-        "waiting": state.waiting,
-        "budget": refusal,
-    }
+    return ScheduleSummary(
+        expired=expired,
+        queued=len(queued),
+        kept_for_hold=kept,
+        permits_created=len(state.created),
+        permit_ids=tuple(state.created),
+        skipped=dict(state.skipped),
+        waiting=state.waiting,
+        budget=refusal,
+    )
 
 
 def _keep_through_quiet_hours(
@@ -120,7 +127,7 @@ def _expire(
         job_event(
             connection,
             context,
-            "reply_v2_candidates_expired",
+            EventType.REPLY_V2_CANDIDATES_EXPIRED,
             data,
             component=COMPONENT,
             account_id=account.account_id,
@@ -222,7 +229,7 @@ def _write(
             job_event(
                 connection,
                 context,
-                "reply_v2_attempt_created",
+                EventType.REPLY_V2_ATTEMPT_CREATED,
                 created,
                 component=COMPONENT,
                 account_id=account.account_id,
@@ -247,7 +254,7 @@ def _skip(
             job_event(
                 connection,
                 context,
-                "reply_v2_candidate_skipped",
+                EventType.REPLY_V2_CANDIDATE_SKIPPED,
                 {"candidate_id": row.id, "reason": reason, **detail},
                 component=COMPONENT,
                 account_id=row.account_id,
@@ -255,7 +262,9 @@ def _skip(
             )
 
 
-def _event(context: JobContext, account: Account, event_type: str, data: Mapping[str, Any]) -> None:
+def _event(
+    context: JobContext, account: Account, event_type: EventType, data: Mapping[str, Any]
+) -> None:
     with translated_errors(), context.engine.begin() as connection:
         job_event(
             connection,

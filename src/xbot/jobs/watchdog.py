@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from xbot.events import EventType
 from xbot.jobs.base import JobContext, WorkerIdentity
 from xbot.store.engine import translated_errors
 from xbot.store.queries import job_runs, status, workers
@@ -30,7 +31,7 @@ def write_boot(
     )
     append_event(
         connection,
-        "production_watchdog_boot",
+        EventType.PRODUCTION_WATCHDOG_BOOT,
         {**_identity(worker), "jobs": list(jobs)},
         now=now,
         component="watchdog",
@@ -65,7 +66,7 @@ def write_report(context: JobContext, posting: Mapping[str, Any]) -> Mapping[str
         blocked = any(item.get("state") == "blocked" for item in posting.get("accounts", ()))
         severity: Severity = "warning" if stalled or overdue or blocked else "info"
         append_event(
-            connection, "production_watchdog_report", report, now=context.now,
+            connection, EventType.PRODUCTION_WATCHDOG_REPORT, report, now=context.now,
             severity=severity, component="watchdog", worker_id=context.worker.worker_id,
         )  # fmt: skip
     return report

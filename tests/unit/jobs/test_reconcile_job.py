@@ -22,6 +22,7 @@ from posting_rows import (
 from xbot.domain import errors
 from xbot.domain.permits import MAX_PUBLISH_ATTEMPTS, PermitStatus
 from xbot.jobs import post, reconcile
+from xbot.jobs.summaries import ReconcileSummary
 from xbot.store.engine import make_engine
 
 GRACE = timedelta(seconds=30)
@@ -52,7 +53,7 @@ def test_nothing_unknown_reads_nothing(engine: Engine, account_id: int) -> None:
     platform = FakePlatform()
     platform.read_faults.append(AssertionError("no read-back is needed"))
     summary = reconcile.run_once(make_context(engine, account_id, platform))
-    assert summary == {"lease_expired": 0, "unknown": 0}
+    assert summary == ReconcileSummary()
 
 
 def test_accepted_then_timeout_is_found_and_used(
@@ -62,7 +63,7 @@ def test_accepted_then_timeout_is_found_and_used(
     platform.inject("accepted_then_timeout")
     post.run_once(make_context(engine, account_id, platform))
     summary = reconcile.run_once(make_context(engine, account_id, platform, now=T0 + at(5)))
-    assert summary["reconciled"] == 1
+    assert summary.reconciled == 1
     permit = load_permit(engine, rows.permit_id)
     assert permit.status is PermitStatus.USED
     assert permit.reconciled
@@ -82,7 +83,7 @@ def test_absence_within_the_grace_waits(
     platform.inject("ambiguous")
     post.run_once(make_context(engine, account_id, platform))
     summary = reconcile.run_once(make_context(engine, account_id, platform, now=T0 + at(29)))
-    assert summary["waiting"] == 1
+    assert summary.waiting == 1
     assert load_permit(engine, rows.permit_id).status is PermitStatus.UNKNOWN
 
 
@@ -93,7 +94,7 @@ def test_absence_after_the_grace_retries_with_the_same_key_and_text(
     platform.inject("ambiguous")  # the request never arrived
     post.run_once(make_context(engine, account_id, platform))
     summary = reconcile.run_once(make_context(engine, account_id, platform, now=T0 + at(30)))
-    assert summary["requeued"] == 1
+    assert summary.requeued == 1
     assert load_permit(engine, rows.permit_id).status is PermitStatus.PENDING
     [requeued] = events(engine, "permit_requeued")
     assert requeued["permit_id"] == rows.permit_id
@@ -141,7 +142,7 @@ def test_absence_after_max_attempts_fails(
         failure_reason="ambiguous: x",
     )
     summary = reconcile.run_once(make_context(engine, account_id, platform, now=T0 + at(30)))
-    assert summary["failed"] == 1
+    assert summary.failed == 1
     permit = load_permit(engine, rows.permit_id)
     assert permit.status is PermitStatus.FAILED
     assert "ambiguous" in str(permit.failure_reason)
@@ -167,9 +168,9 @@ def test_a_crash_after_publish_is_found_once_the_lease_expires(
     )
     platform.post_outside_xbot(rows.text, in_reply_to=rows.target_post_id)
     live = reconcile.run_once(make_context(engine, account_id, platform, now=T0 + at(59)))
-    assert live == {"lease_expired": 0, "unknown": 0}
+    assert live == ReconcileSummary()
     summary = reconcile.run_once(make_context(engine, account_id, platform, now=T0 + at(60)))
-    assert (summary["lease_expired"], summary["reconciled"]) == (1, 1)
+    assert (summary.lease_expired, summary.reconciled) == (1, 1)
     [lapsed] = events(engine, "permit_unknown")
     assert (lapsed["reason"], lapsed["claimed_by"]) == ("lease_expired", "dead")
     permit = load_permit(engine, rows.permit_id)
@@ -202,7 +203,7 @@ def test_a_read_back_that_does_not_reach_the_permit_proves_nothing(
     for number in range(2):
         platform.post_outside_xbot(f"newer post {number}")
     summary = reconcile.run_once(make_context(engine, account_id, platform, now=T0 + at(60)))
-    assert summary["read_back_too_short"] == 1
+    assert summary.read_back_too_short == 1
     assert load_permit(engine, rows.permit_id).status is PermitStatus.UNKNOWN
 
 
@@ -220,5 +221,5 @@ def test_one_post_never_settles_two_permits(
     )
     platform.post_outside_xbot("same words", in_reply_to="77")
     summary = reconcile.run_once(make_context(engine, account_id, platform, now=T0 + at(5)))
-    assert summary["reconciled"] == 1
+    assert summary.reconciled == 1
     assert load_permit(engine, first.permit_id).status is PermitStatus.USED

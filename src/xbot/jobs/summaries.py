@@ -1,0 +1,144 @@
+"""What each job's run returns: small frozen summaries; the runner stores their `as_data()`.
+
+The JSON keeps the keys it had as a plain dict: certify sums `new` and `queued` from the
+fetch's completed events, and operators read the rest in `job_runs.summary`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FetchSummary:
+    """What one fetch did; certify sums `new` and `queued` from its completed events."""
+
+    fetched: int  #: posts the platform returned
+    new: int  #: of them, posts not seen before
+    evaluated: int  #: new posts run through the filters
+    queued: int  #: candidates queued
+    skipped: Mapping[str, int]  #: new posts not queued, by reason
+    trimmed: int  #: queued candidates dropped to keep the queue at max_queue
+    watermark: str | None  #: where the next fetch starts
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return {**asdict(self), "skipped": dict(self.skipped)}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScheduleSummary:
+    """What one scheduler pass did."""
+
+    expired: int  #: queued candidates past their age limit
+    queued: int  #: candidates queued when the pass began
+    kept_for_hold: int  #: candidates kept through the account's quiet hours
+    permits_created: int
+    permit_ids: Sequence[str]
+    skipped: Mapping[str, int]  #: candidates decided against, by reason
+    waiting: int  #: candidates left queued for a later pass
+    budget: str | None  #: why the budget refused at the end of the pass, or None
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        data = asdict(self)
+        return data | {"permit_ids": list(self.permit_ids), "skipped": dict(self.skipped)}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SchedulePolicyBlocked:
+    """A pass the platform's policy stopped before any decision (`blocked_by` says which)."""
+
+    expired: int
+    queued: int
+    kept_for_hold: int
+    blocked_by: str
+    permits_created: int = 0
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScanSummary:
+    """What one scan found; also the data of `ghost_scan_completed`."""
+
+    scanned: int  #: own posts read
+    ghosts: int  #: new ghosts recorded
+    reconciled: int  #: permits in doubt whose post the scan found
+    watermark: str | None  #: where the next scan starts
+    previous_watermark: str | None  #: where this scan started
+    truncated: bool  #: a full page was read: the next scan reads on
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScanSkipped:
+    """The scan did not run: another worker holds the account's scan lease."""
+
+    skipped: str = "another worker is scanning this account"
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ProbeSummary:
+    """The slot the probe ran in (-1 outside the runner)."""
+
+    slot: int
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return asdict(self)
+
+
+class Resolution(StrEnum):
+    """What reconcile did with one UNKNOWN permit."""
+
+    RECONCILED = "reconciled"  #: read-back found its post: USED
+    REQUEUED = "requeued"  #: read-back did not find it after the grace: PENDING again
+    FAILED = "failed"  #: not found and out of attempts: FAILED
+    WAITING = "waiting"  #: not found, but still within the platform's visibility grace
+    READ_BACK_TOO_SHORT = "read_back_too_short"  #: the read-back did not reach back far enough
+    TAKEN_OVER = "taken_over"  #: another worker took the permit meanwhile
+    NOT_RECONCILABLE = "not_reconcilable"  #: found, but the permit may no longer become USED
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReconcileSummary:
+    """What one reconcile run did: leases lapsed, then each UNKNOWN permit's resolution."""
+
+    lease_expired: int = 0  #: POSTING permits whose lease ran out, now UNKNOWN
+    unknown: int = 0  #: UNKNOWN permits this run tried to resolve
+    read_back: int = 0  #: own posts read back (0 when nothing was UNKNOWN)
+    reconciled: int = 0
+    requeued: int = 0
+    failed: int = 0
+    waiting: int = 0
+    read_back_too_short: int = 0
+    taken_over: int = 0
+    not_reconcilable: int = 0
+
+    @classmethod
+    def of(
+        cls, *, lease_expired: int, read_back: int, resolutions: Iterable[Resolution]
+    ) -> ReconcileSummary:
+        """Count the run's resolutions."""
+        counts = Counter(resolutions)
+        by_name = {resolution.value: counts[resolution] for resolution in Resolution}
+        unknown = sum(counts.values())
+        return cls(lease_expired=lease_expired, unknown=unknown, read_back=read_back, **by_name)
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores."""
+        return asdict(self)

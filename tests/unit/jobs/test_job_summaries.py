@@ -1,0 +1,94 @@
+"""Typed job summaries become the same JSON the runner stored before they were typed."""
+
+from __future__ import annotations
+
+import json
+
+from xbot.jobs.base import summary_data
+from xbot.jobs.summaries import (
+    FetchSummary,
+    ProbeSummary,
+    ReconcileSummary,
+    Resolution,
+    ScanSkipped,
+    ScanSummary,
+    SchedulePolicyBlocked,
+    ScheduleSummary,
+)
+
+
+def test_a_fetch_summary_keeps_the_keys_certify_sums() -> None:
+    summary = FetchSummary(
+        fetched=5, new=4, evaluated=4, queued=3, skipped={"own_post": 1}, trimmed=0, watermark="9"
+    )
+    data = summary_data(summary)
+    assert data == {
+        "fetched": 5,
+        "new": 4,
+        "evaluated": 4,
+        "queued": 3,
+        "skipped": {"own_post": 1},
+        "trimmed": 0,
+        "watermark": "9",
+    }
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_a_scan_summary_and_a_skipped_scan_are_plain_json() -> None:
+    scan = ScanSummary(
+        scanned=2, ghosts=1, reconciled=0, watermark="7", previous_watermark=None, truncated=False
+    )
+    assert summary_data(scan) == {
+        "scanned": 2,
+        "ghosts": 1,
+        "reconciled": 0,
+        "watermark": "7",
+        "previous_watermark": None,
+        "truncated": False,
+    }
+    assert summary_data(ScanSkipped()) == {"skipped": "another worker is scanning this account"}
+    assert summary_data(ProbeSummary(slot=3)) == {"slot": 3}
+
+
+def test_a_mapping_summary_is_stored_as_it_is() -> None:
+    assert summary_data({"claimed": 0, "expired": 1}) == {"claimed": 0, "expired": 1}
+
+
+def test_a_schedule_summary_keeps_its_two_shapes() -> None:
+    summary = ScheduleSummary(
+        expired=1,
+        queued=3,
+        kept_for_hold=0,
+        permits_created=1,
+        permit_ids=("p1",),
+        skipped={"min_gap": 1},
+        waiting=1,
+        budget=None,
+    )
+    assert summary_data(summary) == {
+        "expired": 1,
+        "queued": 3,
+        "kept_for_hold": 0,
+        "permits_created": 1,
+        "permit_ids": ["p1"],
+        "skipped": {"min_gap": 1},
+        "waiting": 1,
+        "budget": None,
+    }
+    blocked = SchedulePolicyBlocked(expired=0, queued=2, kept_for_hold=0, blocked_by="policy")
+    assert summary_data(blocked) == {
+        "expired": 0,
+        "queued": 2,
+        "kept_for_hold": 0,
+        "blocked_by": "policy",
+        "permits_created": 0,
+    }
+
+
+def test_a_reconcile_summary_counts_each_resolution() -> None:
+    resolutions = [Resolution.RECONCILED, Resolution.WAITING, Resolution.RECONCILED]
+    summary = ReconcileSummary.of(lease_expired=1, read_back=7, resolutions=resolutions)
+    assert (summary.unknown, summary.reconciled, summary.waiting, summary.failed) == (3, 2, 1, 0)
+    data = summary_data(summary)
+    assert (data["lease_expired"], data["read_back"], data["reconciled"]) == (1, 7, 2)
+    assert set(data) == {"lease_expired", "unknown", "read_back", *(r.value for r in Resolution)}
