@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 
 from xbot.config import AccountSettings, BudgetSettings, Settings
 from xbot.jobs import post
@@ -63,8 +63,7 @@ def main() -> None:
         meter.watch(engine)
         context = _context(engine, fake, meter)
         _permits(context, fake, options.permits)
-        per_permit = _post_all(context, options.permits, meter)
-        baseline = _three_commits(engine, options.permits, meter)
+        per_permit, baseline = _interleaved(context, options.permits, meter)
         engine.dispose()
     _report(engine.dialect.name, options.permits, per_permit, baseline)
 
@@ -247,35 +246,38 @@ def _permits(context: JobContext, fake: FakeX, count: int) -> None:
             ), now)  # fmt: skip
 
 
-def _post_all(context: JobContext, count: int, meter: Meter) -> list[Permit]:
-    permits = []
-    for _ in range(count):
-        meter.reset()
-        started = time.perf_counter()
-        summary = post.run_once(replace(context, now=datetime.now(UTC)))
-        total = time.perf_counter() - started
-        permits.append(Permit(total, meter.counts.copy(), meter.seconds.copy()))
-        if summary.get("claimed") != 1 or summary.get("status") not in (None, "USED"):
-            raise SystemExit(f"a permit did not post cleanly: {summary}")
-    return permits
-
-
-def _three_commits(engine: Engine, count: int, meter: Meter) -> list[Permit]:
-    timings = []
-    with engine.connect() as connection:
+def _interleaved(
+    context: JobContext, count: int, meter: Meter
+) -> tuple[list[Permit], list[Permit]]:
+    """Post each permit, then time three single-row commits: a busy machine slows both alike."""
+    permits, baseline = [], []
+    with context.engine.connect() as connection:
         connection.execute(text("CREATE TABLE IF NOT EXISTS bench_commits (id INTEGER, note TEXT)"))
         connection.commit()
         for number in range(count):
-            meter.reset()
-            started = time.perf_counter()
-            for _ in range(3):
-                connection.execute(
-                    text("INSERT INTO bench_commits VALUES (:n, 'x')"), {"n": number}
-                )
-                connection.commit()
-            total = time.perf_counter() - started
-            timings.append(Permit(total, meter.counts.copy(), meter.seconds.copy()))
-    return timings
+            permits.append(_post_one(context, meter))
+            baseline.append(_three_commits(connection, number, meter))
+    return permits, baseline
+
+
+def _post_one(context: JobContext, meter: Meter) -> Permit:
+    meter.reset()
+    started = time.perf_counter()
+    summary = post.run_once(replace(context, now=datetime.now(UTC)))
+    total = time.perf_counter() - started
+    if summary.get("claimed") != 1 or summary.get("status") not in (None, "USED"):
+        raise SystemExit(f"a permit did not post cleanly: {summary}")
+    return Permit(total, meter.counts.copy(), meter.seconds.copy())
+
+
+def _three_commits(connection: Connection, number: int, meter: Meter) -> Permit:
+    meter.reset()
+    started = time.perf_counter()
+    for _ in range(3):
+        connection.execute(text("INSERT INTO bench_commits VALUES (:n, 'x')"), {"n": number})
+        connection.commit()
+    total = time.perf_counter() - started
+    return Permit(total, meter.counts.copy(), meter.seconds.copy())
 
 
 if __name__ == "__main__":
