@@ -43,7 +43,8 @@ def backend(engine: Engine) -> int:
 def terminate(pid: int) -> None:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # the timeout makes it wait until the backend is gone (PostgreSQL 14+)
+        connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid})
     admin.dispose()
 
 
