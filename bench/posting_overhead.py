@@ -84,12 +84,17 @@ class Meter:
         """Count statements, transactions, check-outs and pings; time the driver's calls."""
         event.listen(engine, "before_cursor_execute", self._before_statement)
         event.listen(engine, "after_cursor_execute", self._after_statement)
-        event.listen(engine, "begin", lambda _connection: self.counts.update(["transactions"]))
-        event.listen(engine, "checkout", lambda *_: self.counts.update(["checkouts"]))
+        for name, counted in (("begin", "transactions"), ("commit", "commits"),
+                              ("rollback", "rollbacks"), ("checkout", "checkouts")):  # fmt: skip
+            event.listen(engine, name, self._counter(counted))
         dialect: Any = engine.dialect
-        for name, counted in (("do_commit", "commits"), ("do_rollback", "rollbacks"),
-                              ("do_ping", "pings")):  # fmt: skip
+        # timed, not counted: the pool's rollback on check-in costs nothing when no transaction
+        # is open (psycopg and sqlite3 skip it), so only a transaction's own rollback counts
+        for name, counted in (("do_commit", ""), ("do_rollback", ""), ("do_ping", "pings")):
             setattr(dialect, name, self._timed(getattr(dialect, name), counted))
+
+    def _counter(self, counted: str) -> Callable[..., None]:
+        return lambda *_: self.counts.update([counted])
 
     @contextmanager
     def timing(self, what: str) -> Iterator[None]:
@@ -101,7 +106,8 @@ class Meter:
 
     def _timed(self, call: Callable[..., Any], counted: str) -> Callable[..., Any]:
         def timed(*arguments: Any) -> Any:
-            self.counts[counted] += 1
+            if counted:
+                self.counts[counted] += 1
             with self.timing("database"):
                 return call(*arguments)
 
@@ -146,8 +152,7 @@ class Permit:
 
     @property
     def round_trips(self) -> int:
-        # a pool check-in's rollback is free when no transaction is open (psycopg and sqlite3)
-        kinds = ("statements", "transactions", "commits", "pings")
+        kinds = ("statements", "transactions", "commits", "rollbacks", "pings")
         return sum(self.counts[kind] for kind in kinds)
 
 
