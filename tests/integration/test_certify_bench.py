@@ -12,6 +12,7 @@ import pytest
 from dbsupport import POSTGRES_URL
 
 BENCH = Path(__file__).parents[2] / "bench" / "certify_large.py"
+PROCESS_BENCH = BENCH.with_name("certify_process.py")
 
 
 def test_certify_benchmark_runs_small_and_prints_the_median(postgres_template: str | None) -> None:
@@ -45,3 +46,27 @@ def test_certify_benchmark_runs_small_and_prints_the_median(postgres_template: s
     )
     assert figure, done.stdout
     assert float(figure.group(1)) > 0
+
+
+def test_certify_process_benchmark_prints_wall_time_and_import_share(
+    postgres_template: str | None,
+) -> None:
+    database = ["--url", POSTGRES_URL] if postgres_template is not None else ["--no-postgres"]
+    done = subprocess.run(
+        [sys.executable, str(PROCESS_BENCH), "--runs", "1", *database],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^python -c pass +\d+\.\d +\d+\.\d$", done.stdout, re.MULTILINE)
+    figure = re.search(
+        r"^certify sqlite +(\d+\.\d) +\d+\.\d +(\d+\.\d) +\d+% +-?\d+\.\d +<= 500 (met|MISSED)$",
+        done.stdout,
+        re.MULTILINE,
+    )
+    assert figure, done.stdout
+    assert 0 < float(figure.group(2)) < float(figure.group(1))
+    if postgres_template is not None:
+        assert "\ncertify postgresql " in done.stdout

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from xbot.store.migrate import head_revision, verify_schema
+from xbot.domain.errors import SchemaBehind
+from xbot.store.engine import make_engine
+from xbot.store.migrate import current_revision, head_revision, verify_schema
 from xbot.store.tables import metadata
 
 
@@ -48,3 +53,29 @@ def test_seed_column_names_are_verbatim(engine: Engine) -> None:
         connection.execute(
             text("SELECT created_at, event_type, event_data FROM system_events")
         ).all()
+
+
+def test_head_revision_read_from_the_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from xbot.store.migrate import MIGRATIONS
+
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
+def test_an_unmigrated_database_is_behind(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        assert current_revision(engine) is None
+        with pytest.raises(SchemaBehind, match="at an empty database, this code needs"):
+            verify_schema(engine)
+    finally:
+        engine.dispose()
+
+
+def test_a_database_at_an_older_revision_is_behind(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    assert current_revision(engine) == "0001"
+    with pytest.raises(SchemaBehind, match=f"at 0001, this code needs {head_revision()}"):
+        verify_schema(engine)

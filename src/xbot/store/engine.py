@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import ArgumentError, DBAPIError, InvalidatePoolError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from xbot.domain.errors import ConfigError, DatabaseUnreachable, StoreError
 from xbot.redact import redact_text, redact_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+#: a PostgreSQL connection this old is replaced before use (servers and proxies drop old ones)
+POOL_RECYCLE_SECONDS = 600
+#: a PostgreSQL connection idle this long is pinged before use; in a busy loop none is
+PING_AFTER_IDLE_SECONDS = 10.0
+#: where a pooled connection remembers when it was last returned
+_RETURNED_AT = "xbot_returned_at"
 
 
 def make_engine(url: str) -> Engine:
@@ -26,7 +34,9 @@ def make_engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "begin", _sqlite_begin)
             return engine
-        return create_engine(url, pool_pre_ping=True, connect_args=_postgres_args(url))
+        return _ping_when_idle(
+            create_engine(url, pool_recycle=POOL_RECYCLE_SECONDS, connect_args=_postgres_args(url))
+        )
     except (ArgumentError, ImportError, ValueError) as exc:
         raise ConfigError(
             f"cannot use database URL {redact_url(url)!r}: {redact_text(str(exc))}. "
@@ -36,6 +46,38 @@ def make_engine(url: str) -> Engine:
 
 def _postgres_args(url: str) -> dict[str, Any]:
     return {"connect_timeout": 5} if "psycopg" in url else {}
+
+
+def _ping_when_idle(engine: Engine) -> Engine:
+    """Ping a pooled connection only when it sat idle: a busy loop pays no round trip for it.
+
+    A connection the server or a proxy dropped while idle is replaced before use, as
+    `pool_pre_ping` would; one dropped in the middle of a burst fails that transaction, which
+    rolls back, and the pool drops every older connection (the worker's outage handling retries).
+    """
+    dialect = engine.dialect
+
+    def checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: object) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is not None and time.monotonic() - returned >= PING_AFTER_IDLE_SECONDS:
+            _ping(dialect, dbapi_connection)
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", _note_returned)
+    return engine
+
+
+def _ping(dialect: Dialect, dbapi_connection: Any) -> None:
+    try:
+        dialect.do_ping(dbapi_connection)
+    except dialect.loaded_dbapi.Error as exc:
+        # the pool replaces this connection and every older one, then hands out a fresh one
+        raise InvalidatePoolError(f"an idle connection was dropped: {_first_line_of(exc)}") from exc
+
+
+def _note_returned(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    if dbapi_connection is not None:
+        record.info[_RETURNED_AT] = time.monotonic()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,6 +117,10 @@ def _is_unreachable(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     needles = ("connection refused", "could not connect", "unable to open", "timeout expired")
     return any(needle in text for needle in needles) or ("connection" in text and "failed" in text)
+
+
+def _first_line_of(exc: BaseException) -> str:
+    return redact_text((str(exc).strip().splitlines() or [type(exc).__name__])[0])
 
 
 def _first_line(exc: DBAPIError) -> str:

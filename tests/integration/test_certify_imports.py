@@ -1,0 +1,37 @@
+"""`xbot certify` imports only what it runs: no Alembic, Mako, migrations, crypto or rich."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+#: packages a certification never uses: the schema check reads the revision without Alembic
+NOT_NEEDED = frozenset({"alembic", "mako", "cryptography", "rich", "httpx", "structlog"})
+PROGRAM = """
+import sys
+sys.argv = ["xbot", "certify", "--json"]
+from xbot.entry import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+loaded = sorted({{name.split(".")[0] for name in sys.modules}} & {not_needed!r})
+sys.stderr.write(f"EXIT={{code}} LOADED={{','.join(loaded)}}\\n")
+"""
+
+
+def test_certify_loads_no_migration_machinery(database_url: str, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM.format(not_needed=set(NOT_NEEDED))],
+        env={**os.environ, "XBOT_DATABASE_URL": database_url},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    last = done.stderr.splitlines()[-1] if done.stderr else ""
+    assert last.startswith("EXIT=1 "), done.stderr  # an empty database is not operational
+    assert last.endswith(" LOADED="), f"certify imported {last.partition('LOADED=')[2]}"
