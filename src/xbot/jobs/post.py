@@ -60,6 +60,7 @@ from xbot.store.engine import translated_errors
 from xbot.store.queries import claims as claim_queries
 from xbot.store.queries import permits as permit_queries
 from xbot.store.queries.events import NewEvent
+from xbot.store.queries.records import CandidateMark, record_outcome
 
 log = structlog.get_logger("xbot.jobs.post")
 
@@ -280,7 +281,6 @@ def _record(context: JobContext, reply: PermitReply, outcome: PublishOutcome) ->
         return {"status": "forbidden", "reason": after.reason}
     try:
         with translated_errors(), context.engine.begin() as connection:
-            permit_queries.write_transition(connection, permit, after)
             _record_effects(connection, context, reply, after, outcome)
     except LeaseLost:
         _note_lease_lost(context, reply, outcome)
@@ -300,10 +300,9 @@ def _record_effects(
     outcome: PublishOutcome,
 ) -> None:
     record = outcome_record(outcome)
+    mark = None
     if record.candidate_status is not None:
-        permit_queries.mark_candidate(
-            connection, after.decision_id, record.candidate_status, record.candidate_reason
-        )
+        mark = CandidateMark(status=record.candidate_status, reason=record.candidate_reason)
     data = {
         "permit_id": after.permit_id,
         "decision_id": after.decision_id,
@@ -312,15 +311,16 @@ def _record_effects(
         "fence": after.fence,
         **record.details,
     }
-    job_event(
-        connection,
-        context,
-        record.event_type,
-        data,
+    event = NewEvent(
+        event_type=record.event_type,
+        data=data,
+        now=context.now,
+        severity=record.severity,
         component=COMPONENT,
         account_id=after.account_id,
-        severity=record.severity,
+        worker_id=context.worker.worker_id,
     )
+    record_outcome(connection, reply.permit, after, mark, event)
 
 
 def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: PublishOutcome) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     Label,
     Select,
+    Update,
     and_,
     exists,
     func,
@@ -212,7 +213,14 @@ def write_transition(connection: Connection, before: Permit, after: Permit) -> N
 
     Raises LeaseLost when zero rows match: another writer took the permit over.
     """
-    result = connection.execute(
+    result = connection.execute(fenced_transition(before, after))
+    if result.rowcount != 1:
+        raise lease_lost(before)
+
+
+def fenced_transition(before: Permit, after: Permit) -> Update:
+    """Return the UPDATE that writes `after` only while the permit is still `before`."""
+    return (
         update(post_attempts)
         .where(
             post_attempts.c.permit_id == before.permit_id,
@@ -235,11 +243,14 @@ def write_transition(connection: Connection, before: Permit, after: Permit) -> N
             claimed_at=after.claimed_at,
         )
     )
-    if result.rowcount != 1:
-        raise LeaseLost(
-            f"permit {before.permit_id} is no longer {before.status.value} at fence "
-            f"{before.fence}: another worker took it over"
-        )
+
+
+def lease_lost(before: Permit) -> LeaseLost:
+    """Return the error a fenced write raises when the permit is no longer `before`."""
+    return LeaseLost(
+        f"permit {before.permit_id} is no longer {before.status.value} at fence "
+        f"{before.fence}: another worker took it over"
+    )
 
 
 def posting_times(connection: Connection, account_id: int, since: datetime) -> list[datetime]:
@@ -328,17 +339,20 @@ def mark_candidate(
     connection: Connection, decision_id: str, status: CandidateStatus, reason: str | None = None
 ) -> None:
     """Set the status (replied, skipped, expired) and reason of the decision's candidate."""
+    connection.execute(candidate_mark(reply_decisions.c.decision_id == decision_id, status, reason))
+
+
+def candidate_mark(
+    decision: ColumnElement[bool], status: CandidateStatus, reason: str | None
+) -> Update:
+    """Return the UPDATE that marks the candidate of the decision(s) `decision` selects."""
     values: dict[str, Any] = {"status": status.value}
     if reason is not None:
         values["skip_reason"] = reason[:64]
-    candidate_id = (
-        select(reply_decisions.c.candidate_id)
-        .where(reply_decisions.c.decision_id == decision_id)
-        .scalar_subquery()
-    )
-    connection.execute(
+    candidate_id = select(reply_decisions.c.candidate_id).where(decision)
+    return (
         update(reply_candidate_queue)
-        .where(reply_candidate_queue.c.id == candidate_id)
+        .where(reply_candidate_queue.c.id.in_(candidate_id))
         .values(**values)
     )
 
