@@ -16,8 +16,9 @@ rejection -> FAILED (`permit_failed`); surely not sent -> PENDING with a back-of
 (`permit_unknown`): reconcile reads back, and nothing is re-sent before it has. What each
 platform error means is xbot.domain.claims.event_for_error; the claim's statements are
 xbot.store.queries.claims, the record's xbot.store.queries.records. A crash between publish
-and record leaves the permit POSTING; its lease runs out and reconcile takes it from there. One permit per run:
-a lease is measured from the run's `now`, so each run claims once and the runner calls it again.
+and record leaves the permit POSTING; its lease runs out and reconcile takes it from there. One
+permit per run: a lease is measured from the run's `now`, so each run claims once and the runner
+calls it again.
 """
 
 from __future__ import annotations
