@@ -179,29 +179,72 @@ def may_post(
     refusal = account_refusal(records, rules, now=now)
     if refusal is not None:
         return refusal
-    by_author = [ensure_utc(r.at) for r in records if r.author_id == intent.author_id]
-    return (
-        _window_refusal(by_author, 1, rules.author_cooldown, now, RefusalReason.AUTHOR_COOLDOWN)
-        or Grant()
-    )
+    by_author = sorted(ensure_utc(r.at) for r in records if r.author_id == intent.author_id)
+    cooldown = rules.author_cooldown
+    used = _window_usage(by_author[::-1], 1, cooldown, now)
+    return _window_refusal(used, 1, cooldown, RefusalReason.AUTHOR_COOLDOWN) or Grant()
 
 
 def account_refusal(
     history: Sequence[ReplyRecord], rules: BudgetRules, *, now: datetime
 ) -> Refusal | None:
     """Return why the account may not post any reply now, or None."""
+    times = [record.at for record in history]
+    return usage_refusal(budget_usage(times, rules, now=now), rules, now=now)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WindowUsage:
+    """The counted posts inside one budget window, as the window's rule needs them."""
+
+    count: int
+    #: the limit-th newest counted time in the window: the window frees a slot when it leaves;
+    #: None when fewer than `limit` fall in it
+    freeing: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BudgetUsage:
+    """The account's usage of its day, hour and gap windows (from a history, or counted in SQL)."""
+
+    day: WindowUsage
+    hour: WindowUsage
+    gap: WindowUsage
+
+
+def budget_windows(rules: BudgetRules) -> tuple[tuple[int, timedelta], ...]:
+    """Return (limit, window) of the day, hour and gap rules, in BudgetUsage's order."""
+    return ((rules.per_day, DAY), (rules.per_hour, HOUR), (1, rules.min_gap))
+
+
+def budget_usage(times: Iterable[datetime], rules: BudgetRules, *, now: datetime) -> BudgetUsage:
+    """Measure the windows from the posting times themselves; future times count too."""
+    now = ensure_utc(now)
+    moments = sorted((ensure_utc(moment) for moment in times), reverse=True)
+    day, hour, gap = (
+        _window_usage(moments, limit, window, now) for limit, window in budget_windows(rules)
+    )
+    return BudgetUsage(day=day, hour=hour, gap=gap)
+
+
+def _window_usage(
+    newest_first: Sequence[datetime], limit: int, window: timedelta, now: datetime
+) -> WindowUsage:
+    recent = [moment for moment in newest_first if moment > now - window]
+    freeing = recent[limit - 1] if 0 < limit <= len(recent) else None
+    return WindowUsage(count=len(recent), freeing=freeing)
+
+
+def usage_refusal(usage: BudgetUsage, rules: BudgetRules, *, now: datetime) -> Refusal | None:
+    """Return why the account may not post any reply now, from its window usage, or None."""
     now = ensure_utc(now)
     quiet_end = quiet_until(rules, now=now)
     if quiet_end is not None:
         return Refusal(reason=RefusalReason.QUIET_HOURS, retry_at=quiet_end)
-    times = [ensure_utc(record.at) for record in history]
-    limits = (
-        (rules.per_day, DAY, RefusalReason.DAILY_BUDGET),
-        (rules.per_hour, HOUR, RefusalReason.HOURLY_BUDGET),
-        (1, rules.min_gap, RefusalReason.MIN_GAP),
-    )
-    for limit, window, reason in limits:
-        refusal = _window_refusal(times, limit, window, now, reason)
+    reasons = (RefusalReason.DAILY_BUDGET, RefusalReason.HOURLY_BUDGET, RefusalReason.MIN_GAP)
+    measured = (usage.day, usage.hour, usage.gap)
+    for (limit, window), used, reason in zip(budget_windows(rules), measured, reasons, strict=True):
+        refusal = _window_refusal(used, limit, window, reason)
         if refusal is not None:
             return refusal
     return None
@@ -218,18 +261,14 @@ def quiet_until(rules: BudgetRules, *, now: datetime) -> datetime | None:
 
 
 def _window_refusal(
-    times: Sequence[datetime], limit: int, window: timedelta, now: datetime, reason: RefusalReason
+    used: WindowUsage, limit: int, window: timedelta, reason: RefusalReason
 ) -> Refusal | None:
-    """Refuse when `limit` posts already fall in (now - window, ...]; future times count too."""
-    if window <= timedelta(0):
+    """Refuse when `limit` posts already fall in the window; it frees when `freeing` leaves."""
+    if window <= timedelta(0) or used.count < limit:
         return None
-    recent = sorted(moment for moment in times if moment > now - window)
-    if len(recent) < limit:
-        return None
-    if limit <= 0:
+    if limit <= 0 or used.freeing is None:
         return Refusal(reason=reason, retry_at=None)
-    # the window frees one slot when the (len - limit + 1)-th newest post leaves it
-    return Refusal(reason=reason, retry_at=recent[len(recent) - limit] + window)
+    return Refusal(reason=reason, retry_at=used.freeing + window)
 
 
 def _quiet_end(window: QuietHours, local: datetime) -> datetime:

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from xbot.domain.budgets import BudgetRules, ReplyRecord, account_refusal
+from xbot.domain.budgets import BudgetRules, BudgetUsage, budget_usage, usage_refusal
 from xbot.domain.errors import (
     Ambiguous,
     AuthFailed,
@@ -85,15 +85,19 @@ def budget_refusal(posted_at: Sequence[datetime], rules: BudgetRules, now: datet
     daily, gap and quiet-hours rules are the scheduler's own (xbot.domain.budgets), so the
     claim re-checks exactly what the schedule job checked.
     """
-    history = [
-        ReplyRecord(at=moment, author_id="", thread_id="", target_post_id="")
-        for moment in posted_at
-    ]
-    refusal = account_refusal(history, rules, now=now)
+    usage = budget_usage(posted_at, rules, now=now)
+    return usage_budget_refusal(usage, len(posted_at), rules, now)
+
+
+def usage_budget_refusal(
+    usage: BudgetUsage, posts_in_day: int, rules: BudgetRules, now: datetime
+) -> str | None:
+    """Return why the budget refuses, from its window usage as the claim's statement counted it."""
+    refusal = usage_refusal(usage, rules, now=now)
     if refusal is None:
         return None
     retry = f", retry at {refusal.retry_at.isoformat()}" if refusal.retry_at else ""
-    return f"{refusal.reason.value}: {len(history)} posts in the last day{retry}"
+    return f"{refusal.reason.value}: {posts_in_day} posts in the last day{retry}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

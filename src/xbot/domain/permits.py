@@ -10,10 +10,11 @@
     UNKNOWN|POSTING|PENDING-already-tried --FoundOnReadBack--> USED (reconciled)
     UNKNOWN --AbsentOnReadBack (after the visibility grace)--> PENDING, or FAILED past max attempts
 
-The claim is not an event here: it is one statement in the store
-(xbot.store.queries.permits.claim_permit), the only place that decides which permit is claimable
-(PENDING, past its back-off, before its expiry) and takes it, because only the database can decide
-that under concurrent workers; whether a worker may claim at all is xbot.domain.claims.may_claim.
+The claim is not an event here: it is one statement in the store (xbot.store.queries.claims,
+its rule xbot.store.queries.permits.claimable), the only place that decides which permit is
+claimable (PENDING, past its back-off, before its expiry) and takes it, because only the
+database can decide that under concurrent workers; whether a worker may claim at all is
+xbot.domain.claims.may_claim.
 
 The fence rule: the holder's own outcome (Accepted, Rejected, NotSent, OutcomeUnknown) keeps the
 fence it claimed with; every other writer (the claim, LeaseExpired, read-back, Expire) takes the

@@ -11,27 +11,26 @@ from sqlalchemy.engine import Connection
 
 from xbot.domain.answered import TARGET_ALREADY_ANSWERED, withdraw
 from xbot.domain.candidates import CandidateStatus
-from xbot.domain.permits import ForbiddenTransition
+from xbot.domain.permits import ForbiddenTransition, PermitReply
 from xbot.events import EventType
 from xbot.jobs.base import JobContext, job_event
-from xbot.store.queries import ghosts as ghost_queries
 from xbot.store.queries import permits as permit_queries
 
 
 def withdraw_if_answered(
-    connection: Connection, context: JobContext, permit_id: str, component: str
+    connection: Connection,
+    context: JobContext,
+    reply: PermitReply,
+    ghost_post_id: str | None,
+    component: str,
 ) -> bool:
-    """Withdraw the PENDING permit when a ghost reply answers its target; True when it did."""
-    reply = permit_queries.permit_reply(connection, permit_id)
-    if reply is None:
-        return False
-    permit = reply.permit
-    answered = ghost_queries.ghost_answered_targets(
-        connection, permit.account_id, [reply.target_post_id]
-    )
-    ghost_post_id = answered.get(reply.target_post_id)
+    """Withdraw the PENDING permit when a ghost reply answers its target; True when it did.
+
+    `ghost_post_id` is the ghost reply the claim's read found for the target (None: none).
+    """
     if ghost_post_id is None:
         return False
+    permit = reply.permit
     after = withdraw(permit, ghost_post_id, context.now)
     if isinstance(after, ForbiddenTransition):
         return False

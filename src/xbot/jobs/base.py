@@ -145,6 +145,20 @@ def job_event(  # noqa: PLR0913 - the event's parts, all by keyword but the firs
         connection, event_type, data, now=context.now, severity=severity, component=component,
         account_id=account_id, worker_id=context.worker.worker_id,
     )  # fmt: skip
+    log_event(context, event_type, data, component=component, account_id=account_id,
+              severity=severity)  # fmt: skip
+
+
+def log_event(  # noqa: PLR0913 - the event's parts, as job_event takes them
+    context: JobContext,
+    event_type: str,
+    data: Mapping[str, Any],
+    *,
+    component: str,
+    account_id: int | None,
+    severity: Severity = "info",
+) -> None:
+    """Log one event the run wrote (by job_event, or inside a store statement) for operators."""
     account = context.account.key if context.account is not None else None
     fields = {"account": account, "account_id": account_id, "component": component, **data}
-    getattr(log, severity)(event_type.value, **fields)
+    getattr(log, severity)(str(event_type), **fields)

@@ -14,31 +14,33 @@ status, event, candidate status, severity): an id -> USED (`reply_posted`); a de
 rejection -> FAILED (`permit_failed`); surely not sent -> PENDING with a back-off
 (`permit_deferred`, an error when the operator must act); anything ambiguous -> UNKNOWN
 (`permit_unknown`): reconcile reads back, and nothing is re-sent before it has. What each
-platform error means is xbot.domain.claims.event_for_error; the claim itself is one statement
-(xbot.store.queries.permits.claim_permit). A crash between publish and record
-leaves the permit POSTING; its lease runs out and reconcile takes it from there. One permit per run:
-a lease is measured from the run's `now`, so each run claims once and the runner calls it again.
+platform error means is xbot.domain.claims.event_for_error; the claim's statements are
+xbot.store.queries.claims, the record's xbot.store.queries.records. A crash between publish
+and record leaves the permit POSTING; its lease runs out and reconcile takes it from there. One
+permit per run: a lease is measured from the run's `now`, so each run claims once and the runner
+calls it again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
 from sqlalchemy.engine import Connection
 
-from xbot.domain.budgets import BudgetRules
+from xbot.domain.budgets import BudgetRules, BudgetUsage
 from xbot.domain.candidates import CandidateStatus
 from xbot.domain.claims import (
     ClaimFacts,
     ClaimRefusal,
     ClaimRefusalReason,
-    budget_refusal,
     event_for_error,
     may_claim,
     retry_backoff,
+    usage_budget_refusal,
 )
 from xbot.domain.errors import LeaseLost
 from xbot.domain.expiry import ExpiryReason
@@ -55,9 +57,19 @@ from xbot.domain.permits import (
 )
 from xbot.events import EventType, posting_blocked
 from xbot.jobs.answered import withdraw_if_answered
-from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
+from xbot.jobs.base import (
+    Account,
+    JobContext,
+    job_event,
+    log_event,
+    require_account,
+    require_platform,
+)
 from xbot.store.engine import translated_errors
+from xbot.store.queries import claims as claim_queries
 from xbot.store.queries import permits as permit_queries
+from xbot.store.queries.events import NewEvent
+from xbot.store.queries.records import CandidateMark, record_outcome
 
 log = structlog.get_logger("xbot.jobs.post")
 
@@ -82,20 +94,6 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     outcome = _publish(context, account, claimed)
     status = _record(context, claimed, outcome)
     return {"expired": expired, "claimed": 1, "permit_id": claimed.permit.permit_id, **status}
-
-
-def _expire(
-    connection: Connection,
-    context: JobContext,
-    account: Account,
-    gates: permit_queries.ClaimGates,
-) -> int:
-    drain = gates.kill_switch.on and gates.kill_switch.drain
-    if drain:
-        stale = permit_queries.pending_permits(connection, account.account_id)
-    else:
-        stale = permit_queries.expired_pending_permits(connection, account.account_id, context.now)
-    return sum(_expire_one(connection, context, permit, drained=drain) for permit in stale)
 
 
 def _expire_one(
@@ -139,74 +137,83 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _claim(context: JobContext, account: Account) -> tuple[int, PermitReply | ClaimRefusal | None]:
     """In one transaction: expire stale permits, then refuse or claim the next one."""
+    rules = BudgetRules.from_settings(account.settings.budgets)
     with translated_errors(), context.engine.begin() as connection:
-        permit_queries.lock_account_for_claims(connection, account.account_id)
-        gates = permit_queries.read_claim_gates(connection)
-        expired = _expire(connection, context, account, gates)
-        return expired, _claim_next(connection, context, account, gates)
+        gates = claim_queries.lock_and_read_gates(connection, account.account_id)
+        drain = gates.kill_switch.on and gates.kill_switch.drain
+        read = claim_queries.read_claim(
+            connection, account.account_id, context.now, rules, drain=drain
+        )
+        expired = sum(_expire_one(connection, context, p, drained=drain) for p in read.stale)
+        return expired, _claim_next(connection, context, gates, read, rules)
 
 
 def _claim_next(
     connection: Connection,
     context: JobContext,
-    account: Account,
     gates: permit_queries.ClaimGates,
+    read: claim_queries.ClaimRead,
+    rules: BudgetRules,
 ) -> PermitReply | ClaimRefusal | None:
-    now = context.now
-    permit_id = permit_queries.next_claimable_permit_id(connection, account.account_id, now)
-    if permit_id is None:
+    reply = read.claimable
+    if reply is None or read.usage is None:
         return None
-    verdict = may_claim(_facts(connection, context, account, gates))
+    permit = reply.permit
+    verdict = may_claim(_facts(context, gates, read.usage, read.posts_in_day, rules))
     if isinstance(verdict, ClaimRefusal):
-        _refuse(connection, context, verdict, permit_id, account.account_id)
+        _refuse(connection, context, verdict, permit.permit_id, permit.account_id)
         _warn_fence(context, verdict, gates.declared_sha)
         return verdict
-    if withdraw_if_answered(connection, context, permit_id, COMPONENT):
+    if withdraw_if_answered(connection, context, reply, read.answered_by, COMPONENT):
         return None  # a ghost reply answers its target; the next run takes the next permit
-    permit = permit_queries.claim_permit(
-        connection,
-        account_id=account.account_id,
+    request = claim_queries.ClaimRequest(
+        permit=permit,
         worker_id=context.worker.worker_id,
         git_sha=context.worker.git_sha,
-        now=now,
-        lease_until=now + timedelta(seconds=context.settings.lease_seconds),
+        now=context.now,
+        lease_until=context.now + timedelta(seconds=context.settings.lease_seconds),
         gates=gates,
     )
-    if permit is None:  # the gates changed after they were read: the next run decides again
+    event = _claimed_event(context, request)
+    claimed = claim_queries.claim_with_event(connection, request, event)
+    if claimed is None:  # the gates changed after they were read: the next run decides again
         return None
+    _log(context, event)
+    return replace(reply, permit=claimed)
+
+
+def _claimed_event(context: JobContext, request: claim_queries.ClaimRequest) -> NewEvent:
+    permit = request.permit
     data = {
         "permit_id": permit.permit_id,
         "decision_id": permit.decision_id,
-        "fence": permit.fence,
-        "attempt": permit.attempts,
-        "lease_until": permit.lease_until.isoformat() if permit.lease_until else None,
+        "fence": permit.fence + 1,
+        "attempt": permit.attempts + 1,
+        "lease_until": request.lease_until.isoformat(),
     }
-    job_event(
-        connection,
-        context,
-        EventType.PERMIT_CLAIMED,
-        data,
+    return NewEvent(
+        event_type=EventType.PERMIT_CLAIMED,
+        data=data,
+        now=context.now,
         component=COMPONENT,
-        account_id=account.account_id,
+        account_id=permit.account_id,
+        worker_id=context.worker.worker_id,
     )
-    return permit_queries.permit_reply(connection, permit.permit_id)
 
 
 def _facts(
-    connection: Connection,
     context: JobContext,
-    account: Account,
     gates: permit_queries.ClaimGates,
+    usage: BudgetUsage,
+    posts_in_day: int,
+    rules: BudgetRules,
 ) -> ClaimFacts:
-    since = context.now - timedelta(days=1)
-    posted_at = permit_queries.posting_times(connection, account.account_id, since)
-    rules = BudgetRules.from_settings(account.settings.budgets)
     return ClaimFacts(
         role=context.worker.role,
         running_sha=context.worker.git_sha,
         declared_sha=gates.declared_sha,
         kill_switch=gates.kill_switch,
-        budget=budget_refusal(posted_at, rules, context.now),
+        budget=usage_budget_refusal(usage, posts_in_day, rules, context.now),
         require_deploy_mark=context.settings.require_deploy_mark,
     )
 
@@ -287,7 +294,6 @@ def _record(context: JobContext, reply: PermitReply, outcome: PublishOutcome) ->
         return {"status": "forbidden", "reason": after.reason}
     try:
         with translated_errors(), context.engine.begin() as connection:
-            permit_queries.write_transition(connection, permit, after)
             _record_effects(connection, context, reply, after, outcome)
     except LeaseLost:
         _note_lease_lost(context, reply, outcome)
@@ -307,10 +313,9 @@ def _record_effects(
     outcome: PublishOutcome,
 ) -> None:
     record = outcome_record(outcome)
+    mark = None
     if record.candidate_status is not None:
-        permit_queries.mark_candidate(
-            connection, after.decision_id, record.candidate_status, record.candidate_reason
-        )
+        mark = CandidateMark(status=record.candidate_status, reason=record.candidate_reason)
     data = {
         "permit_id": after.permit_id,
         "decision_id": after.decision_id,
@@ -319,15 +324,24 @@ def _record_effects(
         "fence": after.fence,
         **record.details,
     }
-    job_event(
-        connection,
-        context,
-        EventType(record.event_type),
-        data,
+    event = NewEvent(
+        event_type=EventType(record.event_type),
+        data=data,
+        now=context.now,
+        severity=record.severity,
         component=COMPONENT,
         account_id=after.account_id,
-        severity=record.severity,
+        worker_id=context.worker.worker_id,
     )
+    record_outcome(connection, reply.permit, after, mark, event)
+    _log(context, event)
+
+
+def _log(context: JobContext, event: NewEvent) -> None:
+    log_event(
+        context, event.event_type, event.data, component=event.component,
+        account_id=event.account_id, severity=event.severity,
+    )  # fmt: skip
 
 
 def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: PublishOutcome) -> None:

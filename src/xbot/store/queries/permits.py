@@ -11,7 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Label,
+    Select,
+    Update,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection
 
 from xbot.domain.candidates import CandidateStatus
@@ -42,7 +54,7 @@ COUNTED_AT = func.coalesce(
 #: high 32 bits of the advisory lock key that serialises claims per account on PostgreSQL
 CLAIM_LOCK_NAMESPACE = 0x5052_4D54
 
-_REPLY_COLUMNS = (
+REPLY_COLUMNS = (
     *post_attempts.c,
     reply_decisions.c.candidate_id,
     reply_decisions.c.target_post_id,
@@ -50,7 +62,7 @@ _REPLY_COLUMNS = (
     reply_candidate_queue.c.author_handle,
     reply_candidate_queue.c.target_meta,
 )
-_REPLY_SOURCE = post_attempts.join(
+REPLY_SOURCE = post_attempts.join(
     reply_decisions, reply_decisions.c.decision_id == post_attempts.c.decision_id
 ).join(reply_candidate_queue, reply_candidate_queue.c.id == reply_decisions.c.candidate_id)
 
@@ -77,27 +89,42 @@ def lock_account_for_claims(connection: Connection, account_id: int) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))"), {"key": key})
 
 
-def read_claim_gates(connection: Connection) -> ClaimGates:
-    """Read the active deployment and the kill switch."""
-    newest = connection.execute(
-        select(deployments.c.id, deployments.c.sha)
+def gates_columns() -> tuple[Label[Any], ...]:
+    """Return the gates as scalar subqueries, so one SELECT reads them all."""
+    switch = controls.c.name == KILL_SWITCH
+    newest = (
+        select(deployments.c.sha)
         .order_by(deployments.c.declared_at.desc(), deployments.c.id.desc())
         .limit(1)
-    ).first()
-    seen = connection.execute(select(func.coalesce(func.max(deployments.c.id), 0))).scalar_one()
-    switch = connection.execute(
-        select(controls.c.value, controls.c.updated_at).where(controls.c.name == KILL_SWITCH)
-    ).first()
-    return ClaimGates(
-        declared_sha=newest.sha if newest else None,
-        deployments_seen=int(seen),
-        kill_switch=KillSwitch.from_value(switch.value if switch else None),
-        kill_switch_seen=switch.updated_at if switch else None,
+    )
+    return (
+        newest.scalar_subquery().label("declared_sha"),
+        select(func.coalesce(func.max(deployments.c.id), 0)).scalar_subquery().label("seen"),
+        select(controls.c.value).where(switch).scalar_subquery().label("switch_value"),
+        select(controls.c.updated_at).where(switch).scalar_subquery().label("switch_seen"),
     )
 
 
-def _claimable(account_id: int, now: datetime) -> ColumnElement[bool]:
-    # The claim rule, and its only copy: PENDING, past its back-off, before its expiry.
+_GATES = select(*gates_columns())
+
+
+def gates_from_row(row: Any) -> ClaimGates:
+    """Build the gates from a row holding gates_columns()."""
+    return ClaimGates(
+        declared_sha=row.declared_sha,
+        deployments_seen=int(row.seen),
+        kill_switch=KillSwitch.from_value(row.switch_value),
+        kill_switch_seen=row.switch_seen,
+    )
+
+
+def read_claim_gates(connection: Connection) -> ClaimGates:
+    """Read the active deployment and the kill switch."""
+    return gates_from_row(connection.execute(_GATES).one())
+
+
+def claimable(account_id: Any, now: Any) -> ColumnElement[bool]:
+    """Return the claim rule, and its only copy: PENDING, past its back-off, before its expiry."""
     return and_(
         post_attempts.c.account_id == account_id,
         post_attempts.c.status == PermitStatus.PENDING.value,
@@ -114,19 +141,22 @@ def next_claimable_permit_id(connection: Connection, account_id: int, now: datet
 def _next_claimable(account_id: int, now: datetime) -> Select[str]:
     return (
         select(post_attempts.c.permit_id)
-        .where(_claimable(account_id, now))
+        .where(claimable(account_id, now))
         .order_by(post_attempts.c.created_at, post_attempts.c.permit_id)
         .limit(1)
     )
 
 
-def _gates_unchanged(gates: ClaimGates) -> ColumnElement[bool]:
-    # The fence is checked in the claim itself: a deploy mark or a kill switch committed after
-    # the gates were read makes this statement claim nothing.
-    newer_deployment = exists().where(deployments.c.id > gates.deployments_seen)
+def gates_unchanged(deployments_seen: Any, kill_switch_seen: Any) -> ColumnElement[bool]:
+    """Return the fence as the claim checks it: no newer deployment, the kill switch as read.
+
+    A deploy mark or a kill switch committed after the gates were read makes the claim take
+    nothing. `kill_switch_seen` is None when the switch was never set.
+    """
+    newer_deployment = exists().where(deployments.c.id > deployments_seen)
     switch = controls.c.name == KILL_SWITCH
-    if gates.kill_switch_seen is not None:
-        switch = and_(switch, controls.c.updated_at != gates.kill_switch_seen)
+    if kill_switch_seen is not None:
+        switch = and_(switch, controls.c.updated_at != kill_switch_seen)
     return and_(~newer_deployment, ~exists().where(switch))
 
 
@@ -153,17 +183,10 @@ def claim_permit(  # noqa: PLR0913 - the claim records who, with which code, unt
         .where(
             post_attempts.c.permit_id == candidate.scalar_subquery(),
             post_attempts.c.status == PermitStatus.PENDING.value,
-            _gates_unchanged(gates),
+            gates_unchanged(gates.deployments_seen, gates.kill_switch_seen),
         )
         .values(
-            status=PermitStatus.POSTING.value,
-            claimed_by=worker_id,
-            claimed_sha=git_sha,
-            lease_until=lease_until,
-            fence=post_attempts.c.fence + 1,
-            attempts=post_attempts.c.attempts + 1,
-            updated_at=now,
-            claimed_at=now,
+            claim_values(worker_id=worker_id, git_sha=git_sha, now=now, lease_until=lease_until)
         )
         .returning(*post_attempts.c)
     )
@@ -171,12 +194,33 @@ def claim_permit(  # noqa: PLR0913 - the claim records who, with which code, unt
     return Permit.from_row(dict(row)) if row else None
 
 
+def claim_values(*, worker_id: Any, git_sha: Any, now: Any, lease_until: Any) -> dict[str, Any]:
+    """Return what a claim writes: POSTING, a new fence and attempt, who, until when, from when."""
+    return {
+        "status": PermitStatus.POSTING.value,
+        "claimed_by": worker_id,
+        "claimed_sha": git_sha,
+        "lease_until": lease_until,
+        "fence": post_attempts.c.fence + 1,
+        "attempts": post_attempts.c.attempts + 1,
+        "updated_at": now,
+        "claimed_at": now,
+    }
+
+
 def write_transition(connection: Connection, before: Permit, after: Permit) -> None:
     """Persist `after`, only if the permit is still `before` (same fence, same status).
 
     Raises LeaseLost when zero rows match: another writer took the permit over.
     """
-    result = connection.execute(
+    result = connection.execute(fenced_transition(before, after))
+    if result.rowcount != 1:
+        raise lease_lost(before)
+
+
+def fenced_transition(before: Permit, after: Permit) -> Update:
+    """Return the UPDATE that writes `after` only while the permit is still `before`."""
+    return (
         update(post_attempts)
         .where(
             post_attempts.c.permit_id == before.permit_id,
@@ -199,11 +243,14 @@ def write_transition(connection: Connection, before: Permit, after: Permit) -> N
             claimed_at=after.claimed_at,
         )
     )
-    if result.rowcount != 1:
-        raise LeaseLost(
-            f"permit {before.permit_id} is no longer {before.status.value} at fence "
-            f"{before.fence}: another worker took it over"
-        )
+
+
+def lease_lost(before: Permit) -> LeaseLost:
+    """Return the error a fenced write raises when the permit is no longer `before`."""
+    return LeaseLost(
+        f"permit {before.permit_id} is no longer {before.status.value} at fence "
+        f"{before.fence}: another worker took it over"
+    )
 
 
 def posting_times(connection: Connection, account_id: int, since: datetime) -> list[datetime]:
@@ -265,8 +312,8 @@ def posting_past_lease(connection: Connection, account_id: int, now: datetime) -
 def select_replies(connection: Connection, *conditions: ColumnElement[bool]) -> list[PermitReply]:
     """Return permits with their decision's text and target, oldest first."""
     rows = connection.execute(
-        select(*_REPLY_COLUMNS)
-        .select_from(_REPLY_SOURCE)
+        select(*REPLY_COLUMNS)
+        .select_from(REPLY_SOURCE)
         .where(*conditions)
         .order_by(post_attempts.c.created_at)
     ).mappings()
@@ -292,17 +339,20 @@ def mark_candidate(
     connection: Connection, decision_id: str, status: CandidateStatus, reason: str | None = None
 ) -> None:
     """Set the status (replied, skipped, expired) and reason of the decision's candidate."""
+    connection.execute(candidate_mark(reply_decisions.c.decision_id == decision_id, status, reason))
+
+
+def candidate_mark(
+    decision: ColumnElement[bool], status: CandidateStatus, reason: str | None
+) -> Update:
+    """Return the UPDATE that marks the candidate of the decision(s) `decision` selects."""
     values: dict[str, Any] = {"status": status.value}
     if reason is not None:
         values["skip_reason"] = reason[:64]
-    candidate_id = (
-        select(reply_decisions.c.candidate_id)
-        .where(reply_decisions.c.decision_id == decision_id)
-        .scalar_subquery()
-    )
-    connection.execute(
+    candidate_id = select(reply_decisions.c.candidate_id).where(decision)
+    return (
         update(reply_candidate_queue)
-        .where(reply_candidate_queue.c.id == candidate_id)
+        .where(reply_candidate_queue.c.id.in_(candidate_id))
         .values(**values)
     )
 

@@ -1,0 +1,298 @@
+"""The post job's claim transaction in three statements, built once and reused.
+
+1. `lock_and_read_gates`: on PostgreSQL the account's claim lock with the gates in one SELECT;
+   the gates may be read before the lock was granted, which is safe because the claim re-checks
+   them (xbot.store.queries.permits.claim_permit).
+2. `read_claim`: after the lock, one SELECT returns the account's stale PENDING permits, the next
+   claimable one with its decision, whether a ghost reply answers its target, and the budget's
+   window usage counted in SQL (xbot.domain.budgets.BudgetUsage: the rule stays in the domain).
+3. `claim_with_event`: the claim of exactly that permit at its fence and its `permit_claimed`
+   event: one statement on PostgreSQL, two on SQLite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Label,
+    ScalarSelect,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.engine import Connection
+
+from xbot.domain.budgets import DAY, BudgetRules, BudgetUsage, WindowUsage, budget_windows
+from xbot.domain.clock import ensure_utc
+from xbot.domain.permits import Permit, PermitReply, PermitStatus
+from xbot.store.queries import permits as permit_queries
+from xbot.store.queries.common import is_postgres
+from xbot.store.queries.events import NewEvent, insert_event
+from xbot.store.queries.permits import (
+    COUNTED_AT,
+    REPLY_COLUMNS,
+    REPLY_SOURCE,
+    ClaimGates,
+    claim_values,
+    claimable,
+    gates_columns,
+    gates_from_row,
+    gates_unchanged,
+)
+from xbot.store.tables import ghost_tweets, post_attempts, reply_decisions, system_events
+
+_LOCK_AND_GATES = select(
+    func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger)).label("locked"),
+    *gates_columns(),
+)
+
+_ACCOUNT = bindparam("account", type_=BigInteger)
+_NOW = bindparam("now", type_=COUNTED_AT.type)
+_SINCE = bindparam("since", type_=COUNTED_AT.type)
+_COUNTED = and_(
+    post_attempts.c.account_id == _ACCOUNT,
+    post_attempts.c.status.in_(
+        [PermitStatus.USED.value, PermitStatus.POSTING.value, PermitStatus.UNKNOWN.value]
+    ),
+    COUNTED_AT >= _SINCE,
+)
+_WINDOWS = ("day", "hour", "gap")
+_NEVER = 2**31 - 1
+
+
+def _usage_columns() -> list[Label[Any]]:
+    # Per window: how many counted permits fall in it, and its limit-th newest counted time.
+    moment = COUNTED_AT
+    columns = [select(func.count()).where(_COUNTED).scalar_subquery().label("posts_in_day")]
+    for name in _WINDOWS:
+        inside = and_(_COUNTED, moment > bindparam(f"{name}_start", type_=moment.type))
+        columns.append(select(func.count()).where(inside).scalar_subquery().label(f"{name}_count"))
+        freeing = (
+            select(COUNTED_AT)
+            .where(inside)
+            .order_by(COUNTED_AT.desc())
+            .limit(1)
+            .offset(bindparam(f"{name}_offset", type_=Integer))
+        )
+        columns.append(freeing.scalar_subquery().label(f"{name}_freeing"))
+    return columns
+
+
+def _answered_by() -> ScalarSelect[Any]:
+    # The oldest ghost reply of the account that answers the permit's target (xbot's own excluded).
+    ours = select(post_attempts.c.permit_id).where(
+        post_attempts.c.account_id == _ACCOUNT,
+        post_attempts.c.status == PermitStatus.USED.value,
+        post_attempts.c.actual_tweet_id == ghost_tweets.c.tweet_id,
+    )
+    return (
+        select(ghost_tweets.c.tweet_id)
+        .where(
+            ghost_tweets.c.account_id == _ACCOUNT,
+            ghost_tweets.c.in_reply_to == reply_decisions.c.target_post_id,
+            ~ours.exists(),
+        )
+        .order_by(ghost_tweets.c.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _claim_read(*, drain: bool) -> Select[Any]:
+    stale: ColumnElement[bool] = (
+        true()
+        if drain
+        else or_(
+            post_attempts.c.expires_at <= _NOW,
+            post_attempts.c.not_before >= post_attempts.c.expires_at,
+        )
+    )
+    next_claimable = (
+        select(post_attempts.c.permit_id)
+        .where(claimable(_ACCOUNT, _NOW))
+        .order_by(post_attempts.c.created_at, post_attempts.c.permit_id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            *REPLY_COLUMNS,
+            case((stale, literal(1)), else_=literal(0)).label("stale"),
+            _answered_by().label("answered_by"),
+            *_usage_columns(),
+        )
+        .select_from(REPLY_SOURCE)
+        .where(
+            post_attempts.c.account_id == _ACCOUNT,
+            post_attempts.c.status == PermitStatus.PENDING.value,
+            or_(stale, post_attempts.c.permit_id == next_claimable),
+        )
+        .order_by(post_attempts.c.created_at)
+    )
+
+
+_READ = {drain: _claim_read(drain=drain) for drain in (False, True)}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ClaimRead:
+    """What the claim decides on, read in one statement after the account's lock."""
+
+    #: PENDING permits past their expiry, or every PENDING permit when the kill switch drains
+    stale: list[Permit]
+    #: the permit a claim would take now, with its decision; None when none is claimable
+    claimable: PermitReply | None = None
+    #: the ghost reply answering the claimable permit's target, if any
+    answered_by: str | None = None
+    #: the account's budget usage (None when nothing is claimable)
+    usage: BudgetUsage | None = None
+    posts_in_day: int = 0
+
+
+def lock_and_read_gates(connection: Connection, account_id: int) -> ClaimGates:
+    """Serialise claims of the account until commit and read the gates, in one statement.
+
+    SQLite needs no lock: every transaction begins IMMEDIATE and so holds the write lock already.
+    """
+    if not is_postgres(connection):
+        return permit_queries.read_claim_gates(connection)
+    key = (permit_queries.CLAIM_LOCK_NAMESPACE << 32) | (account_id & 0xFFFF_FFFF)
+    return gates_from_row(connection.execute(_LOCK_AND_GATES, {"lock_key": key}).one())
+
+
+def read_claim(
+    connection: Connection, account_id: int, now: datetime, rules: BudgetRules, *, drain: bool
+) -> ClaimRead:
+    """Return the stale permits, the claimable one, its ghost answer and the budget's usage."""
+    result = connection.execute(_READ[drain], _read_params(account_id, now, rules))
+    rows = [dict(row) for row in result.mappings()]
+    stale = [Permit.from_row(row) for row in rows if row["stale"]]
+    fresh = [row for row in rows if not row["stale"]]
+    if not fresh:
+        return ClaimRead(stale=stale)
+    row = fresh[0]
+    return ClaimRead(
+        stale=stale,
+        claimable=PermitReply.from_row(row),
+        answered_by=row["answered_by"],
+        usage=_usage(row),
+        posts_in_day=int(row["posts_in_day"]),
+    )
+
+
+def _read_params(account_id: int, now: datetime, rules: BudgetRules) -> dict[str, Any]:
+    params: dict[str, Any] = {"account": account_id, "now": now, "since": now - DAY}
+    for name, (limit, window) in zip(_WINDOWS, budget_windows(rules), strict=True):
+        params[f"{name}_start"] = now - window
+        # a limit of 0 refuses on any count: no time frees it (the offset then finds none)
+        params[f"{name}_offset"] = limit - 1 if limit > 0 else _NEVER
+    return params
+
+
+def _usage(row: Mapping[str, Any]) -> BudgetUsage:
+    day, hour, gap = (
+        WindowUsage(
+            count=int(row[f"{name}_count"]),
+            freeing=ensure_utc(row[f"{name}_freeing"]) if row[f"{name}_freeing"] else None,
+        )
+        for name in _WINDOWS
+    )
+    return BudgetUsage(day=day, hour=hour, gap=gap)
+
+
+_CLAIM_PARAMS = {
+    "worker_id": bindparam("claim_worker"),
+    "git_sha": bindparam("claim_sha"),
+    "now": _NOW,
+    "lease_until": bindparam("lease_until_", type_=COUNTED_AT.type),
+}
+
+
+def _targeted_claim(*, switch_set: bool) -> Update:
+    switch_seen = bindparam("switch_seen", type_=COUNTED_AT.type) if switch_set else None
+    return (
+        update(post_attempts)
+        .where(
+            post_attempts.c.permit_id == bindparam("claim_permit"),
+            post_attempts.c.fence == bindparam("claim_fence", type_=Integer),
+            claimable(_ACCOUNT, _NOW),
+            gates_unchanged(bindparam("deployments_seen", type_=BigInteger), switch_seen),
+        )
+        .values(claim_values(**_CLAIM_PARAMS))
+        .returning(*post_attempts.c)
+    )
+
+
+def _with_event(claim: Update) -> Select[Any]:
+    # PostgreSQL: the claim and its event in one statement; no row claimed, no event.
+    claimed = claim.cte("claimed")
+    columns = [column for column in system_events.c if column.name != "id"]
+    event = select(
+        *(cast(bindparam(f"event_{c.name}", type_=c.type), c.type) for c in columns)
+    ).select_from(claimed)
+    written = insert(system_events).from_select([c.name for c in columns], event).cte("event")
+    return select(claimed).add_cte(written)
+
+
+_CLAIM = {switch_set: _targeted_claim(switch_set=switch_set) for switch_set in (False, True)}
+_CLAIM_WITH_EVENT = {switch_set: _with_event(claim) for switch_set, claim in _CLAIM.items()}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ClaimRequest:
+    """Who claims which permit, as read, until when, under which gates."""
+
+    permit: Permit
+    worker_id: str
+    git_sha: str
+    now: datetime
+    lease_until: datetime
+    gates: ClaimGates
+
+
+def claim_with_event(
+    connection: Connection, request: ClaimRequest, event: NewEvent
+) -> Permit | None:
+    """Claim the permit read by read_claim, at its fence, and append `event` with it.
+
+    None when the permit changed or a gate moved since they were read: nothing is written.
+    """
+    permit, gates = request.permit, request.gates
+    params = {
+        "claim_permit": permit.permit_id,
+        "claim_fence": permit.fence,
+        "account": permit.account_id,
+        "now": request.now,
+        "claim_worker": request.worker_id,
+        "claim_sha": request.git_sha,
+        "lease_until_": request.lease_until,
+        "deployments_seen": gates.deployments_seen,
+        "switch_seen": gates.kill_switch_seen,
+    }
+    switch_set = gates.kill_switch_seen is not None
+    if is_postgres(connection):
+        values = {f"event_{name}": value for name, value in event.values().items()}
+        row = connection.execute(_CLAIM_WITH_EVENT[switch_set], params | values).mappings().first()
+        return Permit.from_row(dict(row)) if row else None
+    row = connection.execute(_CLAIM[switch_set], params).mappings().first()
+    if row is None:
+        return None
+    insert_event(connection, event)
+    return Permit.from_row(dict(row))

@@ -1,0 +1,124 @@
+"""Recording a publish outcome: the fenced permit write, the candidate's mark and the event.
+
+One statement on PostgreSQL (a CTE: nothing else is written when the fence refuses), three on
+SQLite inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, bindparam, cast, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from xbot.domain.candidates import CandidateStatus
+from xbot.domain.permits import Permit
+from xbot.store.queries.common import is_postgres
+from xbot.store.queries.events import NewEvent, insert_event
+from xbot.store.queries.permits import (
+    lease_lost,
+    mark_candidate,
+    write_transition,
+)
+from xbot.store.tables import (
+    post_attempts,
+    reply_candidate_queue,
+    reply_decisions,
+    system_events,
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CandidateMark:
+    """The candidate's new status and skip reason."""
+
+    status: CandidateStatus
+    reason: str | None = None
+
+
+def record_outcome(
+    connection: Connection,
+    before: Permit,
+    after: Permit,
+    candidate: CandidateMark | None,
+    event: NewEvent,
+) -> None:
+    """Write `after` at `before`'s fence, mark the candidate, append the event.
+
+    Raises LeaseLost, having written nothing, when the permit is no longer `before`.
+    """
+    if not is_postgres(connection):
+        write_transition(connection, before, after)
+        if candidate is not None:
+            mark_candidate(connection, after.decision_id, candidate.status, candidate.reason)
+        insert_event(connection, event)
+        return
+    key = (candidate is not None, candidate is not None and candidate.reason is not None)
+    params = _params(before, after, candidate, event)
+    if connection.execute(_STATEMENTS[key], params).scalar_one() != 1:
+        raise lease_lost(before)
+
+
+_WRITTEN = (
+    "status", "not_before", "claimed_by", "claimed_sha", "lease_until", "fence", "attempts",
+    "actual_tweet_id", "used_at", "reconciled", "failure_reason", "updated_at", "claimed_at",
+)  # fmt: skip
+_EVENT_COLUMNS = [column for column in system_events.c if column.name != "id"]
+
+
+def _params(
+    before: Permit, after: Permit, candidate: CandidateMark | None, event: NewEvent
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "before_permit": before.permit_id,
+        "before_fence": before.fence,
+        "before_status": before.status.value,
+    }
+    params |= {f"after_{name}": getattr(after, name) for name in _WRITTEN}
+    params["after_status"] = after.status.value
+    params |= {f"event_{name}": value for name, value in event.values().items()}
+    if candidate is not None:
+        params["mark_status"] = candidate.status.value
+        params["mark_reason"] = (candidate.reason or "")[:64]
+    return params
+
+
+def _statement(*, mark: bool, reason: bool) -> Select[Any]:
+    column = post_attempts.c
+    moved = (
+        update(post_attempts)
+        .where(
+            column.permit_id == bindparam("before_permit"),
+            column.fence == bindparam("before_fence"),
+            column.status == bindparam("before_status"),
+        )
+        .values({name: bindparam(f"after_{name}", type_=column[name].type) for name in _WRITTEN})
+        .returning(column.decision_id)
+        .cte("moved")
+    )
+    rows = select(
+        *(cast(bindparam(f"event_{c.name}", type_=c.type), c.type) for c in _EVENT_COLUMNS)
+    ).select_from(moved)
+    statement = select(func.count()).select_from(moved)
+    statement = statement.add_cte(
+        insert(system_events).from_select([c.name for c in _EVENT_COLUMNS], rows).cte("event")
+    )
+    if not mark:
+        return statement
+    values: dict[str, Any] = {"status": bindparam("mark_status")}
+    if reason:
+        values["skip_reason"] = bindparam("mark_reason")
+    decided = select(reply_decisions.c.candidate_id).where(
+        reply_decisions.c.decision_id.in_(select(moved.c.decision_id))
+    )
+    update_mark = (
+        update(reply_candidate_queue).where(reply_candidate_queue.c.id.in_(decided)).values(values)
+    )
+    return statement.add_cte(update_mark.cte("candidate"))
+
+
+_STATEMENTS = {
+    (mark, reason): _statement(mark=mark, reason=reason)
+    for mark, reason in ((False, False), (True, False), (True, True))
+}
