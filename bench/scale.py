@@ -44,7 +44,8 @@ from typing import Any
 from cryptography.fernet import Fernet
 from sqlalchemy import Engine, create_engine, make_url, text
 
-from scale_measure import Samples, post_figures, slot_figures, worker_figures
+from scale_measure import Samples, post_figures, slot_figures
+from scale_report import print_summary, report
 from xbot.sim.clock import SimClock
 from xbot.sim.world import build_world
 from xbot.sim.x_fake import FakeX, XFakeSettings
@@ -54,15 +55,6 @@ SHA = "5ca1e0000000000000000000000000000000beef"
 ADMIN_TOKEN = "scale-bench-admin-token"  # noqa: S105 - a loopback bench's own token
 X_KEYS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 SAMPLE_SECONDS = 5.0
-TARGETS = {
-    "size": "4 workers x 200 accounts for 5 minutes on 2 cores",
-    "due_work_skipped": 0,
-    "duplicates": 0,
-    "certify": "OPERATIONAL",
-    "claim_lag_p95_s": 1.0,
-    "mention_to_reply_p95_s": "fetch interval + 2",
-    "worker_rss_mb": "<= 150 and flat",
-}
 
 
 @dataclass(kw_only=True)
@@ -134,12 +126,14 @@ def _account_toml(handle: str, base_url: str, names: dict[str, str]) -> list[str
     ]
 
 
-def xbot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run one `xbot` command to completion; a failure ends the bench with its stderr."""
+def xbot(
+    args: list[str], env: dict[str, str], cwd: Path, accepted: frozenset[int] = frozenset({0})
+) -> subprocess.CompletedProcess[str]:
+    """Run one `xbot` command to completion; another exit code ends the bench with its stderr."""
     done = subprocess.run(
         [XBOT, *args], env=env, cwd=cwd, capture_output=True, text=True, check=False, timeout=300
     )
-    if done.returncode not in {0, 1, 2}:
+    if done.returncode not in accepted:
         raise SystemExit(f"xbot {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
     return done
 
@@ -241,7 +235,7 @@ def stop_workers(run: Run) -> dict[str, int | None]:
 def certify(env: dict[str, str], cwd: Path) -> dict[str, Any]:
     """Run `xbot certify --json` as an operator would; its verdict, blocker and wall time."""
     started = time.monotonic()
-    done = xbot(["certify", "--json"], env, cwd)
+    done = xbot(["certify", "--json"], env, cwd, frozenset({0, 1, 2}))  # 3: could not run
     seconds = time.monotonic() - started
     report = json.loads(done.stdout)
     blocker = report.get("blocker") or {}
@@ -292,81 +286,11 @@ def execute(run: Run) -> dict[str, Any]:
             posts = post_figures(connection, replies_by_target(run), run.mentions)
     finally:
         engine.dispose()
-    return report(run, slots, posts, verdict, codes)
-
-
-def report(
-    run: Run,
-    slots: dict[str, Any],
-    posts: dict[str, Any],
-    verdict: dict[str, Any],
-    codes: dict[str, int | None],
-) -> dict[str, Any]:
-    """Assemble the figures, the checks and the targets."""
-    checks = {
-        "no_duplicate_slot": all(job["duplicate_slots"] == 0 for job in slots.values()),
-        "no_target_replied_twice": posts["targets_replied_twice"] == 0,
-        "every_reply_explained_by_a_permit": posts["replies_no_permit_explains"] == 0,
-    }
-    args = run.args
-    return {
-        "bench": "scale",
-        "ok": all(checks.values()),
-        "checks": checks,
-        "size": {"accounts": args.accounts, "workers": args.workers, "minutes": args.minutes},
-        "cores": os.cpu_count(),
-        "mentions_per_minute": args.mentions_per_minute,
-        "jobs": slots,
-        "posts": posts,
-        "workers": {name: worker_figures(s) for name, s in run.samples.workers.items()},
-        "worker_exit_codes": codes,
-        "postgres_connections_max": max(run.samples.connections, default=None),
-        "certify": verdict,
-        "targets": TARGETS,
-    }
-
-
-def print_summary(data: dict[str, Any], args: argparse.Namespace) -> None:
-    """The human part: figures beside the issue's targets."""
-    size = data["size"]
-    print(
-        f"scale: {size['accounts']} accounts x {size['workers']} workers x "
-        f"{size['minutes']} min on {data['cores']} cores (target: {TARGETS['size']})"
+    return report(
+        run.args,
+        run.samples,
+        {"jobs": slots, "posts": posts, "certify": verdict, "worker_exit_codes": codes},
     )
-    for job, figures in data["jobs"].items():
-        lag = figures["claim_lag_after_created_s"]
-        print(
-            f"  {job:<10} runs {figures['runs']:>6}  dup slots {figures['duplicate_slots']}  "
-            f"never created {figures['slots_never_created']:>4} / "
-            f"{figures['slots_expected_in_window']}  skipped {figures['skipped_as_backlog']:>4}"
-            f"  claim lag p95 {lag['p95']} s max {lag['max']} s (target p95 <= 1 s)"
-        )
-    posts = data["posts"]
-    latency = posts["mention_to_reply_s"]
-    print(
-        f"  mentions {posts['mentions']}, answered {posts['mentions_answered']}, "
-        f"replies {posts['replies_published']}, posts per USED permit "
-        f"{posts['posts_per_used_permit']} (target 1.0), replied twice "
-        f"{posts['targets_replied_twice']} (target 0)"
-    )
-    print(
-        f"  mention->reply p50 {latency['p50']} s p95 {latency['p95']} s "
-        f"(target p95 <= {args.fetch + 2:g} s)"
-    )
-    for name, worker in data["workers"].items():
-        print(
-            f"  {name}: cpu {worker.get('cpu_percent')} %  rss MB "
-            f"{worker.get('rss_mb_over_time')} max {worker.get('rss_mb_max')} "
-            f"(target <= 150, flat)"
-        )
-    print(f"  postgres connections max {data['postgres_connections_max']}")
-    verdict = data["certify"]
-    print(
-        f"  certify {verdict['verdict']} in {verdict['seconds']} s (target OPERATIONAL)"
-        + (f"; blocker {verdict['blocker']}" if verdict["blocker"] else "")
-    )
-    print(f"  checks: {data['checks']} -> {'ok' if data['ok'] else 'FAILED'}")
-    print(json.dumps(data, default=str, separators=(",", ":")))
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
