@@ -29,6 +29,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -138,12 +139,19 @@ def xbot(
     return done
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def start_workers(run: Run, env: dict[str, str]) -> dict[str, int]:
     """Start the workers and wait until each answers /ready; return their ports."""
     ports = {}
     for number in range(run.args.workers):
         name = f"w{number}"
-        ports[name] = run.args.port + number
+        ports[name] = run.args.port + number if run.args.port else free_port()
         worker_env = dict(env, PORT=str(ports[name]), XBOT_WORKER_ID=name)
         stderr = (run.workdir / f"{name}.log").open("wb")
         run.workers[name] = subprocess.Popen(
@@ -266,7 +274,7 @@ def drop_database(admin: Engine, url: str) -> None:
 
 
 def execute(run: Run) -> dict[str, Any]:
-    """Migrate, mark, start, storm, stop, certify; return the report."""
+    """Migrate, mark, start, mention, certify, settle, stop; return the report."""
     env = write_config(run)
     xbot(["migrate"], env, run.workdir)
     xbot(["deploy", "mark", "--sha", SHA, "--by", "bench/scale.py"], env, run.workdir)
@@ -313,7 +321,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     add("--ghost-scan", type=float, default=60.0)
     add("--poll-interval", type=float, default=1.0)
     add("--settle-seconds", type=float, default=60.0)
-    add("--port", type=int, default=18700, help="first worker's health port")
+    add("--port", type=int, default=0, help="first worker's health port (default: free ports)")
     add("--seed", type=int, default=12)
     add("--keep", action="store_true", help="keep the scratch database and the worker logs")
     args = parser.parse_args(argv)

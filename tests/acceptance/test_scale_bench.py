@@ -47,8 +47,6 @@ def test_small_scale_run_has_no_duplicate_slot_and_no_duplicate_post(
         "20",
         "--mentions-per-minute",
         "12",
-        "--port",
-        "18640",
         "--database-url",
         POSTGRES_URL,
     )
