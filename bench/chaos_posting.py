@@ -42,8 +42,8 @@ from xbot.domain.errors import XbotError
 from xbot.jobs import ghost_scan, post, reconcile
 from xbot.jobs.base import Account, JobContext, WorkerIdentity
 from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
 from xbot.sim.x_fake import FakeX, XFakeSettings
 from xbot.store.engine import make_engine
 from xbot.store.migrate import upgrade

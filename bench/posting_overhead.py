@@ -23,8 +23,8 @@ from xbot.config import AccountSettings, BudgetSettings, Settings
 from xbot.jobs import post
 from xbot.jobs.base import JobContext, WorkerIdentity
 from xbot.serve import load_accounts
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
 from xbot.sim.x_fake import FakeX, XFakeSettings
 from xbot.store.engine import make_engine
 from xbot.store.migrate import upgrade

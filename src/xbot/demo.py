@@ -28,9 +28,9 @@ from xbot.jobs.registry import job_specs
 from xbot.platforms.http import HttpOptions
 from xbot.provenance import UNKNOWN, running_sha
 from xbot.serve import Service
-from xbot.sim.clock import SimClock
-from xbot.sim.server import SimServer
-from xbot.sim.world import build_world
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.server import SimServer
+from xbot.sim.core.world import build_world
 from xbot.store.engine import translated_errors
 from xbot.store.migrate import upgrade
 from xbot.store.queries import deployments, status

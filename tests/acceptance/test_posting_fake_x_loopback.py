@@ -13,7 +13,7 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from posting_x import EndpointFor, PostingAgainstFakeX
-from xbot.sim.server import SimServer
+from xbot.sim.core.server import SimServer
 from xbot.sim.x_fake import FakeX
 
 

@@ -10,7 +10,7 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from unit.platforms.x_contract import EndpointFor, XContract
-from xbot.sim.server import SimServer
+from xbot.sim.core.server import SimServer
 from xbot.sim.x_fake import FakeX
 
 

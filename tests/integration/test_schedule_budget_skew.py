@@ -10,8 +10,8 @@ from posting_rows import add_permit
 from schedule_x import mention, schedule_context
 from xbot.config import BudgetSettings
 from xbot.jobs import fetch, schedule
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
 from xbot.sim.x_fake import FakeX, XFakeSettings
 
 

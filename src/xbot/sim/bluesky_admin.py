@@ -17,8 +17,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from xbot.domain.errors import XbotError
-from xbot.sim.admin import admin_error, json_object
 from xbot.sim.bluesky_limits import Window
+from xbot.sim.core.admin import admin_error, json_object
 
 if TYPE_CHECKING:
     from xbot.sim.bluesky_fake import FakeBluesky

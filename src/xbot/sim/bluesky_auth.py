@@ -16,8 +16,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from xbot.sim.clock import SimClock
-from xbot.sim.world import World
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import World
 
 ACCESS_SCOPE = "com.atproto.appPass"
 REFRESH_SCOPE = "com.atproto.refresh"

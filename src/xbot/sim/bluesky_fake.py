@@ -21,7 +21,6 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from xbot.sim.admin import FakeParts, build_fake_app
 from xbot.sim.bluesky_admin import bluesky_admin_routes
 from xbot.sim.bluesky_appview import appview_methods
 from xbot.sim.bluesky_auth import BlueskyAuth
@@ -30,10 +29,11 @@ from xbot.sim.bluesky_limits import BlueskyLimits
 from xbot.sim.bluesky_repo import plc_routes, repo_methods
 from xbot.sim.bluesky_state import Actor, BlueskyStore, PostRecord, bsky_time
 from xbot.sim.bluesky_xrpc import bluesky_routes, bluesky_status_response
-from xbot.sim.clock import SimClock
-from xbot.sim.scripting import ScriptedFake
-from xbot.sim.traffic import Traffic
-from xbot.sim.world import World, build_world
+from xbot.sim.core.admin import FakeParts, build_fake_app
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.scripting import ScriptedFake
+from xbot.sim.core.traffic import Traffic
+from xbot.sim.core.world import World, build_world
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

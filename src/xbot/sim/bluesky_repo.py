@@ -20,7 +20,7 @@ from xbot.sim.bluesky_xrpc import (
     invalid_request,
     rate_limit_exceeded,
 )
-from xbot.sim.world import UnknownUserError
+from xbot.sim.core.world import UnknownUserError
 
 if TYPE_CHECKING:
     from xbot.sim.bluesky_fake import FakeBluesky

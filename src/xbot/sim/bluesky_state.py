@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from xbot.sim.bluesky_ids import at_uri, cid_for, parse_at_uri, tid_at
-from xbot.sim.traffic import Draft, PostRef
-from xbot.sim.unicode import well_formed_value
-from xbot.sim.world import SimUser, UnknownUserError, World
+from xbot.sim.core.traffic import Draft, PostRef
+from xbot.sim.core.unicode import well_formed_value
+from xbot.sim.core.world import SimUser, UnknownUserError, World
 
 POST_COLLECTION = "app.bsky.feed.post"
 MENTION_FEATURE = "app.bsky.richtext.facet#mention"

@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Scope
 
 from xbot.sim.bluesky_auth import AuthProblemError, Claims, missing_auth
-from xbot.sim.unicode import well_formed_value
+from xbot.sim.core.unicode import well_formed_value
 
 if TYPE_CHECKING:
     from xbot.sim.bluesky_fake import FakeBluesky

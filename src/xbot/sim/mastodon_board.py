@@ -15,9 +15,9 @@ from typing import Any
 import httpx2
 
 from xbot.domain.errors import XbotError
-from xbot.sim.traffic import Draft, PostRef
-from xbot.sim.unicode import well_formed
-from xbot.sim.world import World
+from xbot.sim.core.traffic import Draft, PostRef
+from xbot.sim.core.unicode import well_formed
+from xbot.sim.core.world import World
 
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"</p>\s*<p>", re.IGNORECASE)

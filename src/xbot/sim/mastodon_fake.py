@@ -34,17 +34,17 @@ from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from xbot.sim.admin import ADMIN_PREFIX, FakeParts, admin_routes
-from xbot.sim.clock import SimClock
-from xbot.sim.faults import FaultMiddleware
+from xbot.sim.core.admin import ADMIN_PREFIX, FakeParts, admin_routes
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.faults import FaultMiddleware
+from xbot.sim.core.request_log import RequestLogMiddleware
+from xbot.sim.core.scripting import ScriptedFake
+from xbot.sim.core.traffic import Traffic
+from xbot.sim.core.transport import ASGIBridgeTransport
+from xbot.sim.core.unicode import WellFormedJsonBodies
+from xbot.sim.core.world import World, build_world
 from xbot.sim.mastodon_board import MastodonBoard
 from xbot.sim.mastodon_limits import MastodonLimit, MastodonRateLimits, mastodon_error
-from xbot.sim.request_log import RequestLogMiddleware
-from xbot.sim.scripting import ScriptedFake
-from xbot.sim.traffic import Traffic
-from xbot.sim.transport import ASGIBridgeTransport
-from xbot.sim.unicode import WellFormedJsonBodies
-from xbot.sim.world import World, build_world
 
 
 @dataclass(kw_only=True, slots=True)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from xbot.sim.clock import SimClock
+from xbot.sim.core.clock import SimClock
 
 TOO_MANY_REQUESTS = "Too many requests"
 _ERRORS = {

@@ -15,7 +15,7 @@ from starlette.types import Scope
 
 from xbot.domain.errors import XbotError
 from xbot.sim import x_problems
-from xbot.sim.admin import admin_error, json_object
+from xbot.sim.core.admin import admin_error, json_object
 from xbot.sim.x_gate import Call, admit, query_params
 from xbot.sim.x_params import (
     SEARCH_PARAMETERS,

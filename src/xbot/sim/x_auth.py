@@ -19,8 +19,8 @@ from typing import Any, Literal
 from oauthlib.oauth1 import RequestValidator, ResourceEndpoint
 from typing_extensions import override
 
-from xbot.sim.clock import SimClock
-from xbot.sim.world import SimUser, World
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import SimUser, World
 
 OAUTH2_SCOPE = "tweet.read tweet.write users.read offline.access"
 

@@ -16,11 +16,11 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from xbot.sim.admin import FakeParts, build_fake_app
-from xbot.sim.clock import SimClock
-from xbot.sim.scripting import ScriptedFake
-from xbot.sim.traffic import Traffic
-from xbot.sim.world import SimUser, World, build_world
+from xbot.sim.core.admin import FakeParts, build_fake_app
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.scripting import ScriptedFake
+from xbot.sim.core.traffic import Traffic
+from xbot.sim.core.world import SimUser, World, build_world
 from xbot.sim.x_auth import XAuth
 from xbot.sim.x_limits import CreditLedger, RateLimiter
 from xbot.sim.x_shapes import x_time

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from xbot.sim.world import SimUser
+from xbot.sim.core.world import SimUser
 from xbot.sim.x_state import Tweet, XStore
 
 #: every post field the API accepts; the fake renders the ones it models

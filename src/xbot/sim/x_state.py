@@ -11,9 +11,9 @@ from typing import Any
 
 from twitter_text import extract_urls_with_indices
 
-from xbot.sim.traffic import Draft, PostRef
-from xbot.sim.unicode import well_formed
-from xbot.sim.world import SimUser, UnknownUserError, World
+from xbot.sim.core.traffic import Draft, PostRef
+from xbot.sim.core.unicode import well_formed
+from xbot.sim.core.world import SimUser, UnknownUserError, World
 
 #: X's snowflake epoch (2010-11-04T01:42:54.657Z) in Unix milliseconds
 SNOWFLAKE_EPOCH_MS = 1288834974657

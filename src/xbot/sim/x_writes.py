@@ -12,7 +12,7 @@ from starlette.responses import Response
 from twitter_text import parse_tweet
 
 from xbot.sim import x_problems
-from xbot.sim.unicode import well_formed
+from xbot.sim.core.unicode import well_formed
 from xbot.sim.x_gate import Call, admit
 from xbot.sim.x_limits import PRICE_POST_CREATE, PRICE_POST_CREATE_WITH_URL, PRICE_SUMMONED_REPLY
 from xbot.sim.x_params import InvalidParameterError, path_post_id

@@ -36,8 +36,8 @@ from xbot.platforms.x import (
     XPlatform,
     build_x_platform,
 )
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
 from xbot.sim.x_fake import FakeX, XFakeSettings
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

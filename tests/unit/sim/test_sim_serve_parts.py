@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xbot.config import AccountSettings
-from xbot.sim.serve import ServeOptions, SimStack, account_config, describe_text
+from xbot.sim.stack import ServeOptions, SimStack, account_config, describe_text
 from xbot.sim.x_fake import FakeX
 
 

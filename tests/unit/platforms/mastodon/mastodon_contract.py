@@ -35,10 +35,10 @@ from xbot.domain.errors import (
 from xbot.domain.posts import Post, ReplyTarget
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon import FetchOptions, MastodonPlatform, build_mastodon_platform
-from xbot.sim.clock import SimClock
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
 from xbot.sim.mastodon_fake import FakeMastodon
 from xbot.sim.mastodon_limits import MastodonLimit
-from xbot.sim.world import build_world
 
 START = datetime(2026, 3, 2, 9, 1, 30, tzinfo=UTC)
 READ_TIMEOUT = 1.5  # generous: a busy CI machine must not turn a plain read into a timeout

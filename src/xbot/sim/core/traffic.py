@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from xbot.sim.world import SimUser, World
+from xbot.sim.core.world import SimUser, World
 
 #: how often each kind of post is drawn
 KIND_WEIGHTS = {"mention": 5, "reply_to_bot": 2, "quote": 2, "thread_reply": 2, "chatter": 3}

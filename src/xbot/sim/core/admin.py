@@ -30,9 +30,9 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp
 
 from xbot.domain.errors import XbotError
-from xbot.sim.clock import SimClock
-from xbot.sim.faults import Fault, FaultBook, FaultMiddleware, StatusResponder
-from xbot.sim.request_log import RequestLog, RequestLogMiddleware
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.faults import Fault, FaultBook, FaultMiddleware, StatusResponder
+from xbot.sim.core.request_log import RequestLog, RequestLogMiddleware
 
 ADMIN_PREFIX = "/_sim"
 

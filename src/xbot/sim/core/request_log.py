@@ -10,8 +10,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from xbot.sim.clock import SimClock
-from xbot.sim.faults import ConnectionDropped
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.faults import ConnectionDropped
 
 #: request bodies longer than this are not kept
 MAX_LOGGED_BODY = 4096

@@ -21,7 +21,7 @@ from typing import Any
 import httpx2
 from starlette.types import ASGIApp, Message
 
-from xbot.sim.faults import ConnectionDropped
+from xbot.sim.core.faults import ConnectionDropped
 
 _Exchange = tuple[int, list[tuple[bytes, bytes]], bytes]
 

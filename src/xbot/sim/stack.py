@@ -21,9 +21,9 @@ from typing import Any, Protocol, Self
 
 from starlette.types import ASGIApp
 
-from xbot.sim.clock import SimClock
-from xbot.sim.server import SimServer
-from xbot.sim.world import World, build_world
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.server import SimServer
+from xbot.sim.core.world import World, build_world
 
 #: where each fake's admin API lives, when not under the shared /_sim
 ADMIN_PATHS = {"openai": "/_sim/openai"}

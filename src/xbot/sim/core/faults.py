@@ -11,8 +11,8 @@ what goes wrong, for the next `count` requests (0 = until cleared):
   for `seconds` (past the client's read timeout), or with `drop=True` close the connection;
 - `malformed`: answer `status` (default 200) with `body` (default: truncated JSON).
 
-A dropped connection is signalled by raising `ConnectionDropped`; `xbot.sim.server` turns it
-into a TCP reset and `xbot.sim.transport` into `httpx2.ReadError`.
+A dropped connection is signalled by raising `ConnectionDropped`; `xbot.sim.core.server` turns it
+into a TCP reset and `xbot.sim.core.transport` into `httpx2.ReadError`.
 """
 
 from __future__ import annotations

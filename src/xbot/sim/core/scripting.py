@@ -10,13 +10,13 @@ from typing import Any
 
 from starlette.types import ASGIApp
 
-from xbot.sim.admin import FakeParts
-from xbot.sim.clock import SimClock
-from xbot.sim.faults import Fault, FaultKind
-from xbot.sim.request_log import LoggedRequest
-from xbot.sim.server import SimServer
-from xbot.sim.transport import ASGIBridgeTransport
-from xbot.sim.world import World
+from xbot.sim.core.admin import FakeParts
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.faults import Fault, FaultKind
+from xbot.sim.core.request_log import LoggedRequest
+from xbot.sim.core.server import SimServer
+from xbot.sim.core.transport import ASGIBridgeTransport
+from xbot.sim.core.world import World
 
 
 class ScriptedFake:
@@ -60,7 +60,7 @@ class ScriptedFake:
         return self.list_posts(handle)
 
     def inject(self, endpoint: str, kind: FaultKind, **options: Any) -> Fault:
-        """Arm a fault on one endpoint, e.g. `POST /2/tweets` (see `xbot.sim.faults`)."""
+        """Arm a fault on one endpoint, e.g. `POST /2/tweets` (see `xbot.sim.core.faults`)."""
         return self.parts.faults.add(Fault(endpoint=endpoint, kind=kind, **options))
 
     def clear_faults(self) -> None:

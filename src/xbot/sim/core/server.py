@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from xbot.domain.errors import PortInUse, XbotError
-from xbot.sim.faults import ConnectionDropped
+from xbot.sim.core.faults import ConnectionDropped
 
 #: seconds to wait for uvicorn to start or stop
 STARTUP_SECONDS = 10.0
