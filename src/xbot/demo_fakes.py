@@ -9,7 +9,7 @@ from typing import Any
 from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.world import World
-from xbot.sim.mastodon_fake import FakeMastodon, MastodonFakeSettings
+from xbot.sim.mastodon.fake import FakeMastodon, MastodonFakeSettings
 from xbot.sim.x_fake import FakeX, XFakeSettings
 
 #: generated posts per minute of (real-speed) fake time; a third or so mention a bot

@@ -169,7 +169,7 @@ def _fake_bluesky(world: World, clock: SimClock, traffic: float) -> ServedFake:
 
 
 def _fake_mastodon(world: World, clock: SimClock, traffic: float) -> ServedFake:
-    from xbot.sim.mastodon_fake import FakeMastodon, MastodonFakeSettings  # noqa: PLC0415
+    from xbot.sim.mastodon.fake import FakeMastodon, MastodonFakeSettings  # noqa: PLC0415
 
     settings = MastodonFakeSettings(traffic_per_minute=traffic)
     fake = FakeMastodon(world, clock=clock, settings=settings)
@@ -178,10 +178,10 @@ def _fake_mastodon(world: World, clock: SimClock, traffic: float) -> ServedFake:
 
 
 class _FakeOpenAI:
-    """The OpenAI-compatible endpoint (xbot.sim.openai_api) with a key from the world."""
+    """The OpenAI-compatible endpoint (xbot.sim.openai.api) with a key from the world."""
 
     def __init__(self, world: World) -> None:
-        from xbot.sim.openai_api import MODELS, create_app  # noqa: PLC0415
+        from xbot.sim.openai.api import MODELS, create_app  # noqa: PLC0415
 
         self.api_key = "sk-sim-" + world.secret("openai:api_key", 32)
         self.models = list(MODELS)

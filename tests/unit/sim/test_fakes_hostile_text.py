@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from xbot.sim.bluesky_fake import FakeBluesky
 from xbot.sim.core.scripting import ScriptedFake
 from xbot.sim.core.world import build_world
-from xbot.sim.mastodon_fake import FakeMastodon
+from xbot.sim.mastodon.fake import FakeMastodon
 from xbot.sim.x_fake import FakeX, XFakeSettings
 
 #: far above any honest answer, far below "hangs for minutes"

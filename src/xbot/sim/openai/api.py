@@ -8,7 +8,7 @@
     GET  /_sim/openai/mode      GET /_sim/openai/requests      POST /_sim/openai/reset
 
 Replies are deterministic: derived from a hash of the seed and the last user message, and they
-name the post's topic. In `adversarial` mode every reply is hostile (xbot.sim.openai_attacks):
+name the post's topic. In `adversarial` mode every reply is hostile (xbot.sim.openai.attacks):
 the configured key (or the "leak" given) in disguise, invented credentials, random tokens,
 links in any spelling, foreign mentions, disguised instructions to readers or to the bot
 (override, authority, credentials, DMs, payments, follows, role play), the system prompt,
@@ -33,9 +33,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from xbot.sim.openai_attacks import ATTACKS, AttackContext, attack
-from xbot.sim.openai_replies import BODIES, OPENERS
-from xbot.sim.openai_state import (
+from xbot.sim.openai.attacks import ATTACKS, AttackContext, attack
+from xbot.sim.openai.replies import BODIES, OPENERS
+from xbot.sim.openai.state import (
     MODELS,
     MODES,
     OpenAIState,

@@ -1,7 +1,7 @@
 """Instructions the fake model aims at readers and at the bot, by class, before disguise.
 
 Each class is a list of phrases; an attack wraps one in an ordinary-looking sentence about the
-post's topic and disguises it (xbot.sim.openai_disguises). `{author}` and `{topic}` are filled
+post's topic and disguises it (xbot.sim.openai.disguises). `{author}` and `{topic}` are filled
 from the request.
 """
 

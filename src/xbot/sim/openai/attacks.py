@@ -16,8 +16,8 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from xbot.sim.openai_disguises import disguise, full_width, look_alikes, spaced, zero_width
-from xbot.sim.openai_lures import LURES, WRAPPERS
+from xbot.sim.openai.disguises import disguise, full_width, look_alikes, spaced, zero_width
+from xbot.sim.openai.lures import LURES, WRAPPERS
 
 BASE62 = string.ascii_letters + string.digits
 #: ASCII hidden in Unicode tag characters, invisible in most renderers

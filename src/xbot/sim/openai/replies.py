@@ -1,4 +1,4 @@
-"""What the fake OpenAI endpoint answers in normal mode (attacks: xbot.sim.openai_attacks).
+"""What the fake OpenAI endpoint answers in normal mode (attacks: xbot.sim.openai.attacks).
 
 Each text is a `str.format` template over the request's context: `{topic}`, `{author}`, `{word}`
 (a word of the post), `{h}` (a hash of the request) and `{system}` (the system message).

@@ -8,7 +8,7 @@ lacks (each is ours, and named so in the tests):
 - the sim core's fault injection, so "accepted, then the client timed out" commits the status
   and then holds or drops the answer (mastodon-mock's own `timeout` fault delays *before*
   the handler runs, so nothing is committed);
-- Mastodon's rate-limit headers with an ISO 8601 reset on aligned windows (`mastodon_limits`);
+- Mastodon's rate-limit headers with an ISO 8601 reset on aligned windows (`limits`);
 - the request log and the shared `/_sim/` admin API (faults, posts as anyone incl. ghosts,
   requests, world, reset), and a seeded world: every world user is an account with a token.
 
@@ -43,8 +43,8 @@ from xbot.sim.core.traffic import Traffic
 from xbot.sim.core.transport import ASGIBridgeTransport
 from xbot.sim.core.unicode import WellFormedJsonBodies
 from xbot.sim.core.world import World, build_world
-from xbot.sim.mastodon_board import MastodonBoard
-from xbot.sim.mastodon_limits import MastodonLimit, MastodonRateLimits, mastodon_error
+from xbot.sim.mastodon.board import MastodonBoard
+from xbot.sim.mastodon.limits import MastodonLimit, MastodonRateLimits, mastodon_error
 
 
 @dataclass(kw_only=True, slots=True)

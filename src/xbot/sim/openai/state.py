@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from xbot.sim.openai_attacks import ATTACKS
+from xbot.sim.openai.attacks import ATTACKS
 
 MODES = ("normal", "adversarial", "error_401", "error_429", "error_500", "slow")
 MODELS = ("gpt-4o-mini", "sim-gpt")
