@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from unit.platforms.x_contract import EndpointFor, XContract
 from xbot.sim.core.server import SimServer
-from xbot.sim.x_fake import FakeX
+from xbot.sim.x.fake import FakeX
 
 
 class _Switch:

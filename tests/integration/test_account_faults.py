@@ -17,7 +17,8 @@ from xbot.jobs.runner import JobRunner
 from xbot.serve import load_accounts
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 from xbot.store.tables import system_events
 from xbot.wiring import Overrides, PlatformCache
 

@@ -12,7 +12,8 @@ from xbot.config import BudgetSettings
 from xbot.jobs import fetch, schedule
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 
 
 def test_a_post_dated_hours_back_by_the_platform_still_fills_the_hour(engine: Engine) -> None:

@@ -157,13 +157,15 @@ def account_config(
 
 
 def _fake_x(world: World, clock: SimClock, traffic: float) -> ServedFake:
-    from xbot.sim.x_fake import FakeX, XFakeSettings  # noqa: PLC0415 - loaded only when served
+    from xbot.sim.x.fake import FakeX  # noqa: PLC0415 - loaded only when served
+    from xbot.sim.x.settings import XFakeSettings  # noqa: PLC0415 - loaded only when served
 
     return FakeX(world, clock=clock, settings=XFakeSettings(traffic_per_minute=traffic))
 
 
 def _fake_bluesky(world: World, clock: SimClock, traffic: float) -> ServedFake:
-    from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky  # noqa: PLC0415
+    from xbot.sim.bluesky.fake import FakeBluesky  # noqa: PLC0415
+    from xbot.sim.bluesky.settings import BlueskyFakeSettings  # noqa: PLC0415
 
     return FakeBluesky(world, clock=clock, settings=BlueskyFakeSettings(traffic_per_minute=traffic))
 

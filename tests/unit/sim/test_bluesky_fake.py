@@ -11,9 +11,10 @@ from typing import Any
 import httpx2
 import pytest
 
-from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
-from xbot.sim.bluesky_ids import is_tid, tid_at
-from xbot.sim.bluesky_limits import Window
+from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.bluesky.ids import is_tid, tid_at
+from xbot.sim.bluesky.limits import Window
+from xbot.sim.bluesky.settings import BlueskyFakeSettings
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.world import build_world
 

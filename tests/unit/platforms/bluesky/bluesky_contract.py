@@ -36,8 +36,9 @@ from xbot.platforms.bluesky import (
     rkey_for,
 )
 from xbot.platforms.http import HttpOptions
-from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
-from xbot.sim.bluesky_limits import Window
+from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.bluesky.limits import Window
+from xbot.sim.bluesky.settings import BlueskyFakeSettings
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.world import build_world
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from xbot.sim.bluesky_ids import graphemes, parse_at_uri
-from xbot.sim.bluesky_state import MENTION_FEATURE, POST_COLLECTION, BlueskyStore
-from xbot.sim.bluesky_xrpc import XrpcError, invalid_request
+from xbot.sim.bluesky.ids import graphemes, parse_at_uri
+from xbot.sim.bluesky.state import MENTION_FEATURE, POST_COLLECTION, BlueskyStore
+from xbot.sim.bluesky.xrpc import XrpcError, invalid_request
 
 MAX_GRAPHEMES = 300
 MAX_BYTES = 3000

@@ -1,4 +1,4 @@
-"""Routes of the fake X API v2 (reads here, writes in x_writes) and its extra admin routes."""
+"""Routes of the fake X API v2 (reads here, writes in `writes`) and its extra admin routes."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Scope
 
 from xbot.domain.errors import XbotError
-from xbot.sim import x_problems
 from xbot.sim.core.admin import admin_error, json_object
-from xbot.sim.x_gate import Call, admit, query_params
-from xbot.sim.x_params import (
+from xbot.sim.x import problems as x_problems
+from xbot.sim.x.gate import Call, admit, query_params
+from xbot.sim.x.params import (
     SEARCH_PARAMETERS,
     SHAPE_PARAMETERS,
     TIMELINE_PARAMETERS,
@@ -30,14 +30,14 @@ from xbot.sim.x_params import (
     time_param,
     window_from,
 )
-from xbot.sim.x_problems import x_json
-from xbot.sim.x_query import QueryError, compile_query
-from xbot.sim.x_shapes import includes_json, tweet_json, user_json, without_reply_metadata
-from xbot.sim.x_state import Tweet, snowflake_time, within
-from xbot.sim.x_writes import create_tweet, delete_tweet, oauth2_token
+from xbot.sim.x.problems import x_json
+from xbot.sim.x.query import QueryError, compile_query
+from xbot.sim.x.shapes import includes_json, tweet_json, user_json, without_reply_metadata
+from xbot.sim.x.state import Tweet, snowflake_time, within
+from xbot.sim.x.writes import create_tweet, delete_tweet, oauth2_token
 
 if TYPE_CHECKING:
-    from xbot.sim.x_fake import FakeX
+    from xbot.sim.x.backend import XBackend
 
 #: only the newest N mentions / timeline posts are reachable [XD timelines integrate]
 MENTIONS_CAP = 800
@@ -46,7 +46,7 @@ TIMELINE_CAP_WITHOUT_REPLIES = 800
 SEARCH_DAYS = 7
 
 
-def x_routes(fake: FakeX) -> list[BaseRoute]:
+def x_routes(fake: XBackend) -> list[BaseRoute]:
     """Return the X API v2 routes xbot uses, on their real paths."""
     reads = _Reads(fake)
     return [
@@ -61,7 +61,7 @@ def x_routes(fake: FakeX) -> list[BaseRoute]:
     ]
 
 
-def x_status_response(fake: FakeX) -> Callable[[int, Scope], Response]:
+def x_status_response(fake: XBackend) -> Callable[[int, Scope], Response]:
     """Return what an injected status fault answers: X's body for it, with limit headers."""
 
     def respond(status: int, scope: Scope) -> Response:
@@ -80,7 +80,7 @@ def x_status_response(fake: FakeX) -> Callable[[int, Scope], Response]:
     return respond
 
 
-def x_admin_routes(fake: FakeX) -> list[BaseRoute]:
+def x_admin_routes(fake: XBackend) -> list[BaseRoute]:
     """Return the X-only admin routes: settings, rate-limit overrides, token revocation."""
 
     async def settings(request: Request) -> JSONResponse:
@@ -88,12 +88,12 @@ def x_admin_routes(fake: FakeX) -> list[BaseRoute]:
             changed = fake.configure(**await json_object(request))
         except (TypeError, XbotError) as exc:
             return admin_error(exc)
-        return JSONResponse({"tier": changed.tier, "credits": fake.ledger.balance})
+        return JSONResponse({"tier": changed.tier, "credits": fake.balance()})
 
     async def limits(request: Request) -> JSONResponse:
         try:
             body = await json_object(request)
-            fake.limiter.set_limit(
+            fake.set_limit(
                 str(body["endpoint"]), int(body["limit"]), int(body.get("window_seconds", 900))
             )
         except (KeyError, TypeError, ValueError, XbotError) as exc:
@@ -130,7 +130,7 @@ class _Listing:
 
 
 class _Reads:
-    def __init__(self, fake: FakeX) -> None:
+    def __init__(self, fake: XBackend) -> None:
         self.fake = fake
 
     async def me(self, request: Request) -> Response:
@@ -222,7 +222,7 @@ class _Reads:
             status = self.fake.settings.missing_post_status
             return call.answer({"errors": [x_problems.tweet_not_found(tweet_id)]}, status)
         owned = tweet.author_id == call.principal.user_id
-        self.fake.ledger.charge_reads([tweet.id], owned=owned, now=call.now)
+        self.fake.charge_reads([tweet.id], owned=owned, now=call.now)
         body: dict[str, Any] = {"data": tweet_json(tweet, shape, self.fake.store)}
         includes = includes_json([tweet], shape, self.fake.store)
         if includes:
@@ -256,7 +256,7 @@ class _Reads:
         visible = within(listing.delay, call.now)
         found = self.fake.store.select(lambda tweet: visible(tweet) and listing.keep(tweet))
         chunk, meta = page(found[: listing.cap], window)
-        self.fake.ledger.charge_reads([tweet.id for tweet in chunk], owned=owned, now=call.now)
+        self.fake.charge_reads([tweet.id for tweet in chunk], owned=owned, now=call.now)
         body: dict[str, Any] = {}
         if chunk:
             body["data"] = [tweet_json(tweet, shape, self.fake.store) for tweet in chunk]

@@ -19,11 +19,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Scope
 
-from xbot.sim.bluesky_auth import AuthProblemError, Claims, missing_auth
+from xbot.sim.bluesky.auth import AuthProblemError, Claims, missing_auth
 from xbot.sim.core.unicode import well_formed_value
 
 if TYPE_CHECKING:
-    from xbot.sim.bluesky_fake import FakeBluesky
+    from xbot.sim.bluesky.backend import BlueskyBackend
 
 Auth = Literal["none", "optional", "required", "refresh"]
 #: the methods a PDS proxies to its AppView
@@ -63,7 +63,7 @@ def xrpc_json(body: Any, status: int = 200, headers: Mapping[str, str] | None = 
 class XrpcCall:
     """One admitted request: who asks, its parameters, and the headers every answer carries."""
 
-    fake: FakeBluesky
+    fake: BlueskyBackend
     request: Request
     now: datetime
     claims: Claims | None
@@ -127,7 +127,7 @@ class Method:
     handler: Handler
 
 
-def bluesky_routes(fake: FakeBluesky, methods: Mapping[str, Method]) -> list[BaseRoute]:
+def bluesky_routes(fake: BlueskyBackend, methods: Mapping[str, Method]) -> list[BaseRoute]:
     """Return the single XRPC route, dispatching by NSID."""
 
     async def dispatch(request: Request) -> Response:
@@ -142,7 +142,7 @@ def bluesky_routes(fake: FakeBluesky, methods: Mapping[str, Method]) -> list[Bas
     return [Route("/xrpc/{nsid}", dispatch, methods=["GET", "POST"])]
 
 
-async def _serve(fake: FakeBluesky, methods: Mapping[str, Method], request: Request) -> Response:
+async def _serve(fake: BlueskyBackend, methods: Mapping[str, Method], request: Request) -> Response:
     nsid = request.path_params["nsid"]
     if nsid.startswith(APPVIEW_PREFIX) and not fake.settings.appview:
         raise invalid_request(f"No service configured for {nsid}")
@@ -154,7 +154,7 @@ async def _serve(fake: FakeBluesky, methods: Mapping[str, Method], request: Requ
     fake.catch_up()
     now = fake.clock.now()
     client = request.client.host if request.client else "unknown"
-    verdict = fake.limits.consume("ip", client, now.timestamp())
+    verdict = fake.consume("ip", client, now.timestamp())
     if verdict.exceeded:
         raise rate_limit_exceeded(verdict.headers())
     headers = verdict.headers()
@@ -177,7 +177,7 @@ def rate_limit_exceeded(headers: Mapping[str, str]) -> XrpcError:
     return XrpcError(429, "RateLimitExceeded", "Rate Limit Exceeded", headers)
 
 
-def _claims(fake: FakeBluesky, request: Request, auth: Auth) -> Claims | None:
+def _claims(fake: BlueskyBackend, request: Request, auth: Auth) -> Claims | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if auth == "none":
@@ -201,7 +201,7 @@ async def _json_body(request: Request) -> Any:
         raise invalid_request("Request body is not valid JSON") from None
 
 
-def bluesky_status_response(fake: FakeBluesky) -> Callable[[int, Scope], Response]:
+def bluesky_status_response(fake: BlueskyBackend) -> Callable[[int, Scope], Response]:
     """Return what an injected status fault answers: Bluesky's body for it, with limit headers."""
 
     def respond(status: int, scope: Scope) -> Response:

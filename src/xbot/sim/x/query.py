@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from xbot.domain.errors import XbotError
-from xbot.sim.x_state import Tweet, XStore
+from xbot.sim.x.state import Tweet, XStore
 
 Predicate = Callable[[Tweet], bool]
 _TOKEN = re.compile(r'\(|\)|-?[^\s()"]+:"[^"]*"|-?"[^"]*"|[^\s()"]+')

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from xbot.sim.bluesky_ids import at_uri, cid_for, parse_at_uri, tid_at
+from xbot.sim.bluesky.ids import at_uri, cid_for, parse_at_uri, tid_at
 from xbot.sim.core.traffic import Draft, PostRef
 from xbot.sim.core.unicode import well_formed_value
 from xbot.sim.core.world import SimUser, UnknownUserError, World

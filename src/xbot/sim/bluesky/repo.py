@@ -8,12 +8,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from xbot.sim.bluesky_auth import AuthProblemError
-from xbot.sim.bluesky_ids import at_uri, is_tid
-from xbot.sim.bluesky_limits import WRITE_POINTS
-from xbot.sim.bluesky_records import validate_post
-from xbot.sim.bluesky_state import POST_COLLECTION, Actor, RecordExistsError
-from xbot.sim.bluesky_xrpc import (
+from xbot.sim.bluesky.auth import AuthProblemError
+from xbot.sim.bluesky.ids import at_uri, is_tid
+from xbot.sim.bluesky.limits import WRITE_POINTS
+from xbot.sim.bluesky.records import validate_post
+from xbot.sim.bluesky.state import POST_COLLECTION, Actor, RecordExistsError
+from xbot.sim.bluesky.xrpc import (
     Method,
     XrpcCall,
     XrpcError,
@@ -23,7 +23,7 @@ from xbot.sim.bluesky_xrpc import (
 from xbot.sim.core.world import UnknownUserError
 
 if TYPE_CHECKING:
-    from xbot.sim.bluesky_fake import FakeBluesky
+    from xbot.sim.bluesky.backend import BlueskyBackend
 
 #: where the fake serves its PLC directory: `<fake URL>/plc` stands for https://plc.directory
 PLC_PREFIX = "/plc"
@@ -59,7 +59,7 @@ def _session_body(call: XrpcCall, actor: Actor, tokens: dict[str, str]) -> dict[
     return body
 
 
-def did_document(fake: FakeBluesky, actor: Actor, base_url: str) -> dict[str, Any]:
+def did_document(fake: BlueskyBackend, actor: Actor, base_url: str) -> dict[str, Any]:
     """Return the account's DID document; its PDS is `pds_endpoint`, else the URL asked."""
     endpoint = fake.settings.pds_endpoint or base_url.rstrip("/")
     return {
@@ -77,7 +77,7 @@ def did_document(fake: FakeBluesky, actor: Actor, base_url: str) -> dict[str, An
     }
 
 
-def plc_routes(fake: FakeBluesky) -> list[BaseRoute]:
+def plc_routes(fake: BlueskyBackend) -> list[BaseRoute]:
     """Return a PLC directory (`GET /plc/<did>` -> the DID document), like plc.directory/<did>."""
 
     async def document(request: Request) -> Response:
@@ -96,7 +96,7 @@ def create_session(call: XrpcCall) -> Response:
     password = str(call.field("password"))
     actor = call.fake.store.find_actor(identifier.removeprefix("at://"))
     key = actor.did if actor else identifier.lower()
-    verdict = call.fake.limits.consume("login", key, call.now.timestamp())
+    verdict = call.fake.consume("login", key, call.now.timestamp())
     call.headers.update(verdict.headers())
     if verdict.exceeded:
         raise rate_limit_exceeded(call.headers)
@@ -160,7 +160,7 @@ def create_record(call: XrpcCall) -> Response:
         raise XrpcError(400, "InvalidSwap", f"Commit was at {repository.commit_cid or 'null'}")
     record = call.field("record")
     validate_post(record, fake.store, check_reply_refs=fake.settings.check_reply_refs)
-    verdict = fake.limits.consume("write", actor.did, call.now.timestamp(), WRITE_POINTS["create"])
+    verdict = fake.consume("write", actor.did, call.now.timestamp(), WRITE_POINTS["create"])
     call.headers.update(verdict.headers())
     if verdict.exceeded:
         raise rate_limit_exceeded(call.headers)
@@ -248,9 +248,7 @@ def delete_record(call: XrpcCall) -> Response:
     """com.atproto.repo.deleteRecord; deleting a missing record succeeds too."""
     actor = _own_repo(call)
     rkey = str(call.field("rkey"))
-    verdict = call.fake.limits.consume(
-        "write", actor.did, call.now.timestamp(), WRITE_POINTS["delete"]
-    )
+    verdict = call.fake.consume("write", actor.did, call.now.timestamp(), WRITE_POINTS["delete"])
     call.headers.update(verdict.headers())
     if verdict.exceeded:
         raise rate_limit_exceeded(call.headers)

@@ -18,53 +18,23 @@ requests, world, reset), plus `/_sim/settings`, `/_sim/limits` and `/_sim/revoke
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
-from xbot.sim.bluesky_admin import bluesky_admin_routes
-from xbot.sim.bluesky_appview import appview_methods
-from xbot.sim.bluesky_auth import BlueskyAuth
-from xbot.sim.bluesky_ids import did_for
-from xbot.sim.bluesky_limits import BlueskyLimits
-from xbot.sim.bluesky_repo import plc_routes, repo_methods
-from xbot.sim.bluesky_state import Actor, BlueskyStore, PostRecord, bsky_time
-from xbot.sim.bluesky_xrpc import bluesky_routes, bluesky_status_response
+from xbot.sim.bluesky.admin import bluesky_admin_routes
+from xbot.sim.bluesky.appview import appview_methods
+from xbot.sim.bluesky.auth import BlueskyAuth
+from xbot.sim.bluesky.ids import did_for
+from xbot.sim.bluesky.limits import BlueskyLimits, Verdict, Window
+from xbot.sim.bluesky.repo import plc_routes, repo_methods
+from xbot.sim.bluesky.settings import BlueskyFakeSettings
+from xbot.sim.bluesky.state import Actor, BlueskyStore, PostRecord, bsky_time
+from xbot.sim.bluesky.xrpc import bluesky_routes, bluesky_status_response
 from xbot.sim.core.admin import FakeParts, build_fake_app
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.scripting import ScriptedFake
 from xbot.sim.core.traffic import Traffic
 from xbot.sim.core.world import World, build_world
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class BlueskyFakeSettings:
-    """How the fake Bluesky behaves; every ⚠ of platform-facts.md §2 is a setting here."""
-
-    #: world handle `ann` is Bluesky handle `ann<suffix>`
-    handle_suffix: str = ".bsky.social"
-    #: ⚠ docs say "a few minutes", the reference PDS 120 min
-    access_token_seconds: float = 7200.0
-    #: how long a used refresh token still works (rotation grace)
-    refresh_grace_seconds: float = 0.0
-    #: AppView lag on the fake clock; own posts in getAuthorFeed/getPostThread are immediate
-    notification_delay_seconds: float = 2.0
-    search_delay_seconds: float = 10.0
-    view_delay_seconds: float = 2.0
-    #: ⚠ a second create with a taken rkey: 500 today, a named 400 after atproto PR #4728
-    duplicate_rkey: Literal["500", "named"] = "500"
-    duplicate_rkey_error: str = "RecordAlreadyExists"
-    #: ⚠ the reference PDS does not resolve reply strong refs; the fake does unless told not to
-    check_reply_refs: bool = True
-    #: send a didDoc (with this server as the PDS) in session answers
-    did_doc: bool = True
-    #: the PDS the didDoc names (e.g. this fake on a second port); None: the URL asked
-    pds_endpoint: str | None = None
-    #: False: a PDS with no AppView configured; every `app.bsky.*` call answers 400
-    #: InvalidRequest "No service configured for <method>" (com.atproto.* still works)
-    appview: bool = True
-    #: generated posts per minute of fake time (0: a quiet world)
-    traffic_per_minute: float = 0.0
-    history_posts_per_bot: int = 3
 
 
 class FakeBluesky(ScriptedFake):
@@ -138,6 +108,14 @@ class FakeBluesky(ScriptedFake):
         """Commit a client's record now, under its rkey or a fresh TID."""
         now = self.clock.now()
         return self.store.add(actor.did, rkey or self.store.fresh_rkey(actor.did, now), value, now)
+
+    def consume(self, kind: str, key: str, now: float, cost: int = 1) -> Verdict:
+        """Count `cost` points against the limits of `kind` (`ip`, `login`, `write`)."""
+        return self.limits.consume(kind, key, now, cost)
+
+    def set_windows(self, kind: str, windows: tuple[Window, ...]) -> None:
+        """Override the limit windows of one kind."""
+        self.limits.set_windows(kind, windows)
 
     # --- the SimBackend protocol (admin API) ---
 

@@ -13,50 +13,21 @@ with fake.server() as server: ...               # the same app on 127.0.0.1
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
 
 from xbot.sim.core.admin import FakeParts, build_fake_app
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.scripting import ScriptedFake
 from xbot.sim.core.traffic import Traffic
 from xbot.sim.core.world import SimUser, World, build_world
-from xbot.sim.x_auth import XAuth
-from xbot.sim.x_limits import CreditLedger, RateLimiter
-from xbot.sim.x_shapes import x_time
-from xbot.sim.x_state import NewTweet, Tweet, XStore
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class XFakeSettings:
-    """How the fake X behaves; every ⚠ of platform-facts.md is a setting here."""
-
-    #: self_serve enforces the summoned-reply rule; enterprise is exempt
-    tier: Literal["self_serve", "enterprise"] = "self_serve"
-    #: pay-per-use balance in USD; None turns billing (and 402) off
-    credits: float | None = None
-    #: post reads per month before 429 usage-capped; None for no cap
-    monthly_post_read_cap: int | None = None
-    #: identical text by one author within this window is a duplicate (⚠ real window unknown)
-    duplicate_window_seconds: float = 86400.0
-    #: visibility delays per view, on the fake clock (search hides the last 30 s on X)
-    mentions_delay_seconds: float = 0.0
-    timeline_delay_seconds: float = 0.0
-    search_delay_seconds: float = 30.0
-    access_token_seconds: float = 7200.0
-    refresh_grace_seconds: float = 0.0
-    #: 200 with errors only (observed) or 404 (the docs) for a missing post
-    missing_post_status: Literal[200, 404] = 200
-    #: "read" makes OAuth 1.0a writes fail with 403 oauth1-permissions
-    app_permission: Literal["read", "read-write"] = "read-write"
-    #: per-endpoint limit overrides, e.g. {"POST /2/tweets": 3}
-    rate_limits: dict[str, int] = field(default_factory=dict)
-    #: generated posts per minute of fake time (0: a quiet world)
-    traffic_per_minute: float = 0.0
-    #: older posts each bot account has before the clock starts
-    history_posts_per_bot: int = 3
-    #: False: the account's own timeline (the read-back) omits what each post replies to
-    timeline_reply_metadata: bool = True
+from xbot.sim.x.api import x_admin_routes, x_routes, x_status_response
+from xbot.sim.x.auth import XAuth
+from xbot.sim.x.limits import WINDOW_SECONDS, CreditLedger, Limit, LimitVerdict, RateLimiter
+from xbot.sim.x.settings import XFakeSettings
+from xbot.sim.x.shapes import x_time
+from xbot.sim.x.state import NewTweet, Tweet, XStore
 
 
 class FakeX(ScriptedFake):
@@ -69,8 +40,6 @@ class FakeX(ScriptedFake):
         clock: SimClock | None = None,
         settings: XFakeSettings | None = None,
     ) -> None:
-        from xbot.sim.x_api import x_admin_routes, x_routes, x_status_response  # noqa: PLC0415
-
         self.world = world or build_world()
         self.clock = clock or SimClock()
         self.settings = settings or XFakeSettings()
@@ -126,6 +95,42 @@ class FakeX(ScriptedFake):
     def catch_up(self) -> None:
         """Let the traffic generator create every post due by now."""
         self.traffic.run_until(self.clock.now(), self.store)
+
+    def limit_for(self, endpoint: str, *, app: bool) -> Limit | None:
+        """Return the rate limit of an endpoint for an app or a user token."""
+        return self.limiter.limit_for(endpoint, app=app)
+
+    def consume(self, endpoint: str, key: str, limit: Limit, now: float) -> LimitVerdict:
+        """Count one request against `limit` in the window of `key`."""
+        return self.limiter.consume(endpoint, key, limit, now)
+
+    def set_limit(self, endpoint: str, count: int, window_seconds: int = WINDOW_SECONDS) -> None:
+        """Override the rate limit of one endpoint."""
+        self.limiter.set_limit(endpoint, count, window_seconds)
+
+    def balance(self) -> float | None:
+        """Return the credit balance in USD (None: billing is off)."""
+        return self.ledger.balance
+
+    def depleted(self) -> bool:
+        """Whether an empty balance blocks requests now."""
+        return self.ledger.depleted()
+
+    def capped(self) -> bool:
+        """Whether the monthly post-read cap is used up."""
+        return self.ledger.capped()
+
+    def can_afford(self, price: float) -> bool:
+        """Whether the balance covers one charge of `price`."""
+        return self.ledger.can_afford(price)
+
+    def charge(self, price: float) -> None:
+        """Debit a write."""
+        self.ledger.charge(price)
+
+    def charge_reads(self, post_ids: list[str], *, owned: bool, now: datetime) -> None:
+        """Debit post reads; one resource is billed once per UTC day."""
+        self.ledger.charge_reads(post_ids, owned=owned, now=now)
 
     # --- the SimBackend protocol (admin API) ---
 

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
-from xbot.sim import x_problems
-from xbot.sim.x_auth import Principal
-from xbot.sim.x_limits import DAILY_POST_LIMITS, DAY_SECONDS, Limit
-from xbot.sim.x_problems import x_json
+from xbot.sim.x import problems as x_problems
+from xbot.sim.x.auth import Principal
+from xbot.sim.x.limits import DAILY_POST_LIMITS, DAY_SECONDS, Limit
+from xbot.sim.x.problems import x_json
 
 if TYPE_CHECKING:
-    from xbot.sim.x_fake import FakeX
+    from xbot.sim.x.backend import XBackend
 
 
 @dataclass(kw_only=True, slots=True)
@@ -41,7 +41,7 @@ class Call:
 
 
 async def admit(
-    fake: FakeX, request: Request, endpoint: str, *, user_context: bool, write: bool = False
+    fake: XBackend, request: Request, endpoint: str, *, user_context: bool, write: bool = False
 ) -> Call | Response:
     """Authenticate, count and bill one request; return the Call, or the error answer."""
     fake.catch_up()
@@ -51,15 +51,15 @@ async def admit(
         return principal
     call = Call(principal=principal, now=fake.clock.now(), body=body)
     refusal = _count(fake, call, endpoint)
-    if refusal is None and fake.ledger.depleted():
+    if refusal is None and fake.depleted():
         refusal = call.answer(x_problems.credits_depleted(), 402)
-    if refusal is None and not write and fake.ledger.capped():
+    if refusal is None and not write and fake.capped():
         refusal = call.answer(x_problems.usage_capped(), 429)
     return refusal or call
 
 
 def _authorize(
-    fake: FakeX, request: Request, body: bytes, *, user_context: bool, write: bool
+    fake: XBackend, request: Request, body: bytes, *, user_context: bool, write: bool
 ) -> Principal | Response:
     principal = fake.auth.authenticate(
         uri=str(request.url), method=request.method, headers=dict(request.headers), body=body
@@ -73,12 +73,12 @@ def _authorize(
     return principal
 
 
-def _count(fake: FakeX, call: Call, endpoint: str) -> Response | None:
-    limit = fake.limiter.limit_for(endpoint, app=call.principal.kind == "app")
+def _count(fake: XBackend, call: Call, endpoint: str) -> Response | None:
+    limit = fake.limit_for(endpoint, app=call.principal.kind == "app")
     if limit is None:
         return None
     now = call.now.timestamp()
-    verdict = fake.limiter.consume(endpoint, call.principal.limit_key, limit, now)
+    verdict = fake.consume(endpoint, call.principal.limit_key, limit, now)
     call.headers.update(verdict.headers())
     exceeded = verdict.exceeded
     if endpoint == "POST /2/tweets":
@@ -88,11 +88,11 @@ def _count(fake: FakeX, call: Call, endpoint: str) -> Response | None:
     return None
 
 
-def _count_daily(fake: FakeX, call: Call, now: float) -> bool:
+def _count_daily(fake: XBackend, call: Call, now: float) -> bool:
     exceeded = False
     for scope, key in (("app", "app"), ("user", call.principal.limit_key)):
         limit = Limit(count=DAILY_POST_LIMITS[scope], window_seconds=DAY_SECONDS)
-        verdict = fake.limiter.consume(f"POST /2/tweets 24h {scope}", key, limit, now)
+        verdict = fake.consume(f"POST /2/tweets 24h {scope}", key, limit, now)
         call.headers.update(verdict.headers(f"x-{scope}-limit-24hour"))
         exceeded = exceeded or verdict.exceeded
     return exceeded

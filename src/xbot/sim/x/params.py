@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from xbot.domain.errors import XbotError
-from xbot.sim.x_problems import invalid_request
-from xbot.sim.x_shapes import (
+from xbot.sim.x.problems import invalid_request
+from xbot.sim.x.shapes import (
     TWEET_EXPANSIONS,
     TWEET_FIELDS,
     TWEET_FIELDS_PARAMETERS,
@@ -18,7 +18,7 @@ from xbot.sim.x_shapes import (
     USER_FIELDS,
     Shape,
 )
-from xbot.sim.x_state import Tweet
+from xbot.sim.x.state import Tweet
 
 _POST_ID = re.compile(r"^[0-9]{1,19}$")
 _TOKEN_PREFIX = "7140d"  # noqa: S105 - a page token prefix, not a password

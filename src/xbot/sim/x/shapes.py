@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from xbot.sim.core.world import SimUser
-from xbot.sim.x_state import Tweet, XStore
+from xbot.sim.x.state import Tweet, XStore
 
 #: every post field the API accepts; the fake renders the ones it models
 TWEET_FIELDS = frozenset(

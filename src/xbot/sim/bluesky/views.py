@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from xbot.sim.bluesky_ids import cid_for
-from xbot.sim.bluesky_state import Actor, BlueskyStore, PostRecord, bsky_time
+from xbot.sim.bluesky.ids import cid_for
+from xbot.sim.bluesky.state import Actor, BlueskyStore, PostRecord, bsky_time
 
 
 def labels_of(actor: Actor) -> list[dict[str, Any]]:

@@ -17,14 +17,14 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from xbot.domain.errors import XbotError
-from xbot.sim.bluesky_limits import Window
+from xbot.sim.bluesky.limits import Window
 from xbot.sim.core.admin import admin_error, json_object
 
 if TYPE_CHECKING:
-    from xbot.sim.bluesky_fake import FakeBluesky
+    from xbot.sim.bluesky.backend import BlueskyBackend
 
 
-def bluesky_admin_routes(fake: FakeBluesky) -> list[BaseRoute]:
+def bluesky_admin_routes(fake: BlueskyBackend) -> list[BaseRoute]:
     """Return the Bluesky-only admin routes."""
 
     async def settings(request: Request) -> JSONResponse:
@@ -38,7 +38,7 @@ def bluesky_admin_routes(fake: FakeBluesky) -> list[BaseRoute]:
         try:
             body = await json_object(request)
             window = Window(limit=int(body["limit"]), seconds=int(body.get("window_seconds", 300)))
-            fake.limits.set_windows(str(body["kind"]), (window,))
+            fake.set_windows(str(body["kind"]), (window,))
         except (KeyError, TypeError, ValueError, XbotError) as exc:
             return admin_error(exc)
         return JSONResponse(

@@ -11,16 +11,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from twitter_text import parse_tweet
 
-from xbot.sim import x_problems
 from xbot.sim.core.unicode import well_formed
-from xbot.sim.x_gate import Call, admit
-from xbot.sim.x_limits import PRICE_POST_CREATE, PRICE_POST_CREATE_WITH_URL, PRICE_SUMMONED_REPLY
-from xbot.sim.x_params import InvalidParameterError, path_post_id
-from xbot.sim.x_problems import x_json
-from xbot.sim.x_state import NewTweet, Tweet
+from xbot.sim.x import problems as x_problems
+from xbot.sim.x.gate import Call, admit
+from xbot.sim.x.limits import PRICE_POST_CREATE, PRICE_POST_CREATE_WITH_URL, PRICE_SUMMONED_REPLY
+from xbot.sim.x.params import InvalidParameterError, path_post_id
+from xbot.sim.x.problems import x_json
+from xbot.sim.x.state import NewTweet, Tweet
 
 if TYPE_CHECKING:
-    from xbot.sim.x_fake import FakeX
+    from xbot.sim.x.backend import XBackend
 
 #: longer texts are refused as too long unparsed: twitter-text's URL regex takes time quadratic
 #: in runs such as "a.a.a." (minutes for 8 000 characters). Only a text made mostly of links
@@ -62,7 +62,7 @@ class _RefusedError(Exception):
         self.body = body
 
 
-async def create_tweet(fake: FakeX, request: Request) -> Response:
+async def create_tweet(fake: XBackend, request: Request) -> Response:
     """`POST /2/tweets`: validate, apply X's policy, bill, create; 201 with id and text."""
     call = await admit(fake, request, "POST /2/tweets", user_context=True, write=True)
     if isinstance(call, Response):
@@ -72,12 +72,12 @@ async def create_tweet(fake: FakeX, request: Request) -> Response:
     except _RefusedError as refusal:
         return call.answer(refusal.body, refusal.status)
     tweet = fake.store.add(new)
-    fake.ledger.charge(price)
+    fake.charge(price)
     data = {"id": tweet.id, "text": tweet.text, "edit_history_tweet_ids": [tweet.id]}
     return call.answer({"data": data}, 201)
 
 
-def _prepare(fake: FakeX, call: Call) -> tuple[NewTweet, float]:
+def _prepare(fake: XBackend, call: Call) -> tuple[NewTweet, float]:
     body = _create_body(call.body)
     author = fake.store.user(call.user_id)
     if author is None:
@@ -85,12 +85,12 @@ def _prepare(fake: FakeX, call: Call) -> tuple[NewTweet, float]:
     text = well_formed(body["text"])
     new = NewTweet(author=author, text=text, at=call.now, lang=author.language)
     price = _police(fake, call, body, new)
-    if not fake.ledger.can_afford(price):
+    if not fake.can_afford(price):
         raise _RefusedError(402, x_problems.credits_depleted())
     return new, price
 
 
-async def delete_tweet(fake: FakeX, request: Request) -> Response:
+async def delete_tweet(fake: XBackend, request: Request) -> Response:
     """`DELETE /2/tweets/:id`: own posts only."""
     call = await admit(fake, request, "DELETE /2/tweets/:id", user_context=True, write=True)
     if isinstance(call, Response):
@@ -108,7 +108,7 @@ async def delete_tweet(fake: FakeX, request: Request) -> Response:
     return call.answer({"data": {"deleted": True}})
 
 
-async def oauth2_token(fake: FakeX, request: Request) -> Response:
+async def oauth2_token(fake: XBackend, request: Request) -> Response:
     """`POST /2/oauth2/token` with `grant_type=refresh_token`: rotate the tokens."""
     form = {key: str(value) for key, value in (await request.form()).items()}
     if form.get("grant_type") != "refresh_token":
@@ -204,7 +204,7 @@ def _schema_error(message: str) -> dict[str, Any]:
     }
 
 
-def _police(fake: FakeX, call: Call, body: dict[str, Any], new: NewTweet) -> float:
+def _police(fake: XBackend, call: Call, body: dict[str, Any], new: NewTweet) -> float:
     """Apply X's write policy to a new post; return its price."""
     text = new.text
     if len(text) > MAX_PARSED_CHARACTERS or parse_tweet(text).weightedLength > 280:
@@ -231,14 +231,14 @@ def _police(fake: FakeX, call: Call, body: dict[str, Any], new: NewTweet) -> flo
     return PRICE_SUMMONED_REPLY if summoned else PRICE_POST_CREATE
 
 
-def _visible(fake: FakeX, tweet_id: str) -> Tweet:
+def _visible(fake: XBackend, tweet_id: str) -> Tweet:
     tweet = fake.store.get(tweet_id)
     if tweet is None or tweet.deleted:
         raise _RefusedError(403, x_problems.forbidden(x_problems.REPLY_TARGET_GONE))
     return tweet
 
 
-def _summoned_by(fake: FakeX, target: Tweet, user_id: str) -> bool:
+def _summoned_by(fake: XBackend, target: Tweet, user_id: str) -> bool:
     """Tell whether the target summoned `user_id`: authored by it, mentions it, quotes its post."""
     if target.author_id == user_id or any(m.user_id == user_id for m in target.mentions):
         return True
@@ -246,7 +246,7 @@ def _summoned_by(fake: FakeX, target: Tweet, user_id: str) -> bool:
     return quoted is not None and quoted.author_id == user_id
 
 
-def _check_reply(fake: FakeX, target: Tweet, user_id: str, *, summoned: bool) -> None:
+def _check_reply(fake: XBackend, target: Tweet, user_id: str, *, summoned: bool) -> None:
     if fake.settings.tier == "self_serve" and not summoned:
         raise _RefusedError(403, x_problems.not_summoned())
     mentioned = any(m.user_id == user_id for m in target.mentions)
@@ -254,7 +254,7 @@ def _check_reply(fake: FakeX, target: Tweet, user_id: str, *, summoned: bool) ->
         raise _RefusedError(403, x_problems.forbidden(x_problems.REPLY_RESTRICTED))
 
 
-def _duplicate(fake: FakeX, call: Call, text: str) -> bool:
+def _duplicate(fake: XBackend, call: Call, text: str) -> bool:
     since = call.now - timedelta(seconds=fake.settings.duplicate_window_seconds)
     wanted = text.strip()
     return any(

@@ -14,14 +14,14 @@ from typing import Any, TypeVar
 
 from starlette.responses import Response
 
-from xbot.sim.bluesky_state import PostRecord, author_of
-from xbot.sim.bluesky_views import (
+from xbot.sim.bluesky.state import PostRecord, author_of
+from xbot.sim.bluesky.views import (
     not_found_post,
     notification_view,
     post_view,
     profile_detailed,
 )
-from xbot.sim.bluesky_xrpc import Method, XrpcCall, XrpcError, invalid_request
+from xbot.sim.bluesky.xrpc import Method, XrpcCall, XrpcError, invalid_request
 
 T = TypeVar("T")
 #: (sort time, uri, item): what a page is cut from, newest first
