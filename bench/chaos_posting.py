@@ -43,9 +43,10 @@ from xbot.jobs import ghost_scan, post, reconcile
 from xbot.jobs.base import Account, JobContext, WorkerIdentity
 from xbot.logging import configure
 from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 from xbot.store.engine import make_engine
 from xbot.store.migrate import upgrade
 from xbot.store.queries.candidates import insert_candidate

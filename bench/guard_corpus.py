@@ -16,7 +16,7 @@ from pathlib import Path
 from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.instructions import system_message
 from xbot.domain.policy import PlatformName
-from xbot.sim.openai_attacks import HOSTILE, AttackContext, attack
+from xbot.sim.openai.attacks import HOSTILE, AttackContext, attack
 
 KEY = "sk-sim-Zq3xW9rT2yU8iO1pA6sD4fG7hJ5kL0mN"
 ORDINARY = Path(__file__).parents[1] / "tests" / "data" / "ordinary_replies.txt"

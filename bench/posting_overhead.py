@@ -31,9 +31,10 @@ from xbot.jobs import post
 from xbot.jobs.base import JobContext, WorkerIdentity
 from xbot.logging import configure
 from xbot.serve import load_accounts
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 from xbot.store.engine import make_engine
 from xbot.store.migrate import upgrade
 from xbot.store.queries import candidates, decisions

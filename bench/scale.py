@@ -47,9 +47,10 @@ from sqlalchemy import Engine, create_engine, make_url, text
 
 from scale_measure import Samples, post_figures, slot_figures
 from scale_report import print_summary, report
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 
 XBOT = str(Path(sys.executable).with_name("xbot"))
 SHA = "5ca1e0000000000000000000000000000000beef"

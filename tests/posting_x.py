@@ -26,9 +26,10 @@ from xbot.domain.permits import TERMINAL_STATUSES, Permit, PermitStatus
 from xbot.jobs import ghost_scan, post, reconcile
 from xbot.jobs.summaries import ReconcileSummary
 from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 from xbot.store.tables import ghost_tweets
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

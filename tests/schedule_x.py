@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from xbot.config import AccountSettings, BudgetSettings, Settings
 from xbot.jobs.base import JobContext, WorkerIdentity
 from xbot.serve import load_accounts
-from xbot.sim.x_fake import FakeX
+from xbot.sim.x.fake import FakeX
 from xbot.wiring import Overrides, PlatformCache, generator_factory
 
 

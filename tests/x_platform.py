@@ -10,7 +10,7 @@ from pydantic import SecretStr
 
 from xbot.config import AccountSettings
 from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
-from xbot.sim.x_fake import FakeX
+from xbot.sim.x.fake import FakeX
 
 CREDENTIAL_NAMES = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 

@@ -33,7 +33,7 @@ def sim_serve(  # noqa: PLR0913 - one keyword per documented option
     ] = False,
 ) -> None:
     """Run the fake platforms on loopback; print their URLs, bot accounts and credentials."""
-    from xbot.sim.serve import ServeOptions, SimStack, StopSignals, describe_text
+    from xbot.sim.stack import ServeOptions, SimStack, StopSignals, describe_text
 
     options = ServeOptions(host=host, port=port, seed=seed, speed=speed, traffic_per_minute=traffic)
     signals = StopSignals()

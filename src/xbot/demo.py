@@ -29,9 +29,9 @@ from xbot.demo_fakes import FAKES, DemoFake
 from xbot.platforms.http import HttpOptions
 from xbot.provenance import UNKNOWN, running_sha
 from xbot.serve import Service
-from xbot.sim.clock import SimClock
-from xbot.sim.server import SimServer
-from xbot.sim.world import build_world
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.server import SimServer
+from xbot.sim.core.world import build_world
 from xbot.store.secretbox import generate_key
 from xbot.views import print_trace
 from xbot.wiring import Overrides, build_service

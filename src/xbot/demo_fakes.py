@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
-from xbot.sim.clock import SimClock
-from xbot.sim.mastodon_fake import FakeMastodon, MastodonFakeSettings
-from xbot.sim.world import World
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.bluesky.settings import BlueskyFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import World
+from xbot.sim.mastodon.fake import FakeMastodon, MastodonFakeSettings
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 
 #: generated posts per minute of (real-speed) fake time; a third or so mention a bot
 TRAFFIC_PER_MINUTE = 120.0

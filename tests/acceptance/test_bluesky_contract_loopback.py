@@ -10,8 +10,8 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from unit.platforms.bluesky.bluesky_contract import BlueskyContract, EndpointFor
-from xbot.sim.bluesky_fake import FakeBluesky
-from xbot.sim.server import SimServer
+from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.core.server import SimServer
 
 
 class _Switch:

@@ -17,10 +17,11 @@ from xbot.domain.errors import ForbiddenByPolicy
 from xbot.domain.posts import ReplyTarget
 from xbot.platforms.bluesky import BlueskyPlatform, MemorySessionStore, build_bluesky_platform
 from xbot.platforms.http import HttpOptions
-from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
-from xbot.sim.clock import SimClock
-from xbot.sim.server import SimServer
-from xbot.sim.world import build_world
+from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.bluesky.settings import BlueskyFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.server import SimServer
+from xbot.sim.core.world import build_world
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LOGIN = "/xrpc/com.atproto.server.createSession"

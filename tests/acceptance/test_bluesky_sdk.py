@@ -10,9 +10,10 @@ import pytest
 from atproto import Client, models
 from atproto_client.exceptions import BadRequestError, UnauthorizedError
 
-from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
-from xbot.sim.server import SimServer
-from xbot.sim.world import build_world
+from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.bluesky.settings import BlueskyFakeSettings
+from xbot.sim.core.server import SimServer
+from xbot.sim.core.world import build_world
 
 
 @pytest.fixture

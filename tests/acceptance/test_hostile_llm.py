@@ -25,8 +25,8 @@ from xbot.domain.instructions import find_instruction
 from xbot.domain.leaks import comparable, find_leak
 from xbot.domain.links import find_links, find_mentions, same_handle
 from xbot.domain.text import forbidden_character
-from xbot.sim.openai_attacks import HOSTILE
-from xbot.sim.serve import ServeOptions, SimStack
+from xbot.sim.openai.attacks import HOSTILE
+from xbot.sim.stack import ServeOptions, SimStack
 
 PLATFORMS = ("x", "bluesky", "mastodon")
 CONTROL_MENTIONS = 2

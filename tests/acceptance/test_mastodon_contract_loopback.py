@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from unit.platforms.mastodon.mastodon_contract import EndpointFor, MastodonContract
-from xbot.sim.mastodon_fake import FakeMastodon
+from xbot.sim.mastodon.fake import FakeMastodon
 
 
 class TestLoopback(MastodonContract):

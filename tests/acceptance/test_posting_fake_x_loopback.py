@@ -13,8 +13,8 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from posting_x import EndpointFor, PostingAgainstFakeX
-from xbot.sim.server import SimServer
-from xbot.sim.x_fake import FakeX
+from xbot.sim.core.server import SimServer
+from xbot.sim.x.fake import FakeX
 
 
 class _Switch:

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from sqlalchemy import MetaData, create_engine, select, text
 
 from acceptance.conftest import run_xbot, wait_for
-from xbot.sim.serve import ServeOptions, SimStack
+from xbot.sim.stack import ServeOptions, SimStack
 from xbot.store.secretbox import SessionCipher
 
 #: fast cadences so a few seconds hold fetches, schedules and posts on every platform

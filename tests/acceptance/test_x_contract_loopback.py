@@ -10,8 +10,8 @@ import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from unit.platforms.x_contract import EndpointFor, XContract
-from xbot.sim.server import SimServer
-from xbot.sim.x_fake import FakeX
+from xbot.sim.core.server import SimServer
+from xbot.sim.x.fake import FakeX
 
 
 class _Switch:

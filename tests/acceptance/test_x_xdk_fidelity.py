@@ -12,10 +12,11 @@ from xdk.oauth1_auth import OAuth1
 from xdk.posts.models import CreateRequest
 from xdk.schemas import CreatePostsReply
 
-from xbot.sim.clock import SimClock
-from xbot.sim.server import SimServer
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.server import SimServer
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -15,9 +15,10 @@ from xbot.jobs.base import Account, JobContext, WorkerIdentity
 from xbot.jobs.registry import job_specs
 from xbot.jobs.runner import JobRunner
 from xbot.serve import load_accounts
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 from xbot.store.tables import system_events
 from xbot.wiring import Overrides, PlatformCache
 

@@ -21,9 +21,10 @@ from x_platform import mention_targets, x_platform
 from xbot.domain.permits import PermitStatus
 from xbot.jobs import fetch, ghost_scan, post, schedule
 from xbot.platforms.x import XPlatform
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 from xbot.store.queries.ghosts import ghost_answered_targets
 from xbot.store.tables import ghost_tweets, reply_candidate_queue
 

@@ -26,9 +26,9 @@ from xbot.domain.links import find_links, find_mentions, same_handle
 from xbot.domain.policy import PlatformName
 from xbot.domain.text import forbidden_character, strip_invisible
 from xbot.generate.llm import LlmGenerator
-from xbot.sim.openai_api import create_app
-from xbot.sim.openai_attacks import HOSTILE, POLICY_DEPENDENT
-from xbot.sim.server import SimServer
+from xbot.sim.core.server import SimServer
+from xbot.sim.openai.api import create_app
+from xbot.sim.openai.attacks import HOSTILE, POLICY_DEPENDENT
 
 KEY = "sk-loopback-secret-42"
 PERSONA = "You are Ada, a patient helper for the Python packaging community on this platform."

@@ -19,7 +19,7 @@ from posting_x import CREATE, READ_TIMEOUT, Posting, posting_against_fake_x
 from xbot.domain.permits import PermitStatus
 from xbot.events import EventType
 from xbot.jobs import ghost_scan
-from xbot.sim.x_fake import FakeX
+from xbot.sim.x.fake import FakeX
 
 #: the account key of the context the posting helpers build
 ACCOUNT = "x:bot"

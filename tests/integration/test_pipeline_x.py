@@ -14,9 +14,10 @@ from xbot.config import AccountSettings, BudgetSettings, Settings
 from xbot.jobs import fetch, schedule
 from xbot.jobs.base import Account, JobContext, WorkerIdentity
 from xbot.serve import load_accounts
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions, system_events
 from xbot.wiring import Overrides, PlatformCache, generator_factory
 

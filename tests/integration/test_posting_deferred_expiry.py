@@ -20,9 +20,10 @@ from x_platform import mention_targets, x_platform
 from xbot.domain.permits import PermitStatus
 from xbot.jobs import post
 from xbot.platforms.x import XPlatform
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from posting_x import EndpointFor, PostingAgainstFakeX
-from xbot.sim.x_fake import FakeX
+from xbot.sim.x.fake import FakeX
 
 
 @contextlib.contextmanager

@@ -10,9 +10,10 @@ from posting_rows import add_permit
 from schedule_x import mention, schedule_context
 from xbot.config import BudgetSettings
 from xbot.jobs import fetch, schedule
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 
 
 def test_a_post_dated_hours_back_by_the_platform_still_fills_the_hour(engine: Engine) -> None:

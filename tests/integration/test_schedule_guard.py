@@ -11,9 +11,10 @@ from sqlalchemy import Engine, select
 
 from integration.test_schedule_x import context_for, mention_many
 from xbot.jobs import fetch, schedule
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 from xbot.store.tables import system_events
 
 

@@ -12,9 +12,10 @@ from schedule_x import mention, schedule_context
 from xbot.config import BudgetSettings
 from xbot.jobs import fetch, schedule
 from xbot.jobs.base import JobContext
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 from xbot.store.tables import reply_candidate_queue
 
 EVENING = datetime(2026, 3, 2, 22, 50, tzinfo=UTC)

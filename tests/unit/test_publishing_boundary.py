@@ -120,8 +120,8 @@ def test_the_scan_finds_every_way_to_call(source: str) -> None:
 
 
 def test_modules_driving_the_fakes_are_recognised() -> None:
-    assert imports_the_fakes("from xbot.sim.x_fake import FakeX")
-    assert imports_the_fakes("def f():\n    import xbot.sim.server")
+    assert imports_the_fakes("from xbot.sim.x.fake import FakeX")
+    assert imports_the_fakes("def f():\n    import xbot.sim.core.server")
     assert not imports_the_fakes("from xbot.platforms.x import build_x_platform")
 
 

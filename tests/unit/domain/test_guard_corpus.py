@@ -12,7 +12,7 @@ import pytest
 from xbot.domain.guard import Accepted, GuardPolicy, Rejected, check_reply
 from xbot.domain.instructions import system_message
 from xbot.domain.policy import PlatformName
-from xbot.sim.openai_attacks import HOSTILE, AttackContext, attack
+from xbot.sim.openai.attacks import HOSTILE, AttackContext, attack
 
 KEY = "sk-sim-Zq3xW9rT2yU8iO1pA6sD4fG7hJ5kL0mN"
 VARIANTS_PER_CLASS = 40

@@ -15,8 +15,8 @@ from xbot.domain.errors import GeneratorFailed
 from xbot.domain.instructions import REPLY_RULES
 from xbot.generate import BankGenerator, LlmGenerator, build_generator
 from xbot.generate.factory import model_length_budget
-from xbot.sim.openai_api import create_app
-from xbot.sim.transport import ASGIBridgeTransport
+from xbot.sim.core.transport import ASGIBridgeTransport
+from xbot.sim.openai.api import create_app
 
 KEY = "sk-unit-secret-0123456789"
 SETTINGS = LlmSettings(base_url="http://openai.sim/v1", model="sim-gpt", timeout_seconds=2)

@@ -36,9 +36,10 @@ from xbot.platforms.x import (
     XPlatform,
     build_x_platform,
 )
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 READ_TIMEOUT = 1.5  # generous: a busy CI machine must not turn a plain read into a timeout

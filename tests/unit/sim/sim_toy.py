@@ -10,9 +10,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Scope
 
-from xbot.sim.admin import FakeParts, build_fake_app
-from xbot.sim.clock import SimClock
-from xbot.sim.world import UnknownUserError
+from xbot.sim.core.admin import FakeParts, build_fake_app
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import UnknownUserError
 
 
 class ToyFake:

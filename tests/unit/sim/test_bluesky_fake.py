@@ -11,11 +11,12 @@ from typing import Any
 import httpx2
 import pytest
 
-from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
-from xbot.sim.bluesky_ids import is_tid, tid_at
-from xbot.sim.bluesky_limits import Window
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
+from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.bluesky.ids import is_tid, tid_at
+from xbot.sim.bluesky.limits import Window
+from xbot.sim.bluesky.settings import BlueskyFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POST = "app.bsky.feed.post"

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 import pytest
 from test_bluesky_fake import POST, START, Raw, error_of
 
-from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
-from xbot.sim.bluesky_ids import tid_at
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
+from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.bluesky.ids import tid_at
+from xbot.sim.bluesky.settings import BlueskyFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
 
 LIST = "com.atproto.repo.listRecords"
 

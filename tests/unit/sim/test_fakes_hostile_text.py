@@ -17,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xbot.sim.bluesky_fake import FakeBluesky
-from xbot.sim.mastodon_fake import FakeMastodon
-from xbot.sim.scripting import ScriptedFake
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.core.scripting import ScriptedFake
+from xbot.sim.core.world import build_world
+from xbot.sim.mastodon.fake import FakeMastodon
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 
 #: far above any honest answer, far below "hangs for minutes"
 GENEROUS_SECONDS = 20.0

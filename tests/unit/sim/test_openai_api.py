@@ -11,9 +11,9 @@ import httpx2
 import pytest
 
 from xbot.domain.leaks import comparable
-from xbot.sim.openai_api import MODES, create_app
-from xbot.sim.openai_attacks import ATTACKS, HOSTILE
-from xbot.sim.transport import ASGIBridgeTransport
+from xbot.sim.core.transport import ASGIBridgeTransport
+from xbot.sim.openai.api import MODES, create_app
+from xbot.sim.openai.attacks import ATTACKS, HOSTILE
 
 KEY = "sk-sim-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}

@@ -8,7 +8,7 @@ import httpx2
 import pytest
 from sim_toy import ToyFake
 
-from xbot.sim.transport import ASGIBridgeTransport
+from xbot.sim.core.transport import ASGIBridgeTransport
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from xbot.sim.clock import SimClock
+from xbot.sim.core.clock import SimClock
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

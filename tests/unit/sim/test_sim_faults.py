@@ -9,7 +9,7 @@ import httpx2
 import pytest
 from sim_toy import ToyFake
 
-from xbot.sim.faults import Fault, FaultBook
+from xbot.sim.core.faults import Fault, FaultBook
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def client(toy: ToyFake) -> Iterator[httpx2.Client]:
 
 
 def _transport(toy: ToyFake) -> httpx2.BaseTransport:
-    from xbot.sim.transport import ASGIBridgeTransport
+    from xbot.sim.core.transport import ASGIBridgeTransport
 
     return ASGIBridgeTransport(toy.app)
 

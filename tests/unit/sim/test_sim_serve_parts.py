@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from xbot.config import AccountSettings
-from xbot.sim.serve import ServeOptions, SimStack, account_config, describe_text
-from xbot.sim.x_fake import FakeX
+from xbot.sim.stack import ServeOptions, SimStack, account_config, describe_text
+from xbot.sim.x.fake import FakeX
 
 
 def test_an_x_bot_becomes_an_account_setting_and_its_variables() -> None:

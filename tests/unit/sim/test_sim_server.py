@@ -9,8 +9,8 @@ import pytest
 from sim_toy import ToyFake
 
 from xbot.domain.errors import PortInUse
-from xbot.sim.faults import Fault
-from xbot.sim.server import SimServer
+from xbot.sim.core.faults import Fault
+from xbot.sim.core.server import SimServer
 
 
 def test_the_server_serves_on_a_free_loopback_port() -> None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from xbot.sim.traffic import Draft, PostRef, Traffic
-from xbot.sim.world import build_world
+from xbot.sim.core.traffic import Draft, PostRef, Traffic
+from xbot.sim.core.world import build_world
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from xbot.sim.world import UnknownUserError, build_world
+from xbot.sim.core.world import UnknownUserError, build_world
 
 
 def test_the_same_seed_builds_the_same_world() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from x_raw import START, RawX
 
-from xbot.sim.x_limits import PUBLISHED_LIMITS
+from xbot.sim.x.limits import PUBLISHED_LIMITS
 
 
 @pytest.fixture

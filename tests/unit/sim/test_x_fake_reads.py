@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from x_raw import START, RawX
 
-from xbot.sim.x_state import snowflake_time
+from xbot.sim.x.state import snowflake_time
 
 
 @pytest.fixture

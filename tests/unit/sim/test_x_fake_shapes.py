@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from x_raw import RawX
 
-from xbot.sim import x_problems
+from xbot.sim.x import problems as x_problems
 
 #: platform-facts.md §1.3
 LIST_EXAMPLE = json.loads("""

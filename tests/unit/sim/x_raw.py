@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 import httpx2
 from oauthlib.oauth1 import Client as OAuth1Client
 
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
-from xbot.sim.x_fake import FakeX, XFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.x.fake import FakeX
+from xbot.sim.x.settings import XFakeSettings
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

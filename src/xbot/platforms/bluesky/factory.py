@@ -39,7 +39,7 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
     PDS named in its DID document (see `session`; `plc_directory` publishes did:plc documents
     when the login answer carries none); `http.base_url` is not used.
     `session_store` keeps the session between runs so restarts do not log in again;
-    `transport` replaces the network (e.g. `xbot.sim.transport.ASGIBridgeTransport` in tests).
+    `transport` replaces the network (e.g. `xbot.sim.core.transport.ASGIBridgeTransport` in tests).
     """
     if account.platform != "bluesky":
         raise ConfigError(f"account @{account.handle} is on {account.platform}, not bluesky")

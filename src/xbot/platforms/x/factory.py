@@ -36,7 +36,7 @@ def build_x_platform(  # noqa: PLR0913 - every part is optional but the account
 
     Credentials default to the environment variables named in `account.credentials`; the base
     URL is `account.base_url` (or `http.base_url`, default https://api.x.com); `transport`
-    replaces the network (e.g. `xbot.sim.transport.ASGIBridgeTransport` in tests).
+    replaces the network (e.g. `xbot.sim.core.transport.ASGIBridgeTransport` in tests).
     """
     if account.platform != "x":
         raise ConfigError(f"account @{account.handle} is on {account.platform}, not x")

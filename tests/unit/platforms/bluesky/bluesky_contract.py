@@ -36,10 +36,11 @@ from xbot.platforms.bluesky import (
     rkey_for,
 )
 from xbot.platforms.http import HttpOptions
-from xbot.sim.bluesky_fake import BlueskyFakeSettings, FakeBluesky
-from xbot.sim.bluesky_limits import Window
-from xbot.sim.clock import SimClock
-from xbot.sim.world import build_world
+from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.bluesky.limits import Window
+from xbot.sim.bluesky.settings import BlueskyFakeSettings
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 READ_TIMEOUT = 1.5  # generous: a busy CI machine must not turn a plain read into a timeout

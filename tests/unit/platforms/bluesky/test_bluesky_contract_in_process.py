@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from bluesky_contract import BlueskyContract, EndpointFor
 
-from xbot.sim.bluesky_fake import FakeBluesky
+from xbot.sim.bluesky.fake import FakeBluesky
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """The Mastodon adapter's contract against mastodon-mock (a third-party fake).
 
-mastodon-mock serves the API. Where it lacks something xbot needs, `xbot.sim.mastodon_fake`
+mastodon-mock serves the API. Where it lacks something xbot needs, `xbot.sim.mastodon.fake`
 adds the smallest piece of our own, and the tests that depend on it say so:
 - OURS: fault injection with "accepted, then the answer is lost" (mastodon-mock's `timeout`
   fault waits *before* the handler, so nothing would be committed);
@@ -35,10 +35,10 @@ from xbot.domain.errors import (
 from xbot.domain.posts import Post, ReplyTarget
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon import FetchOptions, MastodonPlatform, build_mastodon_platform
-from xbot.sim.clock import SimClock
-from xbot.sim.mastodon_fake import FakeMastodon
-from xbot.sim.mastodon_limits import MastodonLimit
-from xbot.sim.world import build_world
+from xbot.sim.core.clock import SimClock
+from xbot.sim.core.world import build_world
+from xbot.sim.mastodon.fake import FakeMastodon
+from xbot.sim.mastodon.limits import MastodonLimit
 
 START = datetime(2026, 3, 2, 9, 1, 30, tzinfo=UTC)
 READ_TIMEOUT = 1.5  # generous: a busy CI machine must not turn a plain read into a timeout

@@ -1,0 +1,1 @@
+"""The fake Bluesky (`fake.FakeBluesky`): PDS and AppView over XRPC, and a PLC directory."""

@@ -1,0 +1,316 @@
+"""The fake Bluesky's repositories: actors (DID + handle) and their app.bsky.feed.post records.
+
+World handles are short (`replybot`); on Bluesky every handle is a domain, so each user is
+`<handle><handle_suffix>` (default `replybot.bsky.social`). Text written with short mentions
+(`@replybot`, as the traffic generator and tests write it) is stored with the full handle and a
+mention facet, the way a Bluesky client composes it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from xbot.sim.bluesky.ids import at_uri, cid_for, parse_at_uri, tid_at
+from xbot.sim.core.traffic import Draft, PostRef
+from xbot.sim.core.unicode import well_formed_value
+from xbot.sim.core.world import SimUser, UnknownUserError, World
+
+POST_COLLECTION = "app.bsky.feed.post"
+MENTION_FEATURE = "app.bsky.richtext.facet#mention"
+_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)")
+
+
+class RecordExistsError(Exception):
+    """A record with this key already exists in the repository."""
+
+
+def bsky_time(moment: datetime) -> str:
+    """Return a timestamp the way Bluesky writes them: `2026-09-01T12:00:00.000Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Actor:
+    """A world user as a Bluesky account."""
+
+    user: SimUser
+    did: str
+    handle: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostRecord:
+    """One app.bsky.feed.post record in someone's repository."""
+
+    uri: str
+    cid: str
+    did: str
+    rkey: str
+    value: dict[str, Any]
+    #: when the PDS accepted the record (generated posts: their scheduled time)
+    indexed_at: datetime
+    deleted: bool = False
+    parent_uri: str | None = None
+    root_uri: str | None = None
+    quote_uri: str | None = None
+    mention_dids: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The post's text."""
+        return str(self.value.get("text", ""))
+
+
+@dataclass(kw_only=True, slots=True)
+class Repository:
+    """The commit state of one account's repository."""
+
+    rev_counter: int = 0
+    commit_cid: str = ""
+
+
+class BlueskyStore:
+    """Every account and post of the fake Bluesky; thread-safe; also a traffic PostBoard."""
+
+    def __init__(self, world: World, actors: Sequence[Actor]) -> None:
+        self.world = world
+        self._lock = threading.RLock()
+        self._actors = {actor.did: actor for actor in actors}
+        self._names: dict[str, Actor] = {}
+        for actor in actors:
+            self._names[actor.handle.lower()] = actor
+            self._names[actor.user.handle.lower()] = actor
+        self._records: dict[str, PostRecord] = {}
+        self._repos: dict[str, Repository] = {}
+        self._clock_id = 0
+
+    def clear(self) -> None:
+        """Forget every record."""
+        with self._lock:
+            self._records.clear()
+            self._repos.clear()
+
+    # --- actors ---
+
+    def actor(self, identifier: str) -> Actor:
+        """Return an actor by DID, full handle or world handle."""
+        key = identifier.lstrip("@").lower()
+        found = self._actors.get(key) or self._names.get(key)
+        if found is None:
+            raise UnknownUserError(f"no Bluesky account {identifier!r} in the simulated world")
+        return found
+
+    def find_actor(self, identifier: str) -> Actor | None:
+        """Return an actor, or None."""
+        try:
+            return self.actor(identifier)
+        except UnknownUserError:
+            return None
+
+    def actors(self) -> list[Actor]:
+        """Every actor, bot accounts first."""
+        return list(self._actors.values())
+
+    # --- records ---
+
+    def get(self, uri: str) -> PostRecord | None:
+        """Return a record by URI, deleted or not."""
+        with self._lock:
+            return self._records.get(uri)
+
+    def live(self, uri: str) -> PostRecord | None:
+        """Return a record that exists now, or None."""
+        record = self.get(uri)
+        return None if record is None or record.deleted else record
+
+    def add(self, did: str, rkey: str, value: dict[str, Any], at: datetime) -> PostRecord:
+        """Commit a record; raise RecordExistsError when the key is taken."""
+        uri = at_uri(did, POST_COLLECTION, rkey)
+        with self._lock:
+            existing = self._records.get(uri)
+            if existing is not None and not existing.deleted:
+                raise RecordExistsError(uri)
+            record = self._record(did, rkey, well_formed_value(value), at)
+            self._records[uri] = record
+            self._commit(did)
+            return record
+
+    def delete(self, uri: str) -> bool:
+        """Delete a record; return whether it existed."""
+        with self._lock:
+            record = self._records.get(uri)
+            if record is None or record.deleted:
+                return False
+            self._records[uri] = replace(record, deleted=True)
+            self._commit(record.did)
+            return True
+
+    def repository(self, did: str) -> Repository:
+        """Return the commit state of one repository."""
+        with self._lock:
+            return self._repos.setdefault(did, Repository())
+
+    def select(self, keep: Callable[[PostRecord], bool]) -> list[PostRecord]:
+        """Return live records for which `keep` is true, newest first."""
+        with self._lock:
+            found = [r for r in self._records.values() if not r.deleted and keep(r)]
+        return sorted(found, key=lambda r: (r.indexed_at, r.rkey), reverse=True)
+
+    def by_author(self, did: str) -> list[PostRecord]:
+        """Every record of one account, deleted ones too, oldest first."""
+        with self._lock:
+            found = [r for r in self._records.values() if r.did == did]
+        return sorted(found, key=lambda r: (r.indexed_at, r.rkey))
+
+    def count(self, keep: Callable[[PostRecord], bool]) -> int:
+        """How many live records match."""
+        return len(self.select(keep))
+
+    # --- composing posts (admin API and traffic) ---
+
+    def compose(  # noqa: PLR0913 - the parts of a post
+        self,
+        author: Actor,
+        text: str,
+        at: datetime,
+        *,
+        lang: str = "en",
+        in_reply_to: str | None = None,
+        quote_of: str | None = None,
+    ) -> dict[str, Any]:
+        """Return a post record as a Bluesky client would write it."""
+        full_text, facets = self.mention_facets(text)
+        value: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": full_text,
+            "createdAt": bsky_time(at),
+            "langs": [lang],
+        }
+        if facets:
+            value["facets"] = facets
+        parent = self.live(in_reply_to) if in_reply_to else None
+        if parent is not None:
+            root = parent.value.get("reply", {}).get("root") or {
+                "uri": parent.uri,
+                "cid": parent.cid,
+            }
+            value["reply"] = {"root": root, "parent": {"uri": parent.uri, "cid": parent.cid}}
+        quoted = self.live(quote_of) if quote_of else None
+        if quoted is not None:
+            strong = {"uri": quoted.uri, "cid": quoted.cid}
+            value["embed"] = {"$type": "app.bsky.embed.record", "record": strong}
+        del author
+        return value
+
+    def mention_facets(self, text: str) -> tuple[str, list[dict[str, Any]]]:
+        """Expand short mentions to full handles; return the text and its mention facets."""
+        pieces: list[str] = []
+        facets: list[dict[str, Any]] = []
+        position = 0
+        offset = 0
+        for match in _MENTION.finditer(text):
+            actor = self.find_actor(match.group(1))
+            if actor is None:
+                continue
+            before = text[position : match.start()]
+            pieces.append(before)
+            offset += len(before.encode())
+            mention = "@" + actor.handle
+            end = offset + len(mention.encode())
+            index = {"byteStart": offset, "byteEnd": end}
+            facets.append(
+                {"index": index, "features": [{"$type": MENTION_FEATURE, "did": actor.did}]}
+            )
+            pieces.append(mention)
+            offset = end
+            position = match.end()
+        pieces.append(text[position:])
+        return "".join(pieces), facets
+
+    def create_post(  # noqa: PLR0913 - the parts of a post
+        self,
+        author: Actor,
+        text: str,
+        at: datetime,
+        *,
+        lang: str = "en",
+        in_reply_to: str | None = None,
+        quote_of: str | None = None,
+    ) -> PostRecord:
+        """Compose and commit a post with a fresh TID."""
+        value = self.compose(
+            author, text, at, lang=lang, in_reply_to=in_reply_to, quote_of=quote_of
+        )
+        with self._lock:
+            return self.add(author.did, self.fresh_rkey(author.did, at), value, at)
+
+    def fresh_rkey(self, did: str, at: datetime) -> str:
+        """Return an unused TID for a record written at `at`."""
+        with self._lock:
+            while True:
+                self._clock_id = (self._clock_id + 1) % 1024
+                rkey = tid_at(at, self._clock_id)
+                if at_uri(did, POST_COLLECTION, rkey) not in self._records:
+                    return rkey
+
+    # --- PostBoard, for the traffic generator ---
+
+    def recent_posts(self, *, by_bot_accounts: bool, limit: int) -> Sequence[PostRef]:
+        """Recent live posts by bot accounts or by everyone else."""
+
+        def wanted(record: PostRecord) -> bool:
+            return self._actors[record.did].user.is_bot_account == by_bot_accounts
+
+        return [
+            PostRef(post_id=r.uri, author_handle=self._actors[r.did].user.handle)
+            for r in self.select(wanted)[:limit]
+        ]
+
+    def add_post(self, draft: Draft) -> str:
+        """Create a generated post."""
+        author = self.actor(draft.author)
+        record = self.create_post(
+            author, draft.text, draft.created_at, lang=draft.language,
+            in_reply_to=draft.in_reply_to, quote_of=draft.quote_of,
+        )  # fmt: skip
+        return record.uri
+
+    # --- helpers ---
+
+    def _record(self, did: str, rkey: str, value: dict[str, Any], at: datetime) -> PostRecord:
+        reply = value.get("reply") or {}
+        embed = value.get("embed") or {}
+        mentions = tuple(
+            str(feature.get("did"))
+            for facet in value.get("facets") or []
+            for feature in facet.get("features") or []
+            if feature.get("$type") == MENTION_FEATURE
+        )
+        return PostRecord(
+            uri=at_uri(did, POST_COLLECTION, rkey),
+            cid=cid_for(value),
+            did=did,
+            rkey=rkey,
+            value=value,
+            indexed_at=at,
+            parent_uri=(reply.get("parent") or {}).get("uri"),
+            root_uri=(reply.get("root") or {}).get("uri"),
+            quote_uri=(embed.get("record") or {}).get("uri"),
+            mention_dids=mentions,
+        )
+
+    def _commit(self, did: str) -> None:
+        repo = self._repos.setdefault(did, Repository())
+        repo.rev_counter += 1
+        repo.commit_cid = cid_for({"did": did, "rev": repo.rev_counter})
+
+
+def author_of(uri: str | None) -> str | None:
+    """Return the DID that owns an at:// URI."""
+    parsed = parse_at_uri(uri) if uri else None
+    return parsed.repo if parsed else None
