@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from xbot.config import Settings
-from xbot.domain.claims import Refusal, RefusalReason
+from xbot.domain.claims import ClaimRefusal, ClaimRefusalReason
 from xbot.events import EventType, JobPhase, JobPrefix, job_event_type, posting_blocked
 from xbot.jobs.registry import job_specs
 
@@ -118,7 +118,7 @@ def test_every_literal_event_the_source_writes_is_catalogued() -> None:
 
 def composed_events() -> set[str]:
     """Return the events the runner and the claim compose from a prefix or a reason."""
-    composed = {posting_blocked(reason) for reason in RefusalReason}
+    composed = {posting_blocked(reason) for reason in ClaimRefusalReason}
     for spec in job_specs(Settings()):
         prefix = spec.event_prefix or JobPrefix.QUIET
         phases = list(JobPhase) if spec.event_prefix else [JobPhase.FAILED]
@@ -137,8 +137,8 @@ def test_every_catalogue_entry_is_written_somewhere() -> None:
 
 def test_every_refusal_and_job_phase_names_a_catalogued_event() -> None:
     """A refused claim and a run's lifecycle write catalogued names (ValueError otherwise)."""
-    for reason in RefusalReason:
-        refusal = Refusal(reason=reason, detail="")
+    for reason in ClaimRefusalReason:
+        refusal = ClaimRefusal(reason=reason, detail="")
         assert refusal.event_type == posting_blocked(reason)
     assert composed_events() <= CATALOGUE
     with pytest.raises(ValueError, match="not_an_event"):
