@@ -19,6 +19,7 @@ def schedule_context(
     fake: FakeX,
     now: datetime,
     budgets: BudgetSettings | None = None,
+    worker_id: str = "w0",
     **account: Any,
 ) -> JobContext:
     """Return a fetch/schedule context for the fake's bot (per_hour 100, no gaps by default)."""
@@ -40,7 +41,7 @@ def schedule_context(
     )
     [row] = load_accounts(engine, settings)
     worker = WorkerIdentity(
-        worker_id="w0", role="worker", git_sha="abc", sha_source="test", host="h", pid=1
+        worker_id=worker_id, role="worker", git_sha="abc", sha_source="test", host="h", pid=1
     )
     platforms = PlatformCache(
         settings,

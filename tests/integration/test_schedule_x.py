@@ -11,57 +11,22 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from xbot.config import AccountSettings, BudgetSettings, Settings
+from schedule_x import schedule_context
+from xbot.config import BudgetSettings
 from xbot.domain.drafts import NEAR_DUPLICATE_WINDOW
 from xbot.generate.bank import alike
 from xbot.jobs import fetch, schedule
-from xbot.jobs.base import JobContext, WorkerIdentity
-from xbot.serve import load_accounts
+from xbot.jobs.base import JobContext
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.world import build_world
 from xbot.sim.x.fake import FakeX
 from xbot.sim.x.settings import XFakeSettings
 from xbot.store.queries import decisions
 from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions, system_events
-from xbot.wiring import Overrides, PlatformCache, generator_factory
 
 
 def context_for(engine: Engine, fake: FakeX, worker_id: str, **account: Any) -> JobContext:
-    bot = fake.bot().handle
-    settings = Settings(
-        accounts=[
-            AccountSettings(
-                platform="x",
-                handle=bot,
-                base_url="http://x.sim",
-                topics=["python"],
-                budgets=BudgetSettings(
-                    per_hour=100, per_day=500, min_gap_seconds=0, author_cooldown_minutes=0
-                ),
-                **account,
-            )
-        ]
-    )
-    [row] = load_accounts(engine, settings)
-    worker = WorkerIdentity(
-        worker_id=worker_id, role="worker", git_sha="abc", sha_source="test", host="h", pid=1
-    )
-    platforms = PlatformCache(
-        settings,
-        engine,
-        Overrides(
-            credentials={bot: fake.credentials()}, transport=lambda _account: fake.transport()
-        ),
-    )
-    return JobContext(
-        engine=engine,
-        settings=settings,
-        worker=worker,
-        now=datetime.now(UTC),
-        account=row,
-        platform_for=platforms,
-        generator_for=generator_factory(settings),
-    )
+    return schedule_context(engine, fake, datetime.now(UTC), worker_id=worker_id, **account)
 
 
 @pytest.fixture
