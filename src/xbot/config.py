@@ -36,6 +36,7 @@ from xbot.config_errors import (
     describe_validation_error,
     field_rules,
 )
+from xbot.config_review import ReviewSettings
 from xbot.config_types import (
     DAY,
     JOB_NAMES,
@@ -169,6 +170,13 @@ class AccountSettings(BaseModel):
     duplicate_threshold: float = Field(0.8, gt=0, le=1, description="above 0 and up to 1")
     #: domains (and their subdomains) replies may link to; every other link is refused
     allowed_domains: list[DomainName] = Field(default_factory=list, max_length=100)
+    #: off, required (every reply waits for a person), llm_only (only `llm` replies wait)
+    review: Literal["off", "required", "llm_only"] = "off"
+    review_ttl_minutes: float = Field(
+        120.0, gt=0, le=10080, description="minutes, above 0 and up to 10080 (a week)"
+    )
+    #: shadow runs everything but the platform write (`xbot mode` switches it while running)
+    mode: Literal["live", "shadow"] = "live"
 
 
 class XSettings(BaseModel):
@@ -263,6 +271,7 @@ class Settings(BaseSettings):
     accounts: list[AccountSettings] = Field(default_factory=list, max_length=100)
     x: XSettings = Field(default_factory=XSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
     #: Fernet keys that encrypt saved platform sessions, comma-separated, newest first
     #: (`xbot secrets generate-key` makes one; `xbot secrets rotate` re-encrypts with the first)
     secret_key: SecretStr | None = None

@@ -1,10 +1,13 @@
 """Budgets: whether the account may post one more reply now, computed from its permits alone.
 
-The history is every permit that did or may still publish (PENDING, POSTING, USED, UNKNOWN),
-each at its local claim time (`Permit.budget_at`: `claimed_at` on the database clock, else
-`used_at`, else its creation), never the platform's timestamp of the post, so a platform clock
-hours off cannot move a post out of the window. Nothing else is counted, so the budget means the
-same in the scheduler and at claim time (DESIGN §4.2, §13).
+The history is every permit that did or may still publish (PENDING, POSTING, USED, UNKNOWN; a
+shadow account's SHADOWED ones, as if posted), each at its local claim time (`Permit.budget_at`:
+`claimed_at` on the database clock, else `used_at`, else its creation), never the platform's
+timestamp of the post, so a platform clock hours off cannot move a post out of the window.
+Nothing else is counted, so the budget means the same in the scheduler and at claim time
+(DESIGN §4.2, §13). A permit awaiting review is in the history but not counted
+(`ReplyRecord.counted`): it holds its target, thread and author, and spends no budget until a
+person approves it and a worker claims it.
 """
 
 from __future__ import annotations
@@ -132,6 +135,8 @@ class ReplyRecord:
     #: the thread the reply is in (conversation id, else the target post id)
     thread_id: str
     target_post_id: str
+    #: False while the permit awaits review: it spends no budget yet
+    counted: bool = True
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -189,7 +194,7 @@ def account_refusal(
     history: Sequence[ReplyRecord], rules: BudgetRules, *, now: datetime
 ) -> Refusal | None:
     """Return why the account may not post any reply now, or None."""
-    times = [record.at for record in history]
+    times = [record.at for record in history if record.counted]
     return usage_refusal(budget_usage(times, rules, now=now), rules, now=now)
 
 

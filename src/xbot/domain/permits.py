@@ -10,6 +10,15 @@
     UNKNOWN|POSTING|PENDING-already-tried --FoundOnReadBack--> USED (reconciled)
     UNKNOWN --AbsentOnReadBack (after the visibility grace)--> PENDING, or FAILED past max attempts
 
+With review and shadow mode (xbot.domain.review, xbot.domain.shadow):
+
+    AWAITING_REVIEW --approve (the approved hash = the text's hash)--> PENDING
+    AWAITING_REVIEW --edit (new text, guarded, new hash approved in the same act)--> PENDING
+    AWAITING_REVIEW --reject--> FAILED (review_rejected)
+    AWAITING_REVIEW --deadline passed--> EXPIRED (review_expired)
+    PENDING --text hash differs from the approved hash--> FAILED (review_mismatch)
+    POSTING --shadow account: everything but the platform write--> SHADOWED (terminal)
+
 The claim is not an event here: it is one statement in the store (xbot.store.queries.claims,
 its rule xbot.store.queries.permits.claimable), the only place that decides which permit is
 claimable (PENDING, past its back-off, before its expiry) and takes it, because only the
@@ -49,9 +58,15 @@ class PermitStatus(StrEnum):
     FAILED = "FAILED"  #: refused for good; `failure_reason` says why
     UNKNOWN = "UNKNOWN"  #: may or may not be published: read back, never re-send blindly
     EXPIRED = "EXPIRED"  #: never published: too late, or drained by the kill switch
+    #: waiting for a person to approve, edit or reject its exact text before its review deadline
+    AWAITING_REVIEW = "AWAITING_REVIEW"
+    #: a shadow account's permit: everything ran but the platform write; the text is kept
+    SHADOWED = "SHADOWED"
 
 
-TERMINAL_STATUSES = frozenset({PermitStatus.USED, PermitStatus.FAILED, PermitStatus.EXPIRED})
+TERMINAL_STATUSES = frozenset(
+    {PermitStatus.USED, PermitStatus.FAILED, PermitStatus.EXPIRED, PermitStatus.SHADOWED}
+)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -81,6 +96,14 @@ class Permit:
     updated_at: datetime | None = None
     #: the latest claim, on the database clock; budgets count the permit at this time
     claimed_at: datetime | None = None
+    #: SHA-256 (hex) of the decision's exact text when the permit was made or last edited
+    content_sha256: str | None = None
+    #: when an AWAITING_REVIEW permit expires unreviewed; None for permits that needed no review
+    review_deadline: datetime | None = None
+    #: SHA-256 of the text a person approved, who, and when (xbot.domain.review)
+    approved_sha256: str | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = None
 
     @property
     def budget_at(self) -> datetime:
@@ -113,6 +136,11 @@ class Permit:
             failure_reason=row["failure_reason"],
             updated_at=_aware(row["updated_at"]),
             claimed_at=_aware(row.get("claimed_at")),
+            content_sha256=row.get("content_sha256"),
+            review_deadline=_aware(row.get("review_deadline")),
+            approved_sha256=row.get("approved_sha256"),
+            approved_by=row.get("approved_by"),
+            approved_at=_aware(row.get("approved_at")),
         )
 
 

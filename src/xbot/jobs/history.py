@@ -8,6 +8,7 @@ from sqlalchemy.engine import Row
 
 from xbot.domain.budgets import ReplyIntent, ReplyRecord
 from xbot.domain.clock import ensure_utc
+from xbot.domain.permits import PermitStatus
 
 
 def reply_record(row: Row[Any]) -> ReplyRecord:
@@ -17,6 +18,7 @@ def reply_record(row: Row[Any]) -> ReplyRecord:
         author_id=row.author_id,
         thread_id=row.conversation_id or row.target_post_id,
         target_post_id=row.target_post_id,
+        counted=row.status != PermitStatus.AWAITING_REVIEW.value,
     )
 
 

@@ -139,6 +139,12 @@ post_attempts = Table(
     Column("updated_at", UtcDateTime),
     #: the latest claim, on the database clock: budgets count the permit at this time (0004)
     Column("claimed_at", UtcDateTime),
+    #: SHA-256 of the decision's exact text, and its review: deadline, approved hash, who, when
+    Column("content_sha256", String(64)),
+    Column("review_deadline", UtcDateTime),
+    Column("approved_sha256", String(64)),
+    Column("approved_by", String(255)),
+    Column("approved_at", UtcDateTime),
     Index(None, "status", "not_before"),
     Index(None, "pipeline_source", "created_at"),
     Index(None, "account_id", "status", "used_at"),

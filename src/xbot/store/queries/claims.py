@@ -69,7 +69,12 @@ _SINCE = bindparam("since", type_=COUNTED_AT.type)
 _COUNTED = and_(
     post_attempts.c.account_id == _ACCOUNT,
     post_attempts.c.status.in_(
-        [PermitStatus.USED.value, PermitStatus.POSTING.value, PermitStatus.UNKNOWN.value]
+        [
+            PermitStatus.USED.value,
+            PermitStatus.POSTING.value,
+            PermitStatus.UNKNOWN.value,
+            PermitStatus.SHADOWED.value,
+        ]
     ),
     COUNTED_AT >= _SINCE,
 )

@@ -18,12 +18,15 @@ from xbot.store.queries.permits import COUNTED_AT
 from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions
 
 PIPELINE_SOURCE = "reply_v2_scheduler"
-#: the permits the scheduler's budgets count: waiting, in flight, published, or maybe published
+#: the permits the scheduler's budgets count: waiting, in flight, published, or maybe published,
+#: and shadowed (as if posted); AWAITING_REVIEW ones hold their target but spend no budget
 LIVE_OR_SPENT = (
     PermitStatus.PENDING,
     PermitStatus.POSTING,
     PermitStatus.USED,
     PermitStatus.UNKNOWN,
+    PermitStatus.SHADOWED,
+    PermitStatus.AWAITING_REVIEW,
 )
 
 

@@ -241,6 +241,10 @@ def fenced_transition(before: Permit, after: Permit) -> Update:
             failure_reason=after.failure_reason,
             updated_at=after.updated_at,
             claimed_at=after.claimed_at,
+            content_sha256=after.content_sha256,
+            approved_sha256=after.approved_sha256,
+            approved_by=after.approved_by,
+            approved_at=after.approved_at,
         )
     )
 
@@ -264,7 +268,12 @@ def posting_times(connection: Connection, account_id: int, since: datetime) -> l
         select(moment).where(
             post_attempts.c.account_id == account_id,
             post_attempts.c.status.in_(
-                [PermitStatus.USED.value, PermitStatus.POSTING.value, PermitStatus.UNKNOWN.value]
+                [
+                    PermitStatus.USED.value,
+                    PermitStatus.POSTING.value,
+                    PermitStatus.UNKNOWN.value,
+                    PermitStatus.SHADOWED.value,
+                ]
             ),
             moment >= since,
         )
