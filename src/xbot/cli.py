@@ -176,9 +176,25 @@ sim_app.command("serve")(cli_sim.sim_serve)
 app.command()(cli_sim.demo)
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from xbot.cli_support import version_line
+
+        sys.stdout.write(version_line() + "\n")
+        raise typer.Exit
+
+
 @app.callback()
-def root() -> None:
+def root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
     """Auditable reply bots: every post proven, none twice, ghosts found."""
+    del version
 
 
 def main() -> None:

@@ -89,3 +89,18 @@ def failed_runs(outcomes: Sequence[Mapping[str, Any]]) -> str:
     where = f" for {first['account']}" if first.get("account") else ""
     more = f" ({len(failed) - 1} more failed)" if len(failed) > 1 else ""
     return f"job {first['job']}{where} failed: {first['error']}{more}"
+
+
+def version_line() -> str:
+    """Return `xbot VERSION (git SHA, from SOURCE)`: the installed version and the running SHA."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from xbot import __version__
+    from xbot.provenance import running_sha
+
+    try:
+        installed = version("xbot")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        installed = __version__
+    found = running_sha()
+    return f"xbot {installed} (git {found.git_sha[:12]}, from {found.sha_source})"

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 
+from acceptance.installed import Installed, build_and_install, shared_directory
+
 XBOT = str(Path(sys.executable).with_name("xbot"))
 #: every subprocess gets it, so tests can read /ready's details (tests unset it to check that)
 ADMIN_TOKEN = "acceptance-admin-token"
@@ -147,3 +149,9 @@ def run_xbot(args: list[str], env: Mapping[str, str], cwd: Path, timeout: float 
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The wheel `python -m build` makes, in a clean venv with no extras (built once a session)."""
+    return build_and_install(shared_directory(tmp_path_factory))
