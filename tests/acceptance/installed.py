@@ -35,7 +35,9 @@ class Installed:
 
     def env(self, base: Mapping[str, str]) -> dict[str, str]:
         """`base` without anything that would make the venv import this checkout."""
-        env = {key: value for key, value in base.items() if key not in {"PYTHONPATH", "VIRTUAL_ENV"}}
+        env = {
+            key: value for key, value in base.items() if key not in {"PYTHONPATH", "VIRTUAL_ENV"}
+        }
         env["PATH"] = f"{self.bin}{os.pathsep}{env.get('PATH', '')}"
         return env
 
@@ -80,7 +82,7 @@ def _check(command: list[str]) -> None:
 
 
 def shared_directory(factory: pytest.TempPathFactory) -> Path:
-    """A directory every xdist worker of this session sees (the session's base temp without xdist)."""
+    """A directory every xdist worker of this session sees (the base temp without xdist)."""
     base = factory.getbasetemp()
     shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "installed-wheel"
     shared.mkdir(exist_ok=True)

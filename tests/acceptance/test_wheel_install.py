@@ -73,7 +73,7 @@ def test_sim_serve_prints_json_and_serves_until_sigterm(
         assert set(description["fakes"]) >= {"x", "bluesky", "mastodon", "openai"}
         for name in ("x", "bluesky", "mastodon"):
             url = description["fakes"][name]["admin_url"] + "/requests"
-            with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - loopback
+            with urllib.request.urlopen(url, timeout=10) as answer:
                 assert answer.status == 200, url
         process.send_signal(signal.SIGTERM)
         assert process.wait(30) == 0, process.stderr.read() if process.stderr else ""
