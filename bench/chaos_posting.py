@@ -52,6 +52,7 @@ from xbot.store.migrate import upgrade
 from xbot.store.queries.candidates import insert_candidate
 from xbot.store.queries.common import database_now
 from xbot.store.queries.decisions import NewDecision, insert_decision_with_permit
+from xbot.store.sql import SqlStore
 from xbot.store.tables import accounts, ghost_tweets, post_attempts, reply_decisions
 
 HANDLE = "replybot"
@@ -96,6 +97,7 @@ def worker(config_path: str, worker_id: str) -> None:
                 now = database_now(connection)
             context = JobContext(
                 engine=engine,
+                store=SqlStore(engine),
                 settings=settings,
                 worker=identity,
                 now=now,
@@ -320,6 +322,7 @@ def _final_scan(chaos: Chaos) -> None:
     )
     context = JobContext(
         engine=chaos.engine,
+        store=SqlStore(chaos.engine),
         settings=Settings(lease_seconds=30),
         worker=identity,
         now=now,

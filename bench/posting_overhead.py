@@ -38,6 +38,7 @@ from xbot.sim.x.settings import XFakeSettings
 from xbot.store.engine import make_engine
 from xbot.store.migrate import upgrade
 from xbot.store.queries import candidates, decisions
+from xbot.store.sql import SqlStore
 from xbot.wiring import Overrides, PlatformCache
 
 #: the most each figure may be: (total - platform) / three commits, and Python outside both
@@ -216,6 +217,7 @@ def _context(engine: object, fake: FakeX, meter: Meter) -> JobContext:
     )
     return JobContext(
         engine=engine,
+        store=SqlStore(engine),
         settings=settings,
         worker=WORKER,  # type: ignore[arg-type]
         now=datetime.now(UTC),

@@ -41,6 +41,7 @@ from xbot.jobs.base import JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.runner import JobRunner
 from xbot.store.engine import make_engine
 from xbot.store.migrate import upgrade
+from xbot.store.sql import SqlStore
 from xbot.store.tables import job_runs
 
 SIDES = ("xbot", "procrastinate")
@@ -75,7 +76,13 @@ def drain_xbot(url: str, worker_id: str) -> int:
     identity = WorkerIdentity(
         worker_id=worker_id, role="worker", git_sha="b0", sha_source="bench", host="h", pid=0
     )
-    context = JobContext(engine=engine, settings=Settings(), worker=identity, now=datetime.now(UTC))
+    context = JobContext(
+        engine=engine,
+        store=SqlStore(engine),
+        settings=Settings(),
+        worker=identity,
+        now=datetime.now(UTC),
+    )
     runner = JobRunner(context, [noop_spec()], list)
     ran = 0
     while runner.claim_and_run() is not None:

@@ -19,6 +19,7 @@ from xbot.domain.ports import Platform
 from xbot.jobs.base import Account, JobContext, WorkerIdentity
 from xbot.store.queries.controls import KILL_SWITCH, set_control
 from xbot.store.queries.deployments import mark_deployment
+from xbot.store.sql import SqlStore
 from xbot.store.tables import (
     accounts,
     post_attempts,
@@ -212,6 +213,7 @@ def make_context(
     )
     return JobContext(
         engine=engine,
+        store=SqlStore(engine),
         settings=settings,
         worker=worker,
         now=now,

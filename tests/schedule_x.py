@@ -11,6 +11,7 @@ from xbot.config import AccountSettings, BudgetSettings, Settings
 from xbot.jobs.base import JobContext, WorkerIdentity
 from xbot.serve import load_accounts
 from xbot.sim.x.fake import FakeX
+from xbot.store.sql import SqlStore
 from xbot.wiring import Overrides, PlatformCache, generator_factory
 
 
@@ -52,6 +53,7 @@ def schedule_context(
     )
     return JobContext(
         engine=engine,
+        store=SqlStore(engine),
         settings=settings,
         worker=worker,
         now=now,

@@ -18,9 +18,11 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from xbot.config import Settings
+from xbot.domain.audit import NewEvent
 from xbot.domain.errors import XbotError
 from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.domain.readiness import DEPLOY_UNMARKED
+from xbot.domain.stores import Store
 from xbot.events import EventType
 from xbot.jobs import watchdog
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
@@ -30,9 +32,7 @@ from xbot.readiness import Readiness
 from xbot.store.engine import translated_errors
 from xbot.store.migrate import upgrade, verify_schema
 from xbot.store.queries import accounts as account_queries
-from xbot.store.queries import workers
 from xbot.store.queries.common import database_now
-from xbot.store.queries.events import append_event
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import verify_sessions
 from xbot.web.health import HealthState
@@ -89,6 +89,7 @@ class Service:
         *,
         role: str,
         engine: Engine,
+        store: Store,
         worker: WorkerIdentity,
         specs: Sequence[JobSpec],
         state: HealthState,
@@ -98,6 +99,7 @@ class Service:
         self.settings = settings
         self.role = role
         self.engine = engine
+        self.store = store
         self.worker = worker
         self.specs = list(specs)
         self.state = state
@@ -115,13 +117,7 @@ class Service:
         self.accounts = load_accounts(self.engine, self.settings)
         if self.role != "web":
             verify_sessions(self.engine, SessionCipher(self.settings.secret_key))
-            with translated_errors(), self.engine.begin() as connection:
-                watchdog.write_boot(
-                    connection,
-                    self.worker,
-                    [spec.name for spec in self.specs],
-                    database_now(connection),
-                )
+            watchdog.write_boot(self.store, self.worker, [spec.name for spec in self.specs])
         log.info(
             "booted",
             worker_id=self.worker.worker_id,
@@ -152,6 +148,7 @@ class Service:
         """Return the base context of every job run (the runner fills in `now` and the account)."""
         return JobContext(
             engine=self.engine,
+            store=self.store,
             settings=self.settings,
             worker=self.worker,
             now=datetime.now(UTC),
@@ -242,21 +239,14 @@ class Service:
         return 0
 
     def _record_stop(self, *, abandoned: bool, released: bool) -> None:
-        with translated_errors(), self.engine.begin() as connection:
-            now = database_now(connection)
-            workers.mark_stopped(connection, self.worker.worker_id, now)
-            append_event(
-                connection,
-                EventType.WORKER_STOPPED,
-                {
-                    "abandoned_job": abandoned,
-                    "released_lease": released,
-                    "git_sha": self.worker.git_sha,
-                },
-                now=now,
-                component="serve",
-                worker_id=self.worker.worker_id,
-            )
+        now = self.store.now()
+        stopped = NewEvent(
+            event_type=EventType.WORKER_STOPPED,
+            data={"abandoned_job": abandoned, "released_lease": released,
+                  "git_sha": self.worker.git_sha},
+            now=now, component="serve", worker_id=self.worker.worker_id,
+        )  # fmt: skip
+        self.store.workers.mark_stopped(self.worker.worker_id, now, [stopped])
         log.info("worker_stopped", abandoned_job=abandoned, released_lease=released)
 
     def _install_signal_handlers(self) -> None:

@@ -39,6 +39,7 @@ from xbot.serve import Service
 from xbot.store.engine import make_engine
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore
+from xbot.store.sql import SqlStore
 from xbot.web.health import HealthState, current
 
 X_SESSION_KEY = "x_oauth2"
@@ -69,6 +70,7 @@ def build_service(settings: Settings, role: str, overrides: Overrides | None = N
         settings,
         role=role,
         engine=engine,
+        store=SqlStore(engine),
         worker=identity(settings, role),
         specs=enabled_jobs(settings),
         state=health_state(settings),

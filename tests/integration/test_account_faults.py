@@ -19,6 +19,7 @@ from xbot.sim.core.clock import SimClock
 from xbot.sim.core.world import build_world
 from xbot.sim.x.fake import FakeX
 from xbot.sim.x.settings import XFakeSettings
+from xbot.store.sql import SqlStore
 from xbot.store.tables import system_events
 from xbot.wiring import Overrides, PlatformCache
 
@@ -50,6 +51,7 @@ def fetch_runner(
 ) -> JobRunner:
     context = JobContext(
         engine=engine,
+        store=SqlStore(engine),
         settings=settings,
         worker=WORKER,
         now=datetime.now(UTC),

@@ -17,6 +17,7 @@ from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.runner import JobRunner
 from xbot.store.queries import job_runs
 from xbot.store.queries.accounts import sync_accounts
+from xbot.store.sql import SqlStore
 from xbot.store.tables import job_runs as job_runs_table
 from xbot.store.tables import system_events
 
@@ -28,7 +29,9 @@ def make_runner(engine: Engine, worker_id: str, specs: list[JobSpec], **settings
     worker = WorkerIdentity(
         worker_id=worker_id, role="worker", git_sha="abc", sha_source="test", host="h", pid=1
     )
-    context = JobContext(engine=engine, settings=Settings(**settings), worker=worker, now=T0)
+    context = JobContext(
+        engine=engine, store=SqlStore(engine), settings=Settings(**settings), worker=worker, now=T0
+    )
     return JobRunner(context, specs, list)
 
 

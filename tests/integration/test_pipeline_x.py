@@ -18,6 +18,7 @@ from xbot.sim.core.clock import SimClock
 from xbot.sim.core.world import build_world
 from xbot.sim.x.fake import FakeX
 from xbot.sim.x.settings import XFakeSettings
+from xbot.store.sql import SqlStore
 from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions, system_events
 from xbot.wiring import Overrides, PlatformCache, generator_factory
 
@@ -55,6 +56,7 @@ def wired(engine: Engine, fake: FakeX) -> Iterator[tuple[JobContext, Account]]:
     platforms = PlatformCache(settings, engine, overrides)
     context = JobContext(
         engine=engine,
+        store=SqlStore(engine),
         settings=settings,
         worker=WORKER,
         now=datetime.now(UTC),

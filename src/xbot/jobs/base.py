@@ -14,23 +14,15 @@ from sqlalchemy.engine import Connection
 
 from xbot.config import AccountSettings, Settings
 from xbot.domain.errors import XbotError
+from xbot.domain.job_runs import WorkerIdentity
 from xbot.domain.ports import Platform, ReplyGenerator
+from xbot.domain.stores import Store
 from xbot.events import EventType, JobPrefix
 from xbot.store.queries.events import Severity, append_event
 
 log = structlog.get_logger("xbot.jobs")
 
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class WorkerIdentity:
-    """Who runs: the worker's id, role and the git SHA it was built from."""
-
-    worker_id: str
-    role: str
-    git_sha: str
-    sha_source: str
-    host: str
-    pid: int
+__all__ = ["Account", "JobContext", "JobSpec", "WorkerIdentity", "job_event", "log_event"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -54,6 +46,8 @@ class JobContext:
     """Everything one run of a job may use. Jobs read the clock once: `now`."""
 
     engine: Engine
+    #: the store port; jobs read and write through it (xbot.domain.stores)
+    store: Store
     settings: Settings
     worker: WorkerIdentity
     now: datetime

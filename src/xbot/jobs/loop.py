@@ -12,8 +12,6 @@ import structlog
 from xbot.domain.errors import StoreError
 from xbot.jobs import watchdog
 from xbot.jobs.runner import JobRunner
-from xbot.store.engine import translated_errors
-from xbot.store.queries import workers
 
 log = structlog.get_logger("xbot.loop")
 
@@ -65,8 +63,7 @@ class WorkerLoop:
             self._next_report = clock + self.context.settings.jobs.watchdog
             self._next_beat = clock + HEARTBEAT_SECONDS
         elif clock >= self._next_beat:
-            with translated_errors(), self.context.engine.begin() as connection:
-                workers.beat(connection, self.context.worker.worker_id, now)
+            self.context.store.workers.beat(self.context.worker.worker_id, now)
             self._next_beat = clock + HEARTBEAT_SECONDS
 
     def _note_outage(self, exc: StoreError) -> None:

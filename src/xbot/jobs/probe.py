@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+from xbot.domain.audit import NewEvent
 from xbot.events import EventType
 from xbot.jobs.base import JobContext
 from xbot.jobs.summaries import ProbeSummary
-from xbot.store.engine import translated_errors
-from xbot.store.queries.events import append_event
 
 
 def run_once(context: JobContext) -> ProbeSummary:
     """Wait `probe_seconds` (a stand-in for work), then record the run."""
     interrupted = context.stop.wait(context.settings.probe_seconds)
     slot = context.slot if context.slot is not None else -1
-    with translated_errors(), context.engine.begin() as connection:
-        append_event(
-            connection,
-            EventType.PROBE_RAN,
-            {"slot": slot, "interrupted": interrupted},
+    context.store.events.append(
+        NewEvent(
+            event_type=EventType.PROBE_RAN,
+            data={"slot": slot, "interrupted": interrupted},
             now=context.now,
             component="probe",
             worker_id=context.worker.worker_id,
         )
+    )
     return ProbeSummary(slot=slot)

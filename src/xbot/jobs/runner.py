@@ -10,18 +10,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy.engine import Row
 
+from xbot.domain.audit import NewEvent, Severity
 from xbot.domain.errors import StoreError
+from xbot.domain.job_runs import JobRun, JobRunStatus
 from xbot.events import JobPhase, JobPrefix, job_event_type
 from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures, retry_at
 from xbot.jobs.base import Account, JobContext, JobSpec, summary_data
 from xbot.jobs.platform_faults import note_platform_outcome
 from xbot.redact import redact_text
-from xbot.store.engine import translated_errors
-from xbot.store.queries import job_runs
-from xbot.store.queries.common import database_now
-from xbot.store.queries.events import append_event
 
 log = structlog.get_logger("xbot.runner")
 
@@ -32,7 +29,7 @@ class RunOutcome:
 
     job: str
     account_id: int
-    status: str
+    status: JobRunStatus
     summary: Mapping[str, Any]
     error: str | None
     duration_ms: int
@@ -52,12 +49,12 @@ class JobRunner:
         self.accounts = accounts
         self.lease = timedelta(seconds=context.settings.lease_seconds)
         self._seen_slot: dict[tuple[str, int], int] = {}
-        self.current_run: Row[Any] | None = None
+        self.current_run: JobRun | None = None
+        self.store = context.store
 
     def now(self) -> datetime:
         """Return the shared clock (the database's on PostgreSQL)."""
-        with translated_errors(), self.context.engine.connect() as connection:
-            return database_now(connection)
+        return self.store.now()
 
     def run_due(self) -> list[RunOutcome]:
         """Create the current slot of every due job and run every claimable run once."""
@@ -84,16 +81,14 @@ class JobRunner:
         key = (spec.name, account_id)
         if self._seen_slot.get(key) == slot:
             return 0
-        with translated_errors(), self.context.engine.begin() as connection:
-            if self._backing_off(connection, spec, account_id, now):
-                return 0
-            job_runs.skip_superseded_runs(connection, spec.name, account_id, slot)
-            created = job_runs.create_run(connection, spec.name, account_id, slot, now)
+        if self._backing_off(spec, account_id, now):
+            return 0
+        created = self.store.job_runs.open_slot(spec.name, account_id, slot, now)
         self._seen_slot[key] = slot
         return int(created)
 
-    def _backing_off(self, connection: Any, spec: JobSpec, account_id: int, now: datetime) -> bool:
-        outcomes = job_runs.recent_outcomes(connection, spec.name, account_id)
+    def _backing_off(self, spec: JobSpec, account_id: int, now: datetime) -> bool:
+        outcomes = self.store.job_runs.recent_outcomes(spec.name, account_id)
         failures = consecutive_failures([row.status for row in outcomes])
         if failures == 0 or outcomes[0].finished_at is None:
             return False
@@ -102,11 +97,7 @@ class JobRunner:
 
     def claim_and_run(self) -> RunOutcome | None:
         """Claim one run and execute it; None when nothing is claimable."""
-        with translated_errors(), self.context.engine.begin() as connection:
-            now = database_now(connection)
-            run = job_runs.claim_run(
-                connection, self.context.worker.worker_id, list(self.specs), now, self.lease
-            )
+        run = self.store.job_runs.claim(self.context.worker.worker_id, list(self.specs), self.lease)
         if run is None:
             return None
         self.current_run = run
@@ -120,28 +111,33 @@ class JobRunner:
         run = self.current_run
         if run is None:
             return False
-        with translated_errors(), self.context.engine.begin() as connection:
-            return job_runs.release_run(
-                connection, run.id, self.context.worker.worker_id, run.attempts
-            )
+        return self.store.job_runs.release(run)
 
-    def _execute(self, run: Row[Any]) -> RunOutcome:
+    def _execute(self, run: JobRun) -> RunOutcome:
         spec = self.specs[run.job]
         account = self._account(run.account_id)
         started = time.monotonic()
         self._event(
-            spec, JobPhase.STARTED, {"job_run_id": run.id, "slot": run.slot}, run.account_id
+            spec, JobPhase.STARTED, {"job_run_id": run.job_run_id, "slot": run.slot}, run.account_id
         )
         heartbeat = _Heartbeat(self, run)
         heartbeat.start()
-        status, summary, error, failure = "done", {}, None, None
+        status, summary, error, failure = JobRunStatus.DONE, {}, None, None
         try:
             context = replace(
-                self.context, now=self.now(), account=account, job_run_id=run.id, slot=run.slot
+                self.context,
+                now=self.now(),
+                account=account,
+                job_run_id=run.job_run_id,
+                slot=run.slot,
             )
             summary = summary_data(spec.run_once(context))
         except Exception as exc:
-            status, error, failure = "failed", redact_text(f"{type(exc).__name__}: {exc}"), exc
+            status, error, failure = (
+                JobRunStatus.FAILED,
+                redact_text(f"{type(exc).__name__}: {exc}"),
+                exc,
+            )
             log.exception("job_failed", job=spec.name, account_id=run.account_id)
         finally:
             heartbeat.stop()
@@ -159,45 +155,37 @@ class JobRunner:
             note_platform_outcome(self.context, spec.name, run.account_id, failure)
         return outcome
 
-    def _finish(self, spec: JobSpec, run: Row[Any], outcome: RunOutcome) -> None:
-        worker_id = self.context.worker.worker_id
-        with translated_errors(), self.context.engine.begin() as connection:
-            now = database_now(connection)
-            kept = job_runs.finish_run(
-                connection,
-                run.id,
-                worker_id,
-                run.attempts,
-                now=now,
-                status=outcome.status,
-                summary={**outcome.summary, "duration_ms": outcome.duration_ms},
-                error=outcome.error,
-            )
-        if not kept:
+    def _finish(self, spec: JobSpec, run: JobRun, outcome: RunOutcome) -> None:
+        summary = {**outcome.summary, "duration_ms": outcome.duration_ms}
+        if not self.store.job_runs.finish(run, outcome.status, summary, outcome.error):
             self._event(
-                spec, JobPhase.LEASE_LOST, {"job_run_id": run.id}, run.account_id, "warning"
-            )
-        if outcome.status == "failed":
+                spec, JobPhase.LEASE_LOST, {"job_run_id": run.job_run_id}, run.account_id,
+                "warning",
+            )  # fmt: skip
+        if outcome.status is JobRunStatus.FAILED:
             self._report_failure(spec, run, outcome)
         else:
-            data = {**outcome.summary, "duration_ms": outcome.duration_ms, "job_run_id": run.id}
+            data = {**summary, "job_run_id": run.job_run_id}
             self._event(spec, JobPhase.COMPLETED, data, run.account_id)
         log.info(
             "job_completed",
             job=spec.name,
             account_id=run.account_id,
-            status=outcome.status,
+            status=outcome.status.value,
             duration_ms=outcome.duration_ms,
             # nested: a job's summary may use any key, including the ones above
             summary=dict(outcome.summary),
         )
 
-    def _report_failure(self, spec: JobSpec, run: Row[Any], outcome: RunOutcome) -> None:
-        with translated_errors(), self.context.engine.connect() as connection:
-            outcomes = job_runs.recent_outcomes(connection, spec.name, run.account_id)
+    def _report_failure(self, spec: JobSpec, run: JobRun, outcome: RunOutcome) -> None:
+        outcomes = self.store.job_runs.recent_outcomes(spec.name, run.account_id)
         failures = consecutive_failures([row.status for row in outcomes])
-        severity = "error" if failures >= REPEATED_FAILURES else "warning"
-        data = {"reason": outcome.error, "consecutive_failures": failures, "job_run_id": run.id}
+        severity: Severity = "error" if failures >= REPEATED_FAILURES else "warning"
+        data = {
+            "reason": outcome.error,
+            "consecutive_failures": failures,
+            "job_run_id": run.job_run_id,
+        }
         self._event(spec, JobPhase.FAILED, data, run.account_id, severity, always=True)
 
     def _event(  # noqa: PLR0913 - the event's parts, all needed
@@ -206,24 +194,23 @@ class JobRunner:
         phase: JobPhase,
         data: Mapping[str, Any],
         account_id: int,
-        severity: str = "info",
+        severity: Severity = "info",
         *,
         always: bool = False,
     ) -> None:
         if spec.event_prefix is None and not always:
             return
         event_type = job_event_type(spec.event_prefix or JobPrefix.QUIET, phase)
-        with translated_errors(), self.context.engine.begin() as connection:
-            append_event(
-                connection,
-                event_type,
-                {"job": spec.name, **data},
-                now=database_now(connection),
-                severity=severity,  # type: ignore[arg-type]
+        self.store.events.append(
+            NewEvent(
+                event_type=event_type,
+                data={"job": spec.name, **data},
+                severity=severity,
                 component="runner",
                 account_id=account_id or None,
                 worker_id=self.context.worker.worker_id,
             )
+        )
 
     def _account(self, account_id: int) -> Account | None:
         if account_id == 0:
@@ -237,7 +224,7 @@ class JobRunner:
 class _Heartbeat:
     """Extends a run's lease every third of its length while the job works."""
 
-    def __init__(self, runner: JobRunner, run: Row[Any]) -> None:
+    def __init__(self, runner: JobRunner, run: JobRun) -> None:
         self.runner = runner
         self.run = run
         self._done = threading.Event()
@@ -254,18 +241,10 @@ class _Heartbeat:
         interval = self.runner.lease.total_seconds() / 3
         while not self._done.wait(interval):
             try:
-                with self.runner.context.engine.begin() as connection:
-                    now = database_now(connection)
-                    held = job_runs.extend_lease(
-                        connection,
-                        self.run.id,
-                        self.runner.context.worker.worker_id,
-                        self.run.attempts,
-                        now + self.runner.lease,
-                    )
+                held = self.runner.store.job_runs.extend_lease(self.run, self.runner.lease)
             except Exception:
-                log.exception("lease_heartbeat_failed", job_run_id=self.run.id)
+                log.exception("lease_heartbeat_failed", job_run_id=self.run.job_run_id)
                 continue
             if not held:
-                log.warning("lease_lost", job=self.run.job, job_run_id=self.run.id)
+                log.warning("lease_lost", job=self.run.job, job_run_id=self.run.job_run_id)
                 return

@@ -6,37 +6,23 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
+from xbot.domain.audit import NewEvent, Severity
+from xbot.domain.stores import Store
 from xbot.events import EventType
 from xbot.jobs.base import JobContext, WorkerIdentity
-from xbot.store.engine import translated_errors
-from xbot.store.queries import job_runs, status, workers
-from xbot.store.queries.events import Severity, append_event
 
 
-def write_boot(
-    connection: Connection, worker: WorkerIdentity, jobs: Sequence[str], now: datetime
-) -> None:
-    """Register the worker and write `production_watchdog_boot`."""
-    workers.register_worker(
-        connection,
-        worker_id=worker.worker_id,
-        role=worker.role,
-        git_sha=worker.git_sha,
-        sha_source=worker.sha_source,
-        host=worker.host,
-        pid=worker.pid,
-        now=now,
-    )
-    append_event(
-        connection,
-        EventType.PRODUCTION_WATCHDOG_BOOT,
-        {**_identity(worker), "jobs": list(jobs)},
+def write_boot(store: Store, worker: WorkerIdentity, jobs: Sequence[str]) -> None:
+    """Register the worker and write `production_watchdog_boot`, at the store's clock."""
+    now = store.now()
+    boot = NewEvent(
+        event_type=EventType.PRODUCTION_WATCHDOG_BOOT,
+        data={**_identity(worker), "jobs": list(jobs)},
         now=now,
         component="watchdog",
         worker_id=worker.worker_id,
     )
+    store.workers.register(worker, now, [boot])
 
 
 #: a job whose newest finished run is older than this many of its intervals is overdue
@@ -49,26 +35,26 @@ def write_report(context: JobContext, posting: Mapping[str, Any]) -> Mapping[str
     Stalled runs (lease expired while running) and overdue jobs are reported, never restarted
     here: the runner re-claims expired leases on its own, and the report says that it had to.
     """
-    with translated_errors(), context.engine.begin() as connection:
-        workers.beat(connection, context.worker.worker_id, context.now)
-        jobs = job_runs.last_runs_by_job(connection)
-        stalled = job_runs.stalled_runs(connection, context.now)
-        overdue = overdue_jobs(jobs, context.settings.jobs.model_dump(), context.now)
-        report = {
-            **_identity(context.worker),
-            "jobs": jobs,
-            "stalled_runs": stalled,
-            "overdue_jobs": overdue,
-            "queue_size": status.queue_size(connection, context.now),
-            "permits_by_status": status.permits_by_status(connection),
-            **posting,
-        }
-        blocked = any(item.get("state") == "blocked" for item in posting.get("accounts", ()))
-        severity: Severity = "warning" if stalled or overdue or blocked else "info"
-        append_event(
-            connection, EventType.PRODUCTION_WATCHDOG_REPORT, report, now=context.now,
-            severity=severity, component="watchdog", worker_id=context.worker.worker_id,
-        )  # fmt: skip
+    store = context.store
+    jobs = {last.job: last.as_data() for last in store.job_runs.last_by_job()}
+    stalled = [run.as_data() for run in store.job_runs.stalled(context.now)]
+    overdue = overdue_jobs(jobs, context.settings.jobs.model_dump(), context.now)
+    report = {
+        **_identity(context.worker),
+        "jobs": jobs,
+        "stalled_runs": stalled,
+        "overdue_jobs": overdue,
+        "queue_size": store.status.queue_size(context.now),
+        "permits_by_status": store.status.permits_by_status(),
+        **posting,
+    }
+    blocked = any(item.get("state") == "blocked" for item in posting.get("accounts", ()))
+    severity: Severity = "warning" if stalled or overdue or blocked else "info"
+    event = NewEvent(
+        event_type=EventType.PRODUCTION_WATCHDOG_REPORT, data=report, now=context.now,
+        severity=severity, component="watchdog", worker_id=context.worker.worker_id,
+    )  # fmt: skip
+    store.workers.beat(context.worker.worker_id, context.now, [event])
     return report
 
 

@@ -44,7 +44,7 @@ from xbot.domain.clock import ensure_utc
 from xbot.domain.permits import Permit, PermitReply, PermitStatus
 from xbot.store.queries import permits as permit_queries
 from xbot.store.queries.common import is_postgres
-from xbot.store.queries.events import NewEvent, insert_event
+from xbot.store.queries.events import NewEvent, event_values, insert_event
 from xbot.store.queries.permits import (
     COUNTED_AT,
     REPLY_COLUMNS,
@@ -293,7 +293,7 @@ def claim_with_event(
     }
     switch_set = gates.kill_switch_seen is not None
     if is_postgres(connection):
-        values = {f"event_{name}": value for name, value in event.values().items()}
+        values = {f"event_{name}": value for name, value in event_values(event).items()}
         row = connection.execute(_CLAIM_WITH_EVENT[switch_set], params | values).mappings().first()
         return Permit.from_row(dict(row)) if row else None
     row = connection.execute(_CLAIM[switch_set], params).mappings().first()

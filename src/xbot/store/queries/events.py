@@ -3,50 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
+from xbot.domain.audit import NewEvent, Severity
 from xbot.redact import redact_data
+from xbot.store.queries.common import database_now
 from xbot.store.tables import system_events
 
-Severity = Literal["debug", "info", "warning", "error", "critical"]
+__all__ = ["NewEvent", "Severity", "append_event", "event_values", "insert_event"]
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class NewEvent:
-    """One `system_events` row to append; URL passwords in its data are masked on the way in."""
-
-    event_type: str
-    data: Mapping[str, Any]
-    now: datetime
-    severity: Severity = "info"
-    component: str = "xbot"
-    account_id: int | None = None
-    worker_id: str | None = None
-
-    def values(self) -> dict[str, Any]:
-        """Return the row's column values."""
-        return {
-            "event_type": self.event_type,
-            "event_data": redact_data(dict(self.data)),
-            "severity": self.severity,
-            "component": self.component,
-            "account_id": self.account_id,
-            "worker_id": self.worker_id,
-            "created_at": self.now,
-        }
+def event_values(event: NewEvent, now: datetime | None = None) -> dict[str, Any]:
+    """Return the row's column values; URL passwords in its data are masked on the way in."""
+    return {
+        "event_type": event.event_type,
+        "event_data": redact_data(dict(event.data)),
+        "severity": event.severity,
+        "component": event.component,
+        "account_id": event.account_id,
+        "worker_id": event.worker_id,
+        "created_at": event.now or now,
+    }
 
 
 _INSERT = insert(system_events).returning(system_events.c.id)
 
 
 def insert_event(connection: Connection, event: NewEvent) -> int:
-    """Append one event and return its id."""
-    return int(connection.execute(_INSERT, event.values()).scalar_one())
+    """Append one event and return its id; an event without `now` gets the database's clock."""
+    now = event.now or database_now(connection)
+    return int(connection.execute(_INSERT, event_values(event, now)).scalar_one())
 
 
 def append_event(  # noqa: PLR0913 - every column of the event is a keyword on purpose

@@ -128,44 +128,39 @@ def recent_outcomes(
     )
 
 
-def last_runs_by_job(connection: Connection) -> dict[str, dict[str, Any]]:
-    """Return, per job, its newest finished run's outcome and time, and how many are running."""
+def last_runs(connection: Connection) -> list[Row[Any]]:
+    """Return, per job, its newest finished run's job, status, finished_at and error."""
     newest = (
         select(job_runs.c.job, func.max(job_runs.c.finished_at).label("finished_at"))
         .where(job_runs.c.finished_at.is_not(None))
         .group_by(job_runs.c.job)
         .subquery()
     )
-    rows = connection.execute(
-        select(job_runs.c.job, job_runs.c.status, job_runs.c.finished_at, job_runs.c.error).join(
-            newest,
-            and_(newest.c.job == job_runs.c.job, newest.c.finished_at == job_runs.c.finished_at),
+    return list(
+        connection.execute(
+            select(job_runs.c.job, job_runs.c.status, job_runs.c.finished_at, job_runs.c.error)
+            .join(
+                newest,
+                and_(
+                    newest.c.job == job_runs.c.job, newest.c.finished_at == job_runs.c.finished_at
+                ),
+            )
+            .order_by(job_runs.c.job)
         )
     )
-    return {
-        row.job: {
-            "last_status": row.status,
-            "last_finished_at": row.finished_at.isoformat() if row.finished_at else None,
-            "last_error": row.error,
-        }
-        for row in rows
-    }
 
 
-def stalled_runs(connection: Connection, now: datetime) -> list[dict[str, Any]]:
+def stalled_runs(connection: Connection, now: datetime) -> list[Row[Any]]:
     """Return runs still marked running whose lease expired: their worker stopped beating."""
-    rows = connection.execute(
-        select(job_runs.c.id, job_runs.c.job, job_runs.c.account_id, job_runs.c.owner,
-               job_runs.c.lease_until)
-        .where(job_runs.c.status == "running", job_runs.c.lease_until < now)
-        .order_by(job_runs.c.lease_until)
-        .limit(20)
+    return list(
+        connection.execute(
+            select(job_runs.c.id, job_runs.c.job, job_runs.c.account_id, job_runs.c.owner,
+                   job_runs.c.lease_until)
+            .where(job_runs.c.status == "running", job_runs.c.lease_until < now)
+            .order_by(job_runs.c.lease_until)
+            .limit(20)
+        )
     )  # fmt: skip
-    return [
-        {"job_run_id": row.id, "job": row.job, "account_id": row.account_id, "owner": row.owner,
-         "lease_until": row.lease_until.isoformat() if row.lease_until else None}
-        for row in rows
-    ]  # fmt: skip
 
 
 def _held(run_id: int, owner: str, fence: int) -> Any:

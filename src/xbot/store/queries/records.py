@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from xbot.domain.candidates import CandidateStatus
 from xbot.domain.permits import Permit
 from xbot.store.queries.common import is_postgres
-from xbot.store.queries.events import NewEvent, insert_event
+from xbot.store.queries.events import NewEvent, event_values, insert_event
 from xbot.store.queries.permits import (
     lease_lost,
     mark_candidate,
@@ -77,7 +77,7 @@ def _params(
     }
     params |= {f"after_{name}": getattr(after, name) for name in _WRITTEN}
     params["after_status"] = after.status.value
-    params |= {f"event_{name}": value for name, value in event.values().items()}
+    params |= {f"event_{name}": value for name, value in event_values(event).items()}
     if candidate is not None:
         params["mark_status"] = candidate.status.value
         params["mark_reason"] = (candidate.reason or "")[:64]

@@ -1,0 +1,53 @@
+"""The store port in memory: the twin job unit tests run on (procrastinate's InMemoryConnector).
+
+It keeps the SQL store's rules (fences, slots, leases on the store's clock) and nothing else:
+`tests/conformance` runs the same suite on it, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from xbot.store.memory.events import MemoryEvents
+from xbot.store.memory.job_runs import MemoryJobRuns, MemoryWorkers
+from xbot.store.memory.tables import Tables, system_clock
+
+
+class MemoryStatus:
+    """`StatusStore` over the twin's tables."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.tables = tables
+
+    def queue_size(self, now: datetime) -> int:
+        """Count queued candidates not expired at `now`."""
+        with self.tables.transaction() as tables:
+            rows = tables.candidate_queue.values()
+            return sum(1 for status, expires in rows if status == "queued" and expires > now)
+
+    def permits_by_status(self) -> dict[str, int]:
+        """Count permits per status."""
+        counts: dict[str, int] = {}
+        with self.tables.transaction() as tables:
+            for status in tables.permit_statuses.values():
+                counts[status] = counts.get(status, 0) + 1
+        return counts
+
+
+class MemoryStore:
+    """`xbot.domain.stores.Store` in memory; `clock` is its shared clock (settable in tests)."""
+
+    def __init__(self, clock: Callable[[], datetime] = system_clock) -> None:
+        self.tables = Tables(clock=clock)
+        self.events = MemoryEvents(self.tables)
+        self.job_runs = MemoryJobRuns(self.tables)
+        self.workers = MemoryWorkers(self.tables)
+        self.status = MemoryStatus(self.tables)
+
+    def now(self) -> datetime:
+        """Return the store's clock."""
+        return self.tables.clock()
+
+
+__all__ = ["MemoryStore"]

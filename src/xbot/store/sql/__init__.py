@@ -1,0 +1,33 @@
+"""The store port on SQLAlchemy Core: SQLite and PostgreSQL behind one set of methods."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from xbot.store.queries.common import database_now
+from xbot.store.sql.events import SqlEvents
+from xbot.store.sql.job_runs import SqlJobRuns, SqlWorkers
+from xbot.store.sql.status import SqlStatus
+from xbot.store.sql.transactions import Transactions
+
+
+class SqlStore:
+    """`xbot.domain.stores.Store` on one engine; every method owns its transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.transactions = Transactions(engine)
+        self.events = SqlEvents(self.transactions)
+        self.job_runs = SqlJobRuns(self.transactions)
+        self.workers = SqlWorkers(self.transactions)
+        self.status = SqlStatus(self.transactions)
+
+    def now(self) -> datetime:
+        """Return the shared clock: the database's on PostgreSQL, else this process's."""
+        with self.transactions.read() as connection:
+            return database_now(connection)
+
+
+__all__ = ["SqlStore"]

@@ -1,0 +1,144 @@
+"""The runner's runs and the workers' rows through the port, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from xbot.domain.audit import NewEvent
+from xbot.domain.job_runs import (
+    FinishedRun,
+    JobRun,
+    JobRunStatus,
+    LastRun,
+    StalledRun,
+    WorkerIdentity,
+)
+from xbot.store.queries import job_runs, workers
+from xbot.store.queries.common import database_now
+from xbot.store.queries.events import insert_event
+from xbot.store.sql.transactions import Transactions
+
+
+class SqlJobRuns:
+    """`JobRunStore` on `job_runs`; leases are compared on the database's clock."""
+
+    def __init__(self, transactions: Transactions) -> None:
+        self.transactions = transactions
+
+    def open_slot(self, job: str, account_id: int, slot: int, now: datetime) -> bool:
+        """Skip pending runs of older slots and create this slot's run; True when created."""
+        with self.transactions.begin() as connection:
+            job_runs.skip_superseded_runs(connection, job, account_id, slot)
+            return job_runs.create_run(connection, job, account_id, slot, now)
+
+    def claim(self, owner: str, jobs: Sequence[str], lease: timedelta) -> JobRun | None:
+        """Claim the oldest pending run (or one whose lease expired) and bump its fence."""
+        with self.transactions.begin() as connection:
+            now = database_now(connection)
+            row = job_runs.claim_run(connection, owner, list(jobs), now, lease)
+        if row is None:
+            return None
+        return JobRun(
+            job_run_id=row.id, job=row.job, account_id=row.account_id, slot=row.slot,
+            owner=row.owner, attempts=row.attempts, lease_until=row.lease_until,
+        )  # fmt: skip
+
+    def extend_lease(self, run: JobRun, lease: timedelta) -> bool:
+        """Extend the lease while still held; False means another worker took it."""
+        with self.transactions.begin() as connection:
+            until = database_now(connection) + lease
+            return job_runs.extend_lease(connection, run.job_run_id, run.owner, run.attempts, until)
+
+    def finish(
+        self, run: JobRun, status: JobRunStatus, summary: dict[str, object], error: str | None
+    ) -> bool:
+        """Record the outcome while the lease is held; False means it was lost."""
+        with self.transactions.begin() as connection:
+            return job_runs.finish_run(
+                connection, run.job_run_id, run.owner, run.attempts, now=database_now(connection),
+                status=status.value, summary=summary, error=error,
+            )  # fmt: skip
+
+    def release(self, run: JobRun) -> bool:
+        """Give a claimed run back so another worker takes it at once (clean shutdown)."""
+        with self.transactions.begin() as connection:
+            return job_runs.release_run(connection, run.job_run_id, run.owner, run.attempts)
+
+    def recent_outcomes(self, job: str, account_id: int, limit: int = 10) -> list[FinishedRun]:
+        """Return the newest finished (done or failed) runs of one job and account."""
+        with self.transactions.read() as connection:
+            rows = job_runs.recent_outcomes(connection, job, account_id, limit)
+        return [
+            FinishedRun(
+                status=JobRunStatus(row.status), finished_at=row.finished_at, error=row.error
+            )
+            for row in rows
+        ]
+
+    def last_by_job(self) -> list[LastRun]:
+        """Return each job's newest finished run."""
+        with self.transactions.read() as connection:
+            rows = job_runs.last_runs(connection)
+        return [
+            LastRun(
+                job=row.job,
+                status=JobRunStatus(row.status),
+                finished_at=row.finished_at,
+                error=row.error,
+            )
+            for row in rows
+        ]
+
+    def stalled(self, now: datetime) -> list[StalledRun]:
+        """Return up to 20 runs still running whose lease expired before `now`."""
+        with self.transactions.read() as connection:
+            rows = job_runs.stalled_runs(connection, now)
+        return [
+            StalledRun(
+                job_run_id=row.id,
+                job=row.job,
+                account_id=row.account_id,
+                owner=row.owner,
+                lease_until=row.lease_until,
+            )
+            for row in rows
+        ]
+
+
+class SqlWorkers:
+    """`WorkerStore` on `workers`."""
+
+    def __init__(self, transactions: Transactions) -> None:
+        self.transactions = transactions
+
+    def register(
+        self, worker: WorkerIdentity, now: datetime, events: Sequence[NewEvent] = ()
+    ) -> None:
+        """Write (or replace) the worker's row at boot, with the events that record it."""
+        with self.transactions.begin() as connection:
+            workers.register_worker(
+                connection, worker_id=worker.worker_id, role=worker.role, git_sha=worker.git_sha,
+                sha_source=worker.sha_source, host=worker.host, pid=worker.pid, now=now,
+            )  # fmt: skip
+            for event in events:
+                insert_event(connection, event)
+
+    def beat(self, worker_id: str, now: datetime, events: Sequence[NewEvent] = ()) -> None:
+        """Record that the worker is alive, with any events written alongside."""
+        with self.transactions.begin() as connection:
+            workers.beat(connection, worker_id, now)
+            for event in events:
+                insert_event(connection, event)
+
+    def mark_stopped(self, worker_id: str, now: datetime, events: Sequence[NewEvent] = ()) -> None:
+        """Record a clean stop, with the events that record it."""
+        with self.transactions.begin() as connection:
+            workers.mark_stopped(connection, worker_id, now)
+            for event in events:
+                insert_event(connection, event)
+
+    def booted_shas(self, prefix: str) -> list[str]:
+        """Return the distinct SHAs (lowercase) workers booted with that start with `prefix`."""
+        with self.transactions.read() as connection:
+            return workers.booted_shas(connection, prefix)

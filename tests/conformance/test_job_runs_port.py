@@ -1,0 +1,123 @@
+"""The runner's runs and the workers' rows behave the same on every store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from xbot.domain.audit import NewEvent
+from xbot.domain.job_runs import JobRunStatus, WorkerIdentity
+from xbot.domain.stores import Store
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=5)
+#: a lease that is over the moment it is granted: the next claim may take the run
+EXPIRED = timedelta(seconds=-1)
+
+
+def test_a_slot_is_opened_once_and_a_newer_slot_skips_older_pending_runs(store: Store) -> None:
+    assert store.job_runs.open_slot("fetch", 1, 7, T0)
+    assert not store.job_runs.open_slot("fetch", 1, 7, T0)
+    assert store.job_runs.open_slot("fetch", 2, 7, T0)  # another account
+    assert store.job_runs.open_slot("fetch", 1, 8, T0)
+    claimed = [store.job_runs.claim("w1", ["fetch"], LEASE) for _ in range(3)]
+    assert [(run.account_id, run.slot) for run in claimed if run] == [(2, 7), (1, 8)]
+
+
+def test_claims_take_the_oldest_slot_of_the_named_jobs_and_fence_it(store: Store) -> None:
+    store.job_runs.open_slot("post", 1, 5, T0)
+    store.job_runs.open_slot("fetch", 1, 9, T0)
+    store.job_runs.open_slot("fetch", 2, 3, T0)
+    run = store.job_runs.claim("w1", ["fetch"], LEASE)
+    assert run is not None
+    assert (run.job, run.account_id, run.slot, run.owner, run.attempts) == ("fetch", 2, 3, "w1", 1)
+    assert run.lease_until > store.now()
+    second = store.job_runs.claim("w2", ["fetch"], LEASE)
+    assert second is not None
+    assert second.slot == 9
+    assert store.job_runs.claim("w2", ["fetch"], LEASE) is None
+
+
+def test_an_expired_lease_is_taken_over_and_the_old_owner_is_fenced_out(store: Store) -> None:
+    store.job_runs.open_slot("count", 0, 1, T0)
+    first = store.job_runs.claim("w1", ["count"], EXPIRED)
+    assert first is not None
+    second = store.job_runs.claim("w2", ["count"], LEASE)
+    assert second is not None
+    assert (second.job_run_id, second.attempts) == (first.job_run_id, 2)
+    assert not store.job_runs.extend_lease(first, LEASE)
+    assert not store.job_runs.finish(first, JobRunStatus.DONE, {}, None)
+    assert store.job_runs.extend_lease(second, LEASE)
+    assert store.job_runs.finish(second, JobRunStatus.DONE, {"n": 1}, None)
+    assert not store.job_runs.finish(second, JobRunStatus.DONE, {"n": 1}, None)
+
+
+def test_a_held_lease_is_not_claimed_and_a_released_run_is_at_once(store: Store) -> None:
+    store.job_runs.open_slot("count", 0, 1, T0)
+    run = store.job_runs.claim("w1", ["count"], LEASE)
+    assert run is not None
+    assert store.job_runs.claim("w2", ["count"], LEASE) is None
+    assert store.job_runs.release(run)
+    again = store.job_runs.claim("w2", ["count"], LEASE)
+    assert again is not None
+    assert (again.job_run_id, again.owner) == (run.job_run_id, "w2")
+
+
+def test_outcomes_come_back_newest_first_and_only_finished(store: Store) -> None:
+    for slot, status in enumerate([JobRunStatus.DONE, JobRunStatus.FAILED, JobRunStatus.FAILED]):
+        store.job_runs.open_slot("fetch", 1, slot, T0)
+        run = store.job_runs.claim("w1", ["fetch"], LEASE)
+        assert run is not None
+        error = "boom" if status is JobRunStatus.FAILED else None
+        store.job_runs.finish(run, status, {}, error)
+    store.job_runs.open_slot("fetch", 1, 10, T0)
+    outcomes = store.job_runs.recent_outcomes("fetch", 1)
+    assert [outcome.status for outcome in outcomes] == [
+        JobRunStatus.FAILED,
+        JobRunStatus.FAILED,
+        JobRunStatus.DONE,
+    ]
+    assert outcomes[0].error == "boom"
+    assert outcomes[0].finished_at is not None
+    assert store.job_runs.recent_outcomes("fetch", 2) == []
+    assert store.job_runs.recent_outcomes("fetch", 1, limit=1) == outcomes[:1]
+
+
+def test_last_runs_per_job_and_stalled_runs_are_reported(store: Store) -> None:
+    store.job_runs.open_slot("fetch", 0, 1, T0)
+    done = store.job_runs.claim("w1", ["fetch"], LEASE)
+    assert done is not None
+    store.job_runs.finish(done, JobRunStatus.DONE, {}, None)
+    store.job_runs.open_slot("schedule", 0, 1, T0)
+    stuck = store.job_runs.claim("w2", ["schedule"], EXPIRED)
+    assert stuck is not None
+    (last,) = store.job_runs.last_by_job()
+    assert (last.job, last.status, last.error) == ("fetch", JobRunStatus.DONE, None)
+    (stalled,) = store.job_runs.stalled(store.now())
+    assert (stalled.job, stalled.owner, stalled.job_run_id) == ("schedule", "w2", stuck.job_run_id)
+    assert store.job_runs.stalled(stuck.lease_until - timedelta(seconds=1)) == []
+
+
+def _worker(worker_id: str, sha: str) -> WorkerIdentity:
+    return WorkerIdentity(worker_id=worker_id, role="worker", git_sha=sha, sha_source="env",
+                          host="h", pid=1)  # fmt: skip
+
+
+def test_workers_register_with_their_boot_event_and_their_shas_are_found(store: Store) -> None:
+    boot = NewEvent(event_type="production_watchdog_boot", data={"jobs": ["fetch"]}, now=T0)
+    store.workers.register(_worker("w1", "ABCDEF1"), T0, [boot])
+    store.workers.register(_worker("w2", "abcdef1"), T0)
+    store.workers.register(_worker("w3", "0123456"), T0)
+    store.workers.register(_worker("w3", "0123456"), T0)  # a restart replaces the row
+    store.workers.beat("w1", T0 + LEASE, [NewEvent(event_type="beat", data={}, now=T0)])
+    store.workers.mark_stopped("w2", T0 + LEASE)
+    assert store.workers.booted_shas("abc") == ["abcdef1"]
+    assert store.workers.booted_shas("") == ["0123456", "abcdef1"]
+    assert [event.event_type for event in store.events.recent()] == [
+        "beat",
+        "production_watchdog_boot",
+    ]
+
+
+def test_an_empty_store_counts_nothing(store: Store) -> None:
+    assert store.status.queue_size(T0) == 0
+    assert store.status.permits_by_status() == {}
