@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx2
+import structlog
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
@@ -24,6 +25,7 @@ from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.generate import build_generator
 from xbot.jobs.base import Account, JobSpec, WorkerIdentity
 from xbot.jobs.registry import job_specs
+from xbot.monitoring import MetricsSource, no_rate_limits
 from xbot.platforms.bluesky.factory import PASSWORD_CREDENTIAL, build_bluesky_platform
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon.factory import build_mastodon_platform
@@ -41,6 +43,8 @@ from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore
 from xbot.store.sql import SqlStore
 from xbot.web.health import HealthState, current
+
+log = structlog.get_logger("xbot.wiring")
 
 X_SESSION_KEY = "x_oauth2"
 
@@ -66,7 +70,8 @@ def build_service(settings: Settings, role: str, overrides: Overrides | None = N
     if posting:
         require_secret_key(settings)
     engine = make_engine(settings.database_url)
-    return Service(
+    platforms = PlatformCache(settings, engine, overrides) if posting else None
+    service = Service(
         settings,
         role=role,
         engine=engine,
@@ -74,9 +79,28 @@ def build_service(settings: Settings, role: str, overrides: Overrides | None = N
         worker=identity(settings, role),
         specs=enabled_jobs(settings),
         state=health_state(settings),
-        platform_for=PlatformCache(settings, engine, overrides) if posting else None,
+        platform_for=platforms,
         generator_for=generator_factory(settings, overrides) if posting else None,
     )
+    serve_metrics(service, platforms)
+    return service
+
+
+def serve_metrics(service: Service, platforms: PlatformCache | None) -> MetricsSource | None:
+    """Serve /metrics on the health port to the admin token; without a token, say how to."""
+    if service.settings.admin_token is None:
+        log.info("metrics_not_served", how="set XBOT_ADMIN_TOKEN to serve /metrics to a bearer")
+        service.state.set_metrics(None)
+        return None
+    source = MetricsSource(
+        engine=service.engine,
+        settings=service.settings,
+        worker=service.worker,
+        posting_state=service.posting_state,
+        rate_limits=platforms.rate_limits if platforms is not None else no_rate_limits,
+    )
+    service.state.set_metrics(source.answer)
+    return source
 
 
 def identity(settings: Settings, role: str) -> WorkerIdentity:
@@ -126,6 +150,7 @@ class PlatformCache:
         self.overrides = overrides or Overrides()
         self.cipher = SessionCipher(settings.secret_key)
         self._built: dict[int, Platform] = {}
+        self._accounts: dict[int, Account] = {}
         self._lock = threading.Lock()
 
     def __call__(self, account: Account) -> Platform:
@@ -133,7 +158,19 @@ class PlatformCache:
         with self._lock:
             if account.account_id not in self._built:
                 self._built[account.account_id] = self._build(account)
+                self._accounts[account.account_id] = account
             return self._built[account.account_id]
+
+    def rate_limits(self) -> list[tuple[str, str, str, float]]:
+        """Return (platform, endpoint, account, remaining) for each limit the adapters saw."""
+        with self._lock:
+            built = [(self._accounts[key], platform) for key, platform in self._built.items()]
+        return [
+            (account.platform, endpoint, account.key, float(state.remaining))
+            for account, platform in built
+            for endpoint, state in platform.rate_limits().items()
+            if state.remaining is not None
+        ]
 
     def close(self) -> None:
         """Close every adapter's connections."""

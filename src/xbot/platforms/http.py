@@ -8,6 +8,7 @@ exist: read back) and `Transient` on a read.
 from __future__ import annotations
 
 import json as jsonlib
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import httpx2
 
 from xbot.domain.errors import Ambiguous, BadResponse, PlatformError, Transient
 from xbot.domain.posts import RateLimitState
+from xbot.telemetry import observe_request
 
 #: characters of a body quoted in an error
 EXCERPT_CHARS = 200
@@ -79,15 +81,23 @@ def send_capped(  # noqa: PLR0913 - one request and what to say about it
     limit: int,
     secrets: Iterable[str],
 ) -> Exchange:
-    """Send once and read at most `limit` bytes; transport failures map to the error taxonomy."""
+    """Send once and read at most `limit` bytes; transport failures map to the error taxonomy.
+
+    Every request is counted, with its latency, for /metrics (`xbot.telemetry`).
+    """
+    started = time.monotonic()
+    status: int | None = None
     try:
         response = http.send(request, stream=True)
+        try:
+            body, size = _read_capped(response, limit, endpoint=endpoint, write=write)
+        finally:
+            response.close()
+        status = response.status_code  # only once the answer was read: else it counts as "error"
     except httpx2.TransportError as exc:
         raise transport_error(exc, endpoint=endpoint, write=write) from None
-    try:
-        body, size = _read_capped(response, limit, endpoint=endpoint, write=write)
     finally:
-        response.close()
+        observe_request(platform, endpoint, status, time.monotonic() - started)
     if size > limit:
         # a write the platform accepted may exist even though we cannot read the answer
         accepted = write and 200 <= response.status_code < 300

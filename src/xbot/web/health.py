@@ -2,6 +2,9 @@
 
 Standard library only, so `xbot worker` answers `/health` within milliseconds of starting.
 
+`/metrics` (Prometheus text) is served to the same bearer token, or not at all without one: the
+body is handed in by the composition root (`set_metrics`), this module only answers with it.
+
 `/health` and `/ready` are public: anyone who can reach the port sees only the keys in
 PUBLIC_KEYS. Every other key (database, hosts, worker ids, handles, per-account states and
 policy, the reason a process died; and any key added later) is a detail, served only to a
@@ -15,6 +18,7 @@ import hmac
 import json
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
@@ -27,6 +31,9 @@ LIVENESS_PATHS = frozenset({"/", "/health", "/healthz"})
 PUBLIC_KEYS = frozenset({"ready", "status", "role", "git_sha", "posting_allowed", "reasons"})
 #: no route takes a body; a larger one is refused with 413 before it is read
 MAX_BODY_BYTES = 1024
+METRICS_PATH = "/metrics"
+#: a metrics provider returns the body and its Content-Type
+MetricsBody = Callable[[], tuple[bytes, str]]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -50,6 +57,17 @@ class HealthState:
         self._admin_token: bytes | None = None
         #: False until the settings are loaded: the listener binds before them (entry.py)
         self._token_known = False
+        self._metrics: MetricsBody | None = None
+
+    def set_metrics(self, provider: MetricsBody | None) -> None:
+        """Serve /metrics from this provider (None: answer 404)."""
+        with self._lock:
+            self._metrics = provider
+
+    def metrics(self) -> MetricsBody | None:
+        """Return the /metrics provider, if one is set."""
+        with self._lock:
+            return self._metrics
 
     def set_ready(self, *, ready: bool, readiness: dict[str, Any]) -> None:
         """Publish readiness and its details."""
@@ -116,6 +134,27 @@ def route(state: HealthState, path: str, authorization: str | None) -> Answer:
     return answer if admission else public(answer)
 
 
+def metrics_answer(state: HealthState, authorization: str | None) -> Answer | tuple[bytes, str]:
+    """Return the /metrics body and type, or the refusal: it needs the admin token."""
+    provider = state.metrics()
+    if provider is None:
+        return Answer(status=HTTPStatus.NOT_FOUND, body={"error": "not found"})
+    admission = state.admission(authorization)
+    if isinstance(admission, Answer):
+        return admission
+    if not admission:
+        return Answer(
+            status=HTTPStatus.UNAUTHORIZED,
+            body={"error": "/metrics needs Authorization: Bearer <XBOT_ADMIN_TOKEN>"},
+            headers=(("WWW-Authenticate", "Bearer"),),
+        )
+    try:
+        return provider()
+    except Exception as exc:  # the scrape fails, the listener and /health do not
+        body = {"error": f"metrics unavailable: {type(exc).__name__}"}
+        return Answer(status=HTTPStatus.SERVICE_UNAVAILABLE, body=body)
+
+
 def public(answer: Answer) -> Answer:
     """Return the answer with only the public keys."""
     body = {key: value for key, value in answer.body.items() if key in PUBLIC_KEYS}
@@ -145,11 +184,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, *, head: bool) -> None:
         refusal = self._body_refusal()
-        if refusal is None:
-            path = self.path.split("?", 1)[0]
-            self._send(route(self.state, path, self.headers.get("Authorization")), head=head)
-        else:
+        if refusal is not None:
             self._send(refusal, head=head)
+            return
+        path = self.path.split("?", 1)[0]
+        authorization = self.headers.get("Authorization")
+        if path == METRICS_PATH:
+            answer = metrics_answer(self.state, authorization)
+            if isinstance(answer, Answer):
+                self._send(answer, head=head)
+            else:
+                self._send_bytes(200, *answer, head=head)
+            return
+        self._send(route(self.state, path, authorization), head=head)
 
     def _refuse_method(self) -> None:
         allow = (("Allow", "GET, HEAD"),)
@@ -178,11 +225,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, answer: Answer, *, head: bool) -> None:
         payload = json.dumps(answer.body).encode()
-        self.send_response(answer.status)
-        self.send_header("Content-Type", "application/json")
+        self._send_bytes(answer.status, payload, "application/json", answer.headers, head=head)
+
+    def _send_bytes(
+        self,
+        status: int,
+        payload: bytes,
+        content_type: str,
+        headers: tuple[tuple[str, str], ...] = (),
+        *,
+        head: bool,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("Cache-Control", "no-store")
-        for name, value in answer.headers:
+        for name, value in headers:
             self.send_header(name, value)
         self.end_headers()
         if not head:
