@@ -19,6 +19,7 @@ from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures, retry_at
 from xbot.jobs.base import Account, JobContext, JobSpec, summary_data
 from xbot.jobs.platform_faults import note_platform_outcome
 from xbot.redact import redact_text
+from xbot.telemetry import observe_job_run
 
 log = structlog.get_logger("xbot.runner")
 
@@ -141,7 +142,9 @@ class JobRunner:
             log.exception("job_failed", job=spec.name, account_id=run.account_id)
         finally:
             heartbeat.stop()
-        duration_ms = int((time.monotonic() - started) * 1000)
+        seconds = time.monotonic() - started
+        observe_job_run(spec.name, seconds)
+        duration_ms = int(seconds * 1000)
         outcome = RunOutcome(
             job=spec.name,
             account_id=run.account_id,
@@ -167,9 +170,12 @@ class JobRunner:
         else:
             data = {**summary, "job_run_id": run.job_run_id}
             self._event(spec, JobPhase.COMPLETED, data, run.account_id)
-        log.info(
+        # a run that found nothing to do (`claimed: 0`) is most runs: debug, not info
+        emit = log.debug if idle(outcome) else log.info
+        emit(
             "job_completed",
             job=spec.name,
+            account=self._account_key(run.account_id),
             account_id=run.account_id,
             status=outcome.status.value,
             duration_ms=outcome.duration_ms,
@@ -212,6 +218,10 @@ class JobRunner:
             )
         )
 
+    def _account_key(self, account_id: int) -> str | None:
+        names = {account.account_id: account.key for account in self.accounts()}
+        return names.get(account_id)
+
     def _account(self, account_id: int) -> Account | None:
         if account_id == 0:
             return None
@@ -219,6 +229,16 @@ class JobRunner:
             if account.account_id == account_id:
                 return account
         raise StoreError(f"account {account_id} is not enabled any more")
+
+
+def idle(outcome: RunOutcome) -> bool:
+    """Return True for a completed run whose every count is zero: it found nothing to do."""
+    counts = [
+        value
+        for value in outcome.summary.values()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    ]
+    return outcome.status is JobRunStatus.DONE and not any(counts)
 
 
 class _Heartbeat:
