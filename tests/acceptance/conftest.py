@@ -10,14 +10,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import create_engine, text
 
 from acceptance.installed import Installed, build_and_install, shared_directory
+from dbsupport import POSTGRES_URL
 
 XBOT = str(Path(sys.executable).with_name("xbot"))
 #: every subprocess gets it, so tests can read /ready's details (tests unset it to check that)
@@ -155,3 +158,18 @@ def run_xbot(args: list[str], env: Mapping[str, str], cwd: Path, timeout: float 
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     """The wheel `python -m build` makes, in a clean venv with no extras (built once a session)."""
     return build_and_install(shared_directory(tmp_path_factory))
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_template: str | None) -> Iterator[str]:
+    """A fresh PostgreSQL database with no schema at all."""
+    if postgres_template is None:
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}")
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"xbot_empty_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()

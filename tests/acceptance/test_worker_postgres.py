@@ -6,8 +6,6 @@ import collections
 import json
 import signal
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +14,6 @@ from sqlalchemy import create_engine, text
 
 from acceptance.conftest import run_xbot, wait_for
 from dbsupport import POSTGRES_URL
-
-
-@pytest.fixture
-def empty_postgres_url(postgres_template: str | None) -> Iterator[str]:
-    if postgres_template is None:
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}")
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    name = f"xbot_empty_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def rows(url: str, sql: str) -> list[Any]:
