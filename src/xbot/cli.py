@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from xbot import cli_inspect, cli_secrets, cli_sim
+from xbot import cli_inspect, cli_optouts, cli_secrets, cli_sim
 from xbot.cli_support import (
     EXIT_DATABASE,
     announce_health,
@@ -43,6 +43,7 @@ secrets_app = typer.Typer(
 app.add_typer(secrets_app, name="secrets")
 sim_app = typer.Typer(help="Fake platforms on loopback, for tests and demos.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
+app.add_typer(cli_optouts.optouts_app, name="optouts")
 
 
 @config_app.command("show")

@@ -29,6 +29,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from xbot.config_compliance import LabelSettings, OptOutSettings
 from xbot.config_errors import (
     check_config_file,
     check_variables,
@@ -102,6 +103,8 @@ class BudgetSettings(BaseModel):
         le=43200,
         description="minutes before answering the same author again, 0 to 43200 (30 days)",
     )
+    #: replies to one author in 24 hours, however often they write (no bot-to-bot loops)
+    per_author_per_day: int = Field(3, ge=1, le=1000, description="replies, 1 to 1000")
     min_gap_seconds: float = Field(
         60.0, ge=0, le=DAY, description="seconds between two posts of the account, 0 to 86400"
     )
@@ -177,6 +180,8 @@ class AccountSettings(BaseModel):
     )
     #: shadow runs everything but the platform write (`xbot mode` switches it while running)
     mode: Literal["live", "shadow"] = "live"
+    #: answer authors flagged as bots (Mastodon `bot`, Bluesky `bot` label, `known_bots`)
+    reply_to_bots: bool = False
 
 
 class XSettings(BaseModel):
@@ -188,6 +193,9 @@ class XSettings(BaseModel):
     ai_replies_approved: bool = False
     #: self_serve tiers may reply only to summoned posts; enterprise may reply to any
     tier: Literal["self_serve", "enterprise"] = "self_serve"
+    #: the operator set X's "Automated" label on every X account (the API cannot show it,
+    #: platform-facts §5.2); a live X account without it is blocked `label_not_attested`
+    automated_label_attested: bool = False
 
 
 class LlmSettings(BaseModel):
@@ -272,6 +280,8 @@ class Settings(BaseSettings):
     x: XSettings = Field(default_factory=XSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    opt_outs: OptOutSettings = Field(default_factory=OptOutSettings)
+    labels: LabelSettings = Field(default_factory=LabelSettings)
     #: Fernet keys that encrypt saved platform sessions, comma-separated, newest first
     #: (`xbot secrets generate-key` makes one; `xbot secrets rotate` re-encrypts with the first)
     secret_key: SecretStr | None = None

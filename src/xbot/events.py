@@ -116,6 +116,11 @@ class EventType(StrEnum):
     #: CLI (`xbot secrets rotate`), info: the stored sessions were sealed with the current key
     SECRETS_ROTATED = "secrets_rotated"
 
+    #: fetch (a stop message or a block) or CLI (`xbot optouts add`), info: an author opted out
+    OPT_OUT_RECORDED = "opt_out_recorded"
+    #: CLI (`xbot optouts remove`), warning: an operator removed an author's opt-out
+    OPT_OUT_REMOVED = "opt_out_removed"
+
 
 class JobPrefix(StrEnum):
     """The prefix of a job's lifecycle events; jobs without one write only `job_failed`."""

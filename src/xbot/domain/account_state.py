@@ -216,7 +216,7 @@ def _cooldown(facts: AccountFacts, now: datetime) -> Refusal | None:
         verdict
         for verdict in verdicts
         if isinstance(verdict, Refusal)
-        and verdict.reason is RefusalReason.AUTHOR_COOLDOWN
+        and verdict.reason in {RefusalReason.AUTHOR_COOLDOWN, RefusalReason.AUTHOR_DAILY_CAP}
         and verdict.retry_at is not None
     ]
     return min(cooling, key=lambda verdict: verdict.retry_at or now) if cooling else None

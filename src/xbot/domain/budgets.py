@@ -44,6 +44,7 @@ class RefusalReason(StrEnum):
     HOURLY_BUDGET = "hourly_budget"  #: per_hour replies in the last hour
     MIN_GAP = "min_gap"  #: the last reply was too recent
     AUTHOR_COOLDOWN = "author_cooldown"  #: replied to this author too recently
+    AUTHOR_DAILY_CAP = "author_daily_cap"  #: per_author_per_day replies to this author in 24 h
 
     @property
     def account_wide(self) -> bool:
@@ -109,6 +110,7 @@ class BudgetRules:
     per_hour: int = 4
     per_day: int = 30
     author_cooldown: timedelta = timedelta(hours=4)
+    per_author_per_day: int = 3
     min_gap: timedelta = timedelta(seconds=60)
     quiet_hours: QuietHours | None = None
     timezone: ZoneInfo = UTC_ZONE
@@ -120,6 +122,7 @@ class BudgetRules:
             per_hour=settings.per_hour,
             per_day=settings.per_day,
             author_cooldown=timedelta(minutes=settings.author_cooldown_minutes),
+            per_author_per_day=settings.per_author_per_day,
             min_gap=timedelta(seconds=settings.min_gap_seconds),
             quiet_hours=parse_quiet_hours(settings.quiet_hours),
             timezone=parse_timezone(settings.timezone),
@@ -187,7 +190,12 @@ def may_post(
     by_author = sorted(ensure_utc(r.at) for r in records if r.author_id == intent.author_id)
     cooldown = rules.author_cooldown
     used = _window_usage(by_author[::-1], 1, cooldown, now)
-    return _window_refusal(used, 1, cooldown, RefusalReason.AUTHOR_COOLDOWN) or Grant()
+    daily = _window_usage(by_author[::-1], rules.per_author_per_day, DAY, now)
+    return (
+        _window_refusal(used, 1, cooldown, RefusalReason.AUTHOR_COOLDOWN)
+        or _window_refusal(daily, rules.per_author_per_day, DAY, RefusalReason.AUTHOR_DAILY_CAP)
+        or Grant()
+    )
 
 
 def account_refusal(

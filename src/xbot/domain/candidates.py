@@ -68,13 +68,19 @@ def evaluate(  # noqa: PLR0913 - the post, its rules, and what the account is do
     now: datetime,
     thread_depth: int | None = None,
     held_until: datetime | None = None,
+    opted_out: Collection[str] = (),
 ) -> Skip | Admit:
     """Return Skip with the first failed hard filter, or Admit with score, tier and expiry.
 
     `held_until` is when the account's quiet hours end, when it is in them: see `expiry`.
     """
     reason = skip_reason(
-        post, rules, replied_threads=replied_threads, now=now, thread_depth=thread_depth
+        post,
+        rules,
+        replied_threads=replied_threads,
+        now=now,
+        thread_depth=thread_depth,
+        opted_out=opted_out,
     )
     if reason is not None:
         return Skip(reason=reason)

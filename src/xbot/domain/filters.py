@@ -26,7 +26,11 @@ class SkipReason(StrEnum):
     """Why a candidate was skipped by a hard filter (`reply_candidate_queue.skip_reason`)."""
 
     OWN_POST = "own_post"  #: we wrote it
+    OUR_ACCOUNT = "our_account"  #: another of our accounts wrote it (no bot-to-bot loops)
+    OPTED_OUT = "opted_out"  #: the author said stop, blocks us, or an operator opted them out
     KNOWN_BOT = "known_bot"  #: the author is a bot (configured or self-labelled)
+    AUTHOR_NOBOT = "author_nobot"  #: the author's profile says #nobot (Mastodon convention)
+    THREADGATE = "threadgate"  #: the thread's gate does not let us reply (Bluesky)
     BLOCKED_AUTHOR = "blocked_author"  #: the operator blocked the author
     ALREADY_REPLIED_IN_THREAD = "already_replied_in_thread"  #: one reply per thread
     THREAD_TOO_DEEP = "thread_too_deep"  #: deep threads are how bot loops look
@@ -45,6 +49,10 @@ class CandidateRules:
     own_handle: str
     #: author handles or ids, casefolded, without "@"
     known_bots: frozenset[str] = frozenset()
+    #: our other accounts on this platform (handles and user ids, casefolded)
+    our_accounts: frozenset[str] = frozenset()
+    #: answer authors flagged as bots (`reply_to_bots`)
+    reply_to_bots: bool = False
     blocked_authors: frozenset[str] = frozenset()
     #: primary language tags ("en", "de"); empty means any language
     languages: frozenset[str] = frozenset()
@@ -68,6 +76,7 @@ class CandidateRules:
             own_user_id=own_user_id,
             own_handle=_handle(account.handle),
             known_bots=frozenset(_handle(name) for name in account.known_bots),
+            reply_to_bots=account.reply_to_bots,
             blocked_authors=frozenset(_handle(name) for name in account.blocked_authors),
             languages=frozenset(_primary_language(tag) for tag in account.languages),
             max_age=timedelta(hours=account.max_candidate_age_hours),
@@ -78,23 +87,23 @@ class CandidateRules:
         )
 
 
-def skip_reason(
+def skip_reason(  # noqa: PLR0913 - the post, its rules, and what the account knows now
     post: Post,
     rules: CandidateRules,
     *,
     replied_threads: Collection[str],
     now: datetime,
     thread_depth: int | None = None,
+    opted_out: Collection[str] = (),
 ) -> SkipReason | None:
     """Return the first hard filter `post` fails, or None when it may be scored.
 
     `replied_threads` holds the thread keys (see `thread_key`) the account already replied in;
-    `thread_depth` is the post's depth in its thread when the caller knows it.
+    `thread_depth` is the post's depth in its thread when the caller knows it; `opted_out`
+    holds the author ids that opted out on this platform.
     """
     checks = (
-        (_is_own(post, rules), SkipReason.OWN_POST),
-        (_is_listed(post, rules.known_bots) or post.author_is_bot, SkipReason.KNOWN_BOT),
-        (_is_listed(post, rules.blocked_authors), SkipReason.BLOCKED_AUTHOR),
+        *_author_checks(post, rules, opted_out),
         (thread_key(post) in replied_threads, SkipReason.ALREADY_REPLIED_IN_THREAD),
         (depth_of(post, thread_depth) > rules.max_thread_depth, SkipReason.THREAD_TOO_DEEP),
         (ensure_utc(post.created_at) < ensure_utc(now) - rules.max_age, SkipReason.TOO_OLD),
@@ -107,6 +116,27 @@ def skip_reason(
         (rules.summoned_required and not post.summoned, SkipReason.NOT_SUMMONED),
     )
     return next((reason for failed, reason in checks if failed), None)
+
+
+def _author_checks(
+    post: Post, rules: CandidateRules, opted_out: Collection[str]
+) -> tuple[tuple[bool, SkipReason], ...]:
+    """Who may be answered: not us, not who said stop, not bots, not who asked for no bots.
+
+    The rules' sources: opt-outs (X developer guidelines, platform-facts §1.9, §5.2), bot
+    labels (Mastodon `bot`, Bluesky `bot` self-label, §3.5, §5.4), `#nobot` (Mastodon
+    convention, §3.5, §5.5), threadgates (Bluesky, §2.7, §5.4).
+    """
+    is_bot = _is_listed(post, rules.known_bots) or post.author_is_bot
+    return (
+        (_is_own(post, rules), SkipReason.OWN_POST),
+        (_is_listed(post, rules.our_accounts), SkipReason.OUR_ACCOUNT),
+        (post.author_id in opted_out or post.author_blocks_us, SkipReason.OPTED_OUT),
+        (is_bot and not rules.reply_to_bots, SkipReason.KNOWN_BOT),
+        (post.author_nobot, SkipReason.AUTHOR_NOBOT),
+        (post.reply_disabled, SkipReason.THREADGATE),
+        (_is_listed(post, rules.blocked_authors), SkipReason.BLOCKED_AUTHOR),
+    )
 
 
 def thread_key(post: Post) -> str:

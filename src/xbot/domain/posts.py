@@ -27,6 +27,12 @@ class Post:
     language: str | None = None
     author_followers: int | None = None
     author_is_bot: bool = False
+    #: the author's profile says "#nobot" (Mastodon convention, platform-facts §3.5, §5.5)
+    author_nobot: bool = False
+    #: the platform says the author blocks our account (Bluesky `viewer.blockedBy`)
+    author_blocks_us: bool = False
+    #: the thread's gate does not let our account reply (Bluesky threadgate, §2.7, §5.4)
+    reply_disabled: bool = False
     #: the post mentions or quotes our account, or replies to one of our posts
     summoned: bool = False
     #: platform material the reply needs later (Bluesky uri/cid and root refs)

@@ -9,6 +9,7 @@ The runner writes `reply_v2_fetch_job_started` / `_completed` (with this summary
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from xbot.domain.filters import CandidateRules, thread_key
 from xbot.domain.policy import PlatformName, XTier, summoned_required
 from xbot.domain.posts import Post
 from xbot.jobs.base import Account, JobContext, require_account, require_platform
+from xbot.jobs.opt_outs import record_opt_outs
 from xbot.jobs.summaries import FetchSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries import accounts as account_queries
@@ -36,8 +38,9 @@ def run_once(context: JobContext) -> FetchSummary:
     with translated_errors(), context.engine.connect() as connection:
         watermark = candidates.fetch_watermark(connection, account.account_id)
         replied = candidates.replied_conversations(connection, account.account_id)
+        ours = account_queries.our_accounts(connection, account.platform, account.account_id)
     batch = platform.fetch_candidates(watermark)
-    rules = candidate_rules(context, account, own_user_id)
+    rules = replace(candidate_rules(context, account, own_user_id), our_accounts=_names(ours))
     budgets = BudgetRules.from_settings(account.settings.budgets)
     held_until = quiet_until(budgets, now=context.now)
     with translated_errors(), context.engine.begin() as connection:
@@ -45,12 +48,13 @@ def run_once(context: JobContext) -> FetchSummary:
             connection, account.account_id, [post.post_id for post in batch.posts]
         )
         fresh = [post for post in batch.posts if post.post_id not in known]
+        opted_out = record_opt_outs(connection, context, account, fresh)
         outcomes = Counter(
             _store(
                 context,
                 account=account,
                 rules=rules,
-                replied=replied,
+                seen=_Seen(replied=replied, opted_out=opted_out),
                 post=post,
                 connection=connection,
                 held_until=held_until,
@@ -81,17 +85,32 @@ def candidate_rules(context: JobContext, account: Account, own_user_id: str) -> 
     )
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Seen:
+    """What the account knows about a batch's threads and authors."""
+
+    replied: set[str]
+    opted_out: set[str]
+
+
 def _store(  # noqa: PLR0913 - one candidate with everything its row needs
     context: JobContext,
     *,
     account: Account,
     rules: CandidateRules,
-    replied: set[str],
+    seen: _Seen,
     post: Post,
     connection: Any,
     held_until: datetime | None,
 ) -> str:
-    verdict = evaluate(post, rules, replied_threads=replied, now=context.now, held_until=held_until)
+    verdict = evaluate(
+        post,
+        rules,
+        replied_threads=seen.replied,
+        now=context.now,
+        held_until=held_until,
+        opted_out=seen.opted_out,
+    )
     row: dict[str, Any] = {
         "account_id": account.account_id,
         "candidate_post_id": post.post_id,
@@ -123,6 +142,10 @@ def _store(  # noqa: PLR0913 - one candidate with everything its row needs
         outcome = verdict.reason.value
     candidates.insert_candidate(connection, row)
     return outcome
+
+
+def _names(names: set[str]) -> frozenset[str]:
+    return frozenset(name.strip().lstrip("@").casefold() for name in names)
 
 
 def _own_user_id(context: JobContext, account: Account, whoami: Any) -> str:

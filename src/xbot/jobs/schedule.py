@@ -34,6 +34,7 @@ from xbot.domain.budgets import (
 from xbot.domain.candidates import expiry_skip_reason
 from xbot.domain.drafts import NEAR_DUPLICATE_WINDOW
 from xbot.domain.errors import DuplicateDecision, GeneratorFailed
+from xbot.domain.filters import SkipReason
 from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
 from xbot.domain.ports import ReplyGenerator
@@ -42,7 +43,7 @@ from xbot.jobs.base import Account, JobContext, job_event, require_account, requ
 from xbot.jobs.history import reply_intent, reply_record
 from xbot.jobs.summaries import SchedulePolicyBlocked, ScheduleSummary
 from xbot.store.engine import translated_errors
-from xbot.store.queries import candidates, decisions, ghosts
+from xbot.store.queries import candidates, decisions, ghosts, opt_outs
 
 log = structlog.get_logger("xbot.schedule")
 COMPONENT = "schedule"
@@ -58,6 +59,8 @@ class _Pass:
     recent_texts: list[str]
     #: {target id: ghost post id} for queued targets a ghost reply answers already
     answered: Mapping[str, str] = field(default_factory=dict)
+    #: queued authors who opted out since they were queued (never answered)
+    opted_out: set[str] = field(default_factory=set)
     created: list[str] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
     waiting: int = 0
@@ -80,6 +83,9 @@ def run_once(context: JobContext) -> ScheduleSummary | SchedulePolicyBlocked:
         answered = ghosts.ghost_answered_targets(
             connection, account.account_id, [row.candidate_post_id for row in queued]
         )
+        opted_out = opt_outs.opted_out_authors(
+            connection, account.platform, [row.author_id for row in queued]
+        )
     block = generator_block(
         PlatformName(account.platform),
         GeneratorKind(account.settings.generator),
@@ -92,7 +98,7 @@ def run_once(context: JobContext) -> ScheduleSummary | SchedulePolicyBlocked:
         return SchedulePolicyBlocked(
             expired=expired, queued=len(queued), kept_for_hold=kept, blocked_by=block.value
         )
-    state = _Pass(history=records, recent_texts=recent, answered=answered)
+    state = _Pass(history=records, recent_texts=recent, answered=answered, opted_out=opted_out)
     refusal = _schedule(context, account, queued, state)
     return ScheduleSummary(
         expired=expired,
@@ -145,6 +151,9 @@ def _schedule(
         refusal = account_refusal(state.history, rules, now=context.now)
         if refusal is not None:
             return refusal.reason.value
+        if row.author_id in state.opted_out:
+            _skip(context, row, SkipReason.OPTED_OUT.value, state)
+            continue
         verdict = may_post(
             state.history, reply_intent(row), rules, now=context.now, answered=state.answered
         )

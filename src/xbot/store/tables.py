@@ -251,3 +251,23 @@ ghost_scans = Table(
     Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
     Index(None, "account_id", "created_at"),
 )
+
+#: authors who asked not to be answered, per platform: no account of that platform replies to
+#: them again until an operator removes the row (0007; issue 15)
+opt_outs = Table(
+    "opt_outs",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("platform", String(16), nullable=False),
+    Column("author_id", String(255), nullable=False),
+    Column("author_handle", String(255)),
+    #: `stop_word`, `block` (the platform said the author blocks us) or `operator`
+    Column("how", String(32), nullable=False),
+    #: the stop word, the post that carried it, or the operator's note
+    Column("detail", Text),
+    #: the account that heard it, when one did
+    Column("account_id", BigId, ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("created_by", String(255)),
+    Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
+    UniqueConstraint("platform", "author_id"),
+)

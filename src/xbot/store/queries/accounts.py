@@ -60,3 +60,13 @@ def platform_user_id(connection: Connection, account_id: int) -> str | None:
     return connection.execute(
         select(accounts.c.platform_user_id).where(accounts.c.id == account_id)
     ).scalar()
+
+
+def our_accounts(connection: Connection, platform: str, except_id: int) -> set[str]:
+    """Return the handles and platform ids of our other accounts on a platform (any state)."""
+    rows = connection.execute(
+        select(accounts.c.handle, accounts.c.platform_user_id).where(
+            accounts.c.platform == platform, accounts.c.id != except_id
+        )
+    )
+    return {str(name) for row in rows for name in row if name}

@@ -1,0 +1,83 @@
+"""Opt-outs heard by the fetch job: stop messages and blocks, recorded before anything is queued.
+
+A stop message is itself never answered: its author is opted out in the same transaction that
+stores the candidate, so the candidate is skipped `opted_out` (xbot.domain.opt_outs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.engine import Connection
+
+from xbot.domain.opt_outs import OptOutHow, StopWords, stop_word_in
+from xbot.domain.posts import Post
+from xbot.events import EventType
+from xbot.jobs.base import Account, JobContext, job_event
+from xbot.store.queries import opt_outs
+from xbot.store.queries.opt_outs import NewOptOut
+
+COMPONENT = "fetch"
+
+
+def stop_words_for(context: JobContext, account: Account) -> StopWords:
+    """Return the stop words the account listens for ("*" and its languages)."""
+    settings = context.settings.opt_outs
+    return StopWords.for_languages(
+        settings.stop_words, account.settings.languages, max_words=settings.max_words
+    )
+
+
+def heard_opt_out(post: Post, stop_words: StopWords) -> tuple[OptOutHow, str] | None:
+    """Return how the post opts its author out (and the detail), or None."""
+    if post.author_blocks_us:
+        return OptOutHow.BLOCK, f"the platform says the author blocks us ({post.post_id})"
+    word = stop_word_in(post.text, stop_words) if post.summoned else None
+    if word is not None:
+        return OptOutHow.STOP_WORD, f"{word!r} in {post.post_id}"
+    return None
+
+
+def record_opt_outs(
+    connection: Connection, context: JobContext, account: Account, posts: Sequence[Post]
+) -> set[str]:
+    """Record the opt-outs these posts say; return every opted-out author id among them."""
+    stop_words = stop_words_for(context, account)
+    for post in posts:
+        heard = heard_opt_out(post, stop_words)
+        if heard is not None:
+            _record(connection, context, account, post, heard)
+    return opt_outs.opted_out_authors(
+        connection, account.platform, [post.author_id for post in posts]
+    )
+
+
+def _record(
+    connection: Connection,
+    context: JobContext,
+    account: Account,
+    post: Post,
+    heard: tuple[OptOutHow, str],
+) -> None:
+    how, detail = heard
+    opt_out = NewOptOut(
+        platform=account.platform, author_id=post.author_id, author_handle=post.author_handle,
+        how=how.value, detail=detail, account_id=account.account_id, created_by=account.key,
+    )  # fmt: skip
+    if not opt_outs.add_opt_out(connection, opt_out, now=context.now):
+        return
+    data = {
+        "platform": account.platform,
+        "author_id": post.author_id,
+        "author_handle": post.author_handle,
+        "how": how.value,
+        "post_id": post.post_id,
+    }
+    job_event(
+        connection,
+        context,
+        EventType.OPT_OUT_RECORDED,
+        data,
+        component=COMPONENT,
+        account_id=account.account_id,
+    )
