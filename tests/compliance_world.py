@@ -17,6 +17,7 @@ from xbot.jobs import fetch, schedule
 from xbot.jobs.base import Account, JobContext, WorkerIdentity
 from xbot.serve import load_accounts
 from xbot.sim.core.scripting import ScriptedFake
+from xbot.store.sql import SqlStore
 from xbot.store.tables import reply_candidate_queue
 from xbot.wiring import Overrides, PlatformCache, generator_factory
 
@@ -101,6 +102,7 @@ def _context(
 ) -> JobContext:
     return JobContext(
         engine=engine,
+        store=SqlStore(engine),
         settings=settings,
         worker=WORKER,
         now=datetime.now(UTC),
