@@ -30,6 +30,7 @@ from pydantic_settings import (
 )
 
 from xbot.config_compliance import LabelSettings, OptOutSettings
+from xbot.config_console import ConsoleSettings
 from xbot.config_errors import (
     check_config_file,
     check_variables,
@@ -287,6 +288,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     #: the bearer token for /ready's details over HTTP and the console (XBOT_ADMIN_TOKEN)
     admin_token: SecretStr | None = None
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     #: refuse every claim (reason deploy_unmarked) until `xbot deploy mark` declared a deployment
     require_deploy_mark: bool = False

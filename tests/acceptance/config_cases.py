@@ -220,6 +220,9 @@ CASES: list[Case] = [
     in_file("llm.temperature", NAN),
     in_env("llm.max_tokens", "0"),
     in_file("llm.timeout_seconds", INF),
+    in_file("console", "open"),
+    in_env("console.public_read", "maybe"),
+    in_file("console.local_without_token", "sometimes"),
 ]  # fmt: skip
 
 #: cases only a serving command meets (the running SHA is read when a worker boots)
