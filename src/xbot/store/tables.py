@@ -67,6 +67,8 @@ system_events = Table(
     Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
     Index(None, "event_type", "created_at"),
     Index(None, "created_at"),
+    #: the console's Events page for one account (migration 0008)
+    Index(None, "account_id", "id"),
 )
 
 reply_candidate_queue = Table(
@@ -93,6 +95,8 @@ reply_candidate_queue = Table(
     UniqueConstraint("account_id", "candidate_post_id"),
     Index(None, "status", "expires_at"),
     Index(None, "account_id", "status", "score"),
+    #: the console's Pipeline window (migration 0008)
+    Index(None, "created_at"),
 )
 
 reply_decisions = Table(
@@ -107,6 +111,8 @@ reply_decisions = Table(
     Column("generator_meta", JsonData),
     Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
     UniqueConstraint("account_id", "target_post_id"),
+    #: the console's Pipeline window (migration 0008)
+    Index(None, "created_at"),
 )
 
 post_attempts = Table(
@@ -151,6 +157,9 @@ post_attempts = Table(
     UniqueConstraint("account_id", "actual_tweet_id"),
     #: certify F and H: USED permits since the deployment, across accounts (migration 0002)
     Index(None, "status", "used_at"),
+    #: the console's Replies page, newest first, all accounts or one (migration 0008)
+    Index(None, "created_at"),
+    Index(None, "account_id", "created_at"),
 )
 
 ghost_tweets = Table(
