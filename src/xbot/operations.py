@@ -120,8 +120,10 @@ def mark_deployment(
     return declared
 
 
-def acknowledge_ghost(engine: Engine, actor: Actor, identifier: str) -> AcknowledgedGhost | None:
-    """Acknowledge a ghost by its id or its post id; None when there is no such ghost."""
+def acknowledge_ghost(
+    engine: Engine, actor: Actor, identifier: str, *, reason: str = ""
+) -> AcknowledgedGhost | None:
+    """Acknowledge a ghost by its id or its post id (`reason`: why); None when there is none."""
     with translated_errors(), engine.begin() as connection:
         now = database_now(connection)
         row = ghosts.acknowledge_ghost(connection, identifier, actor.name, now)
@@ -130,7 +132,7 @@ def acknowledge_ghost(engine: Engine, actor: Actor, identifier: str) -> Acknowle
         append_event(
             connection,
             "ghost_acknowledged",
-            {"ghost_id": row.id, "post_id": row.tweet_id, "by": actor.name},
+            {"ghost_id": row.id, "post_id": row.tweet_id, "by": actor.name, "reason": reason},
             now=now,
             component=actor.via,
             account_id=row.account_id,
