@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from xbot import cli_inspect, cli_optouts, cli_secrets, cli_sim
+from xbot import cli_inspect, cli_optouts, cli_secrets, cli_sim, cli_status
 from xbot.cli_support import (
     EXIT_DATABASE,
     announce_health,
@@ -74,7 +74,7 @@ def serve(role: str, *, once: bool = False) -> None:
     """Boot a serving process (health is already listening) and run it until stopped."""
     from xbot.domain.errors import DatabaseUnreachable
     from xbot.redact import redact_data
-    from xbot.wiring import build_service
+    from xbot.wiring import build_service, serve_console
 
     loaded = settings()
     # XBOT_ROLE=web always wins (a web process must never post); `run` takes XBOT_ROLE as given.
@@ -84,6 +84,8 @@ def serve(role: str, *, once: bool = False) -> None:
     announce_health()  # once the configuration (settings, SHA) is known to be good
     try:
         service.boot()
+        if not once:
+            serve_console(service)
         if once:
             outcomes = redact_data(service.run_once())
             sys.stdout.write(json.dumps(outcomes, default=str) + "\n")
@@ -107,7 +109,7 @@ def worker() -> None:
 
 @app.command()
 def web() -> None:
-    """Serve /health and /ready only; never runs jobs or posts."""
+    """Serve /health, /ready and the console (with XBOT_ADMIN_TOKEN); never runs jobs or posts."""
     serve("web")
 
 
@@ -169,6 +171,7 @@ def deploy_mark(
 # commands whose bodies live in cli_inspect and cli_sim, registered here in the order --help shows
 app.command()(cli_inspect.certify)
 app.command()(cli_inspect.trace)
+app.command()(cli_status.status)
 ghosts_app.command("list")(cli_inspect.ghosts_list)
 ghosts_app.command("ack")(cli_inspect.ghosts_ack)
 secrets_app.command("generate-key")(cli_secrets.generate_key)

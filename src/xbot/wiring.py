@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from xbot.config import AccountSettings, Settings, secret_from_environment
+from xbot.console_service import ConsoleService
 from xbot.domain.errors import ConfigError, SecretKeyMissing
 from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.generate import build_generator
@@ -42,11 +43,15 @@ from xbot.store.engine import make_engine
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore
 from xbot.store.sql import SqlStore
-from xbot.web.health import HealthState, current
+from xbot.web.app import create_app
+from xbot.web.auth import Sessions
+from xbot.web.bridge import AsgiBridge
+from xbot.web.health import HealthServer, HealthState, current
 
 log = structlog.get_logger("xbot.wiring")
 
 X_SESSION_KEY = "x_oauth2"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 @dataclass(kw_only=True)
@@ -101,6 +106,35 @@ def serve_metrics(service: Service, platforms: PlatformCache | None) -> MetricsS
     )
     service.state.set_metrics(source.answer)
     return source
+
+
+def serve_console(service: Service, server: HealthServer | None = None) -> bool:
+    """Mount the console on the listener /health answers from; False when it is not served."""
+    server = server or current()
+    if server is None:
+        return False
+    app = console_app(service.settings, service.engine)
+    if app is None:
+        return False
+    server.mount(AsgiBridge(app))
+    host, port = server.address
+    log.info("console_served", url=f"http://{host}:{port}/console")
+    return True
+
+
+def console_app(settings: Settings, engine: Engine) -> Any:
+    """Return the console's ASGI app, or None (logged once, with how to enable it)."""
+    token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    local = settings.console.local_without_token and settings.host in LOOPBACK_HOSTS
+    if token is None and not local:
+        log.info(
+            "console_not_served",
+            how="set XBOT_ADMIN_TOKEN (16+ characters) to serve /console and /api/v1, or "
+            "console.local_without_token = true with a loopback host (XBOT_HOST=127.0.0.1)",
+        )
+        return None
+    console = ConsoleService(engine, settings)
+    return create_app(console, Sessions(token), public_read=settings.console.public_read)
 
 
 def identity(settings: Settings, role: str) -> WorkerIdentity:

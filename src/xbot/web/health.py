@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from xbot.web.listener import BoundedListener, ListenerLimits
 
@@ -34,6 +34,8 @@ MAX_BODY_BYTES = 1024
 METRICS_PATH = "/metrics"
 #: a metrics provider returns the body and its Content-Type
 MetricsBody = Callable[[], tuple[bytes, str]]
+#: the paths the console answers once mounted (web.bridge); everything else stays here
+CONSOLE_PATHS = ("/console/", "/api/v1/")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -161,8 +163,22 @@ def public(answer: Answer) -> Answer:
     return Answer(status=answer.status, body=body, headers=answer.headers)
 
 
+class Mountable(Protocol):
+    """The console's bridge (web.bridge.AsgiBridge), as the handler sees it."""
+
+    def handle(self, handler: BaseHTTPRequestHandler, *, head: bool) -> None:
+        """Answer the request the handler has parsed."""
+
+
+def is_console_path(path: str) -> bool:
+    """Return True when the mounted console answers `path`."""
+    return path == "/console" or path.startswith(CONSOLE_PATHS)
+
+
 class _Handler(BaseHTTPRequestHandler):
     state: ClassVar[HealthState]
+    #: returns the mounted console, or None before boot (and when it is not served)
+    mounted: ClassVar[Callable[[], Mountable | None]]
 
     def do_GET(self) -> None:
         self._answer(head=False)
@@ -183,6 +199,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._refuse_method()
 
     def _answer(self, *, head: bool) -> None:
+        if self._to_console(head=head):
+            return
         refusal = self._body_refusal()
         if refusal is not None:
             self._send(refusal, head=head)
@@ -199,6 +217,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(route(self.state, path, authorization), head=head)
 
     def _refuse_method(self) -> None:
+        if self._to_console(head=False):
+            return
         allow = (("Allow", "GET, HEAD"),)
         refusal = self._body_refusal() or Answer(
             status=HTTPStatus.METHOD_NOT_ALLOWED,
@@ -206,6 +226,13 @@ class _Handler(BaseHTTPRequestHandler):
             headers=allow,
         )
         self._send(refusal, head=False)
+
+    def _to_console(self, *, head: bool) -> bool:
+        console = type(self).mounted()
+        if console is None or not is_console_path(self.path.split("?", 1)[0]):
+            return False
+        console.handle(self, head=head)
+        return True
 
     def _body_refusal(self) -> Answer | None:
         """Read and drop a small body; refuse a large, chunked or unreadable one."""
@@ -268,9 +295,12 @@ class HealthServer:
         limits: ListenerLimits | None = None,
     ) -> None:
         self.state = state or HealthState()
+        self.console: Mountable | None = None
         limits = limits or ListenerLimits()
         handler = type(
-            "Handler", (_Handler,), {"state": self.state, "timeout": limits.read_seconds}
+            "Handler",
+            (_Handler,),
+            {"state": self.state, "timeout": limits.read_seconds, "mounted": self._mounted},
         )
 
         def handle(connection: socket.socket, client: Any) -> None:
@@ -285,6 +315,13 @@ class HealthServer:
     def address(self) -> tuple[str, int]:
         """Return the (host, port) actually bound."""
         return self._listener.server_address
+
+    def mount(self, console: Mountable | None) -> None:
+        """Hand /console and /api/v1 to the console (None: answer them 404 again)."""
+        self.console = console
+
+    def _mounted(self) -> Mountable | None:
+        return self.console
 
     def start(self) -> HealthServer:
         """Serve in a background thread."""
