@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from xbot import cli_inspect, cli_optouts, cli_secrets, cli_sim, cli_status
+from xbot import cli_inspect, cli_optouts, cli_review, cli_secrets, cli_sim, cli_status
 from xbot.cli_support import (
     EXIT_DATABASE,
     announce_health,
@@ -44,6 +44,7 @@ app.add_typer(secrets_app, name="secrets")
 sim_app = typer.Typer(help="Fake platforms on loopback, for tests and demos.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
 app.add_typer(cli_optouts.optouts_app, name="optouts")
+app.add_typer(cli_review.review_app, name="review")
 
 
 @config_app.command("show")
@@ -178,6 +179,7 @@ secrets_app.command("generate-key")(cli_secrets.generate_key)
 secrets_app.command("rotate")(cli_secrets.rotate)
 sim_app.command("serve")(cli_sim.sim_serve)
 app.command()(cli_sim.demo)
+app.command()(cli_review.mode)
 
 
 def _print_version(wanted: bool) -> None:

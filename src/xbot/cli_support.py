@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-from xbot.domain.errors import ConfigError, XbotError
+from xbot.domain.errors import ConfigError, ReviewError, XbotError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -61,7 +61,7 @@ def operate(action: Callable[[Engine], Result]) -> Result:
     engine = engine_for(settings())
     try:
         return action(engine)
-    except ConfigError as exc:
+    except (ConfigError, ReviewError) as exc:
         fail(exc)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)

@@ -72,8 +72,12 @@ class EventType(StrEnum):
     POSTING_BLOCKED_BUDGET = "posting_blocked_budget"
     #: post, info (warning when deferred past expiry): a PENDING permit expired or was drained
     POSTING_BLOCKED_EXPIRED = "posting_blocked_expired"
+    #: post, error: a PENDING permit's text hash is not its approved hash; the permit is FAILED
+    POSTING_BLOCKED_REVIEW_MISMATCH = "posting_blocked_review_mismatch"
     #: post, info: the platform accepted the reply; the permit is USED
     REPLY_POSTED = "reply_posted"
+    #: post, info: a shadow account's claimed permit did everything but the platform write
+    REPLY_SHADOWED = "reply_shadowed"
     #: post or reconcile, warning: definitively not posted; the permit is FAILED
     PERMIT_FAILED = "permit_failed"
     #: post, warning (error when the operator must act): surely not sent, PENDING with a back-off
@@ -120,6 +124,21 @@ class EventType(StrEnum):
     OPT_OUT_RECORDED = "opt_out_recorded"
     #: CLI (`xbot optouts remove`), warning: an operator removed an author's opt-out
     OPT_OUT_REMOVED = "opt_out_removed"
+
+    #: schedule, info: a decision's permit waits for a person (AWAITING_REVIEW), with its deadline
+    REVIEW_REQUESTED = "review_requested"
+    #: schedule, warning: the review webhook did not answer 2xx (nothing else depends on it)
+    REVIEW_NOTIFICATION_FAILED = "review_notification_failed"
+    #: operations (CLI, console), info: a person approved the exact text; the permit is PENDING
+    REVIEW_APPROVED = "review_approved"
+    #: operations, info: a person replaced the text and approved the new text in the same act
+    REVIEW_EDITED = "review_edited"
+    #: operations, info: a person rejected the reply; the permit is FAILED (review_rejected)
+    REVIEW_REJECTED = "review_rejected"
+    #: schedule, info: nobody reviewed before the deadline; the permit is EXPIRED (review_expired)
+    REVIEW_EXPIRED = "review_expired"
+    #: operations (CLI `xbot mode`), warning: an account switched between live and shadow
+    ACCOUNT_MODE_CHANGED = "account_mode_changed"
 
 
 class JobPrefix(StrEnum):

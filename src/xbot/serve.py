@@ -95,6 +95,7 @@ class Service:
         state: HealthState,
         platform_for: Platforms | None = None,
         generator_for: Callable[[Account], ReplyGenerator] | None = None,
+        notify_review: Callable[[Mapping[str, Any]], str | None] | None = None,
     ) -> None:
         self.settings = settings
         self.role = role
@@ -105,6 +106,7 @@ class Service:
         self.state = state
         self.platform_for = platform_for
         self.generator_for = generator_for
+        self.notify_review = notify_review
         self.stop = threading.Event()
         self.accounts: list[Account] = []
         jobs = tuple(spec.name for spec in self.specs)
@@ -154,6 +156,7 @@ class Service:
             now=datetime.now(UTC),
             platform_for=self.platform_for,
             generator_for=self.generator_for,
+            notify_review=self.notify_review,
             stop=self.stop,
         )
 

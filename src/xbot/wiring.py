@@ -27,6 +27,7 @@ from xbot.generate import build_generator
 from xbot.jobs.base import Account, JobSpec, WorkerIdentity
 from xbot.jobs.registry import job_specs
 from xbot.monitoring import MetricsSource, no_rate_limits
+from xbot.notify.webhook import review_webhook
 from xbot.platforms.bluesky.factory import PASSWORD_CREDENTIAL, build_bluesky_platform
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon.factory import build_mastodon_platform
@@ -86,6 +87,7 @@ def build_service(settings: Settings, role: str, overrides: Overrides | None = N
         state=health_state(settings),
         platform_for=platforms,
         generator_for=generator_factory(settings, overrides) if posting else None,
+        notify_review=review_webhook(settings.review) if posting else None,
     )
     serve_metrics(service, platforms)
     return service

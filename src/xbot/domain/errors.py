@@ -119,3 +119,7 @@ class InvalidRequest(PlatformError):
 
 class GeneratorFailed(XbotError):
     """The reply generator failed."""
+
+
+class ReviewError(XbotError):
+    """The review action cannot be done now: see `xbot review list`."""

@@ -43,6 +43,26 @@ class AccountMode(StrEnum):
     SHADOW = "shadow"
 
 
+#: the `controls` row that overrides an account's configured mode while workers run
+MODE_CONTROL_PREFIX = "account_mode:"
+
+
+def mode_control(account_id: int) -> str:
+    """Return the name of the account's mode switch in `controls`."""
+    return f"{MODE_CONTROL_PREFIX}{account_id}"
+
+
+def effective_mode(configured: str, switched: object) -> AccountMode:
+    """Return the account's mode: the switch's value when set, else the configured one.
+
+    A switch value that is not a known mode fails closed: shadow (nothing is posted).
+    """
+    if switched is None:
+        return AccountMode(configured)
+    value = switched.get("mode") if isinstance(switched, dict) else None
+    return AccountMode(value) if value in {m.value for m in AccountMode} else AccountMode.SHADOW
+
+
 def content_sha256(text: str) -> str:
     """Return the SHA-256 (hex) of the text's UTF-8 bytes: what an approval is bound to."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -162,7 +182,6 @@ def _approved(permit: Permit, sha256: str, by: str, now: datetime) -> Permit:
         approved_sha256=sha256,
         approved_by=by,
         approved_at=now,
-        not_before=now,
     )
 
 

@@ -57,6 +57,8 @@ class JobContext:
     platform_for: Callable[[Account], Platform] | None = None
     #: builds the account's reply generator
     generator_for: Callable[[Account], ReplyGenerator] | None = None
+    #: tells a person that a permit waits for review; returns why it failed, or None
+    notify_review: Callable[[Mapping[str, Any]], str | None] | None = None
     #: set when the worker is stopping; long jobs check it between items
     stop: threading.Event = field(default_factory=threading.Event)
     #: the `job_runs` row and slot this run executes, when run by the runner

@@ -19,6 +19,11 @@ xbot.store.queries.claims, the record's xbot.store.queries.records. A crash betw
 and record leaves the permit POSTING; its lease runs out and reconcile takes it from there. One
 permit per run: a lease is measured from the run's `now`, so each run claims once and the runner
 calls it again.
+
+Review and shadow (issue 14): a permit whose text's hash is not its approved hash is never
+claimed: FAILED `review_mismatch` with `posting_blocked_review_mismatch` (xbot.domain.review).
+A shadow account's claimed permit skips the platform write and ends SHADOWED (`reply_shadowed`);
+the mode is read in the claim's statement, so `xbot mode` takes effect at the next claim.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ from xbot.domain.permits import (
     permit_expiry,
     transition,
 )
+from xbot.domain.review import AccountMode, effective_mode
 from xbot.events import EventType, posting_blocked
 from xbot.jobs.answered import withdraw_if_answered
 from xbot.jobs.base import (
@@ -65,6 +71,7 @@ from xbot.jobs.base import (
     require_account,
     require_platform,
 )
+from xbot.jobs.review_posting import record_shadowed, refuse_if_mismatched
 from xbot.store.engine import translated_errors
 from xbot.store.queries import claims as claim_queries
 from xbot.store.queries import permits as permit_queries
@@ -86,11 +93,14 @@ _fence_warned_at: dict[str, datetime] = {}
 def run_once(context: JobContext) -> Mapping[str, Any]:
     """Expire, then claim and publish at most one permit of the account; return a summary."""
     account = require_account(context)
-    expired, claimed = _claim(context, account)
+    expired, claimed, mode = _claim(context, account)
     if isinstance(claimed, ClaimRefusal):
         return {"expired": expired, "claimed": 0, "blocked": claimed.reason.value}
     if claimed is None:
         return {"expired": expired, "claimed": 0}
+    if mode is AccountMode.SHADOW:
+        status = record_shadowed(context, claimed, COMPONENT)
+        return {"expired": expired, "claimed": 1, "permit_id": claimed.permit.permit_id, **status}
     outcome = _publish(context, account, claimed)
     status = _record(context, claimed, outcome)
     return {"expired": expired, "claimed": 1, "permit_id": claimed.permit.permit_id, **status}
@@ -135,7 +145,9 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
-def _claim(context: JobContext, account: Account) -> tuple[int, PermitReply | ClaimRefusal | None]:
+def _claim(
+    context: JobContext, account: Account
+) -> tuple[int, PermitReply | ClaimRefusal | None, AccountMode]:
     """In one transaction: expire stale permits, then refuse or claim the next one."""
     rules = BudgetRules.from_settings(account.settings.budgets)
     with translated_errors(), context.engine.begin() as connection:
@@ -145,7 +157,8 @@ def _claim(context: JobContext, account: Account) -> tuple[int, PermitReply | Cl
             connection, account.account_id, context.now, rules, drain=drain
         )
         expired = sum(_expire_one(connection, context, p, drained=drain) for p in read.stale)
-        return expired, _claim_next(connection, context, gates, read, rules)
+        mode = effective_mode(account.settings.mode, read.mode_switch)
+        return expired, _claim_next(connection, context, gates, read, rules), mode
 
 
 def _claim_next(
@@ -166,6 +179,8 @@ def _claim_next(
         return verdict
     if withdraw_if_answered(connection, context, reply, read.answered_by, COMPONENT):
         return None  # a ghost reply answers its target; the next run takes the next permit
+    if refuse_if_mismatched(connection, context, reply, COMPONENT):
+        return None  # the text is not the approved text; the next run takes the next permit
     request = claim_queries.ClaimRequest(
         permit=permit,
         worker_id=context.worker.worker_id,

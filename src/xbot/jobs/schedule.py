@@ -7,6 +7,13 @@ skipped as `expired_during_<hold>` when the account was held (hourly_budget, ...
 with one `reply_v2_candidates_expired` event per pass. Targets a ghost reply answers are skipped
 as `target_already_answered` (xbot.domain.answered).
 
+On a review account (`review` = required, or llm_only for `llm` replies) the permit is made
+AWAITING_REVIEW with the hash of its exact text and a review deadline (`review_ttl_minutes`,
+never beyond the permit's expiry, itself the candidate's TTL extended by quiet hours), one
+`review_requested` event, and a webhook notification when `review.webhook_url` is set. At most
+`per_hour` permits of an account wait at once (`review_queue_full`). Each pass first expires the
+permits whose review deadline has passed (EXPIRED `review_expired`; xbot.jobs.review_expiry).
+
 The runner writes `reply_v2_scheduler_job_started` / `_completed` / `_failed`; this module
 writes `reply_v2_attempt_created` per permit, in the same transaction as the permit.
 """
@@ -41,6 +48,13 @@ from xbot.domain.ports import ReplyGenerator
 from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_generator
 from xbot.jobs.history import reply_intent, reply_record
+from xbot.jobs.review_expiry import expire_reviews
+from xbot.jobs.review_requests import (
+    notify_review,
+    review_plan,
+    review_queue_full,
+    review_requested,
+)
 from xbot.jobs.summaries import SchedulePolicyBlocked, ScheduleSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries import candidates, decisions, ghosts, opt_outs
@@ -71,6 +85,7 @@ def run_once(context: JobContext) -> ScheduleSummary | SchedulePolicyBlocked:
     account = require_account(context)
     rules = BudgetRules.from_settings(account.settings.budgets)
     with translated_errors(), context.engine.begin() as connection:
+        review_expired = expire_reviews(connection, context, account, COMPONENT)
         history = decisions.posting_history(connection, account.account_id, context.now - DAY)
         records = [reply_record(row) for row in history]
         hold = account_refusal(records, rules, now=context.now)
@@ -102,6 +117,7 @@ def run_once(context: JobContext) -> ScheduleSummary | SchedulePolicyBlocked:
     refusal = _schedule(context, account, queued, state)
     return ScheduleSummary(
         expired=expired,
+        review_expired=review_expired,
         queued=len(queued),
         kept_for_hold=kept,
         permits_created=len(state.created),
@@ -151,6 +167,8 @@ def _schedule(
         refusal = account_refusal(state.history, rules, now=context.now)
         if refusal is not None:
             return refusal.reason.value
+        if review_queue_full(account, state.history, rules):
+            return "review_queue_full"
         if row.author_id in state.opted_out:
             _skip(context, row, SkipReason.OPTED_OUT.value, state)
             continue
@@ -211,7 +229,7 @@ def _write(
     context: JobContext, account: Account, row: Row[Any], text: str, generator: str
 ) -> str | None:
     """Decision, PENDING permit, selected candidate and event: one transaction, or nothing."""
-    ttl = timedelta(minutes=account.settings.candidate_ttl_minutes)
+    expires_at, deadline = review_plan(account, generator, context.now)
     decision = decisions.NewDecision(
         account_id=account.account_id,
         candidate_id=row.id,
@@ -219,7 +237,8 @@ def _write(
         reply_text=text,
         generator=generator,
         generator_meta={"score": row.score, "tier": row.tier},
-        permit_expires_at=context.now + ttl,
+        permit_expires_at=expires_at,
+        review_deadline=deadline,
     )
     try:
         with translated_errors(), context.engine.begin() as connection:
@@ -235,6 +254,8 @@ def _write(
                 "target_post_id": row.candidate_post_id,
                 "generator": generator,
             }
+            if deadline is not None:
+                created["status"] = "AWAITING_REVIEW"
             job_event(
                 connection,
                 context,
@@ -243,8 +264,12 @@ def _write(
                 component=COMPONENT,
                 account_id=account.account_id,
             )
+            if deadline is not None:
+                request = review_requested(connection, context, account, created, deadline)
     except DuplicateDecision:
         return None
+    if deadline is not None:
+        notify_review(context, account, request)
     log.info("permit_created", decision_id=decision_id, permit_id=permit_id, candidate_id=row.id)
     return permit_id
 

@@ -42,6 +42,7 @@ class ScheduleSummary:
     skipped: Mapping[str, int]  #: candidates decided against, by reason
     waiting: int  #: candidates left queued for a later pass
     budget: str | None  #: why the budget refused at the end of the pass, or None
+    review_expired: int = 0  #: permits whose review deadline passed unreviewed
 
     def as_data(self) -> dict[str, Any]:
         """Return the summary as the JSON the runner stores."""

@@ -74,6 +74,7 @@ def test_a_schedule_summary_keeps_its_two_shapes() -> None:
         "skipped": {"min_gap": 1},
         "waiting": 1,
         "budget": None,
+        "review_expired": 0,
     }
     blocked = SchedulePolicyBlocked(expired=0, queued=2, kept_for_hold=0, blocked_by="policy")
     assert summary_data(blocked) == {

@@ -42,6 +42,7 @@ from sqlalchemy.engine import Connection
 from xbot.domain.budgets import DAY, BudgetRules, BudgetUsage, WindowUsage, budget_windows
 from xbot.domain.clock import ensure_utc
 from xbot.domain.permits import Permit, PermitReply, PermitStatus
+from xbot.domain.review import mode_control
 from xbot.store.queries import permits as permit_queries
 from xbot.store.queries.common import is_postgres
 from xbot.store.queries.events import NewEvent, event_values, insert_event
@@ -56,7 +57,7 @@ from xbot.store.queries.permits import (
     gates_from_row,
     gates_unchanged,
 )
-from xbot.store.tables import ghost_tweets, post_attempts, reply_decisions, system_events
+from xbot.store.tables import controls, ghost_tweets, post_attempts, reply_decisions, system_events
 
 _LOCK_AND_GATES = select(
     func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger)).label("locked"),
@@ -120,6 +121,15 @@ def _answered_by() -> ScalarSelect[Any]:
     )
 
 
+def _mode_switch() -> ScalarSelect[Any]:
+    # The account's live/shadow switch (xbot.domain.review.effective_mode), read with the claim.
+    return (
+        select(controls.c.value)
+        .where(controls.c.name == bindparam("mode_control"))
+        .scalar_subquery()
+    )
+
+
 def _claim_read(*, drain: bool) -> Select[Any]:
     stale: ColumnElement[bool] = (
         true()
@@ -141,6 +151,7 @@ def _claim_read(*, drain: bool) -> Select[Any]:
             *REPLY_COLUMNS,
             case((stale, literal(1)), else_=literal(0)).label("stale"),
             _answered_by().label("answered_by"),
+            _mode_switch().label("mode_switch"),
             *_usage_columns(),
         )
         .select_from(REPLY_SOURCE)
@@ -169,6 +180,8 @@ class ClaimRead:
     #: the account's budget usage (None when nothing is claimable)
     usage: BudgetUsage | None = None
     posts_in_day: int = 0
+    #: the account's mode switch in `controls` (None: never switched, the config's mode holds)
+    mode_switch: Any = None
 
 
 def lock_and_read_gates(connection: Connection, account_id: int) -> ClaimGates:
@@ -199,11 +212,13 @@ def read_claim(
         answered_by=row["answered_by"],
         usage=_usage(row),
         posts_in_day=int(row["posts_in_day"]),
+        mode_switch=row["mode_switch"],
     )
 
 
 def _read_params(account_id: int, now: datetime, rules: BudgetRules) -> dict[str, Any]:
     params: dict[str, Any] = {"account": account_id, "now": now, "since": now - DAY}
+    params["mode_control"] = mode_control(account_id)
     for name, (limit, window) in zip(_WINDOWS, budget_windows(rules), strict=True):
         params[f"{name}_start"] = now - window
         # a limit of 0 refuses on any count: no time frees it (the offset then finds none)

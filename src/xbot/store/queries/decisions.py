@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from xbot.domain.errors import DuplicateDecision
 from xbot.domain.permits import PermitStatus
+from xbot.domain.review import content_sha256
 from xbot.store.queries.permits import COUNTED_AT
 from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions
 
@@ -41,6 +42,8 @@ class NewDecision:
     generator: str
     generator_meta: Mapping[str, Any]
     permit_expires_at: datetime
+    #: set when a person must review the text first: the permit is AWAITING_REVIEW until then
+    review_deadline: datetime | None = None
 
 
 def new_decision_id() -> str:
@@ -56,7 +59,7 @@ def new_permit_id() -> str:
 def insert_decision_with_permit(
     connection: Connection, decision: NewDecision, now: datetime
 ) -> tuple[str, str]:
-    """Write the decision and its PENDING permit; the caller's transaction makes them one.
+    """Write the decision and its permit (PENDING, or AWAITING_REVIEW); one transaction.
 
     The unique target per account and the unique decision per permit make a second decision or
     a second permit for the same interaction impossible, whatever races.
@@ -92,13 +95,21 @@ def _insert_rows(
             decision_id=decision_id,
             account_id=decision.account_id,
             pipeline_source=PIPELINE_SOURCE,
-            status=PermitStatus.PENDING.value,
+            status=_first_status(decision).value,
             created_at=now,
             expires_at=decision.permit_expires_at,
             not_before=now,
             updated_at=now,
+            content_sha256=content_sha256(decision.reply_text),
+            review_deadline=decision.review_deadline,
         )
     )
+
+
+def _first_status(decision: NewDecision) -> PermitStatus:
+    if decision.review_deadline is None:
+        return PermitStatus.PENDING
+    return PermitStatus.AWAITING_REVIEW
 
 
 def recent_reply_texts(
