@@ -27,6 +27,7 @@ from xbot.sim.core.server import SimServer
 from xbot.sim.core.world import build_world
 from xbot.sim.x.fake import FakeX
 from xbot.sim.x.settings import XFakeSettings
+from xbot.store.sql import SqlStore
 from xbot.store.tables import post_attempts, reply_decisions, system_events
 from xbot.wiring import Overrides, PlatformCache, generator_factory
 
@@ -140,6 +141,7 @@ def review_world(engine: Engine, *, webhook_url: str = "", **account: Any) -> It
         notifier = review_webhook(settings.review)
         context = JobContext(
             engine=engine,
+            store=SqlStore(engine),
             settings=settings,
             worker=worker,
             now=datetime.now(UTC),
