@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from xbot import cli_inspect, cli_optouts, cli_review, cli_secrets, cli_sim, cli_status
+from xbot import cli_config, cli_inspect, cli_optouts, cli_review, cli_secrets, cli_sim, cli_status
 from xbot.cli_support import (
     EXIT_DATABASE,
     announce_health,
@@ -49,10 +49,15 @@ app.add_typer(cli_review.review_app, name="review")
 
 @config_app.command("show")
 def config_show() -> None:
-    """Print the effective configuration with every secret redacted."""
-    from xbot.config import redacted
+    """Print the effective configuration with every secret redacted.
 
-    sys.stdout.write(json.dumps(redacted(settings()), indent=2) + "\n")
+    `credential_variables` says whether each variable named as holding a credential is set.
+    """
+    from xbot.config import credential_variables, redacted
+
+    loaded = settings()
+    shown = {**redacted(loaded), "credential_variables": credential_variables(loaded)}
+    sys.stdout.write(json.dumps(shown, indent=2) + "\n")
 
 
 @app.command()
@@ -180,6 +185,7 @@ secrets_app.command("rotate")(cli_secrets.rotate)
 sim_app.command("serve")(cli_sim.sim_serve)
 app.command()(cli_sim.demo)
 app.command()(cli_review.mode)
+config_app.command("docs")(cli_config.config_docs)
 
 
 def _print_version(wanted: bool) -> None:

@@ -139,22 +139,33 @@ class AccountSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
+    #: the platform the account posts on
     platform: Literal["x", "bluesky", "mastodon"]
     handle: Handle = Field(description="the account's handle, 1 to 253 characters, no spaces")
+    #: false keeps the account in the database but runs no job for it
     enabled: bool = True
     #: the API base URL; empty means the platform's public default
     base_url: OptionalUrl = Field("", description="an http(s) URL up to 2048 characters, or empty")
     #: credential name -> name of the environment variable that holds it
     credentials: dict[Identifier, VariableName] = Field(default_factory=dict, max_length=16)
+    #: words and phrases that make a post relevant (its score) and choose the bank's reply
     topics: list[Term] = Field(default_factory=list, max_length=100)
+    #: the voice the `llm` generator is given; the guard refuses a reply that quotes it
     persona: str = Field("", max_length=2000, description="up to 2000 characters")
+    #: bank: curated replies, offline; llm: an OpenAI-compatible model (`[llm]`)
     generator: Literal["bank", "llm"] = "bank"
+    #: a TOML reply bank used instead of the built-in one (format: `xbot.generate.bank`)
     bank_file: str = Field("", max_length=4096, pattern=r"^[^\x00]*$", description="a path")
+    #: language tags a post must be in to be answered ("en", "pt-BR"); empty answers any
     languages: list[Language] = Field(default_factory=list, max_length=32)
+    #: handles of bots never answered (accounts the platform flags as automated are skipped too)
     known_bots: list[Handle] = Field(default_factory=list, max_length=10000)
+    #: handles never answered
     blocked_authors: list[Handle] = Field(default_factory=list, max_length=10000)
     budgets: BudgetSettings = Field(default_factory=BudgetSettings)
+    #: true lets replies link anywhere; false allows only `allowed_domains`
     allow_links: bool = False
+    #: words and phrases a reply may never contain (the guard's `banned_term`)
     banned_terms: list[Term] = Field(default_factory=list, max_length=10000)
     candidate_ttl_minutes: float = Field(
         30.0, gt=0, le=10080, description="minutes, above 0 and up to 10080 (a week)"
@@ -164,6 +175,7 @@ class AccountSettings(BaseModel):
         24.0, gt=0, le=720, description="hours, above 0 and up to 720 (30 days)"
     )
     max_thread_depth: int = Field(6, ge=1, le=100, description="posts, 1 to 100")
+    #: the visibility of replies on Mastodon
     visibility: Literal["public", "unlisted", "private", "direct"] = "public"
     #: answer only posts that summoned the account (etiquette; X self-serve requires it anyway)
     opt_in_only: bool = True
@@ -205,6 +217,7 @@ class LlmSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     base_url: Url = Field("https://api.openai.com/v1", description="an http(s) URL")
+    #: the model name sent to the endpoint
     model: str = Field("gpt-4o-mini", min_length=1, max_length=200, pattern=r"^\S+$")
     api_key_env: VariableName = Field("OPENAI_API_KEY", description="an environment variable name")
     temperature: float = Field(0.7, ge=0, le=2, description="0 to 2")
@@ -248,10 +261,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PORT", "XBOT_PORT"),
         description="the TCP port /health listens on, 0 to 65535",
     )
+    #: all: jobs and /health in one process; worker: the role that posts; web: never posts
     role: Role = "all"
     git_sha: str = Field("", pattern=r"^([0-9A-Fa-f]{7,64})?$", description="7 to 64 hex digits")
     worker_id: str = Field("", pattern=r"^[!-~]{0,128}$", description="up to 128 visible ASCII")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    #: auto: console lines in a terminal, JSON lines otherwise
     log_format: Literal["auto", "console", "json"] = "auto"
     poll_interval: float = Field(
         1.0,
@@ -441,3 +456,13 @@ def redacted(settings: Settings) -> dict[str, Any]:
     """Return the settings as data with every secret and URL password masked."""
     shown: dict[str, Any] = redact_data(settings.model_dump(mode="json"))
     return shown
+
+
+def credential_variables(settings: Settings) -> dict[str, str]:
+    """Whether each variable the settings name as holding a credential is set; never its value."""
+    names = [settings.llm.api_key_env]
+    names += [name for account in settings.accounts for name in account.credentials.values()]
+    return {
+        name: "set" if os.environ.get(name, "").strip() else "not set"
+        for name in dict.fromkeys(names)
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,26 @@ def test_a_worker_whose_key_opens_no_saved_session_stops_at_boot(
     assert "bluesky:@bot.example's saved session" in line
     assert "cannot be decrypted with XBOT_SECRET_KEY" in line
     assert stored(sqlite_url) == before
+
+
+def test_config_show_says_which_credential_variables_are_set_never_their_values(
+    xbot_env: dict[str, str], tmp_path: Path
+) -> None:
+    Path(xbot_env["XBOT_CONFIG"]).write_text(
+        '[[accounts]]\nplatform = "mastodon"\nhandle = "bot"\n'
+        '[accounts.credentials]\naccess_token = "MASTODON_TOKEN"\n\n'
+        '[[accounts]]\nplatform = "x"\nhandle = "xbot"\n'
+        '[accounts.credentials]\nconsumer_key = "X_CONSUMER_KEY"\n',
+        encoding="utf-8",
+    )
+    xbot_env["MASTODON_TOKEN"] = "canary-token-9d2c41"
+    xbot_env.pop("X_CONSUMER_KEY", None)
+    xbot_env.pop("OPENAI_API_KEY", None)
+    done = run_xbot(["config", "show"], xbot_env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["credential_variables"] == {
+        "OPENAI_API_KEY": "not set",
+        "MASTODON_TOKEN": "set",
+        "X_CONSUMER_KEY": "not set",
+    }
+    assert "canary" not in done.stdout + done.stderr
