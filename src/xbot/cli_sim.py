@@ -51,7 +51,7 @@ def sim_serve(  # noqa: PLR0913 - one keyword per documented option
         stack.stop()
 
 
-def demo(
+def demo(  # noqa: PLR0913, PLR0917 - one parameter per documented option
     seconds: Annotated[
         float, typer.Option("--seconds", min=5, help="How long the worker runs.")
     ] = 60,
@@ -68,8 +68,15 @@ def demo(
         bool, typer.Option("--keep", help="Keep the database and print how to inspect it.")
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated world.")] = 7,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Print the whole certification report, SQL and rows included."),
+    ] = False,
 ) -> None:
-    """Run the whole system offline against a fake platform, then certify it."""
+    """Run the whole system offline against a fake platform, then certify it.
+
+    The terminal gets the summary and one trace; the full report goes to a file it names.
+    """
     from rich.console import Console
 
     from xbot.demo import DemoOptions, run_demo
@@ -80,7 +87,7 @@ def demo(
         fail(XbotError(f"--platform {platform!r} is unknown: use one of {', '.join(FAKES)}"))
     configure("warning", "auto")
     options = DemoOptions(seconds=seconds, platform=platform, database_url=database_url,
-                          keep=keep, seed=seed)  # fmt: skip
+                          keep=keep, seed=seed, full=full)  # fmt: skip
     try:
         code = run_demo(options, Console(highlight=False))
     except XbotError as exc:

@@ -23,9 +23,14 @@ from rich.table import Table
 
 from xbot import operations
 from xbot.certify import run_certification
-from xbot.certify.markdown import render_markdown
 from xbot.config import AccountSettings, BudgetSettings, JobIntervals, Settings, load_settings
 from xbot.demo_fakes import FAKES, DemoFake
+from xbot.demo_output import (
+    explain_acknowledgement,
+    print_certification,
+    print_legend,
+    report_path,
+)
 from xbot.platforms.http import HttpOptions
 from xbot.provenance import UNKNOWN, running_sha
 from xbot.serve import Service
@@ -58,6 +63,8 @@ class DemoOptions:
     keep: bool = False
     seed: int = 7
     bots: tuple[str, ...] = ("replybot", "helperbot")
+    #: print the whole certification report, SQL included, instead of its summary
+    full: bool = False
 
 
 @dataclass(kw_only=True)
@@ -169,11 +176,14 @@ def _run_and_certify(run: _Run, console: Console) -> int:
     finally:
         service.stop_background(runner, thread)
     _acknowledge_ghosts(run)
+    explain_acknowledgement(console, run.ghost_post_ids)
     report = run_certification(service.engine, run.settings)
-    # written as is: a rich print would wrap the SQL at the terminal's width
-    console.file.write("\n" + render_markdown(report) + "\n")
-    console.file.flush()
+    path = report_path(run.options.platform)
+    print_certification(console, report, path, full=run.options.full)
     _show_trace(run, console)
+    console.print(
+        f"\nfull report, with every check's SQL and rows: {path}", markup=False, soft_wrap=True
+    )
     if run.options.keep:
         _explain_kept(run, console)
     return report.exit_code
@@ -184,6 +194,7 @@ def _watch(run: _Run, console: Console, failure: list[BaseException]) -> None:
     seconds = run.options.seconds
     plan = [(seconds / 4, _inject_ghost), (seconds / 3, _inject_timeout)]
     deadline = seconds + SETTLE_SECONDS
+    print_legend(console)
     with Live(_table(run, 0.0)[0], console=console, refresh_per_second=4, transient=False) as live:
         while (elapsed := time.monotonic() - started) < deadline:
             if failure:

@@ -24,6 +24,21 @@ def test_demo_is_operational_then_certify_fails_b_once_the_worker_is_gone(
     assert "injected a ghost" in done.stdout
     for check in "ABCDEFGHI":
         assert re.search(rf"\| {check}\) [^|]+\| ✅ PASS", done.stdout), check
+    # the table has a legend; the demo says it acknowledged its own ghost, and why
+    assert "what the columns count" in done.stdout
+    assert "unknown       permits whose outcome is not known yet" in done.stdout
+    assert "acknowledged the ghost the demo injected itself" in done.stdout
+    assert "any other ghost would still fail the certification" in done.stdout
+    # the terminal gets the summary and the trace; the whole report goes to the file it names
+    assert "## SQL QUERIES AND RESULTS" not in done.stdout
+    written = re.search(r"full report, with every check's SQL and rows: (\S+\.md)", done.stdout)
+    assert written, done.stdout[-2000:]
+    report_file = Path(written.group(1))
+    request.addfinalizer(lambda: report_file.unlink(missing_ok=True))
+    full = report_file.read_text(encoding="utf-8")
+    assert "## SQL QUERIES AND RESULTS" in full
+    assert "**Status**: ✅ **OPERATIONAL**" in full
+    assert len(done.stdout.splitlines()) < len(full.splitlines())
     kept = re.search(r"XBOT_CONFIG=(\S+xbot\.toml) xbot certify", done.stdout)
     assert kept, done.stdout[-2000:]
     config = kept.group(1)
@@ -61,10 +76,14 @@ def test_the_seeds_own_sql_passes_after_a_demo_on_postgresql(
     from xbot.store.engine import make_engine
 
     done = run_xbot(
-        ["demo", "--seconds", "20", "--database-url", postgres_url], xbot_env, tmp_path, timeout=180
+        ["demo", "--seconds", "20", "--database-url", postgres_url, "--full"],
+        xbot_env,
+        tmp_path,
+        timeout=180,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "**Status**: ✅ **OPERATIONAL**" in done.stdout
+    assert "## SQL QUERIES AND RESULTS" in done.stdout  # --full prints it all
 
     engine = make_engine(postgres_url)
     try:

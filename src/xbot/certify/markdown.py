@@ -28,6 +28,17 @@ def render_markdown(report: Report) -> str:
     return "\n\n---\n\n".join(sections) + "\n"
 
 
+def render_summary(report: Report) -> str:
+    """Return the report without its SQL: verdict, one line per check, accounts, next actions."""
+    lines = ["| Check | Status | Details |", "|-------|--------|---------|"]
+    for check in report.checks:
+        status = f"{STATUS_MARK[check.status]} {check.status.value}"
+        lines.append(f"| {check.key}) {check.title} | {status} | {_cell(check.explanation)} |")
+    sections = [_header(report), "\n".join(lines), account_table(report)]
+    sections.append("\n".join(["## NEXT ACTIONS", "", *_numbered(report.next_actions)]))
+    return "\n\n".join(sections) + "\n"
+
+
 def summary_line(report: Report) -> str:
     """Return the one line `xbot certify` writes to stderr."""
     if report.blocker is None:

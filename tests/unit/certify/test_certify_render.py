@@ -7,7 +7,7 @@ import json
 from certify_samples import SEED_RUNNING, check, checks, report
 
 from xbot.certify.data import render_json
-from xbot.certify.markdown import render_markdown, summary_line
+from xbot.certify.markdown import render_markdown, render_summary, summary_line
 from xbot.certify.model import Status
 
 
@@ -78,3 +78,13 @@ def test_summary_line_names_the_blocker_or_says_all_passed() -> None:
     assert line.startswith("certify: NOT OPERATIONAL: blocker A) Running SHA FAIL: ")
     assert "\n" not in line
     assert summary_line(report(checks())) == "certify: OPERATIONAL: all 8 checks passed"
+
+
+def test_the_summary_is_the_verdict_checks_accounts_and_actions_without_sql() -> None:
+    text = render_summary(seed_like_report())
+    assert "**Status**: ❌ **NOT OPERATIONAL**" in text
+    assert "| A) Running SHA | ❌ FAIL |" in text
+    assert "## ACCOUNTS" in text
+    assert "## NEXT ACTIONS" in text
+    assert "SQL" not in text
+    assert "SELECT" not in text
