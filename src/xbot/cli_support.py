@@ -71,13 +71,21 @@ def operate(action: Callable[[Engine], Result]) -> Result:
 
 def announce_health() -> None:
     """Say where /health listens; after the settings load, so a bad value stays one line."""
+    import structlog
+
+    from xbot.logging import json_lines
     from xbot.web.health import current
 
     server = current()
-    if server is not None:
-        host, port = server.address
-        sys.stderr.write(f"[HEALTH] listening on {host}:{port}\n")
-        sys.stderr.flush()
+    if server is None:
+        return
+    host, port = server.address
+    line = f"[HEALTH] listening on {host}:{port}"
+    if json_lines():  # a log collector parsing JSON lines must not trip over this one
+        structlog.get_logger("xbot.health").info(line, host=host, port=port)
+        return
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def failed_runs(outcomes: Sequence[Mapping[str, Any]]) -> str:

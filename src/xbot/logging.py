@@ -11,11 +11,21 @@ import structlog
 
 from xbot.redact import redact_data, remember
 
+#: whether `configure` chose JSON lines (the default before it runs: plain text)
+_json_lines = False
+
+
+def json_lines() -> bool:
+    """Return True when log lines are JSON, so other stderr lines should be JSON too."""
+    return _json_lines
+
 
 def configure(level: str = "info", output: str = "auto", secrets: Iterable[str] = ()) -> None:
     """Console lines in a terminal, JSON lines otherwise, on stderr, with secrets masked."""
+    global _json_lines  # noqa: PLW0603 - one logging set-up per process, made by the CLI
     remember(secrets)
     use_console = output == "console" or (output == "auto" and sys.stderr.isatty())
+    _json_lines = not use_console
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer() if use_console else structlog.processors.JSONRenderer()
     )

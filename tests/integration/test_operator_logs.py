@@ -56,6 +56,7 @@ def test_a_posted_reply_logs_account_target_post_and_permit(x: Posting) -> None:
     assert (line["account"], line["account_id"]) == (ACCOUNT, x.account_id)
     assert (line["target_post_id"], line["post_id"]) == (rows.target_post_id, posted_id)
     assert line["permit_id"] == rows.permit_id
+    assert line["text"] == rows.text  # the excerpt: short texts whole, on one line
     [claimed] = logged(logs, EventType.PERMIT_CLAIMED)
     assert (claimed["permit_id"], claimed["attempt"]) == (rows.permit_id, 1)
 

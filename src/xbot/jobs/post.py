@@ -85,6 +85,8 @@ COMPONENT = "post"
 REFUSAL_REPEAT = timedelta(minutes=5)
 #: a worker the fence refuses logs a warning at most this often
 FENCE_WARNING_REPEAT = timedelta(minutes=1)
+#: characters of a reply's text in its log line
+EXCERPT_CHARS = 80
 FENCE_REASONS = frozenset({ClaimRefusalReason.STALE_CODE, ClaimRefusalReason.DEPLOY_UNMARKED})
 #: when each worker (by id) last logged the fence warning
 _fence_warned_at: dict[str, datetime] = {}
@@ -349,14 +351,23 @@ def _record_effects(
         worker_id=context.worker.worker_id,
     )
     record_outcome(connection, reply.permit, after, mark, event)
-    _log(context, event)
+    _log(context, event, reply)
 
 
-def _log(context: JobContext, event: NewEvent) -> None:
+def _log(context: JobContext, event: NewEvent, reply: PermitReply | None = None) -> None:
+    data = dict(event.data)
+    if reply is not None and event.event_type == EventType.REPLY_POSTED:
+        data["text"] = excerpt(reply.reply_text)  # the log says what was said; the event proves it
     log_event(
-        context, event.event_type, event.data, component=event.component,
+        context, event.event_type, data, component=event.component,
         account_id=event.account_id, severity=event.severity,
     )  # fmt: skip
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """Return the text on one line, cut to `limit` characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _note_lease_lost(context: JobContext, reply: PermitReply, outcome: PublishOutcome) -> None:

@@ -270,7 +270,8 @@ def _write(
         return None
     if deadline is not None:
         notify_review(context, account, request)
-    log.info("permit_created", decision_id=decision_id, permit_id=permit_id, candidate_id=row.id)
+    log.info("permit_created", account=account.key, decision_id=decision_id, permit_id=permit_id,
+             candidate_id=row.id, target_post_id=row.candidate_post_id)  # fmt: skip
     return permit_id
 
 
@@ -284,7 +285,11 @@ def _skip(
     state.skipped[reason] += 1
     with translated_errors(), context.engine.begin() as connection:
         candidates.skip_candidate(connection, row.id, reason)
-        if detail is not None:
+        if detail is None:  # no event to log: still one line saying which and why
+            account = context.account.key if context.account is not None else None
+            log.info("candidate_skipped", account=account, candidate_id=row.id, reason=reason,
+                     target_post_id=row.candidate_post_id)  # fmt: skip
+        else:
             job_event(
                 connection,
                 context,

@@ -310,3 +310,14 @@ def test_an_adapter_that_cannot_be_built_sends_nothing(engine: Engine, account_i
     assert post.run_once(context)["status"] == "PENDING"
     permit = load_permit(engine, rows.permit_id)
     assert str(permit.failure_reason).startswith("platform_unavailable")
+
+
+def test_a_long_reply_is_cut_to_one_line_in_its_log_excerpt() -> None:
+    from xbot.jobs.post import EXCERPT_CHARS, excerpt
+
+    text = "first line\n" + "word " * 40
+    cut = excerpt(text)
+    assert "\n" not in cut
+    assert len(cut) == EXCERPT_CHARS
+    assert cut.endswith("…")
+    assert excerpt("short  reply") == "short reply"
