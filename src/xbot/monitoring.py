@@ -6,8 +6,10 @@ any host) serves the same numbers and a restart never resets a counter. Only wha
 process alone can know, its platform requests, job-run durations and last rate-limit headers,
 comes from that process (`xbot.telemetry`); Prometheus scrapes each worker for those.
 
-A scrape reads the database at most every `cache_seconds`, and certifies at most every
-`certify_seconds` (a certification reads much more).
+A scrape reads the counts at most every `cache_seconds`; each account's state (a few reads per
+account) at most every `states_seconds`; and certifies at most every `certify_seconds` (a
+certification reads much more). Prometheus scrapes every 15 to 60 s, so most scrapes cost
+only the counts.
 """
 
 from __future__ import annotations
@@ -60,9 +62,11 @@ class MetricsSource:
     posting_state: Callable[[], Mapping[str, Any]]
     rate_limits: RateLimits = no_rate_limits
     cache_seconds: float = 5.0
-    certify_seconds: float = 30.0
+    states_seconds: float = 30.0
+    certify_seconds: float = 60.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _cached: tuple[float, Snapshot] | None = None
+    _states: tuple[float, dict[str, Series]] | None = None
     _verdict: tuple[float, int | None] | None = None
 
     def body(self) -> bytes:
@@ -84,7 +88,7 @@ class MetricsSource:
     def _read(self) -> Snapshot:
         with translated_errors(), self.engine.connect() as connection:
             series = database_series(connection, self.settings)
-        series.update(state_series(self.posting_state()))
+        series.update(self._account_states())
         series["xbot_build_info"] = [((self.worker.git_sha, __version__, self.worker.role), 1.0)]
         series["xbot_rate_limit_remaining"] = [
             ((platform, endpoint, account), remaining)
@@ -94,6 +98,12 @@ class MetricsSource:
         if verdict is not None:
             series["xbot_certify_verdict"] = [((), float(verdict))]
         return Snapshot(series)
+
+    def _account_states(self) -> dict[str, Series]:
+        clock = time.monotonic()
+        if self._states is None or clock - self._states[0] >= self.states_seconds:
+            self._states = (clock, state_series(self.posting_state()))
+        return self._states[1]
 
     def _certify_verdict(self) -> int | None:
         clock = time.monotonic()
