@@ -272,3 +272,43 @@ def test_a_failing_webhook_is_an_event_and_the_permit_still_waits(engine: Engine
         awaiting(world)
         [failed] = world.events("review_notification_failed")
         assert "500" in failed["event_data"]["reason"]
+
+
+def certify(world: ReviewWorld) -> Any:
+    from xbot.certify.model import CertifyOptions
+    from xbot.certify.run import run_certification
+
+    report = run_certification(world.engine, world.context.settings, CertifyOptions())
+    return report, {check.key: check for check in report.checks}
+
+
+def test_certify_proves_each_reviewed_post_is_the_approved_text(world: ReviewWorld) -> None:
+    [permit] = awaiting(world)
+    operations_review.approve(world.engine, ANN, permit.permit_id)
+    world.post_all()
+    _, checks = certify(world)
+    assert checks["H"].facts["reviewed_posts"] == 1
+    assert checks["H"].facts["review_violations"] == []
+    world.tamper(permit, "A text nobody approved")
+    report, checks = certify(world)
+    assert checks["H"].status.value == "FAIL"
+    assert checks["H"].permanent
+    assert "not the approved text" in checks["H"].explanation
+    assert report.verdict.value == "NOT OPERATIONAL"
+
+
+def test_certify_reports_a_shadow_account_as_shadow(engine: Engine) -> None:
+    with review_world(engine, mode="shadow") as world:
+        world.mention(0)
+        world.fetch_and_schedule()
+        world.post_all()
+        report, checks = certify(world)
+        key = world.context.account.key
+        assert checks["I"].facts["shadow_accounts"] == [key]
+        assert "shadow" in checks["I"].explanation
+        assert checks["I"].facts["explains"] == ["F"]
+        assert report.verdict.value != "OPERATIONAL"
+        assert any(f"xbot mode {key} live" in action for action in report.next_actions)
+        operations_review.set_mode(world.engine, ANN, key, "live")
+        _, checks = certify(world)
+        assert checks["I"].facts["shadow_accounts"] == []

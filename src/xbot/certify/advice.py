@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from xbot.certify.check_accounts import accounts_advice
@@ -40,6 +40,28 @@ def next_actions(blocker: CheckResult | None) -> tuple[str, ...]:
             ),
         )
     return (*ADVICE[blocker.key](blocker), RERUN)
+
+
+def shadow_actions(checks: Sequence[CheckResult]) -> tuple[str, ...]:
+    """Return how to take each shadow account live (the verdict says SHADOW while one is)."""
+    shadow = [name for check in checks for name in check.facts.get("shadow_accounts", ())]
+    return tuple(
+        f"{name} is in shadow mode and posts nothing: `xbot mode {name} live --by NAME` when "
+        "its shadowed replies (`xbot trace PERMIT`) look right."
+        for name in shadow
+    )
+
+
+def _review(check: CheckResult) -> list[str]:
+    if not check.facts.get("review_violations"):
+        return []
+    return [
+        (
+            "A reviewed post went out without the approved text: read J's rows, "
+            "`xbot trace PERMIT` each one, and find who changed the text after approval; "
+            "keep the account in shadow mode (`xbot mode ACCOUNT shadow`) until you know."
+        )
+    ]
 
 
 def _running_sha(check: CheckResult) -> list[str]:
@@ -225,6 +247,8 @@ def _stuck(check: CheckResult) -> list[str]:
     if check.status is Status.INCONCLUSIVE:
         return [WAIT]
     stuck = check.facts["stuck"]
+    if check.facts.get("review_violations"):
+        return _review(check)
     if check.facts["duplicates"]:
         return [
             (

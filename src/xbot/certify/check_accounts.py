@@ -6,6 +6,11 @@ author in cooldown); or blocked (kill switch, the deploy fence, credentials refu
 misconfigured, platform policy). A blocked account fails I and cannot clear by itself
 (`permanent`). Held accounts pass I with the time the hold ends; when every account is held,
 the hold explains why nothing was scheduled or posted, so E and F do not block the verdict.
+
+A shadow account (`mode`, or its `xbot mode` switch) runs everything but the platform write: it
+is listed as `shadow` in the table and I's facts, the verdict says SHADOW instead of OPERATIONAL
+(xbot.certify.verdict), and when every account in scope is shadow, F (a posted reply) is
+explained by it.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from xbot.domain.account_state import (
 from xbot.domain.budgets import BudgetRules, ReplyIntent, ReplyRecord
 from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, generator_block
 from xbot.domain.readiness import posting_blockers
+from xbot.domain.review import AccountMode, effective_mode
 from xbot.store.queries.faults import fault_from
 
 Prior = Mapping[str, CheckResult]
@@ -54,15 +60,23 @@ def check_accounts(run: QueryRunner, context: Context, prior: Prior) -> CheckRes
     for row in accounts.rows:
         facts = _facts(row, context, fence=fence, switch=switch, prior=prior)
         facts = _with_budget(facts, row, history.rows, waiting.rows)
-        rows.append(_table_row(account_state(facts, now=context.now), row, facts.rules))
+        table_row = _table_row(account_state(facts, now=context.now), row, facts.rules)
+        rows.append(table_row | {"mode": _mode(context, row).value})
     status, explanation = judge_accounts(rows)
+    shadow = [row["account"] for row in rows if row["mode"] == AccountMode.SHADOW]
+    if shadow:
+        explanation += f"; shadow (no platform write): {', '.join(shadow)}"
     return CheckResult(
         key="I",
         title="Accounts can post",
         status=status,
         explanation=explanation,
         evidence=(accounts, switch_rows, history, waiting),
-        facts={"accounts": rows, "explains": _explains(rows, status)},
+        facts={
+            "accounts": rows,
+            "explains": _explains(rows, status),
+            "shadow_accounts": shadow,
+        },
         permanent=status is Status.FAIL and _beyond_the_fence(rows),
     )
 
@@ -104,7 +118,17 @@ def _held_text(row: Mapping[str, Any]) -> str:
 
 def _explains(rows: Sequence[Mapping[str, Any]], status: Status) -> list[str]:
     every_held = bool(rows) and all(row["state"] == PostingState.HELD for row in rows)
-    return list(SILENT_WHEN_HELD) if status is Status.PASS and every_held else []
+    if status is Status.PASS and every_held:
+        return list(SILENT_WHEN_HELD)
+    every_shadow = bool(rows) and all(row["mode"] == AccountMode.SHADOW for row in rows)
+    return ["F"] if status is Status.PASS and every_shadow else []
+
+
+def _mode(context: Context, row: Mapping[str, Any]) -> AccountMode:
+    settings = _account_settings(context, row)
+    configured = settings.mode if settings is not None else AccountMode.LIVE.value
+    switched = _json(row["mode_switch"]) if row.get("mode_switch") is not None else None
+    return effective_mode(configured, switched)
 
 
 def _switch(row: Mapping[str, Any]) -> Switch:

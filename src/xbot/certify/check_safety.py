@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from xbot.certify.check_review import review_proof
 from xbot.certify.context import Context, too_early
 from xbot.certify.evidence import QueryRunner
 from xbot.certify.model import CheckResult, Status
@@ -82,6 +83,8 @@ def judge_ghosts(facts: Mapping[str, Any], context: Context, prior: Prior) -> tu
 def check_stuck(run: QueryRunner, context: Context, prior: Prior) -> CheckResult:
     """Check H: no POSTING past lease, no UNKNOWN past the reconcile window, no double post.
 
+    And every reviewed post is the approved text (xbot.certify.check_review).
+
     A double post is a target with more than one distinct reply from the account since the
     deployment: bot replies (USED permits) and ghost replies (ghost_tweets.in_reply_to) together.
     """
@@ -91,10 +94,13 @@ def check_stuck(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
         "stuck_permits", now=context.now, stale_before=stale_before, account=context.account
     )
     duplicates = run("duplicate_posts", since=context.since_deploy(), account=context.account)
+    reviewed = review_proof(run, context)
     facts: dict[str, Any] = {
         "stuck": [row["permit_id"] for row in stuck.rows if row["state"] == "stuck"],
         "reconciling": [row["permit_id"] for row in stuck.rows if row["state"] != "stuck"],
         "duplicates": [dict(row) for row in duplicates.rows],
+        "reviewed_posts": reviewed.reviewed,
+        "review_violations": reviewed.violations,
     }
     status, explanation = judge_stuck(facts, context)
     return CheckResult(
@@ -102,14 +108,19 @@ def check_stuck(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
         title="Stuck and duplicate",
         status=status,
         explanation=explanation,
-        evidence=(stuck, duplicates),
+        evidence=(stuck, duplicates, reviewed.evidence),
         facts=facts,
+        permanent=bool(reviewed.violations),
     )
 
 
 def judge_stuck(facts: Mapping[str, Any], context: Context) -> tuple[Status, str]:
     """Decide H: open outcomes younger than the reconcile window are still being resolved."""
     window = describe(context.windows.reconcile)
+    violations = facts.get("review_violations") or []
+    if violations:
+        more = f" (and {len(violations) - 3} more)" if len(violations) > 3 else ""
+        return Status.FAIL, "not the approved text: " + "; ".join(violations[:3]) + more
     if facts["duplicates"]:
         targets = ", ".join(_answered_twice(row) for row in facts["duplicates"][:5])
         return (
@@ -127,10 +138,12 @@ def judge_stuck(facts: Mapping[str, Any], context: Context) -> tuple[Status, str
             f"{len(facts['reconciling'])} permit(s) await reconcile (POSTING past lease or UNKNOWN "
             f"for less than {window}): {', '.join(facts['reconciling'][:5])}"
         )
+    reviewed = int(facts.get("reviewed_posts") or 0)
+    approved = f"; {reviewed} reviewed post(s) are the approved text" if reviewed else ""
     return Status.PASS, (
         "no POSTING past its lease, no UNKNOWN permit, no target answered twice (bot and ghost "
         "replies together) since "
-        f"{context.since_deploy():%Y-%m-%d %H:%M} UTC"
+        f"{context.since_deploy():%Y-%m-%d %H:%M} UTC{approved}"
     )
 
 

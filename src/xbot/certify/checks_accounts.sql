@@ -9,15 +9,18 @@ WHERE c.name = 'kill_switch'
 
 -- account_states --
 -- Each enabled account with its standing platform fault (credentials refused or endpoint
--- misconfigured; the next fetch or ghost scan that succeeds clears it) and its permits of the
--- last day that count against the budget.
+-- misconfigured; the next fetch or ghost scan that succeeds clears it), its live/shadow switch
+-- (`xbot mode`; none: the configured mode) and its permits of the last day that count against
+-- the budget (a shadow account's SHADOWED ones as if posted).
 SELECT a.id AS account_id, a.platform, a.handle, f.value AS fault, f.updated_at AS fault_at,
+       m.value AS mode_switch,
        (SELECT COUNT(*) FROM post_attempts AS p
          WHERE p.account_id = a.id
-           AND p.status IN ('PENDING', 'POSTING', 'USED', 'UNKNOWN')
+           AND p.status IN ('PENDING', 'POSTING', 'USED', 'UNKNOWN', 'SHADOWED')
            AND p.created_at >= :day_start) AS posts_today
 FROM accounts AS a
 LEFT JOIN controls AS f ON f.name = 'platform_fault:' || a.id
+LEFT JOIN controls AS m ON m.name = 'account_mode:' || a.id
 WHERE a.enabled
   AND (:account IS NULL OR a.platform || ':' || a.handle = :account)
 ORDER BY a.id
@@ -31,7 +34,7 @@ SELECT p.account_id, p.permit_id, p.status, COALESCE(p.used_at, p.created_at) AS
 FROM post_attempts AS p
 JOIN reply_decisions AS d ON d.decision_id = p.decision_id
 JOIN reply_candidate_queue AS c ON c.id = d.candidate_id
-WHERE p.status IN ('PENDING', 'POSTING', 'USED', 'UNKNOWN')
+WHERE p.status IN ('PENDING', 'POSTING', 'USED', 'UNKNOWN', 'SHADOWED')
   AND p.created_at >= :day_start
   AND (:account IS NULL
        OR p.account_id IN (SELECT a.id FROM accounts AS a

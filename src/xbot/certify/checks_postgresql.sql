@@ -104,3 +104,20 @@ WHERE p.pipeline_source = 'reply_v2_scheduler'
        OR p.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
 ORDER BY p.created_at DESC
 LIMIT 1
+
+-- review_approvals --
+-- USED permits since the deployment that needed a person's approval: made for review, or of an
+-- account whose `review` is required (llm_only: replies from the llm generator), with the hash
+-- a person approved and the text that was posted (its hash is compared beside the query).
+SELECT p.permit_id, a.platform || ':' || a.handle AS account, p.approved_sha256,
+       p.approved_by, p.approved_at, p.used_at, d.reply_text
+FROM post_attempts AS p
+JOIN reply_decisions AS d ON d.decision_id = p.decision_id
+JOIN accounts AS a ON a.id = p.account_id
+WHERE p.status = 'USED'
+  AND p.used_at >= :since
+  AND (p.review_deadline IS NOT NULL
+       OR a.settings->>'review' = 'required'
+       OR (a.settings->>'review' = 'llm_only' AND d.generator = 'llm'))
+  AND (:account IS NULL OR a.platform || ':' || a.handle = :account)
+ORDER BY p.used_at

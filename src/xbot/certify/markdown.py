@@ -13,7 +13,12 @@ from xbot.certify.model import CheckResult, Evidence, Report, Status, Verdict
 from xbot.certify.windows import describe
 
 STATUS_MARK = {Status.PASS: "✅", Status.FAIL: "❌", Status.INCONCLUSIVE: "⚠️"}
-VERDICT_MARK = {Verdict.OPERATIONAL: "✅", Verdict.NOT_OPERATIONAL: "❌", Verdict.INCONCLUSIVE: "⚠️"}
+VERDICT_MARK = {
+    Verdict.OPERATIONAL: "✅",
+    Verdict.NOT_OPERATIONAL: "❌",
+    Verdict.INCONCLUSIVE: "⚠️",
+    Verdict.SHADOW: "🌘",
+}
 #: the summary table shows the first result row up to this many characters
 CELL_LIMIT = 160
 #: rows shown per query; the queries themselves are limited, so this rarely cuts

@@ -29,10 +29,17 @@ class Verdict(enum.StrEnum):
     INCONCLUSIVE = "INCONCLUSIVE"
     #: at least one check failed
     NOT_OPERATIONAL = "NOT OPERATIONAL"
+    #: every check passed, but an account in scope is in shadow mode: it cannot post
+    SHADOW = "SHADOW"
 
 
 #: the documented exit codes of `xbot certify` (3 is "could not run", raised as an error)
-EXIT_CODES = {Verdict.OPERATIONAL: 0, Verdict.NOT_OPERATIONAL: 1, Verdict.INCONCLUSIVE: 2}
+EXIT_CODES = {
+    Verdict.OPERATIONAL: 0,
+    Verdict.NOT_OPERATIONAL: 1,
+    Verdict.INCONCLUSIVE: 2,
+    Verdict.SHADOW: 2,
+}
 EXIT_COULD_NOT_RUN = 3
 
 

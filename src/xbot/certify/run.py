@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from xbot.certify.accounts import resolve_account
-from xbot.certify.advice import next_actions
+from xbot.certify.advice import next_actions, shadow_actions
 from xbot.certify.check_accounts import check_accounts
 from xbot.certify.check_deploy import check_running_sha, check_worker_alive, sha_under_test
 from xbot.certify.check_pipeline import check_fetch, check_queue, check_scheduler, check_trace_chain
@@ -138,5 +138,5 @@ def _report(engine: Engine, context: Context, checks: tuple[CheckResult, ...]) -
         checks=checks,
         verdict=verdict_of(checks),
         blocker=blocker,
-        next_actions=next_actions(blocker),
+        next_actions=shadow_actions(checks) + next_actions(blocker),
     )

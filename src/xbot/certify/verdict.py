@@ -20,7 +20,8 @@ def excused(checks: Sequence[CheckResult]) -> set[str]:
 def verdict_of(checks: Sequence[CheckResult]) -> Verdict:
     """Return NOT OPERATIONAL on any FAIL, INCONCLUSIVE on any other non-PASS, else OPERATIONAL.
 
-    A check another one explains (its `explains` fact) does not count.
+    A check another one explains (its `explains` fact) does not count. An account in shadow mode
+    cannot post, so a report over one is never OPERATIONAL: it says SHADOW.
     """
     skip = excused(checks)
     statuses = {check.status for check in checks if check.key not in skip}
@@ -28,6 +29,8 @@ def verdict_of(checks: Sequence[CheckResult]) -> Verdict:
         return Verdict.NOT_OPERATIONAL
     if Status.INCONCLUSIVE in statuses:
         return Verdict.INCONCLUSIVE
+    if any(check.facts.get("shadow_accounts") for check in checks):
+        return Verdict.SHADOW
     return Verdict.OPERATIONAL
 
 

@@ -35,7 +35,22 @@ def test_exit_codes_are_the_documented_ones() -> None:
         Verdict.OPERATIONAL: 0,
         Verdict.NOT_OPERATIONAL: 1,
         Verdict.INCONCLUSIVE: 2,
+        Verdict.SHADOW: 2,
     }
+
+
+def test_a_shadow_account_makes_an_all_pass_report_shadow_never_operational() -> None:
+    from xbot.certify.model import CheckResult
+    from xbot.certify.verdict import verdict_of
+
+    passing = [CheckResult(key=key, title=key, status=Status.PASS, explanation="") for key in "AB"]
+    assert verdict_of(passing) is Verdict.OPERATIONAL
+    shadow = CheckResult(
+        key="I", title="I", status=Status.PASS, explanation="", facts={"shadow_accounts": ["x:a"]}
+    )
+    assert verdict_of([*passing, shadow]) is Verdict.SHADOW
+    failing = CheckResult(key="C", title="C", status=Status.FAIL, explanation="")
+    assert verdict_of([*passing, shadow, failing]) is Verdict.NOT_OPERATIONAL
 
 
 def test_seed_failure_names_both_shas_their_source_and_the_commands() -> None:
