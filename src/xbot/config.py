@@ -31,6 +31,7 @@ from pydantic_settings import (
 
 from xbot.config_compliance import LabelSettings, OptOutSettings
 from xbot.config_console import ConsoleSettings
+from xbot.config_cost import CostCapSettings, CostSettings
 from xbot.config_errors import (
     check_config_file,
     check_variables,
@@ -195,6 +196,8 @@ class AccountSettings(BaseModel):
     mode: Literal["live", "shadow"] = "live"
     #: answer authors flagged as bots (Mastodon `bot`, Bluesky `bot` label, `known_bots`)
     reply_to_bots: bool = False
+    #: this account's spend caps (xbot.config_cost)
+    cost: CostCapSettings = Field(default_factory=CostCapSettings)
 
 
 class XSettings(BaseModel):
@@ -298,6 +301,8 @@ class Settings(BaseSettings):
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     opt_outs: OptOutSettings = Field(default_factory=OptOutSettings)
     labels: LabelSettings = Field(default_factory=LabelSettings)
+    #: every account's spend caps together, and rate-card overrides (xbot.config_cost)
+    cost: CostSettings = Field(default_factory=CostSettings)
     #: Fernet keys that encrypt saved platform sessions, comma-separated, newest first
     #: (`xbot secrets generate-key` makes one; `xbot secrets rotate` re-encrypts with the first)
     secret_key: SecretStr | None = None

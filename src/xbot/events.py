@@ -70,6 +70,8 @@ class EventType(StrEnum):
     POSTING_BLOCKED_WRONG_ROLE = "posting_blocked_wrong_role"
     #: post, warning: the account's hourly or daily budget is spent
     POSTING_BLOCKED_BUDGET = "posting_blocked_budget"
+    #: post, warning: the reply's price would cross a daily or monthly cost cap (xbot.domain.cost)
+    POSTING_BLOCKED_COST_CAP = "posting_blocked_cost_cap"
     #: post, info (warning when deferred past expiry): a PENDING permit expired or was drained
     POSTING_BLOCKED_EXPIRED = "posting_blocked_expired"
     #: post, error: a PENDING permit's text hash is not its approved hash; the permit is FAILED

@@ -19,7 +19,7 @@ from xbot.domain.readiness import DeclaredSha, is_sha, resolve_declared_sha
 from xbot.provenance import git_commit
 from xbot.store.engine import translated_errors
 from xbot.store.migrate import current_revision, head_revision, upgrade, verify_schema
-from xbot.store.queries import controls, deployments, ghosts, status, workers
+from xbot.store.queries import controls, deployments, ghosts, status, usage, workers
 from xbot.store.queries.common import database_now
 from xbot.store.queries.events import append_event
 from xbot.store.queries.trace import Trace, find_trace, newest_post_id
@@ -69,7 +69,7 @@ def pause(engine: Engine, actor: Actor, *, drain: bool = False) -> None:
 
 
 def resume(engine: Engine, actor: Actor) -> None:
-    """Turn the kill switch off."""
+    """Turn the kill switch off and lift every stop set by X's refusal to be paid."""
     _set_kill_switch(engine, actor, on=False, drain=False)
 
 
@@ -81,10 +81,11 @@ def _set_kill_switch(engine: Engine, actor: Actor, *, on: bool, drain: bool) -> 
         controls.set_control(
             connection, controls.KILL_SWITCH, value, now=now, updated_by=actor.name
         )
+        lifted = {} if on else {"cost_stops_lifted": usage.clear_cost_stops(connection)}
         append_event(
             connection,
             "kill_switch_on" if on else "kill_switch_off",
-            {**value, "by": actor.name},
+            {**value, "by": actor.name, **lifted},
             now=now,
             component=actor.via,
             severity="warning" if on else "info",

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from xbot.config import Settings
 from xbot.domain.audit import NewEvent
 from xbot.domain.errors import XbotError
+from xbot.domain.meter import Meter
 from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.domain.readiness import DEPLOY_UNMARKED
 from xbot.domain.stores import Store
@@ -78,6 +79,9 @@ class Platforms(Protocol):
 
     def close(self) -> None:
         """Close every adapter's connections."""
+
+    def meter(self, account: Account) -> Meter:
+        """Return the tally of the account's priced calls."""
 
 
 class Service:
@@ -157,6 +161,7 @@ class Service:
             platform_for=self.platform_for,
             generator_for=self.generator_for,
             notify_review=self.notify_review,
+            meter_for=self.platform_for.meter if self.platform_for is not None else None,
             stop=self.stop,
         )
 

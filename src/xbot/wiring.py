@@ -22,7 +22,9 @@ from sqlalchemy import Engine
 from xbot.config import AccountSettings, Settings, secret_from_environment
 from xbot.console_service import ConsoleService
 from xbot.domain.errors import ConfigError, SecretKeyMissing
+from xbot.domain.meter import Meter
 from xbot.domain.ports import Platform, ReplyGenerator
+from xbot.domain.rate_card import rate_card
 from xbot.generate import build_generator
 from xbot.jobs.base import Account, JobSpec, WorkerIdentity
 from xbot.jobs.registry import job_specs
@@ -187,6 +189,8 @@ class PlatformCache:
         self.cipher = SessionCipher(settings.secret_key)
         self._built: dict[int, Platform] = {}
         self._accounts: dict[int, Account] = {}
+        self._meters: dict[int, Meter] = {}
+        self._meters_lock = threading.Lock()  # meter() runs inside __call__'s lock too
         self._lock = threading.Lock()
 
     def __call__(self, account: Account) -> Platform:
@@ -208,6 +212,14 @@ class PlatformCache:
             if state.remaining is not None
         ]
 
+    def meter(self, account: Account) -> Meter:
+        """Return the tally of the account's priced calls (one per account, shared by its jobs)."""
+        with self._meters_lock:
+            if account.account_id not in self._meters:
+                prices = self.settings.cost.prices_for(account.platform)
+                self._meters[account.account_id] = Meter(rate_card(account.platform, prices))
+            return self._meters[account.account_id]
+
     def close(self) -> None:
         """Close every adapter's connections."""
         with self._lock:
@@ -221,6 +233,7 @@ class PlatformCache:
             store = DatabaseSessionStore(
                 self.engine, account.account_id, X_SESSION_KEY, self.cipher
             )
+            extra["meter"] = self.meter(account)
             return _x(account, store, self._secrets(account), extra)
         if account.platform == "bluesky":
             store = DatabaseSessionStore(self.engine, account.account_id, "bluesky", self.cipher)

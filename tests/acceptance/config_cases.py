@@ -223,6 +223,14 @@ CASES: list[Case] = [
     in_file("console", "open"),
     in_env("console.public_read", "maybe"),
     in_file("console.local_without_token", "sometimes"),
+    in_file("cost", "cheap"),
+    in_env("cost.daily_usd", "-1", process=True),
+    in_file("cost.monthly_usd", NAN),
+    in_file("cost.prices", {"x": {"post_create": -1}}),
+    in_file("cost.prices", {"x": {"free_lunch": 0.1}}),
+    in_file("accounts.cost", "lots"),
+    in_file("accounts.cost.daily_usd", INF),
+    in_env("accounts.cost.monthly_usd", -5),
 ]  # fmt: skip
 
 #: cases only a serving command meets (the running SHA is read when a worker boots)

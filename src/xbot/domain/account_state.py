@@ -4,7 +4,8 @@ One function decides it, `account_state`, for /ready, the watchdog's report and 
 
 - blocked: the kill switch, the deploy fence (`readiness.posting_blockers`), credentials the
   platform refused, a misconfigured platform endpoint, or platform policy. Nothing clears it
-  by itself except a later platform call that succeeds (credentials, endpoint).
+  by itself except a later platform call that succeeds (credentials, endpoint). A cost cap
+  (`cost_cap`) blocks until a known time: the next UTC day or month, or an operator resume.
 - held: a scheduled pause with an end: quiet hours, the hourly or daily budget window, or
   every waiting candidate's author in cooldown. The minimum gap between two posts is pacing,
   not a hold, so it never shows.
@@ -30,6 +31,7 @@ from xbot.domain.budgets import (
     may_post,
 )
 from xbot.domain.clock import ensure_utc
+from xbot.domain.cost import CostStop
 from xbot.domain.policy import PolicyBlock
 
 
@@ -51,6 +53,7 @@ class BlockReason(StrEnum):
     CREDENTIALS_REFUSED = "credentials_refused"  #: the platform refused the credentials
     PLATFORM_MISCONFIGURED = "platform_misconfigured"  #: the endpoint or adapter is misconfigured
     POLICY = "policy"  #: platform policy forbids this account's set-up
+    COST_CAP = "cost_cap"  #: a cost cap is reached, or X refused payment (xbot.domain.cost)
 
 
 #: the order in which reasons are named when several hold: the operator's own switch first
@@ -93,6 +96,8 @@ class AccountFacts:
     kill_switch: Switch = field(default_factory=Switch)
     fault: PlatformFault | None = None
     policy: PolicyBlock | None = None
+    #: why the account may not spend now (xbot.domain.cost.cost_stop), or None
+    cost: CostStop | None = None
     #: the permits that did or may still publish in the last day
     history: Sequence[ReplyRecord] = ()
     rules: BudgetRules = field(default_factory=BudgetRules)
@@ -169,6 +174,7 @@ def _blocked(facts: AccountFacts) -> AccountState | None:
         reason=reason,
         detail=detail,
         since=since,
+        until=facts.cost.until if reason == BlockReason.COST_CAP and facts.cost else None,
         reasons=tuple(item[0] for item in found),
     )
 
@@ -183,6 +189,8 @@ def _block_reasons(facts: AccountFacts) -> list[tuple[str, datetime | None, str]
         found[facts.fault.reason] = (facts.fault.since, facts.fault.detail)
     if facts.policy is not None:
         found[BlockReason.POLICY] = (None, facts.policy.value)
+    if facts.cost is not None:
+        found[BlockReason.COST_CAP] = (facts.cost.since, facts.cost.detail)
     known = [reason for reason in BLOCK_ORDER if reason in found]
     ordered = known + sorted(reason for reason in found if reason not in BLOCK_ORDER)
     return [(str(reason), *found[reason]) for reason in ordered]

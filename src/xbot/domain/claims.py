@@ -56,6 +56,7 @@ class ClaimRefusalReason(StrEnum):
     KILL_SWITCH = "kill_switch"  #: the operator stopped posting
     WRONG_ROLE = "wrong_role"  #: only `worker` and `all` processes post
     BUDGET = "budget"  #: the account's hourly or daily budget is spent
+    COST_CAP = "cost_cap"  #: this reply's price would cross a daily or monthly cost cap
     EXPIRED = "expired"  #: the permit is too late to use
 
 
@@ -112,6 +113,8 @@ class ClaimFacts:
     budget: str | None
     #: refuse when no deployment is declared (config require_deploy_mark)
     require_deploy_mark: bool = False
+    #: which cost cap this reply's price would cross (xbot.domain.cost.CapBlock), or None
+    cost: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -146,6 +149,8 @@ def may_claim(facts: ClaimFacts) -> Grant | ClaimRefusal:
         return ClaimRefusal(reason=reason, detail=_blocker_detail(reason, facts))
     if facts.budget is not None:
         return ClaimRefusal(reason=ClaimRefusalReason.BUDGET, detail=facts.budget)
+    if facts.cost is not None:
+        return ClaimRefusal(reason=ClaimRefusalReason.COST_CAP, detail=facts.cost)
     return Grant()
 
 

@@ -101,6 +101,10 @@ class CreditsDepleted(PlatformError):
     """The platform account is out of credits. Buy credits or raise the spending limit."""
 
 
+class UsageCapExceeded(CreditsDepleted):
+    """The platform's usage cap is reached. Raise the cap in the developer console, or wait."""
+
+
 class Transient(PlatformError):
     """A transient failure; the request surely was not applied. Retry later."""
 

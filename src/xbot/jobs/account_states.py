@@ -14,10 +14,12 @@ from sqlalchemy.engine import Connection
 from xbot.config import Settings
 from xbot.domain.account_state import AccountFacts, AccountState, account_state
 from xbot.domain.budgets import BudgetRules
+from xbot.domain.cost import cost_stop
 from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, generator_block
 from xbot.jobs.base import Account
+from xbot.jobs.costs import account_caps, account_card
 from xbot.jobs.history import reply_intent, reply_record
-from xbot.store.queries import candidates, controls, decisions, faults
+from xbot.store.queries import candidates, controls, decisions, faults, usage
 
 DAY = timedelta(days=1)
 
@@ -34,6 +36,7 @@ def read_account_states(  # noqa: PLR0913 - the fence's inputs come from the cal
     """Return each account's state now; `fence` is `posting_blockers` without the kill switch."""
     switch = controls.kill_switch_state(connection)
     standing = faults.faults(connection)
+    stops = usage.cost_stops(connection)
     states = []
     for account in accounts:
         facts = AccountFacts(
@@ -43,6 +46,9 @@ def read_account_states(  # noqa: PLR0913 - the fence's inputs come from the cal
             kill_switch=switch,
             fault=standing.get(account.account_id),
             policy=policy_block(account, settings),
+            cost=cost_stop(usage.read_spend(connection, account.account_id, now),
+                           account_caps(settings, account), account_card(settings, account),
+                           refused=stops.get(account.account_id), now=now),
             history=[reply_record(row) for row in decisions.posting_history(
                 connection, account.account_id, now - DAY)],
             rules=BudgetRules.from_settings(account.settings.budgets),

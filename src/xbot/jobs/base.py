@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from xbot.config import AccountSettings, Settings
 from xbot.domain.errors import XbotError
 from xbot.domain.job_runs import WorkerIdentity
+from xbot.domain.meter import Meter
 from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.domain.stores import Store
 from xbot.events import EventType, JobPrefix
@@ -59,6 +60,8 @@ class JobContext:
     generator_for: Callable[[Account], ReplyGenerator] | None = None
     #: tells a person that a permit waits for review; returns why it failed, or None
     notify_review: Callable[[Mapping[str, Any]], str | None] | None = None
+    #: the tally of the account's priced platform calls (xbot.domain.meter); None: not priced
+    meter_for: Callable[[Account], Meter] | None = None
     #: set when the worker is stopping; long jobs check it between items
     stop: threading.Event = field(default_factory=threading.Event)
     #: the `job_runs` row and slot this run executes, when run by the runner
@@ -117,6 +120,11 @@ def require_platform(context: JobContext, account: Account) -> Platform:
     if context.platform_for is None:
         raise XbotError("no platform adapters are wired into this process")
     return context.platform_for(account)
+
+
+def account_meter(context: JobContext, account: Account) -> Meter | None:
+    """Return the account's meter, or None when this process prices no calls."""
+    return context.meter_for(account) if context.meter_for is not None else None
 
 
 def require_generator(context: JobContext, account: Account) -> ReplyGenerator:

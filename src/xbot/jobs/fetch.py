@@ -21,11 +21,12 @@ from xbot.domain.filters import CandidateRules, thread_key
 from xbot.domain.policy import PlatformName, XTier, summoned_required
 from xbot.domain.posts import Post
 from xbot.jobs.base import Account, JobContext, require_account, require_platform
+from xbot.jobs.costs import read_stop, written_charges
 from xbot.jobs.opt_outs import record_opt_outs
 from xbot.jobs.summaries import FetchSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries import accounts as account_queries
-from xbot.store.queries import candidates
+from xbot.store.queries import candidates, usage
 
 log = structlog.get_logger("xbot.fetch")
 
@@ -33,6 +34,11 @@ log = structlog.get_logger("xbot.fetch")
 def run_once(context: JobContext) -> FetchSummary:
     """Fetch since the watermark, queue what passes the filters, and move the watermark."""
     account = require_account(context)
+    stop = read_stop(context, account)
+    if stop is not None:  # reads stop before a cap: what is left pays for replies, not reads
+        log.info("fetch_stopped_by_cost_cap", account=account.key, detail=stop.detail)
+        return FetchSummary(fetched=0, new=0, evaluated=0, queued=0, skipped={}, trimmed=0,
+                            watermark=None, cost_cap=stop.detail)  # fmt: skip
     platform = require_platform(context, account)
     own_user_id = _own_user_id(context, account, platform.whoami)
     with translated_errors(), context.engine.connect() as connection:
@@ -43,7 +49,12 @@ def run_once(context: JobContext) -> FetchSummary:
     rules = replace(candidate_rules(context, account, own_user_id), our_accounts=_names(ours))
     budgets = BudgetRules.from_settings(account.settings.budgets)
     held_until = quiet_until(budgets, now=context.now)
-    with translated_errors(), context.engine.begin() as connection:
+    with (
+        written_charges(context, account) as charges,
+        translated_errors(),
+        context.engine.begin() as connection,
+    ):
+        usage.add_charges(connection, account.account_id, charges, context.now)
         known = candidates.known_post_ids(
             connection, account.account_id, [post.post_id for post in batch.posts]
         )

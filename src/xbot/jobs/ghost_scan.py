@@ -35,10 +35,12 @@ from xbot.domain.ghosts import (
 from xbot.domain.posts import Post
 from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
+from xbot.jobs.costs import written_charges
 from xbot.jobs.reconcile import record_found
 from xbot.jobs.summaries import ScanSkipped, ScanSummary
 from xbot.store.engine import translated_errors
 from xbot.store.queries import ghosts as ghost_queries
+from xbot.store.queries import usage
 
 COMPONENT = "ghost_scan"
 #: own posts read per scan; a full page is reported as `truncated`
@@ -149,7 +151,13 @@ def _record_ghost(
 
 
 def _record_scan(context: JobContext, account: Account, summary: ScanSummary) -> None:
-    with translated_errors(), context.engine.begin() as connection:
+    # the read-back's price goes in with the scan's record (xbot.jobs.costs)
+    with (
+        written_charges(context, account) as charges,
+        translated_errors(),
+        context.engine.begin() as connection,
+    ):
+        usage.add_charges(connection, account.account_id, charges, context.now)
         ghost_queries.set_ghost_watermark(connection, account.account_id, summary.watermark)
         ghost_queries.record_ghost_scan(
             connection,

@@ -12,6 +12,7 @@ from xbot.domain.account_state import BlockReason
 from xbot.domain.errors import AuthFailed, ConfigError, PlatformMisconfigured
 from xbot.events import EventType
 from xbot.jobs.base import JobContext
+from xbot.jobs.costs import spending_refused, stop_spending
 from xbot.store.engine import translated_errors
 from xbot.store.queries import faults
 from xbot.store.queries.common import database_now
@@ -34,6 +35,9 @@ def note_platform_outcome(
     context: JobContext, job: str, account_id: int, error: BaseException | None
 ) -> None:
     """Block the account on a refusal; clear its block when the run completed."""
+    if spending_refused(error) and error is not None:
+        stop_spending(context, account_id, error)  # until the next UTC day (xbot.jobs.costs)
+        return
     reason = fault_reason(error)
     if error is not None and reason is None:
         return  # some other failure says nothing about the credentials

@@ -28,7 +28,7 @@ the mode is read in the claim's statement, so `xbot mode` takes effect at the ne
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +47,7 @@ from xbot.domain.claims import (
     retry_backoff,
     usage_budget_refusal,
 )
+from xbot.domain.cost import Charge, cap_block, reply_charge
 from xbot.domain.errors import LeaseLost
 from xbot.domain.expiry import ExpiryReason
 from xbot.domain.outcomes import PublishOutcome, outcome_record
@@ -70,6 +71,13 @@ from xbot.jobs.base import (
     log_event,
     require_account,
     require_platform,
+)
+from xbot.jobs.costs import (
+    account_caps,
+    account_card,
+    spending_refused,
+    stop_spending,
+    written_charges,
 )
 from xbot.jobs.review_posting import record_shadowed, refuse_if_mismatched
 from xbot.store.engine import translated_errors
@@ -174,7 +182,8 @@ def _claim_next(
     if reply is None or read.usage is None:
         return None
     permit = reply.permit
-    verdict = may_claim(_facts(context, gates, read.usage, read.posts_in_day, rules))
+    facts = _facts(context, gates, read.usage, read.posts_in_day, rules)
+    verdict = may_claim(replace(facts, cost=_cost_refusal(context, reply, read)))
     if isinstance(verdict, ClaimRefusal):
         _refuse(connection, context, verdict, permit.permit_id, permit.account_id)
         _warn_fence(context, verdict, gates.declared_sha)
@@ -233,6 +242,20 @@ def _facts(
         budget=usage_budget_refusal(usage, posts_in_day, rules, context.now),
         require_deploy_mark=context.settings.require_deploy_mark,
     )
+
+
+def _cost_refusal(
+    context: JobContext, reply: PermitReply, read: claim_queries.ClaimRead
+) -> str | None:
+    """Return why this reply may not be paid for: X refused payment, or a cap would be crossed."""
+    if read.cost_stop is not None and read.cost_stop.stands(context.now):
+        return read.cost_stop.detail
+    account = require_account(context)
+    card = account_card(context.settings, account)
+    price = reply_charge(card, reply.reply_text, summoned=reply.target_meta.get("summoned") is True)
+    caps = account_caps(context.settings, account)
+    block = cap_block(read.spend, caps, next_cost=price.cost_micro, now=context.now)
+    return block.describe() if block is not None else None
 
 
 def _refuse(
@@ -299,6 +322,8 @@ def _publish(context: JobContext, account: Account, reply: PermitReply) -> Publi
             reply.reply_target(), reply.reply_text, idempotency_key=permit.permit_id
         )
     except Exception as exc:  # classified, never retried here: see xbot.domain.claims
+        if spending_refused(exc):  # X's 402 or UsageCapExceeded: no claim until the next day
+            stop_spending(context, permit.account_id, exc)
         return event_for_error(exc, permit.attempts, context.now)
     return Accepted(post_id=str(published.post_id))
 
@@ -310,8 +335,13 @@ def _record(context: JobContext, reply: PermitReply, outcome: PublishOutcome) ->
         log.error("permit_outcome_forbidden", permit_id=permit.permit_id, reason=after.reason)
         return {"status": "forbidden", "reason": after.reason}
     try:
-        with translated_errors(), context.engine.begin() as connection:
-            _record_effects(connection, context, reply, after, outcome)
+        # the publish's price goes in with its outcome: no round trip of its own
+        with (
+            written_charges(context, require_account(context)) as charges,
+            translated_errors(),
+            context.engine.begin() as connection,
+        ):
+            _record_effects(connection, context, reply, after, outcome, charges=charges)
     except LeaseLost:
         _note_lease_lost(context, reply, outcome)
         return {"status": "lease_lost"}
@@ -322,12 +352,14 @@ def _record(context: JobContext, reply: PermitReply, outcome: PublishOutcome) ->
     return {"status": after.status.value}
 
 
-def _record_effects(
+def _record_effects(  # noqa: PLR0913 - the outcome and everything it writes
     connection: Connection,
     context: JobContext,
     reply: PermitReply,
     after: Permit,
     outcome: PublishOutcome,
+    *,
+    charges: Sequence[Charge],
 ) -> None:
     record = outcome_record(outcome)
     mark = None
@@ -350,7 +382,7 @@ def _record_effects(
         account_id=after.account_id,
         worker_id=context.worker.worker_id,
     )
-    record_outcome(connection, reply.permit, after, mark, event)
+    record_outcome(connection, reply.permit, after, mark, event, charges=charges)
     _log(context, event, reply)
 
 

@@ -24,6 +24,8 @@ class FetchSummary:
     skipped: Mapping[str, int]  #: new posts not queued, by reason
     trimmed: int  #: queued candidates dropped to keep the queue at max_queue
     watermark: str | None  #: where the next fetch starts
+    #: why the fetch read nothing: a cost cap or X's refusal to be paid (xbot.jobs.costs)
+    cost_cap: str | None = None
 
     def as_data(self) -> dict[str, Any]:
         """Return the summary as the JSON the runner stores."""

@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -279,4 +280,20 @@ opt_outs = Table(
     Column("created_by", String(255)),
     Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
     UniqueConstraint("platform", "author_id"),
+)
+
+#: what the platform calls cost, per account, UTC day and endpoint class (xbot.domain.cost);
+#: money in integer micro-dollars, so sums never drift
+platform_usage = Table(
+    "platform_usage",
+    metadata,
+    Column("account_id", BigId, ForeignKey("accounts.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("endpoint_class", String(32), primary_key=True),
+    Column("calls", BigInteger, nullable=False, server_default=text("0")),
+    #: billed resources (X bills reads per post returned)
+    Column("units", BigInteger, nullable=False, server_default=text("0")),
+    Column("cost_micro_usd", BigInteger, nullable=False, server_default=text("0")),
+    Column("updated_at", UtcDateTime, nullable=False, server_default=NOW),
+    Index(None, "day"),
 )

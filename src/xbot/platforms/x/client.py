@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from xbot.domain.cost import reply_charge
 from xbot.domain.errors import Ambiguous, NotFound, PlatformError
+from xbot.domain.meter import Meter
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
+from xbot.domain.rate_card import EndpointClass, rate_card
 from xbot.platforms.http import Exchange, excerpt, unreadable_body
 from xbot.platforms.x.errors import LIMITS, status_error
 from xbot.platforms.x.posts import (
@@ -64,8 +67,11 @@ class XPlatform:
         visibility_grace: timedelta = timedelta(seconds=60),
         fetch: FetchOptions | None = None,
         now: Callable[[], datetime] | None = None,
+        meter: Meter | None = None,
     ) -> None:
         self.visibility_grace = visibility_grace
+        #: prices every call as it is made (platform-facts §1.5); jobs write the charges
+        self.meter = meter or Meter(rate_card("x"))
         self._wire = wire
         self._fetch = fetch or FetchOptions()
         self._now = now or (lambda: datetime.now(UTC))
@@ -88,13 +94,16 @@ class XPlatform:
         since = since if since and since.isdigit() else None
         params = {"since_id": since} if since else {}
         path = f"/2/users/{me.user_id}/mentions"
-        posts, newest = self._pages("GET /2/users/:id/mentions", path, params, me)
+        posts, newest = self._pages(
+            "GET /2/users/:id/mentions", path, params, me, EndpointClass.OWNED_READ
+        )
         if self._fetch.quotes:
             quotes, newest_quote = self._pages(
                 "GET /2/tweets/search/recent",
                 "/2/tweets/search/recent",
                 self._quote_params(me, since),
                 me,
+                EndpointClass.POST_READ,
             )
             posts += quotes
             newest += newest_quote
@@ -106,7 +115,13 @@ class XPlatform:
         """`POST /2/tweets` once. X has no idempotency key: a retry re-sends the same text."""
         del idempotency_key  # X has none; its duplicate-content 403 plays that role
         body = {"text": text, "reply": {"in_reply_to_tweet_id": target.post_id}}
-        exchange = self._call("POST /2/tweets", "/2/tweets", json=body, write=True)
+        charge = reply_charge(self.meter.card, text, summoned=target.meta.get("summoned") is True)
+        try:
+            exchange = self._call("POST /2/tweets", "/2/tweets", json=body, write=True)
+        except Ambiguous:
+            self.meter.write(charge)  # it may have been created, and so billed: count it
+            raise
+        self.meter.write(charge)
         data = self._object(exchange, "data", write=True)
         post_id = data.get("id")
         if not isinstance(post_id, str) or not post_id.isdigit():
@@ -132,6 +147,7 @@ class XPlatform:
                 "GET /2/users/:id/tweets", path, params={**page_params, **FIELD_PARAMETERS}
             )
             page, token = self._page(exchange, me)
+            self._billed(EndpointClass.OWNED_READ, page)
             found += page
             if token is None:
                 break
@@ -149,9 +165,12 @@ class XPlatform:
         if "data" not in body and isinstance(body.get("errors"), list):
             return None
         try:
-            return post_from(body.get("data"), Includes.from_body(body), self._whoami())
+            post = post_from(body.get("data"), Includes.from_body(body), self._whoami())
         except MalformedError as exc:
             raise self._malformed(exchange, exc) from None
+        owned = post.author_id == self._whoami().user_id
+        self._billed(EndpointClass.OWNED_READ if owned else EndpointClass.POST_READ, [post])
+        return post
 
     def rate_limits(self) -> Mapping[str, RateLimitState]:
         """Return the last `x-rate-limit-*` headers seen, per endpoint."""
@@ -171,6 +190,8 @@ class XPlatform:
             if not isinstance(user_id, str) or not isinstance(handle, str):
                 raise self._malformed(exchange, MalformedError("users/me lacks `id` or `username`"))
             self._me = Me(user_id=user_id, handle=handle)
+            # the account's own user: priced as an owned read, like the fake X bills it
+            self.meter.read(EndpointClass.OWNED_READ, [f"user:{user_id}"], self._now())
         return self._me
 
     def _quote_params(self, me: Me, since: str | None) -> dict[str, str]:
@@ -184,7 +205,12 @@ class XPlatform:
         return {"query": query, "since_id": str(start)}
 
     def _pages(
-        self, endpoint: str, path: str, params: Mapping[str, str], me: Me
+        self,
+        endpoint: str,
+        path: str,
+        params: Mapping[str, str],
+        me: Me,
+        billed_as: EndpointClass,
     ) -> tuple[list[Post], list[str | None]]:
         """Follow `next_token` with the same since_id; the first page's newest_id is the mark."""
         found: list[Post] = []
@@ -196,12 +222,17 @@ class XPlatform:
                 page_params["pagination_token"] = token
             exchange = self._call(endpoint, path, params=page_params)
             page, token = self._page(exchange, me)
+            self._billed(billed_as, page)
             if index == 0:
                 newest = self._meta(exchange).get("newest_id")
             found += page
             if token is None:
                 break
         return found, [newest]
+
+    def _billed(self, endpoint_class: EndpointClass, posts: Sequence[Post]) -> None:
+        """Price one read call by the posts it returned (X bills per resource)."""
+        self.meter.read(endpoint_class, [post.post_id for post in posts], self._now())
 
     def _page(self, exchange: Exchange, me: Me) -> tuple[list[Post], str | None]:
         body = self._json(exchange, write=False)

@@ -18,6 +18,7 @@ from xbot.domain.errors import (
     ForbiddenByPolicy,
     InvalidRequest,
     PlatformError,
+    UsageCapExceeded,
 )
 from xbot.platforms.errors import Answer, Dialect, Rule
 from xbot.platforms.http import LimitHeaders
@@ -41,6 +42,15 @@ def _duplicate(answer: Answer) -> PlatformError | None:
     if answer.status != 403 or not any(map(_is_duplicate, _problems(answer.body))):
         return None
     return answer.as_error(DuplicateContent)
+
+
+def _usage_capped(answer: Answer) -> PlatformError | None:
+    """Name X's `UsageCapExceeded` problem (a 429 that no wait within the window clears)."""
+    problem = _problem(answer.body)
+    capped = problem.get("title") == "UsageCapExceeded" or str(problem.get("type", "")).endswith(
+        "/usage-capped"
+    )
+    return answer.as_error(UsageCapExceeded) if capped else None
 
 
 def _app_credentials(answer: Answer) -> PlatformError | None:
@@ -99,7 +109,7 @@ X_ERRORS = Dialect(
         403: Rule(ForbiddenByPolicy),
     },
     server_failures=range(500, 600),
-    overrides=(_duplicate, _app_credentials),
+    overrides=(_duplicate, _app_credentials, _usage_capped),
 )
 #: map a non-2xx answer of X to one error of the taxonomy
 status_error = X_ERRORS.status_error

@@ -9,6 +9,7 @@ import httpx2
 
 from xbot.config import AccountSettings
 from xbot.domain.errors import ConfigError
+from xbot.domain.meter import Meter
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.x.auth import Authorizer, OAuth1Signer, OAuth2Session
 from xbot.platforms.x.client import FetchOptions, XPlatform
@@ -31,6 +32,7 @@ def build_x_platform(  # noqa: PLR0913 - every part is optional but the account
     transport: httpx2.BaseTransport | None = None,
     on_token_refresh: TokenSaver | None = None,
     now: Callable[[], datetime] | None = None,
+    meter: Meter | None = None,
 ) -> XPlatform:
     """Return the X adapter for `account`.
 
@@ -57,4 +59,6 @@ def build_x_platform(  # noqa: PLR0913 - every part is optional but the account
     else:
         authorizer = OAuth2Session(chosen, http=client, now=clock, on_refresh=on_token_refresh)
     wire = Wire(http=client, authorizer=authorizer, options=options)
-    return XPlatform(wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock)
+    return XPlatform(
+        wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock, meter=meter
+    )

@@ -60,6 +60,11 @@ def post_from(item: object, includes: Includes, me: Me) -> Post:
     mentions = _mentions(item.get("entities"))
     author = includes.users.get(author_id, {})
     quoted = references.get("quoted")
+    summoned = (
+        me.handle.lower() in mentions
+        or item.get("in_reply_to_user_id") == me.user_id
+        or (quoted is not None and includes.tweet_authors.get(quoted) == me.user_id)
+    )
     return Post(
         post_id=PostId(post_id),
         author_id=author_id,
@@ -73,12 +78,9 @@ def post_from(item: object, includes: Includes, me: Me) -> Post:
         language=_optional_str(item, "lang"),
         author_followers=_followers(author),
         author_is_bot=bool(_AUTOMATED.search(str(author.get("description", "")))),
-        summoned=(
-            me.handle.lower() in mentions
-            or item.get("in_reply_to_user_id") == me.user_id
-            or (quoted is not None and includes.tweet_authors.get(quoted) == me.user_id)
-        ),
-        meta={"reply_settings": item.get("reply_settings", "everyone")},
+        summoned=summoned,
+        # "summoned" prices the reply: X bills a summoned reply $0.010, a create $0.015
+        meta={"reply_settings": item.get("reply_settings", "everyone"), "summoned": summoned},
     )
 
 

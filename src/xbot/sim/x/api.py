@@ -108,7 +108,12 @@ def x_admin_routes(fake: XBackend) -> list[BaseRoute]:
         fake.auth.revoke(user.user_id)
         return JSONResponse({"revoked": user.handle})
 
+    async def billing(request: Request) -> JSONResponse:
+        del request
+        return JSONResponse(fake.billing())
+
     return [
+        Route("/billing", billing, methods=["GET"]),
         Route("/settings", settings, methods=["POST"]),
         Route("/limits", limits, methods=["POST"]),
         Route("/revoke", revoke, methods=["POST"]),
@@ -146,6 +151,7 @@ class _Reads:
         user = self.fake.store.user(call.user_id)
         if user is None:
             return call.answer(x_problems.unauthorized(), 401)
+        self.fake.charge_own_user(user.user_id, call.now)
         return call.answer({"data": user_json(user, shape)})
 
     async def mentions(self, request: Request) -> Response:

@@ -60,8 +60,14 @@ class XBackend(Protocol):
     def can_afford(self, price: float) -> bool:
         """Whether the balance covers one charge of `price`."""
 
-    def charge(self, price: float) -> None:
+    def charge(self, price: float, endpoint_class: str = ...) -> None:
         """Debit a write."""
+
+    def charge_own_user(self, user_id: str, now: datetime) -> None:
+        """Debit the account's own user object as an owned read, once a UTC day."""
+
+    def billing(self) -> dict[str, Any]:
+        """Return what was billed, by class, and the balance."""
 
     def charge_reads(self, post_ids: list[str], *, owned: bool, now: datetime) -> None:
         """Debit post reads; one resource is billed once per UTC day."""

@@ -124,9 +124,17 @@ class FakeX(ScriptedFake):
         """Whether the balance covers one charge of `price`."""
         return self.ledger.can_afford(price)
 
-    def charge(self, price: float) -> None:
+    def charge(self, price: float, endpoint_class: str = "post_create") -> None:
         """Debit a write."""
-        self.ledger.charge(price)
+        self.ledger.charge(price, endpoint_class)
+
+    def charge_own_user(self, user_id: str, now: datetime) -> None:
+        """Debit the account's own user object as an owned read, once a UTC day."""
+        self.ledger.charge_own_user(user_id, now)
+
+    def billing(self) -> dict[str, Any]:
+        """Return what was billed, by class, and the balance (`GET /_sim/billing`)."""
+        return self.ledger.billing_view()
 
     def charge_reads(self, post_ids: list[str], *, owned: bool, now: datetime) -> None:
         """Debit post reads; one resource is billed once per UTC day."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 #: 15-minute window, X's standard
@@ -39,6 +39,14 @@ PRICE_POST_CREATE_WITH_URL = 0.200
 PRICE_SUMMONED_REPLY = 0.010
 PRICE_POST_READ = 0.005
 PRICE_OWNED_READ = 0.001
+#: the price of each billing class, named as xbot's rate card names them
+PRICES = {
+    "post_create": PRICE_POST_CREATE,
+    "post_create_url": PRICE_POST_CREATE_WITH_URL,
+    "summoned_reply": PRICE_SUMMONED_REPLY,
+    "post_read": PRICE_POST_READ,
+    "owned_read": PRICE_OWNED_READ,
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -104,8 +112,20 @@ class RateLimiter:
         )
 
 
+@dataclass(kw_only=True, slots=True)
+class BillingCounter:
+    """What the fake billed for one class: requests, resources and micro-dollars."""
+
+    calls: int = 0
+    units: int = 0
+    cost_micro_usd: int = 0
+
+
 class CreditLedger:
-    """A pay-per-use credit balance; None means billing is off."""
+    """A pay-per-use credit balance (None: no balance, so no 402) and what was billed, by class.
+
+    The counters run whatever the balance, so a test can compare xbot's recorded cost with them.
+    """
 
     def __init__(self, balance: float | None = None, monthly_read_cap: int | None = None) -> None:
         self._lock = threading.Lock()
@@ -113,6 +133,20 @@ class CreditLedger:
         self.monthly_read_cap = monthly_read_cap
         self.reads_this_month = 0
         self._billed: set[tuple[str, str]] = set()
+        self.billing: dict[str, BillingCounter] = {}
+
+    def billing_view(self) -> dict[str, object]:
+        """Return the counters as the admin API shows them (`GET /_sim/billing`)."""
+        with self._lock:
+            classes = {name: asdict(counter) for name, counter in sorted(self.billing.items())}
+        total = sum(int(counter["cost_micro_usd"]) for counter in classes.values())
+        return {"classes": classes, "total_micro_usd": total, "balance": self.balance}
+
+    def _count(self, endpoint_class: str, units: int) -> None:
+        counter = self.billing.setdefault(endpoint_class, BillingCounter())
+        counter.calls += 1
+        counter.units += units
+        counter.cost_micro_usd += units * round(PRICES[endpoint_class] * 1_000_000)
 
     def depleted(self) -> bool:
         """Whether an empty balance blocks requests now."""
@@ -122,9 +156,10 @@ class CreditLedger:
         """Whether the balance covers one charge of `price`."""
         return self.balance is None or self.balance >= price
 
-    def charge(self, price: float) -> None:
+    def charge(self, price: float, endpoint_class: str = "post_create") -> None:
         """Debit a write."""
         with self._lock:
+            self._count(endpoint_class, 1)
             if self.balance is not None:
                 self.balance = round(max(self.balance - price, 0.0), 6)
 
@@ -139,6 +174,18 @@ class CreditLedger:
             fresh = [post_id for post_id in post_ids if (day, post_id) not in self._billed]
             self._billed.update((day, post_id) for post_id in fresh)
             self.reads_this_month += len(post_ids)
+            self._count("owned_read" if owned else "post_read", len(fresh))
             if self.balance is not None:
                 price = PRICE_OWNED_READ if owned else PRICE_POST_READ
                 self.balance = round(max(self.balance - price * len(fresh), 0.0), 6)
+
+    def charge_own_user(self, user_id: str, now: datetime) -> None:
+        """Debit the account's own user object (`GET /2/users/me`) as an owned read, once a day."""
+        day = now.astimezone(UTC).date().isoformat()
+        resource = f"user:{user_id}"
+        with self._lock:
+            fresh = (day, resource) not in self._billed
+            self._billed.add((day, resource))
+            self._count("owned_read", int(fresh))
+            if self.balance is not None and fresh:
+                self.balance = round(max(self.balance - PRICE_OWNED_READ, 0.0), 6)

@@ -14,7 +14,7 @@ from twitter_text import parse_tweet
 from xbot.sim.core.unicode import well_formed
 from xbot.sim.x import problems as x_problems
 from xbot.sim.x.gate import Call, admit
-from xbot.sim.x.limits import PRICE_POST_CREATE, PRICE_POST_CREATE_WITH_URL, PRICE_SUMMONED_REPLY
+from xbot.sim.x.limits import PRICES
 from xbot.sim.x.params import InvalidParameterError, path_post_id
 from xbot.sim.x.problems import x_json
 from xbot.sim.x.state import NewTweet, Tweet
@@ -68,26 +68,26 @@ async def create_tweet(fake: XBackend, request: Request) -> Response:
     if isinstance(call, Response):
         return call
     try:
-        new, price = _prepare(fake, call)
+        new, billed_as = _prepare(fake, call)
     except _RefusedError as refusal:
         return call.answer(refusal.body, refusal.status)
     tweet = fake.store.add(new)
-    fake.charge(price)
+    fake.charge(PRICES[billed_as], billed_as)
     data = {"id": tweet.id, "text": tweet.text, "edit_history_tweet_ids": [tweet.id]}
     return call.answer({"data": data}, 201)
 
 
-def _prepare(fake: XBackend, call: Call) -> tuple[NewTweet, float]:
+def _prepare(fake: XBackend, call: Call) -> tuple[NewTweet, str]:
     body = _create_body(call.body)
     author = fake.store.user(call.user_id)
     if author is None:
         raise _RefusedError(401, x_problems.unauthorized())
     text = well_formed(body["text"])
     new = NewTweet(author=author, text=text, at=call.now, lang=author.language)
-    price = _police(fake, call, body, new)
-    if not fake.can_afford(price):
+    billed_as = _police(fake, call, body, new)
+    if not fake.can_afford(PRICES[billed_as]):
         raise _RefusedError(402, x_problems.credits_depleted())
-    return new, price
+    return new, billed_as
 
 
 async def delete_tweet(fake: XBackend, request: Request) -> Response:
@@ -204,8 +204,8 @@ def _schema_error(message: str) -> dict[str, Any]:
     }
 
 
-def _police(fake: XBackend, call: Call, body: dict[str, Any], new: NewTweet) -> float:
-    """Apply X's write policy to a new post; return its price."""
+def _police(fake: XBackend, call: Call, body: dict[str, Any], new: NewTweet) -> str:
+    """Apply X's write policy to a new post; return how it is billed (a key of PRICES)."""
     text = new.text
     if len(text) > MAX_PARSED_CHARACTERS or parse_tweet(text).weightedLength > 280:
         raise _RefusedError(403, x_problems.forbidden(x_problems.TEXT_TOO_LONG))
@@ -227,8 +227,8 @@ def _police(fake: XBackend, call: Call, body: dict[str, Any], new: NewTweet) -> 
     if _duplicate(fake, call, text):
         raise _RefusedError(403, x_problems.forbidden(x_problems.DUPLICATE_CONTENT))
     if "http://" in text or "https://" in text:
-        return PRICE_POST_CREATE_WITH_URL
-    return PRICE_SUMMONED_REPLY if summoned else PRICE_POST_CREATE
+        return "post_create_url"
+    return "summoned_reply" if summoned else "post_create"
 
 
 def _visible(fake: XBackend, tweet_id: str) -> Tweet:

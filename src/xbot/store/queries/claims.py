@@ -4,8 +4,9 @@
    the gates may be read before the lock was granted, which is safe because the claim re-checks
    them (xbot.store.queries.permits.claim_permit).
 2. `read_claim`: after the lock, one SELECT returns the account's stale PENDING permits, the next
-   claimable one with its decision, whether a ghost reply answers its target, and the budget's
-   window usage counted in SQL (xbot.domain.budgets.BudgetUsage: the rule stays in the domain).
+   claimable one with its decision, whether a ghost reply answers its target, the budget's
+   window usage counted in SQL (xbot.domain.budgets.BudgetUsage: the rule stays in the domain)
+   and the day's and month's spend for the cost caps (xbot.domain.cost).
 3. `claim_with_event`: the claim of exactly that permit at its fence and its `permit_claimed`
    event: one statement on PostgreSQL, two on SQLite.
 """
@@ -13,17 +14,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Date,
     Integer,
     Label,
     ScalarSelect,
     Select,
+    String,
     Update,
     and_,
     bindparam,
@@ -41,6 +44,7 @@ from sqlalchemy.engine import Connection
 
 from xbot.domain.budgets import DAY, BudgetRules, BudgetUsage, WindowUsage, budget_windows
 from xbot.domain.clock import ensure_utc
+from xbot.domain.cost import CostStop, Spend, month_start, usage_day
 from xbot.domain.permits import Permit, PermitReply, PermitStatus
 from xbot.domain.review import mode_control
 from xbot.store.queries import permits as permit_queries
@@ -57,6 +61,7 @@ from xbot.store.queries.permits import (
     gates_from_row,
     gates_unchanged,
 )
+from xbot.store.queries.usage import STOP_PREFIX, spend_columns, spend_from, stop_from
 from xbot.store.tables import controls, ghost_tweets, post_attempts, reply_decisions, system_events
 
 _LOCK_AND_GATES = select(
@@ -66,6 +71,9 @@ _LOCK_AND_GATES = select(
 
 _ACCOUNT = bindparam("account", type_=BigInteger)
 _NOW = bindparam("now", type_=COUNTED_AT.type)
+#: the UTC day and its month's first day, for the cost caps' spend (xbot.domain.cost)
+_TODAY = bindparam("usage_today", type_=Date)
+_MONTH = bindparam("usage_month", type_=Date)
 _SINCE = bindparam("since", type_=COUNTED_AT.type)
 _COUNTED = and_(
     post_attempts.c.account_id == _ACCOUNT,
@@ -130,6 +138,12 @@ def _mode_switch() -> ScalarSelect[Any]:
     )
 
 
+def _cost_stop() -> ScalarSelect[Any]:
+    # The account's stop after X refused payment (xbot.store.queries.usage.set_cost_stop).
+    name = literal(STOP_PREFIX) + cast(_ACCOUNT, String)
+    return select(controls.c.value).where(controls.c.name == name).scalar_subquery()
+
+
 def _claim_read(*, drain: bool) -> Select[Any]:
     stale: ColumnElement[bool] = (
         true()
@@ -153,6 +167,8 @@ def _claim_read(*, drain: bool) -> Select[Any]:
             _answered_by().label("answered_by"),
             _mode_switch().label("mode_switch"),
             *_usage_columns(),
+            *spend_columns(_ACCOUNT, _TODAY, _MONTH),
+            _cost_stop().label("cost_stop"),
         )
         .select_from(REPLY_SOURCE)
         .where(
@@ -182,6 +198,10 @@ class ClaimRead:
     posts_in_day: int = 0
     #: the account's mode switch in `controls` (None: never switched, the config's mode holds)
     mode_switch: Any = None
+    #: what the account and all accounts spent today and this month (for the cost caps)
+    spend: Spend = field(default_factory=Spend)
+    #: the account's stop after X refused payment, if one was ever set
+    cost_stop: CostStop | None = None
 
 
 def lock_and_read_gates(connection: Connection, account_id: int) -> ClaimGates:
@@ -213,12 +233,15 @@ def read_claim(
         usage=_usage(row),
         posts_in_day=int(row["posts_in_day"]),
         mode_switch=row["mode_switch"],
+        spend=spend_from(row),
+        cost_stop=stop_from(row["cost_stop"], None),
     )
 
 
 def _read_params(account_id: int, now: datetime, rules: BudgetRules) -> dict[str, Any]:
     params: dict[str, Any] = {"account": account_id, "now": now, "since": now - DAY}
     params["mode_control"] = mode_control(account_id)
+    params |= {"usage_today": usage_day(now), "usage_month": month_start(now)}
     for name, (limit, window) in zip(_WINDOWS, budget_windows(rules), strict=True):
         params[f"{name}_start"] = now - window
         # a limit of 0 refuses on any count: no time frees it (the offset then finds none)

@@ -1,18 +1,21 @@
-"""Recording a publish outcome: the fenced permit write, the candidate's mark and the event.
+"""Recording a publish outcome: the fenced permit write, candidate mark, event and its cost.
 
-One statement on PostgreSQL (a CTE: nothing else is written when the fence refuses), three on
-SQLite inside the caller's transaction.
+The cost is the publish's charge in `platform_usage`. One statement on PostgreSQL (CTEs; when
+the fence refuses, the caller rolls back), four on SQLite inside the caller's transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, cast, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from xbot.domain.candidates import CandidateStatus
+from xbot.domain.cost import Charge
 from xbot.domain.permits import Permit
 from xbot.store.queries.common import is_postgres
 from xbot.store.queries.events import NewEvent, event_values, insert_event
@@ -21,6 +24,7 @@ from xbot.store.queries.permits import (
     mark_candidate,
     write_transition,
 )
+from xbot.store.queries.usage import add_charges, charge_params, merged_charges, upsert_statement
 from xbot.store.tables import (
     post_attempts,
     reply_candidate_queue,
@@ -37,27 +41,42 @@ class CandidateMark:
     reason: str | None = None
 
 
-def record_outcome(
+def record_outcome(  # noqa: PLR0913 - the outcome's parts: permit before/after, mark, event, cost
     connection: Connection,
     before: Permit,
     after: Permit,
     candidate: CandidateMark | None,
     event: NewEvent,
+    *,
+    charges: Sequence[Charge] = (),
 ) -> None:
-    """Write `after` at `before`'s fence, mark the candidate, append the event.
+    """Write `after` at `before`'s fence, mark the candidate, append the event, add the charges.
 
-    Raises LeaseLost, having written nothing, when the permit is no longer `before`.
+    Raises LeaseLost when the permit is no longer `before`; the caller's transaction then rolls
+    back, charges included (they stay in the meter for the next commit).
     """
     if not is_postgres(connection):
         write_transition(connection, before, after)
         if candidate is not None:
             mark_candidate(connection, after.decision_id, candidate.status, candidate.reason)
         insert_event(connection, event)
+        add_charges(connection, after.account_id, charges, _charged_at(event))
         return
+    # the post's own charge rides in the statement; others (rare: a token refresh) follow it
+    merged = merged_charges(charges)
+    first, rest = (merged[0], merged[1:]) if merged else (None, [])
     key = (candidate is not None, candidate is not None and candidate.reason is not None)
     params = _params(before, after, candidate, event)
-    if connection.execute(_STATEMENTS[key], params).scalar_one() != 1:
+    if first is not None:
+        params |= charge_params(after.account_id, first, _charged_at(event))
+    if connection.execute(_STATEMENTS[(*key, first is not None)], params).scalar_one() != 1:
         raise lease_lost(before)
+    add_charges(connection, after.account_id, rest, _charged_at(event))
+
+
+def _charged_at(event: NewEvent) -> datetime:
+    # the run's `now` (an event without one is stamped by the database: count it today)
+    return event.now if event.now is not None else datetime.now(UTC)
 
 
 _WRITTEN = (
@@ -84,7 +103,7 @@ def _params(
     return params
 
 
-def _statement(*, mark: bool, reason: bool) -> Select[Any]:
+def _statement(*, mark: bool, reason: bool, charged: bool) -> Select[Any]:
     column = post_attempts.c
     moved = (
         update(post_attempts)
@@ -104,6 +123,8 @@ def _statement(*, mark: bool, reason: bool) -> Select[Any]:
     statement = statement.add_cte(
         insert(system_events).from_select([c.name for c in _EVENT_COLUMNS], rows).cte("event")
     )
+    if charged:
+        statement = statement.add_cte(upsert_statement(postgres=True).cte("usage"))
     if not mark:
         return statement
     values: dict[str, Any] = {"status": bindparam("mark_status")}
@@ -119,6 +140,7 @@ def _statement(*, mark: bool, reason: bool) -> Select[Any]:
 
 
 _STATEMENTS = {
-    (mark, reason): _statement(mark=mark, reason=reason)
+    (mark, reason, charged): _statement(mark=mark, reason=reason, charged=charged)
     for mark, reason in ((False, False), (True, False), (True, True))
+    for charged in (False, True)
 }

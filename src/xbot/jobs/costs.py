@@ -1,0 +1,75 @@
+"""The cost governor's part in the jobs: write what calls cost, and ask whether a cap stops one.
+
+Charges wait in the account's meter (xbot.domain.meter) from the call until the job's own
+transaction: `written_charges` takes them for that transaction and gives them back if it rolls
+back. The caps are xbot.domain.cost's; this module only reads the settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from xbot.config import Settings
+from xbot.domain.cost import Charge, CostCaps, CostStop, cost_stop, refused_stop
+from xbot.domain.errors import CreditsDepleted, UsageCapExceeded
+from xbot.domain.rate_card import RateCard, rate_card
+from xbot.events import EventType
+from xbot.jobs.base import Account, JobContext, account_meter, job_event
+from xbot.store.engine import translated_errors
+from xbot.store.queries import usage
+
+
+@contextmanager
+def written_charges(context: JobContext, account: Account | None) -> Iterator[list[Charge]]:
+    """Take the account's pending charges for a transaction; give them back if it fails."""
+    meter = account_meter(context, account) if account is not None else None
+    taken = meter.take() if meter is not None else []
+    try:
+        yield taken
+    except BaseException:
+        if meter is not None:
+            meter.give_back(taken)
+        raise
+
+
+def account_card(settings: Settings, account: Account) -> RateCard:
+    """Return the account's platform rate card with the configured overrides."""
+    return rate_card(account.platform, settings.cost.prices_for(account.platform))
+
+
+def account_caps(settings: Settings, account: Account) -> CostCaps:
+    """Return the account's caps and the global ones, in micro-dollars."""
+    mine, overall = account.settings.cost, settings.cost
+    return CostCaps.from_usd(
+        (mine.daily_usd, mine.monthly_usd), (overall.daily_usd, overall.monthly_usd)
+    )
+
+
+def stop_spending(context: JobContext, account_id: int, error: BaseException) -> None:
+    """Record X's refusal to be paid (402, UsageCapExceeded): no call until the next UTC day.
+
+    The error path only, so it has its own transaction; `xbot resume` lifts the stop early.
+    """
+    kind = "usage_cap_exceeded" if isinstance(error, UsageCapExceeded) else "credits_depleted"
+    stop = refused_stop(f"{kind}: {str(error)[:120]}", now=context.now)
+    data = {"reason": "cost_cap", "detail": stop.detail, "until": stop.until.isoformat()}
+    with translated_errors(), context.engine.begin() as connection:
+        usage.set_cost_stop(connection, account_id, stop, by=context.worker.worker_id)
+        job_event(connection, context, EventType.ACCOUNT_BLOCKED, data, component="cost",
+                  account_id=account_id, severity="error")  # fmt: skip
+
+
+def spending_refused(error: BaseException | None) -> bool:
+    """Return True when a platform error says the account may not spend (402, usage cap)."""
+    return isinstance(error, CreditsDepleted)
+
+
+def read_stop(context: JobContext, account: Account) -> CostStop | None:
+    """Return why the account may not read now (a fetch backs off), or None."""
+    with translated_errors(), context.engine.connect() as connection:
+        spend = usage.read_spend(connection, account.account_id, context.now)
+        refused = usage.cost_stops(connection).get(account.account_id)
+    card = account_card(context.settings, account)
+    caps = account_caps(context.settings, account)
+    return cost_stop(spend, caps, card, refused=refused, now=context.now)
