@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import structlog
@@ -31,15 +31,19 @@ from xbot.certify.run import run_certification
 from xbot.config import Settings
 from xbot.domain.account_state import PostingState
 from xbot.domain.errors import XbotError
+from xbot.domain.rate_card import micro_to_usd
 from xbot.jobs.base import WorkerIdentity
 from xbot.jobs.loop import HEARTBEAT_SECONDS
 from xbot.store.engine import translated_errors
 from xbot.store.queries import metrics as queries
+from xbot.store.queries import usage
 from xbot.store.queries.common import database_now
 from xbot.web.metrics import CONTENT_TYPE, Series, Snapshot, render
 
 log = structlog.get_logger("xbot.monitoring")
 
+#: the cost counters count from the first day on record
+EVER = date(2000, 1, 1)
 #: a worker whose heartbeat is older than this many heartbeat intervals is not counted alive
 MISSED_HEARTBEATS = 3
 #: (platform, endpoint, account, remaining) per rate-limit state this process has seen
@@ -167,7 +171,16 @@ def database_series(connection: Connection, settings: Settings) -> dict[str, Ser
     if newest is not None:
         age = max(0.0, (now - newest).total_seconds())
         series["xbot_worker_heartbeat_age_seconds"] = [((), age)]
+    series["xbot_cost_usd_total"] = cost_series(connection)
     return series
+
+
+def cost_series(connection: Connection) -> Series:
+    """Return what each account's calls cost so far, in USD, by kind of call (platform_usage)."""
+    return [
+        ((total.account, total.endpoint_class), micro_to_usd(total.cost_micro))
+        for total in usage.usage_totals(connection, EVER)
+    ]
 
 
 def state_series(posting: Mapping[str, Any]) -> dict[str, Series]:

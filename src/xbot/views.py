@@ -37,6 +37,15 @@ def trace_data(trace: Trace) -> dict[str, Any]:
         "events": [plain(event) for event in trace.events],
         "read_back": plain(trace.read_back),
         "ghost": plain(trace.ghost),
+        "cost": None
+        if trace.cost is None
+        else {
+            "write_micro_usd": trace.cost.write_micro,
+            "billed_as": trace.cost.billed_as,
+            "reads_micro_usd": trace.cost.reads_micro,
+            "reads_shared_by": trace.cost.reads_shared_by,
+            "total_micro_usd": trace.cost.total_micro,
+        },
     }
 
 
@@ -48,12 +57,25 @@ def print_trace(trace: Trace, console: Console) -> None:
     if trace.events:
         console.print(_events_table(trace.events))
     _print_post(trace, console)
+    _print_cost(trace, console)
     if trace.ghost is not None:
         ghost = trace.ghost
         console.print(
             f"[bold red]ghost[/] {ghost.tweet_id}: {ghost.classification}, detected "
             f"{_when(ghost.detected_at)}, acknowledged by {ghost.acknowledged_by or 'nobody'}"
         )
+
+
+def _print_cost(trace: Trace, console: Console) -> None:
+    cost = trace.cost
+    if cost is None:
+        return
+    billed = f" ({cost.billed_as})" if cost.billed_as else ""
+    console.print(
+        f"[bold]cost[/]       ${cost.total_micro / 1e6:.4f}: write ${cost.write_micro / 1e6:.4f}"
+        f"{billed} + reads ${cost.reads_micro / 1e6:.4f} (the day's reads shared by "
+        f"{cost.reads_shared_by} candidate(s))"
+    )
 
 
 def _print_candidate(trace: Trace, console: Console) -> None:

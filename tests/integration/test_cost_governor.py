@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from xbot.certify import CertifyOptions, run_certification
 from xbot.config import AccountSettings, BudgetSettings, Settings
 from xbot.config_cost import CostCapSettings
 from xbot.domain.cost import next_day
@@ -22,7 +23,8 @@ from xbot.jobs import fetch, post, schedule
 from xbot.jobs.account_states import read_account_states
 from xbot.jobs.base import Account, JobContext, WorkerIdentity
 from xbot.jobs.costs import written_charges
-from xbot.operations import Actor, resume
+from xbot.monitoring import cost_series
+from xbot.operations import Actor, resume, trace
 from xbot.serve import load_accounts
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.server import SimServer
@@ -171,6 +173,36 @@ def test_a_daily_cap_stops_posting_at_the_right_count_and_costs_match_the_fake(
         )  # fmt: skip
     assert (state.state, state.reason, state.until) == ("blocked", "cost_cap", next_day(now))
     assert "account daily cap $0.05 reached" in state.describe()
+    _costs_are_shown(governed, now)
+
+
+def _costs_are_shown(governed: Governed, now: datetime) -> None:
+    """Trace, /metrics and certify's check I show what was spent."""
+    with governed.engine.connect() as connection:
+        used = (
+            connection.execute(
+                select(post_attempts.c.actual_tweet_id).where(post_attempts.c.status == "USED")
+            )
+            .scalars()
+            .first()
+        )
+    found = trace(governed.engine, str(used))
+    assert found is not None
+    assert found.cost is not None
+    assert (found.cost.write_micro, found.cost.billed_as) == (10_000, "summoned_reply")
+    assert found.cost.reads_micro == 9_000 // found.cost.reads_shared_by
+    with governed.engine.connect() as connection:
+        series = dict(cost_series(connection))
+    account = governed.account.key
+    assert series == {
+        (account, "owned_read"): 0.009,
+        (account, "post_read"): 0.0,  # the quote search found nothing: a call, no resource
+        (account, "summoned_reply"): 0.04,
+    }
+    report = run_certification(governed.engine, governed.context.settings, CertifyOptions(now=now))
+    [check] = [check for check in report.checks if check.key == "I"]
+    assert "cost_cap" in check.explanation
+    assert f"spend: {account} today $0.0490 of $0.05" in check.explanation
 
 
 def test_a_402_blocks_the_account_until_the_next_utc_day_or_a_resume(governed: Governed) -> None:

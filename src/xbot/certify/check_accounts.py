@@ -24,6 +24,7 @@ from typing import Any
 from xbot.certify.context import Context, is_unknown_sha
 from xbot.certify.evidence import QueryRunner
 from xbot.certify.model import CheckResult, Status
+from xbot.certify.spend import spend_line, spend_parameters, with_cost
 from xbot.config import AccountSettings
 from xbot.domain.account_state import (
     AccountFacts,
@@ -54,24 +55,30 @@ def check_accounts(run: QueryRunner, context: Context, prior: Prior) -> CheckRes
     accounts = run("account_states", day_start=context.now - DAY, account=context.account)
     history = run("account_budget_history", day_start=context.now - DAY, account=context.account)
     waiting = run("account_waiting", now=context.now, account=context.account)
+    spend = run("account_spend", **spend_parameters(context))
+    spent = {row["account_id"]: row for row in spend.rows}
     switch = _switch(switch_rows.first)
     fence = _fence(prior.get("A"), switch)
     rows = []
     for row in accounts.rows:
         facts = _facts(row, context, fence=fence, switch=switch, prior=prior)
         facts = _with_budget(facts, row, history.rows, waiting.rows)
+        facts = with_cost(
+            facts, spent.get(row["account_id"]), context, _account_settings(context, row)
+        )
         table_row = _table_row(account_state(facts, now=context.now), row, facts.rules)
         rows.append(table_row | {"mode": _mode(context, row).value})
     status, explanation = judge_accounts(rows)
     shadow = [row["account"] for row in rows if row["mode"] == AccountMode.SHADOW]
     if shadow:
         explanation += f"; shadow (no platform write): {', '.join(shadow)}"
+    line = spend_line(spend.rows, context, lambda item: _account_settings(context, item))
     return CheckResult(
         key="I",
         title="Accounts can post",
         status=status,
-        explanation=explanation,
-        evidence=(accounts, switch_rows, history, waiting),
+        explanation=f"{explanation}; {line}" if line else explanation,
+        evidence=(accounts, switch_rows, history, waiting, spend),
         facts={
             "accounts": rows,
             "explains": _explains(rows, status),

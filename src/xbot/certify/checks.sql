@@ -108,7 +108,7 @@ SELECT e.event_type, COUNT(*) AS attempts, MAX(e.created_at) AS last_at
 FROM system_events AS e
 WHERE e.event_type IN ('posting_blocked_stale_code', 'posting_blocked_kill_switch',
                        'posting_blocked_wrong_role', 'posting_blocked_budget',
-                       'posting_blocked_deploy_unmarked',
+                       'posting_blocked_deploy_unmarked', 'posting_blocked_cost_cap',
                        'posting_blocked_expired')
   AND e.created_at >= :since
   AND (:account IS NULL

@@ -53,3 +53,23 @@ WHERE c.status = 'queued'
                            WHERE a.platform || ':' || a.handle = :account))
 ORDER BY c.account_id, c.id
 LIMIT 500
+
+-- account_spend --
+-- What each enabled account spent on platform calls (platform_usage, micro-dollars, priced by
+-- the rate card) today and this month (UTC), what every account spent together, and the stop
+-- set when X refused to be paid (402 or UsageCapExceeded): what the cost caps compare.
+SELECT a.id AS account_id, a.platform, a.handle,
+       COALESCE((SELECT SUM(u.cost_micro_usd) FROM platform_usage AS u
+                  WHERE u.account_id = a.id AND u.day = :today), 0) AS account_day,
+       COALESCE((SELECT SUM(u.cost_micro_usd) FROM platform_usage AS u
+                  WHERE u.account_id = a.id AND u.day >= :month_start), 0) AS account_month,
+       COALESCE((SELECT SUM(u.cost_micro_usd) FROM platform_usage AS u
+                  WHERE u.day = :today), 0) AS global_day,
+       COALESCE((SELECT SUM(u.cost_micro_usd) FROM platform_usage AS u
+                  WHERE u.day >= :month_start), 0) AS global_month,
+       s.value AS cost_stop, s.updated_at AS cost_stop_at
+FROM accounts AS a
+LEFT JOIN controls AS s ON s.name = 'cost_cap:' || a.id
+WHERE a.enabled
+  AND (:account IS NULL OR a.platform || ':' || a.handle = :account)
+ORDER BY a.id

@@ -96,7 +96,7 @@ WHERE p.pipeline_source = 'reply_v2_scheduler'
         FROM system_events AS b
         WHERE b.event_type IN ('posting_blocked_stale_code', 'posting_blocked_kill_switch',
                                'posting_blocked_wrong_role', 'posting_blocked_budget',
-                               'posting_blocked_deploy_unmarked',
+                               'posting_blocked_deploy_unmarked', 'posting_blocked_cost_cap',
                                'posting_blocked_expired')
           AND b.created_at >= p.created_at
           AND b.event_data->>'permit_id' = p.permit_id)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, bindparam, text
+from sqlalchemy import Date, String, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import BindParameter
 
@@ -70,6 +70,8 @@ def _typed(parameters: Mapping[str, Any]) -> list[BindParameter[Any]]:
     for key, value in parameters.items():
         if isinstance(value, datetime):
             binds.append(bindparam(key, type_=UtcDateTime()))
+        elif isinstance(value, date):  # a UTC day (platform_usage.day)
+            binds.append(bindparam(key, type_=Date()))
         elif value is None or isinstance(value, str):
             binds.append(bindparam(key, type_=String()))
     return binds

@@ -61,6 +61,7 @@ from xbot.domain.permits import (
     permit_expiry,
     transition,
 )
+from xbot.domain.rate_card import WRITES
 from xbot.domain.review import AccountMode, effective_mode
 from xbot.events import EventType, posting_blocked
 from xbot.jobs.answered import withdraw_if_answered
@@ -372,6 +373,7 @@ def _record_effects(  # noqa: PLR0913 - the outcome and everything it writes
         "attempt": after.attempts,
         "fence": after.fence,
         **record.details,
+        **_write_cost(charges),
     }
     event = NewEvent(
         event_type=EventType(record.event_type),
@@ -384,6 +386,17 @@ def _record_effects(  # noqa: PLR0913 - the outcome and everything it writes
     )
     record_outcome(connection, reply.permit, after, mark, event, charges=charges)
     _log(context, event, reply)
+
+
+def _write_cost(charges: Sequence[Charge]) -> dict[str, Any]:
+    """Return what the publish cost, for the outcome's event (`xbot trace` reads it)."""
+    writes = [charge for charge in charges if charge.endpoint_class in WRITES]
+    if not writes:
+        return {}
+    return {
+        "cost_micro_usd": sum(charge.cost_micro for charge in writes),
+        "billed_as": writes[-1].endpoint_class.value,
+    }
 
 
 def _log(context: JobContext, event: NewEvent, reply: PermitReply | None = None) -> None:

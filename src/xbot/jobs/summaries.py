@@ -29,7 +29,10 @@ class FetchSummary:
 
     def as_data(self) -> dict[str, Any]:
         """Return the summary as the JSON the runner stores."""
-        return {**asdict(self), "skipped": dict(self.skipped)}
+        data = {**asdict(self), "skipped": dict(self.skipped)}
+        if self.cost_cap is None:
+            del data["cost_cap"]
+        return data
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

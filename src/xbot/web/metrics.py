@@ -56,6 +56,9 @@ CATALOGUE = (
                "Running workers whose heartbeat is recent, by role.", ("role",)),
     MetricSpec("xbot_worker_heartbeat_age_seconds", "gauge",
                "Seconds since the newest heartbeat of a worker that may post."),
+    MetricSpec("xbot_cost_usd_total", "counter",
+               "What the platform calls cost, priced by the rate card, by kind of call "
+               "(post_read, owned_read, summoned_reply, ...).", ("account", "kind")),
     MetricSpec("xbot_rate_limit_remaining", "gauge",
                "Requests left in the platform's current window, as last seen by this process.",
                ("platform", "endpoint", "account")),

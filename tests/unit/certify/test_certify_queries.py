@@ -18,6 +18,8 @@ KNOWN_PARAMETERS = {
     "stale_before",
     "handle",
     "day_start",
+    "today",
+    "month_start",
 }
 
 

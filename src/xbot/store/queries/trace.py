@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.engine import Connection, RowMapping
 
+from xbot.domain.clock import ensure_utc
+from xbot.domain.rate_card import WRITES
 from xbot.store.tables import (
     ghost_scans,
     ghost_tweets,
+    platform_usage,
     post_attempts,
     reply_candidate_queue,
     reply_decisions,
@@ -35,6 +39,27 @@ class Trace:
     read_back: RowMapping | None = None
     #: the ghost row when the id is a post no permit explains
     ghost: RowMapping | None = None
+    #: what the reply cost: its write, and its share of the day's reads
+    cost: ReplyCost | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReplyCost:
+    """One reply's cost in micro-dollars: the publish, plus the reads that found it, shared.
+
+    Reads are attributed evenly: the account's read cost on the candidate's UTC day divided by
+    the candidates it fetched that day.
+    """
+
+    write_micro: int
+    billed_as: str | None
+    reads_micro: int
+    reads_shared_by: int
+
+    @property
+    def total_micro(self) -> int:
+        """Return write and attributed reads together."""
+        return self.write_micro + self.reads_micro
 
 
 def _one(connection: Connection, table: Any, condition: ColumnElement[bool]) -> RowMapping | None:
@@ -60,13 +85,48 @@ def find_trace(connection: Connection, identifier: str) -> Trace | None:
     ghost = _one(connection, ghost_tweets, ghost_tweets.c.tweet_id == identifier)
     if not any((candidate, decision, permit, ghost)):
         return None
+    events = _events(connection, decision, permit)
     return Trace(
         candidate=candidate,
         decision=decision,
         permit=permit,
-        events=_events(connection, decision, permit),
+        events=events,
         read_back=_read_back(connection, permit),
         ghost=ghost,
+        cost=_reply_cost(connection, candidate, events),
+    )
+
+
+def _reply_cost(
+    connection: Connection, candidate: RowMapping | None, events: list[RowMapping]
+) -> ReplyCost | None:
+    if candidate is None:
+        return None
+    posted = [
+        event["event_data"] or {} for event in events if event["event_type"] == "reply_posted"
+    ]
+    write = next((data for data in posted if "cost_micro_usd" in data), {})
+    day = ensure_utc(candidate.created_at).date()
+    start = datetime.combine(day, time(), tzinfo=UTC)
+    reads = connection.execute(
+        select(func.coalesce(func.sum(platform_usage.c.cost_micro_usd), 0)).where(
+            platform_usage.c.account_id == candidate.account_id,
+            platform_usage.c.day == day,
+            platform_usage.c.endpoint_class.not_in([name.value for name in WRITES]),
+        )
+    ).scalar_one()
+    shared = connection.execute(
+        select(func.count()).where(
+            reply_candidate_queue.c.account_id == candidate.account_id,
+            reply_candidate_queue.c.created_at >= start,
+            reply_candidate_queue.c.created_at < start + timedelta(days=1),
+        )
+    ).scalar_one()
+    return ReplyCost(
+        write_micro=int(write.get("cost_micro_usd", 0)),
+        billed_as=write.get("billed_as"),
+        reads_micro=int(reads) // max(int(shared), 1),
+        reads_shared_by=int(shared),
     )
 
 

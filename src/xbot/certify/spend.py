@@ -1,0 +1,119 @@
+"""What each account spent on platform calls against its cost caps, for check I.
+
+The same decision as /ready (`domain.cost.cost_stop`), fed by certify's own SQL
+(`account_spend` in checks_accounts.sql): an account whose cap is reached, or that X refused to
+be paid, is blocked `cost_cap`; the report shows spend today and this month against the caps.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from xbot.certify.context import Context
+from xbot.config import AccountSettings
+from xbot.domain.account_state import AccountFacts
+from xbot.domain.clock import ensure_utc
+from xbot.domain.cost import CostCaps, CostStop, Spend, cost_stop, month_start, usage_day
+from xbot.domain.rate_card import micro_to_usd, rate_card
+
+
+def spend_parameters(context: Context) -> dict[str, Any]:
+    """Return the `account_spend` query's parameters for the run's `now`."""
+    return {
+        "today": usage_day(context.now),
+        "month_start": month_start(context.now),
+        "account": context.account,
+    }
+
+
+def with_cost(
+    facts: AccountFacts,
+    row: Mapping[str, Any] | None,
+    context: Context,
+    settings: AccountSettings | None,
+) -> AccountFacts:
+    """Return the facts with the account's cost stop, if a cap or X's refusal stops it."""
+    if row is None:
+        return facts
+    stop = cost_stop(
+        _spend(row), caps(context, settings), rate_card(str(row["platform"]),
+        context.settings.cost.prices_for(str(row["platform"])) if context.settings else {}),
+        refused=_refused(row), now=context.now,
+    )  # fmt: skip
+    return dataclasses.replace(facts, cost=stop)
+
+
+def caps(context: Context, settings: AccountSettings | None) -> CostCaps:
+    """Return the account's caps and the global ones (none without settings)."""
+    mine = settings.cost if settings is not None else None
+    overall = context.settings.cost if context.settings is not None else None
+    return CostCaps.from_usd(
+        (mine.daily_usd, mine.monthly_usd) if mine else (None, None),
+        (overall.daily_usd, overall.monthly_usd) if overall else (None, None),
+    )
+
+
+def spend_line(rows: Sequence[Mapping[str, Any]], context: Context, settings: Any) -> str:
+    """Return "spend: x:bot today $0.0490 of $0.05, month $0.0490 of no cap; all …" for I."""
+    if not _worth_a_line(rows, context, settings):
+        return ""
+    parts = []
+    for row in rows:
+        mine = caps(context, settings(row))
+        spend = _spend(row)
+        parts.append(
+            f"{row['platform']}:{row['handle']} today {_usd(spend.account_day)} of "
+            f"{_cap(mine.account_daily)}, month {_usd(spend.account_month)} of "
+            f"{_cap(mine.account_monthly)}"
+        )
+    if rows:
+        overall = caps(context, None)
+        spend = _spend(rows[0])
+        parts.append(
+            f"all accounts today {_usd(spend.global_day)} of {_cap(overall.global_daily)}, "
+            f"month {_usd(spend.global_month)} of {_cap(overall.global_monthly)}"
+        )
+    return "spend: " + "; ".join(parts) if parts else ""
+
+
+def _worth_a_line(rows: Sequence[Mapping[str, Any]], context: Context, settings: Any) -> bool:
+    # Free platforms and no caps: nothing to say, and the report stays as it was.
+    capped = [caps(context, settings(row)) for row in rows] + [caps(context, None)]
+    spent = any(_spend(row).global_month for row in rows)
+    return spent or any(
+        value is not None for limits in capped for value in dataclasses.astuple(limits)
+    )
+
+
+def _spend(row: Mapping[str, Any]) -> Spend:
+    return Spend(
+        account_day=int(row["account_day"] or 0),
+        account_month=int(row["account_month"] or 0),
+        global_day=int(row["global_day"] or 0),
+        global_month=int(row["global_month"] or 0),
+    )
+
+
+def _refused(row: Mapping[str, Any]) -> CostStop | None:
+    value = row.get("cost_stop")
+    data = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(data, dict) or not isinstance(data.get("until"), str):
+        return None
+    since = row.get("cost_stop_at")
+    return CostStop(
+        detail=str(data.get("detail", "")),
+        until=ensure_utc(datetime.fromisoformat(data["until"])),
+        since=ensure_utc(since) if isinstance(since, datetime) else None,
+    )
+
+
+def _usd(micro: int) -> str:
+    return f"${micro_to_usd(micro):.4f}"
+
+
+def _cap(micro: int | None) -> str:
+    return "no cap" if micro is None else f"${micro_to_usd(micro):g}"
