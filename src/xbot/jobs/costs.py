@@ -7,15 +7,26 @@ back. The caps are xbot.domain.cost's; this module only reads the settings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from xbot.config import Settings
-from xbot.domain.cost import Charge, CostCaps, CostStop, cost_stop, refused_stop
+from xbot.domain.cost import (
+    Charge,
+    CostCaps,
+    CostStop,
+    Spend,
+    cap_block,
+    cost_stop,
+    refused_stop,
+    reply_charge,
+)
 from xbot.domain.errors import CreditsDepleted, UsageCapExceeded
-from xbot.domain.rate_card import RateCard, rate_card
+from xbot.domain.permits import PermitReply
+from xbot.domain.rate_card import WRITES, RateCard, rate_card
 from xbot.events import EventType
-from xbot.jobs.base import Account, JobContext, account_meter, job_event
+from xbot.jobs.base import Account, JobContext, account_meter, job_event, require_account
 from xbot.store.engine import translated_errors
 from xbot.store.queries import usage
 
@@ -73,3 +84,31 @@ def read_stop(context: JobContext, account: Account) -> CostStop | None:
     card = account_card(context.settings, account)
     caps = account_caps(context.settings, account)
     return cost_stop(spend, caps, card, refused=refused, now=context.now)
+
+
+def claim_cost_refusal(
+    context: JobContext, reply: PermitReply, spend: Spend, stop: CostStop | None
+) -> str | None:
+    """Return why this reply may not be paid for: X refused payment, or a cap would be crossed.
+
+    `spend` and `stop` come from the claim's own read (xbot.store.queries.claims): no round trip.
+    """
+    if stop is not None and stop.stands(context.now):
+        return stop.detail
+    account = require_account(context)
+    card = account_card(context.settings, account)
+    price = reply_charge(card, reply.reply_text, summoned=reply.target_meta.get("summoned") is True)
+    caps = account_caps(context.settings, account)
+    block = cap_block(spend, caps, next_cost=price.cost_micro, now=context.now)
+    return block.describe() if block is not None else None
+
+
+def write_cost(charges: Sequence[Charge]) -> dict[str, Any]:
+    """Return what the publish cost, for the outcome's event (`xbot trace` reads it)."""
+    writes = [charge for charge in charges if charge.endpoint_class in WRITES]
+    if not writes:
+        return {}
+    return {
+        "cost_micro_usd": sum(charge.cost_micro for charge in writes),
+        "billed_as": writes[-1].endpoint_class.value,
+    }

@@ -47,7 +47,7 @@ from xbot.domain.claims import (
     retry_backoff,
     usage_budget_refusal,
 )
-from xbot.domain.cost import Charge, cap_block, reply_charge
+from xbot.domain.cost import Charge
 from xbot.domain.errors import LeaseLost
 from xbot.domain.expiry import ExpiryReason
 from xbot.domain.outcomes import PublishOutcome, outcome_record
@@ -61,7 +61,6 @@ from xbot.domain.permits import (
     permit_expiry,
     transition,
 )
-from xbot.domain.rate_card import WRITES
 from xbot.domain.review import AccountMode, effective_mode
 from xbot.events import EventType, posting_blocked
 from xbot.jobs.answered import withdraw_if_answered
@@ -74,10 +73,10 @@ from xbot.jobs.base import (
     require_platform,
 )
 from xbot.jobs.costs import (
-    account_caps,
-    account_card,
+    claim_cost_refusal,
     spending_refused,
     stop_spending,
+    write_cost,
     written_charges,
 )
 from xbot.jobs.review_posting import record_shadowed, refuse_if_mismatched
@@ -184,7 +183,9 @@ def _claim_next(
         return None
     permit = reply.permit
     facts = _facts(context, gates, read.usage, read.posts_in_day, rules)
-    verdict = may_claim(replace(facts, cost=_cost_refusal(context, reply, read)))
+    verdict = may_claim(
+        replace(facts, cost=claim_cost_refusal(context, reply, read.spend, read.cost_stop))
+    )
     if isinstance(verdict, ClaimRefusal):
         _refuse(connection, context, verdict, permit.permit_id, permit.account_id)
         _warn_fence(context, verdict, gates.declared_sha)
@@ -243,20 +244,6 @@ def _facts(
         budget=usage_budget_refusal(usage, posts_in_day, rules, context.now),
         require_deploy_mark=context.settings.require_deploy_mark,
     )
-
-
-def _cost_refusal(
-    context: JobContext, reply: PermitReply, read: claim_queries.ClaimRead
-) -> str | None:
-    """Return why this reply may not be paid for: X refused payment, or a cap would be crossed."""
-    if read.cost_stop is not None and read.cost_stop.stands(context.now):
-        return read.cost_stop.detail
-    account = require_account(context)
-    card = account_card(context.settings, account)
-    price = reply_charge(card, reply.reply_text, summoned=reply.target_meta.get("summoned") is True)
-    caps = account_caps(context.settings, account)
-    block = cap_block(read.spend, caps, next_cost=price.cost_micro, now=context.now)
-    return block.describe() if block is not None else None
 
 
 def _refuse(
@@ -373,7 +360,7 @@ def _record_effects(  # noqa: PLR0913 - the outcome and everything it writes
         "attempt": after.attempts,
         "fence": after.fence,
         **record.details,
-        **_write_cost(charges),
+        **write_cost(charges),
     }
     event = NewEvent(
         event_type=EventType(record.event_type),
@@ -386,17 +373,6 @@ def _record_effects(  # noqa: PLR0913 - the outcome and everything it writes
     )
     record_outcome(connection, reply.permit, after, mark, event, charges=charges)
     _log(context, event, reply)
-
-
-def _write_cost(charges: Sequence[Charge]) -> dict[str, Any]:
-    """Return what the publish cost, for the outcome's event (`xbot trace` reads it)."""
-    writes = [charge for charge in charges if charge.endpoint_class in WRITES]
-    if not writes:
-        return {}
-    return {
-        "cost_micro_usd": sum(charge.cost_micro for charge in writes),
-        "billed_as": writes[-1].endpoint_class.value,
-    }
 
 
 def _log(context: JobContext, event: NewEvent, reply: PermitReply | None = None) -> None:
