@@ -223,6 +223,7 @@ def _context(engine: object, fake: FakeX, meter: Meter) -> JobContext:
         now=datetime.now(UTC),
         account=row,
         platform_for=platforms,
+        meter_for=platforms.meter,  # each post is priced and recorded, as in production
     )
 
 
