@@ -72,7 +72,11 @@ class ReviewWorld:
 
     def permits(self) -> list[Permit]:
         with self.engine.connect() as connection:
-            rows = connection.execute(select(post_attempts).order_by(post_attempts.c.created_at))
+            rows = connection.execute(
+                select(post_attempts).order_by(
+                    post_attempts.c.created_at, post_attempts.c.permit_id
+                )
+            )
             return [Permit.from_row(dict(row)) for row in rows.mappings()]
 
     def text_of(self, permit: Permit) -> str:

@@ -72,6 +72,12 @@ def demo(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         bool,
         typer.Option("--full", help="Print the whole certification report, SQL and rows included."),
     ] = False,
+    review: Annotated[
+        bool,
+        typer.Option(
+            "--review", help="The first bot's replies wait for review; one is approved for you."
+        ),
+    ] = False,
 ) -> None:
     """Run the whole system offline against a fake platform, then certify it.
 
@@ -87,7 +93,7 @@ def demo(  # noqa: PLR0913, PLR0917 - one parameter per documented option
         fail(XbotError(f"--platform {platform!r} is unknown: use one of {', '.join(FAKES)}"))
     configure("warning", "auto")
     options = DemoOptions(seconds=seconds, platform=platform, database_url=database_url,
-                          keep=keep, seed=seed, full=full)  # fmt: skip
+                          keep=keep, seed=seed, full=full, review=review)  # fmt: skip
     try:
         code = run_demo(options, Console(highlight=False))
     except XbotError as exc:

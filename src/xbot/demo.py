@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from xbot import operations
+from xbot import operations, operations_review
 from xbot.certify import run_certification
 from xbot.config import AccountSettings, BudgetSettings, JobIntervals, Settings, load_settings
 from xbot.demo_fakes import FAKES, DemoFake
@@ -65,6 +65,8 @@ class DemoOptions:
     bots: tuple[str, ...] = ("replybot", "helperbot")
     #: print the whole certification report, SQL included, instead of its summary
     full: bool = False
+    #: the first bot's replies wait for review; the demo approves one through the operations API
+    review: bool = False
 
 
 @dataclass(kw_only=True)
@@ -79,6 +81,8 @@ class _Run:
     service: Service
     log: list[str]
     ghost_post_ids: list[str]
+    #: the permit the demo approved (`--review`), traced at the end
+    approved: str | None = None
 
 
 def run_demo(options: DemoOptions, console: Console) -> int:
@@ -101,6 +105,8 @@ def _prepare(
 ) -> _Run:
     logins = [spec.login(fake, bot) for bot in fake.describe()["bot_accounts"]]
     accounts = [_account(options.platform, handle, base_url) for handle, _ in logins]
+    if options.review:  # the first bot waits for a person; the others post as usual
+        accounts[0] = accounts[0].model_copy(update={"review": "required"})
     database_url = options.database_url or f"sqlite:///{directory / 'xbot.db'}"
     sha = running_sha().git_sha
     settings = load_settings(  # a bad --database-url is one line, not a traceback
@@ -201,6 +207,8 @@ def _watch(run: _Run, console: Console, failure: list[BaseException]) -> None:
                 raise failure[0]
             while plan and elapsed >= plan[0][0]:
                 plan.pop(0)[1](run)
+            if run.options.review and run.approved is None:
+                _approve_one(run)
             table, counts = _table(run, elapsed)
             live.update(table)
             if elapsed >= seconds and counts["unknown"] + counts["posting"] == 0:
@@ -215,6 +223,17 @@ def _inject_ghost(run: _Run) -> None:
     post_id = str(post.get("id") or post.get("uri") or "?")
     run.ghost_post_ids.append(post_id)
     run.log.append(f"injected a ghost: post {post_id}")
+
+
+def _approve_one(run: _Run) -> None:
+    """Approve the oldest reply waiting for review, as a reviewer would (`xbot review approve`)."""
+    waiting = operations_review.list_reviews(run.service.engine)
+    if not waiting:
+        return
+    permit_id = waiting[0]["permit_id"]
+    done = operations_review.approve(run.service.engine, DEMO, permit_id, waiting[0]["text_sha256"])
+    run.approved = permit_id
+    run.log.append(f"approved {permit_id} (sha256 {str(done.permit.approved_sha256)[:16]}…)")
 
 
 def _inject_timeout(run: _Run) -> None:
@@ -247,6 +266,13 @@ def _acknowledge_ghosts(run: _Run) -> None:
 
 
 def _show_trace(run: _Run, console: Console) -> None:
+    if run.approved is not None:
+        console.rule("the approved reply: review → approval (hash) → permit → post")
+        approved = operations.trace(run.service.engine, run.approved)
+        if approved is not None:
+            print_trace(approved, console)
+    elif run.options.review:
+        console.print("no reply waited for review during the run: nothing was approved")
     found = operations.newest_post_trace(run.service.engine)
     if found is None:
         console.print("no post to trace: nothing was published")

@@ -117,6 +117,28 @@ def _print_permit(trace: Trace, console: Console) -> None:
         f"claimed by {permit.claimed_by or '-'} on SHA {permit.claimed_sha or '-'}"
         + (f"; reason: {permit.failure_reason}" if permit.failure_reason else "")
     )
+    _print_review(trace, console)
+
+
+def _print_review(trace: Trace, console: Console) -> None:
+    """Print the approval (who, when, the hash bound) and what a shadowed permit would have said."""
+    permit, decision = trace.permit, trace.decision
+    if permit is None:
+        return
+    if permit.get("approved_sha256"):
+        console.print(
+            f"[bold]approval[/]   by {permit.approved_by} at {_when(permit.approved_at)}; "
+            f"sha256 {permit.approved_sha256}"
+        )
+    elif permit.get("review_deadline") is not None:
+        console.print(
+            f"approval   [dim]none yet; review deadline {_when(permit.review_deadline)}[/]"
+        )
+    if permit.status == "SHADOWED" and decision is not None:
+        console.print(
+            f"[bold]shadowed[/]   shadow mode, nothing sent; it would have posted "
+            f"{decision.reply_text!r}"
+        )
 
 
 def _events_table(events: Sequence[Mapping[Any, Any]]) -> Table:
