@@ -25,6 +25,7 @@ LEGEND = {
     "reconciled": "permits settled by reading the account's own posts back",
     "unknown": "permits whose outcome is not known yet (read-back pending)",
     "posting": "permits being published right now",
+    "in review": "permits waiting for a person to approve, edit or reject the text",
     "ghosts": "posts on a bot's account that no permit explains",
 }
 

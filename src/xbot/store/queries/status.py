@@ -52,8 +52,6 @@ def pipeline_counts(connection: Connection) -> dict[str, int]:
         "reconciled": count(post_attempts, permits.reconciled.is_(True)),
         "unknown": count(post_attempts, permits.status == PermitStatus.UNKNOWN.value),
         "posting": count(post_attempts, permits.status == PermitStatus.POSTING.value),
-        "awaiting review": count(
-            post_attempts, permits.status == PermitStatus.AWAITING_REVIEW.value
-        ),
+        "in review": count(post_attempts, permits.status == PermitStatus.AWAITING_REVIEW.value),
         "ghosts": count(ghost_tweets),
     }
