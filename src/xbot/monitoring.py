@@ -6,10 +6,11 @@ any host) serves the same numbers and a restart never resets a counter. Only wha
 process alone can know, its platform requests, job-run durations and last rate-limit headers,
 comes from that process (`xbot.telemetry`); Prometheus scrapes each worker for those.
 
-A scrape reads the counts at most every `cache_seconds`; each account's state (a few reads per
-account) at most every `states_seconds`; and certifies at most every `certify_seconds` (a
-certification reads much more). Prometheus scrapes every 15 to 60 s, so most scrapes cost
-only the counts.
+A scrape answers from a snapshot of the counts at most `cache_seconds` old and refreshes a
+stale one in the background; each refresh re-reads every account's state (a few reads per
+account) at most every `states_seconds` and certifies at most every `certify_seconds` (a
+certification reads much more). So a scrape costs milliseconds at any database size, and the
+database is read at most once per `cache_seconds` per process, only while someone scrapes.
 """
 
 from __future__ import annotations
@@ -65,39 +66,72 @@ class MetricsSource:
     #: the process's posting state (`Service.posting_state`): each account's state and reason
     posting_state: Callable[[], Mapping[str, Any]]
     rate_limits: RateLimits = no_rate_limits
-    cache_seconds: float = 5.0
+    cache_seconds: float = 15.0
     states_seconds: float = 30.0
     certify_seconds: float = 60.0
+    #: refresh a stale snapshot in a thread and answer from the last one (False: wait for it)
+    background: bool = True
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _first_read: threading.Lock = field(default_factory=threading.Lock)
+    _refreshing: bool = False
     _cached: tuple[float, Snapshot] | None = None
     _states: tuple[float, dict[str, Series]] | None = None
     _verdict: tuple[float, int | None] | None = None
 
     def body(self) -> bytes:
-        """Return the /metrics body now (from a snapshot at most `cache_seconds` old)."""
-        return render(self.snapshot(), telemetry.REGISTRY)
+        """Return the /metrics body: the database's snapshot, then this process's own series."""
+        series = dict(self.snapshot().series)
+        series["xbot_build_info"] = [((self.worker.git_sha, __version__, self.worker.role), 1.0)]
+        series["xbot_rate_limit_remaining"] = [
+            ((platform, endpoint, account), remaining)
+            for platform, endpoint, account, remaining in self.rate_limits()
+        ]
+        return render(Snapshot(series), telemetry.REGISTRY)
 
     def answer(self) -> tuple[bytes, str]:
         """Return the body and its Content-Type, as the listener serves them."""
         return self.body(), CONTENT_TYPE
 
     def snapshot(self) -> Snapshot:
-        """Return the database's numbers, read again when the last read is too old."""
+        """Return the database's numbers; a stale snapshot is refreshed behind the answer.
+
+        Counting a million permits takes longer than a scrape should wait, so a scrape answers
+        from the last snapshot (at most `cache_seconds` plus one refresh old) and a thread reads
+        the next one; only the first scrape of a process waits for its read.
+        """
         with self._lock:
-            clock = time.monotonic()
-            if self._cached is None or clock - self._cached[0] >= self.cache_seconds:
-                self._cached = (clock, self._read())
-            return self._cached[1]
+            cached = self._cached
+            stale = cached is None or time.monotonic() - cached[0] >= self.cache_seconds
+            refresh = stale and cached is not None and self.background and not self._refreshing
+            self._refreshing = self._refreshing or refresh
+        if refresh:
+            threading.Thread(target=self._refresh, name="metrics-refresh", daemon=True).start()
+        if cached is not None and (not stale or self.background):
+            return cached[1]
+        with self._first_read:  # one read at a time: the first scrape, or background=False
+            with self._lock:
+                if self._cached is not None and self._cached is not cached:
+                    return self._cached[1]
+            return self._store(self._read())
+
+    def _refresh(self) -> None:
+        try:
+            self._store(self._read())
+        except Exception as exc:  # the last snapshot stays; the next scrape tries again
+            log.warning("metrics_refresh_failed", error=f"{type(exc).__name__}: {exc}")
+        finally:
+            with self._lock:
+                self._refreshing = False
+
+    def _store(self, snapshot: Snapshot) -> Snapshot:
+        with self._lock:
+            self._cached = (time.monotonic(), snapshot)
+        return snapshot
 
     def _read(self) -> Snapshot:
         with translated_errors(), self.engine.connect() as connection:
             series = database_series(connection, self.settings)
         series.update(self._account_states())
-        series["xbot_build_info"] = [((self.worker.git_sha, __version__, self.worker.role), 1.0)]
-        series["xbot_rate_limit_remaining"] = [
-            ((platform, endpoint, account), remaining)
-            for platform, endpoint, account, remaining in self.rate_limits()
-        ]
         verdict = self._certify_verdict()
         if verdict is not None:
             series["xbot_certify_verdict"] = [((), float(verdict))]

@@ -7,6 +7,7 @@ health listener from a MetricsSource on the test's database (SQLite file and Pos
 from __future__ import annotations
 
 import contextlib
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -62,8 +63,13 @@ def x(engine: Engine, served: tuple[_Switch, SimServer]) -> Iterator[Posting]:
         yield harness
 
 
+@pytest.fixture(params=[False], ids=["read-on-scrape"])
+def background(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
 @pytest.fixture
-def metrics_port(x: Posting) -> Iterator[int]:
+def metrics_port(x: Posting, background: bool) -> Iterator[int]:
     account_settings = AccountSettings(platform="x", handle="replybot")
     settings = Settings(accounts=[account_settings])
     context = x.context()
@@ -82,6 +88,7 @@ def metrics_port(x: Posting) -> Iterator[int]:
             if state.remaining is not None
         ],
         cache_seconds=0,
+        background=background,
     )
     state = HealthState()
     state.set_admin_token(TOKEN)
@@ -173,3 +180,24 @@ def test_without_a_provider_metrics_are_not_served() -> None:
         assert scrape(server.address[1])[0] == 404
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("background", [True], ids=["refreshed-behind"], indirect=True)
+def test_a_scrape_answers_from_the_last_snapshot_and_refreshes_behind_it(
+    x: Posting, metrics_port: int
+) -> None:
+    x.permit()
+    first = samples(scrape(metrics_port)[1])  # the first scrape waits for its read
+    assert value(first, "xbot_permits", state="PENDING", account=ACCOUNT) == 1
+    assert x.post()["status"] == "USED"
+    stale = samples(scrape(metrics_port)[1])  # answered at once from the last snapshot …
+    assert value(stale, "xbot_posts_total", platform="x", account=ACCOUNT) == 0
+    deadline = time.monotonic() + 10  # … while a thread reads the next one
+    while time.monotonic() < deadline:
+        found = samples(scrape(metrics_port)[1])
+        if value(found, "xbot_posts_total", platform="x", account=ACCOUNT) == 1:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the background refresh never showed the post")
+    assert value(found, "xbot_permits", state="USED", account=ACCOUNT) == 1
