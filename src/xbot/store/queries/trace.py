@@ -182,12 +182,15 @@ def _events(
         conditions.append(system_events.c.event_data["permit_id"].as_string() == permit.permit_id)
     if not conditions:
         return []
+    # An event about a permit or decision belongs to its account (or to none, like an operator's
+    # action): the (account_id, id) index narrows ten million events to that account's few
+    # before the JSON fields are compared, instead of reading every event.
+    owner = next(row["account_id"] for row in (permit, decision) if row is not None)
+    events = system_events.c
     query = (
         select(system_events, workers.c.git_sha)
-        .select_from(
-            system_events.outerjoin(workers, workers.c.worker_id == system_events.c.worker_id)
-        )
-        .where(or_(*conditions))
+        .select_from(system_events.outerjoin(workers, workers.c.worker_id == events.worker_id))
+        .where(or_(events.account_id == owner, events.account_id.is_(None)), or_(*conditions))
         .order_by(system_events.c.created_at, system_events.c.id)
     )
     return list(connection.execute(query).mappings())
