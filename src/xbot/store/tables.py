@@ -98,7 +98,7 @@ reply_candidate_queue = Table(
     Index(None, "account_id", "status", "score"),
     #: the console's Pipeline window (migration 0008)
     Index(None, "created_at"),
-    #: `xbot trace POST_ID` on every account (migration 0009)
+    #: `xbot trace POST_ID` on every account (migration 0010)
     Index(None, "candidate_post_id"),
 )
 
@@ -163,7 +163,7 @@ post_attempts = Table(
     #: the console's Replies page, newest first, all accounts or one (migration 0008)
     Index(None, "created_at"),
     Index(None, "account_id", "created_at"),
-    #: `xbot trace POSTED_ID` on every account (migration 0009)
+    #: `xbot trace POSTED_ID` on every account (migration 0010)
     Index(None, "actual_tweet_id"),
 )
 

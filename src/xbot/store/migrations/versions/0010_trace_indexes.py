@@ -4,8 +4,8 @@
 post id on every account; the unique indexes lead with account_id, so without these PostgreSQL
 reads every permit and every candidate (hundreds of milliseconds at a million rows).
 
-Revision ID: 0009_trace_indexes
-Revises: 0008_console_indexes
+Revision ID: 0010_trace_indexes
+Revises: 0009_platform_usage
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0009_trace_indexes"
-down_revision: str | None = "0008_console_indexes"
+revision: str = "0010_trace_indexes"
+down_revision: str | None = "0009_platform_usage"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
