@@ -12,7 +12,17 @@ from typing import Annotated
 
 import typer
 
-from xbot import cli_config, cli_inspect, cli_optouts, cli_review, cli_secrets, cli_sim, cli_status
+from xbot import (
+    cli_accounts,
+    cli_config,
+    cli_init,
+    cli_inspect,
+    cli_optouts,
+    cli_review,
+    cli_secrets,
+    cli_sim,
+    cli_status,
+)
 from xbot.cli_support import (
     EXIT_DATABASE,
     announce_health,
@@ -41,6 +51,7 @@ secrets_app = typer.Typer(
     help="The key that encrypts saved platform sessions (XBOT_SECRET_KEY).", no_args_is_help=True
 )
 app.add_typer(secrets_app, name="secrets")
+app.add_typer(cli_accounts.accounts_app, name="accounts")
 sim_app = typer.Typer(help="Fake platforms on loopback, for tests and demos.", no_args_is_help=True)
 app.add_typer(sim_app, name="sim")
 app.add_typer(cli_optouts.optouts_app, name="optouts")
@@ -186,6 +197,8 @@ sim_app.command("serve")(cli_sim.sim_serve)
 app.command()(cli_sim.demo)
 app.command()(cli_review.mode)
 config_app.command("docs")(cli_config.config_docs)
+app.command()(cli_init.init)
+config_app.command("check")(cli_accounts.config_check)
 
 
 def _print_version(wanted: bool) -> None:

@@ -55,6 +55,8 @@ log = structlog.get_logger("xbot.wiring")
 
 X_SESSION_KEY = "x_oauth2"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+#: what `xbot accounts add` stored (credential name -> value), under `accounts.session_state`
+STORED_CREDENTIALS = "credentials"
 
 
 @dataclass(kw_only=True)
@@ -245,8 +247,25 @@ class PlatformCache:
         raise ConfigError(f"account @{account.handle}: unknown platform {account.platform!r}")
 
     def _secrets(self, account: Account) -> dict[str, SecretStr]:
-        given = self.overrides.credentials.get(account.handle, {})
+        """Return the overrides, else what `xbot accounts add` stored (set variables win).
+
+        With neither, nothing: the adapter reads the named variables itself.
+        """
+        given = self.overrides.credentials.get(account.handle) or self._stored(account)
         return {name: SecretStr(value) for name, value in given.items()}
+
+    def _stored(self, account: Account) -> dict[str, str]:
+        store = DatabaseSessionStore(
+            self.engine, account.account_id, STORED_CREDENTIALS, self.cipher
+        )
+        stored = {name: str(value) for name, value in (store.load() or {}).items() if value}
+        if not stored:
+            return {}
+        for name, variable in account.settings.credentials.items():
+            value = secret_from_environment(variable)
+            if value is not None:
+                stored[name] = value.get_secret_value()
+        return stored
 
     def _extra(self, account: Account) -> dict[str, Any]:
         extra: dict[str, Any] = {}

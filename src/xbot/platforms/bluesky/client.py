@@ -54,6 +54,7 @@ SEARCH_POSTS = "app.bsky.feed.searchPosts"
 GET_POST_THREAD = "app.bsky.feed.getPostThread"
 CREATE_RECORD = "com.atproto.repo.createRecord"
 GET_RECORD = "com.atproto.repo.getRecord"
+GET_SESSION = "com.atproto.server.getSession"
 RESOLVE_HANDLE = "com.atproto.identity.resolveHandle"
 #: Bluesky's text limit (the content guard enforces it; the PDS would refuse longer text)
 MAX_GRAPHEMES = 300
@@ -97,6 +98,14 @@ class BlueskyPlatform:
         """Return (DID, handle) of the session's account."""
         me = self._me()
         return me.did, me.handle
+
+    def check_session(self) -> tuple[str, str]:
+        """Ask the server who the session is (`getSession`): (DID, handle); beyond the port."""
+        body = self._answers.json(self._read(GET_SESSION, {}))
+        did, handle = body.get("did"), body.get("handle")
+        if not isinstance(did, str) or not isinstance(handle, str):
+            return self.whoami()
+        return did, handle
 
     def fetch_candidates(self, since: str | None) -> CandidateBatch:
         """Mentions, replies and quotes indexed at or after `since`, newest first."""

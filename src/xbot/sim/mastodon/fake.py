@@ -45,6 +45,7 @@ from xbot.sim.core.unicode import WellFormedJsonBodies
 from xbot.sim.core.world import World, build_world
 from xbot.sim.mastodon.board import MastodonBoard
 from xbot.sim.mastodon.limits import MastodonLimit, MastodonRateLimits, mastodon_error
+from xbot.sim.mastodon.oauth import MastodonOAuth
 
 
 @dataclass(kw_only=True, slots=True)
@@ -85,6 +86,8 @@ class FakeMastodon(ScriptedFake):
             WellFormedJsonBodies(self.mock_app), clock=self.clock,
             requests=lambda: self.settings.requests, statuses=lambda: self.settings.statuses,
         )  # fmt: skip
+        # apps and OAuth (ours, in front of the REST fake): `xbot accounts add mastodon`
+        self.oauth = MastodonOAuth(self.limits, self.world, self.token)
         self._start = self.clock.now()
         self.traffic = self._traffic()
         admin = Starlette(routes=[Mount(ADMIN_PREFIX, routes=admin_routes(self, self.parts))])
@@ -116,6 +119,7 @@ class FakeMastodon(ScriptedFake):
         """Back to the seeded state; faults, limits and the log cleared."""
         self.board.reset()
         self.limits.reset()
+        self.oauth.reset()
         self.traffic = self._traffic()
         self.parts.faults.clear()
         self.parts.log.clear()
@@ -179,7 +183,7 @@ class FakeMastodon(ScriptedFake):
                 return
             if scope["type"] == "http" and self.settings.traffic_per_minute > 0:
                 await asyncio.to_thread(self.catch_up)
-            await self.limits(scope, receive, send)
+            await self.oauth(scope, receive, send)
 
         return dispatch
 

@@ -44,6 +44,7 @@ class _UserToken:
     user_id: str
     expires_at: datetime | None
     revoked: bool = False
+    scope: str = OAUTH2_SCOPE
 
 
 class XAuth:
@@ -144,23 +145,50 @@ class XAuth:
                 record.expires_at or now + timedelta(days=3650),
                 now + timedelta(seconds=self.refresh_grace_seconds),
             )
-            access, refresh = self._issue(record.user_id, label=f"refresh:{record.user_id}")
+            scope = record.scope
+            access, refresh = self._issue(
+                record.user_id, label=f"refresh:{record.user_id}", scope=scope
+            )
         return {
             "token_type": "bearer",
             "expires_in": int(self.access_token_seconds),
             "access_token": access,
-            "scope": OAUTH2_SCOPE,
+            "scope": scope,
             "refresh_token": refresh,
         }
 
-    def _issue(self, user_id: str, *, label: str) -> tuple[str, str]:
+    def grant(self, user_id: str, scope: str) -> tuple[str, str | None]:
+        """Issue tokens for an authorization code; a refresh token only with offline.access."""
+        with self._lock:
+            access, refresh = self._issue(user_id, label=f"grant:{user_id}", scope=scope)
+            if "offline.access" not in scope.split():
+                del self._refresh[refresh]
+                return access, None
+            return access, refresh
+
+    def grant_oauth1(self, user_id: str) -> tuple[str, str]:
+        """Issue a new OAuth 1.0a access token pair for a user (the PIN flow's end)."""
+        with self._lock:
+            self._generation += 1
+            token = f"{user_id}-{self.world.secret(f'x:oauth1:pin:{self._generation}', 40)}"
+            secret = self.world.secret(f"x:oauth1_secret:pin:{self._generation}", 45)
+            self._oauth1[token] = (user_id, secret)
+            return token, secret
+
+    def scope_of(self, token: str) -> str | None:
+        """Return the scope of a live OAuth 2 access token."""
+        with self._lock:
+            record = self._access.get(token)
+            return None if record is None or record.revoked else record.scope
+
+    def _issue(self, user_id: str, *, label: str, scope: str = OAUTH2_SCOPE) -> tuple[str, str]:
         self._generation += 1
         stem = f"x:oauth2:{label}:{self._generation}"
         access = self.world.secret(stem + ":access", 80)
         refresh = self.world.secret(stem + ":refresh", 80)
         expires = self.clock.now() + timedelta(seconds=self.access_token_seconds)
-        self._access[access] = _UserToken(user_id=user_id, expires_at=expires)
-        self._refresh[refresh] = _UserToken(user_id=user_id, expires_at=None)
+        self._access[access] = _UserToken(user_id=user_id, expires_at=expires, scope=scope)
+        self._refresh[refresh] = _UserToken(user_id=user_id, expires_at=None, scope=scope)
         return access, refresh
 
     def _bearer_principal(self, token: str) -> Principal | None:

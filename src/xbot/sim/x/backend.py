@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from xbot.sim.core.clock import SimClock
     from xbot.sim.x.auth import XAuth
     from xbot.sim.x.limits import Limit, LimitVerdict
+    from xbot.sim.x.oauth import XAuthorization
     from xbot.sim.x.settings import XFakeSettings
     from xbot.sim.x.state import XStore
 
@@ -32,6 +33,10 @@ class XBackend(Protocol):
     @property
     def auth(self) -> XAuth:
         """OAuth 1.0a keys and OAuth 2 tokens."""
+
+    @property
+    def authorization(self) -> XAuthorization:
+        """Pending authorization codes and request tokens (the onboarding flows)."""
 
     def catch_up(self) -> None:
         """Let the traffic generator create every post due by now."""

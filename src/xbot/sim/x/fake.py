@@ -25,6 +25,7 @@ from xbot.sim.core.world import SimUser, World, build_world
 from xbot.sim.x.api import x_admin_routes, x_routes, x_status_response
 from xbot.sim.x.auth import XAuth
 from xbot.sim.x.limits import WINDOW_SECONDS, CreditLedger, Limit, LimitVerdict, RateLimiter
+from xbot.sim.x.oauth import XAuthorization
 from xbot.sim.x.settings import XFakeSettings
 from xbot.sim.x.shapes import x_time
 from xbot.sim.x.state import NewTweet, Tweet, XStore
@@ -53,9 +54,10 @@ class FakeX(ScriptedFake):
             access_token_seconds=self.settings.access_token_seconds,
             refresh_grace_seconds=self.settings.refresh_grace_seconds,
         )
+        self.authorization = XAuthorization(self)
         self.reset()
         self.app = build_fake_app(
-            x_routes(self),
+            [*x_routes(self), *self.authorization.routes()],
             backend=self,
             parts=self.parts,
             responder=x_status_response(self),

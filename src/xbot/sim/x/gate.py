@@ -50,6 +50,8 @@ async def admit(
     if isinstance(principal, Response):
         return principal
     call = Call(principal=principal, now=fake.clock.now(), body=body)
+    if principal.via == "oauth1":  # X tells a 1.0a user token its app's permission [OBS]
+        call.headers["x-access-level"] = fake.settings.app_permission
     refusal = _count(fake, call, endpoint)
     if refusal is None and fake.depleted():
         refusal = call.answer(x_problems.credits_depleted(), 402)

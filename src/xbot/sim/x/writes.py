@@ -109,13 +109,15 @@ async def delete_tweet(fake: XBackend, request: Request) -> Response:
 
 
 async def oauth2_token(fake: XBackend, request: Request) -> Response:
-    """`POST /2/oauth2/token` with `grant_type=refresh_token`: rotate the tokens."""
+    """`POST /2/oauth2/token`: an authorization code (sim/x/oauth.py), or a refresh token."""
     form = {key: str(value) for key, value in (await request.form()).items()}
+    if form.get("grant_type") == "authorization_code":
+        return fake.authorization.exchange_code(form, request.headers.get("authorization"))
     if form.get("grant_type") != "refresh_token":
         return x_json(
             {
                 "error": "unsupported_grant_type",
-                "error_description": "Only refresh_token is supported by the fake",
+                "error_description": "grant_type must be authorization_code or refresh_token",
             },
             400,
         )

@@ -1,0 +1,1 @@
+"""Onboarding: `xbot init`, `xbot accounts add` and `xbot config check` (issue 17)."""
