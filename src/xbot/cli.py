@@ -100,9 +100,9 @@ def serve(role: str, *, once: bool = False) -> None:
     service = build_service(loaded, role)
     announce_health()  # once the configuration (settings, SHA) is known to be good
     try:
+        if not once:  # mounted before /ready answers 200, so "ready" includes the console
+            service.before_ready = lambda: serve_console(service)
         service.boot()
-        if not once:
-            serve_console(service)
         if once:
             outcomes = redact_data(service.run_once())
             sys.stdout.write(json.dumps(outcomes, default=str) + "\n")

@@ -112,6 +112,8 @@ class Service:
         self.generator_for = generator_for
         self.notify_review = notify_review
         self.stop = threading.Event()
+        #: runs once booted, just before /ready turns 200 (the CLI mounts the console here)
+        self.before_ready: Callable[[], object] | None = None
         self.accounts: list[Account] = []
         jobs = tuple(spec.name for spec in self.specs)
         self.readiness = Readiness(settings=settings, engine=engine, role=role, worker=worker,
@@ -140,6 +142,8 @@ class Service:
                 posting_allowed=report["posting_allowed"],
                 next_action=f"xbot deploy mark --sha {self.worker.git_sha}",
             )
+        if self.before_ready is not None:
+            self.before_ready()
         self.state.set_ready(ready=True, readiness=report)
 
     def refresh_readiness(self) -> None:
