@@ -22,6 +22,7 @@ from xbot.domain.errors import (
     NotFound,
     RateLimited,
     Transient,
+    UsageCapExceeded,
 )
 from xbot.platforms.http import excerpt, scrub, transport_error
 from xbot.platforms.x import (
@@ -46,6 +47,18 @@ def problem(**fields: object) -> bytes:
     [
         (401, problem(title="Unauthorized", detail="Unauthorized"), False, AuthFailed),
         (402, problem(detail="credits depleted"), True, CreditsDepleted),
+        (  # platform-facts §1.6: the monthly product cap, a 429 no window reset clears
+            429,
+            problem(
+                title="UsageCapExceeded",
+                detail="Usage cap exceeded: Monthly product cap",
+                type="https://api.twitter.com/2/problems/usage-capped",
+                period="Monthly",
+                scope="Product",
+            ),
+            False,
+            UsageCapExceeded,
+        ),
         (
             403,
             problem(detail="You are not allowed to create a Tweet with duplicate content."),
