@@ -122,8 +122,11 @@ def routes(engine: Engine, plan: Plan) -> list[tuple[str, Callable[[], object]]]
     worker = WorkerIdentity(worker_id="bench", role="web", git_sha="5a8a81ca3f0e",
                             sha_source="bench", host="bench", pid=os.getpid())  # fmt: skip
     readiness = Readiness(settings=settings, engine=engine, role="web", worker=worker, jobs=())
+    # the first scrape waits for the first read here (a server gives up after 5 s), so every
+    # timed scrape is answered from a snapshot, as in production once it has run a while
     source = MetricsSource(engine=engine, settings=settings, worker=worker,
-                           posting_state=lambda: readiness.posting_state(accounts))  # fmt: skip
+                           posting_state=lambda: readiness.posting_state(accounts),
+                           first_wait_seconds=600)  # fmt: skip
     state = HealthState()
     state.set_admin_token(TOKEN)
     state.set_metrics(source.answer)

@@ -72,7 +72,10 @@ class MetricsSource:
     #: refresh a stale snapshot in a thread and answer from the last one (False: wait for it)
     background: bool = True
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: how long the first scrape of a process waits for the first read of the database
+    first_wait_seconds: float = 5.0
     _first_read: threading.Lock = field(default_factory=threading.Lock)
+    _ready: threading.Event = field(default_factory=threading.Event)
     _refreshing: bool = False
     _cached: tuple[float, Snapshot] | None = None
     _states: tuple[float, dict[str, Series]] | None = None
@@ -96,22 +99,31 @@ class MetricsSource:
         """Return the database's numbers; a stale snapshot is refreshed behind the answer.
 
         Counting a million permits takes longer than a scrape should wait, so a scrape answers
-        from the last snapshot (at most `cache_seconds` plus one refresh old) and a thread reads
-        the next one; only the first scrape of a process waits for its read.
+        from the last snapshot (at most `cache_seconds` plus one refresh old) while a thread
+        reads the next one. The first scrape of a process waits `first_wait_seconds` for the
+        first read, then answers without the database's series rather than time out.
         """
+        if not self.background:
+            return self._read_when_stale()
         with self._lock:
             cached = self._cached
             stale = cached is None or time.monotonic() - cached[0] >= self.cache_seconds
-            refresh = stale and cached is not None and self.background and not self._refreshing
+            refresh = stale and not self._refreshing
             self._refreshing = self._refreshing or refresh
         if refresh:
             threading.Thread(target=self._refresh, name="metrics-refresh", daemon=True).start()
-        if cached is not None and (not stale or self.background):
+        if cached is not None:
             return cached[1]
-        with self._first_read:  # one read at a time: the first scrape, or background=False
-            with self._lock:
-                if self._cached is not None and self._cached is not cached:
-                    return self._cached[1]
+        self._ready.wait(self.first_wait_seconds)
+        with self._lock:
+            return self._cached[1] if self._cached is not None else Snapshot()
+
+    def _read_when_stale(self) -> Snapshot:
+        with self._lock:
+            cached = self._cached
+        if cached is not None and time.monotonic() - cached[0] < self.cache_seconds:
+            return cached[1]
+        with self._first_read:  # one read at a time
             return self._store(self._read())
 
     def _refresh(self) -> None:
@@ -126,6 +138,7 @@ class MetricsSource:
     def _store(self, snapshot: Snapshot) -> Snapshot:
         with self._lock:
             self._cached = (time.monotonic(), snapshot)
+        self._ready.set()
         return snapshot
 
     def _read(self) -> Snapshot:

@@ -201,3 +201,21 @@ def test_a_scrape_answers_from_the_last_snapshot_and_refreshes_behind_it(
     else:
         raise AssertionError("the background refresh never showed the post")
     assert value(found, "xbot_permits", state="USED", account=ACCOUNT) == 1
+
+
+def test_the_first_scrape_answers_without_the_database_rather_than_time_out(x: Posting) -> None:
+    def slow_states() -> dict[str, Any]:
+        time.sleep(1.0)  # a large database: the first read outlasts the first scrape's wait
+        return {"accounts": []}
+
+    context = x.context()
+    source = MetricsSource(engine=x.engine, settings=Settings(), worker=context.worker,
+                           posting_state=slow_states, first_wait_seconds=0.1)  # fmt: skip
+    started = time.monotonic()
+    first = source.snapshot()
+    assert time.monotonic() - started < 0.9
+    assert "xbot_posts_total" not in first.series  # described, without samples yet
+    deadline = time.monotonic() + 10
+    while "xbot_posts_total" not in source.snapshot().series:
+        assert time.monotonic() < deadline, "the first read never arrived"
+        time.sleep(0.05)
