@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from xbot import operations
+from xbot import operations, operations_review
 from xbot.certify.data import jsonable, report_data
 from xbot.certify.run import run_certification
 from xbot.config import Settings
@@ -211,6 +211,24 @@ class ConsoleService:
     def certify_now(self) -> dict[str, Any]:
         """Run certification now and return the report."""
         return self._report.get(fresh=True)
+
+    def reviews(self) -> dict[str, Any]:
+        """Return the replies waiting for review (xbot.operations_review.list_reviews)."""
+        return {"items": operations_review.list_reviews(self.engine)}
+
+    def review_approve(self, permit_id: str, by: str, sha256: str | None) -> dict[str, Any]:
+        """Approve the exact text through the web door."""
+        actor = operations.Actor(name=by, via="web")
+        done = operations_review.approve(self.engine, actor, permit_id, sha256)
+        return {"permit_id": permit_id, "status": done.permit.status.value,
+                "approved_sha256": done.permit.approved_sha256, "approved_by": by}  # fmt: skip
+
+    def review_reject(self, permit_id: str, by: str, reason: str) -> dict[str, Any]:
+        """Reject the reply through the web door."""
+        actor = operations.Actor(name=by, via="web")
+        done = operations_review.reject(self.engine, actor, permit_id, reason)
+        return {"permit_id": permit_id, "status": done.permit.status.value,
+                "reason": done.permit.failure_reason}  # fmt: skip
 
     def _certify(self) -> dict[str, Any]:
         return report_data(run_certification(self.engine, self.settings))

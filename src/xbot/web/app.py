@@ -20,7 +20,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from xbot.domain.errors import ConfigError, XbotError
+from xbot.domain.errors import ConfigError, ReviewError, XbotError
 from xbot.web.auth import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -243,6 +243,8 @@ def _status(error: Exception) -> int:
         return 404
     if isinstance(error, BadRequest | ConfigError):
         return 400
+    if isinstance(error, ReviewError):  # the permit is not (or no longer) awaiting review
+        return 409
     return 503
 
 

@@ -172,6 +172,31 @@ def do_ghost_ack(console: Console, form: Mapping[str, str]) -> dict[str, Any]:
     return done
 
 
+def read_review(console: Console, _query: Mapping[str, str]) -> dict[str, Any]:
+    """Return the replies waiting for a person."""
+    return console.reviews()
+
+
+def _permit(form: Mapping[str, str]) -> str:
+    permit_id = _text(form, "permit", 64)
+    if permit_id is None:
+        raise BadRequest("name the permit ('permit')")
+    return permit_id
+
+
+def do_review_approve(console: Console, form: Mapping[str, str]) -> dict[str, Any]:
+    """Approve a waiting reply's exact text (`sha256`: the hash the reviewer was shown)."""
+    return console.review_approve(_permit(form), _who(form), _text(form, "sha256", 64))
+
+
+def do_review_reject(console: Console, form: Mapping[str, str]) -> dict[str, Any]:
+    """Reject a waiting reply with a reason."""
+    reason = _text(form, "reason", 500)
+    if reason is None:
+        raise BadRequest("say why it is rejected ('reason')")
+    return console.review_reject(_permit(form), _who(form), reason)
+
+
 def do_certify(console: Console, _form: Mapping[str, str]) -> dict[str, Any]:
     """Run certification now."""
     report = console.certify_now()
@@ -184,6 +209,7 @@ PAGES: list[ConsolePage] = [
     ConsolePage(name="replies", title="Replies", read=read_replies),
     ConsolePage(name="trace", title="Trace", read=read_trace),
     ConsolePage(name="ghosts", title="Ghosts", read=read_ghosts),
+    ConsolePage(name="review", title="Review", read=read_review),
     ConsolePage(name="certify", title="Certify", read=read_certify),
     ConsolePage(name="workers", title="Workers and jobs", read=read_workers),
     ConsolePage(name="events", title="Events", read=read_events),
@@ -194,4 +220,6 @@ ACTIONS: list[ConsoleAction] = [
     ConsoleAction(name="resume", run=do_resume, back="overview"),
     ConsoleAction(name="ghost-ack", run=do_ghost_ack, back="ghosts"),
     ConsoleAction(name="certify", run=do_certify, back="certify"),
+    ConsoleAction(name="review-approve", run=do_review_approve, back="review"),
+    ConsoleAction(name="review-reject", run=do_review_reject, back="review"),
 ]

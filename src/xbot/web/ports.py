@@ -63,6 +63,9 @@ class ConsoleReads(Protocol):
     def events(self, wanted: EventFilter) -> Page:
         """Return one page of `system_events`, newest first."""
 
+    def reviews(self) -> dict[str, Any]:
+        """Return the replies waiting for review, oldest first, with text, hash and deadline."""
+
 
 class ConsoleActions(Protocol):
     """What an operator may do from the console; each records an event naming `by`."""
@@ -78,6 +81,12 @@ class ConsoleActions(Protocol):
 
     def certify_now(self) -> dict[str, Any]:
         """Run certification now and return the report."""
+
+    def review_approve(self, permit_id: str, by: str, sha256: str | None) -> dict[str, Any]:
+        """Approve the exact text (whose hash the reviewer saw); ReviewError when it cannot."""
+
+    def review_reject(self, permit_id: str, by: str, reason: str) -> dict[str, Any]:
+        """Reject the reply with a reason; ReviewError when it cannot."""
 
 
 class Console(ConsoleReads, ConsoleActions, Protocol):
