@@ -82,6 +82,16 @@ def test_x_refuses_a_wrong_verifier_and_a_late_code(x_fake: tuple[FakeX, httpx2.
         exchange(http, fake, late, pkce.verifier)
 
 
+def test_x_token_without_tweet_write_cannot_post(x_fake: tuple[FakeX, httpx2.Client]) -> None:
+    fake, http = x_fake
+    pkce = x_oauth.new_pkce(fake.auth.client_id)
+    scopes = ("tweet.read", "users.read")
+    grant = exchange(http, fake, x_code(fake, http, pkce, scopes), pkce.verifier)
+    bearer = {"Authorization": f"Bearer {grant.access_token}"}
+    assert http.get("/2/users/me", headers=bearer).status_code == 200
+    assert http.post("/2/tweets", json={"text": "hello"}, headers=bearer).status_code == 403
+
+
 def test_x_refresh_token_only_with_offline_access(x_fake: tuple[FakeX, httpx2.Client]) -> None:
     fake, http = x_fake
     pkce = x_oauth.new_pkce(fake.auth.client_id)

@@ -32,6 +32,8 @@ class Principal:
     kind: Literal["user", "app"]
     via: Literal["oauth1", "oauth2", "bearer"]
     user_id: str | None = None
+    #: the scopes of an OAuth 2 user token (space-separated)
+    scope: str = ""
 
     @property
     def limit_key(self) -> str:
@@ -198,7 +200,7 @@ class XAuth:
             record = self._access.get(token)
             if record is None or record.revoked or _expired(record, self.clock.now()):
                 return None
-            return Principal(kind="user", via="oauth2", user_id=record.user_id)
+            return Principal(kind="user", via="oauth2", user_id=record.user_id, scope=record.scope)
 
     def _oauth1_principal(
         self, uri: str, method: str, headers: Mapping[str, str], body: bytes

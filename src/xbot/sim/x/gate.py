@@ -72,6 +72,8 @@ def _authorize(
         return x_json(x_problems.unsupported_authentication(), 403)
     if write and principal.via == "oauth1" and fake.settings.app_permission == "read":
         return x_json(x_problems.oauth1_permissions(), 403)
+    if write and principal.via == "oauth2" and "tweet.write" not in principal.scope.split():
+        return x_json(x_problems.missing_scope(), 403)
     return principal
 
 

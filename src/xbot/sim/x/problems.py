@@ -44,6 +44,11 @@ def unsupported_authentication() -> dict[str, Any]:
     }
 
 
+def missing_scope() -> dict[str, Any]:
+    """403: an OAuth 2 user token without the scope the endpoint needs (⚠ body not documented)."""
+    return {"title": "Forbidden", "type": "about:blank", "status": 403, "detail": "Forbidden"}
+
+
 def oauth1_permissions() -> dict[str, Any]:
     """403: a read-only app tried to write."""
     return {
