@@ -44,8 +44,9 @@ from xbot.wiring import Overrides, build_service
 #: demo cadences, in seconds: fast enough to see everything in a minute
 CADENCE = JobIntervals(fetch=3, schedule=2, post=1, reconcile=3, ghost_scan=5, watchdog=5)
 TOPICS = ["python", "databases", "postgres", "rust", "chess", "jazz", "gardening", "sourdough"]
-#: the X adapter waits this long for an answer; the injected fault holds the answer longer
-READ_TIMEOUT_SECONDS = 2.0
+#: the adapters wait this long for an answer (long enough for a busy machine: mastodon-mock's
+#: answers took over 2 s at a load of 17 on two cores); the injected fault holds the answer longer
+READ_TIMEOUT_SECONDS = 5.0
 #: after --seconds, how long the worker may go on to settle in-flight posts by reading back
 SETTLE_SECONDS = 30.0
 #: who the demo's own operator actions name in their events
@@ -238,7 +239,7 @@ def _approve_one(run: _Run) -> None:
 
 def _inject_timeout(run: _Run) -> None:
     run.fake.inject(
-        run.spec.write_endpoint, "accept_then_timeout", seconds=READ_TIMEOUT_SECONDS * 3, count=1
+        run.spec.write_endpoint, "accept_then_timeout", seconds=READ_TIMEOUT_SECONDS + 3, count=1
     )
     run.log.append(f"armed accepted-then-timed-out on {run.spec.write_endpoint}")
 
