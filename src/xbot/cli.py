@@ -102,6 +102,8 @@ def serve(role: str, *, once: bool = False) -> None:
     try:
         if not once:  # mounted before /ready answers 200, so "ready" includes the console
             service.before_ready = lambda: serve_console(service)
+            # a SIGTERM right after /ready turns 200 must still stop cleanly
+            service.install_signal_handlers()
         service.boot()
         if once:
             outcomes = redact_data(service.run_once())

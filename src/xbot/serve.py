@@ -191,7 +191,7 @@ class Service:
 
     def serve_forever(self) -> int:
         """Run jobs until SIGTERM/SIGINT; return the exit code."""
-        self._install_signal_handlers()
+        self.install_signal_handlers()
         if self.role == "web":
             self.stop.wait()
             return 0
@@ -261,7 +261,9 @@ class Service:
         self.store.workers.mark_stopped(self.worker.worker_id, now, [stopped])
         log.info("worker_stopped", abandoned_job=abandoned, released_lease=released)
 
-    def _install_signal_handlers(self) -> None:
+    def install_signal_handlers(self) -> None:
+        """Turn SIGTERM and SIGINT into a clean stop (before boot, so /ready never races it)."""
+
         def request_stop(signum: int, _frame: FrameType | None) -> None:
             log.info("stop_requested", signal=signal.Signals(signum).name)
             self.stop.set()
