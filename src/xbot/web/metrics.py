@@ -46,7 +46,7 @@ CATALOGUE = (
     MetricSpec("xbot_job_failures_total", "counter", "Failed job runs.", ("job",)),
     MetricSpec("xbot_ghosts_unacknowledged", "gauge", "Ghosts nobody has acknowledged."),
     MetricSpec("xbot_certify_verdict", "gauge",
-               "The certify verdict: 0 operational, 1 not operational, 2 inconclusive."),
+               "The certify verdict: 0 operational, 1 not operational, 2 inconclusive or shadow."),
     MetricSpec("xbot_account_state", "gauge",
                "1 for each account's current state (posting, held, blocked), 0 for the others.",
                ("account", "state")),
