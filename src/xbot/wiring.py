@@ -237,6 +237,8 @@ class PlatformCache:
             )
             extra["meter"] = self.meter(account)
             return _x(account, store, self._secrets(account), extra)
+        if account.platform in {"bluesky", "mastodon"}:
+            extra["meter"] = self.meter(account)
         if account.platform == "bluesky":
             store = DatabaseSessionStore(self.engine, account.account_id, "bluesky", self.cipher)
             password = self._secrets(account).get(PASSWORD_CREDENTIAL)

@@ -40,6 +40,12 @@ class Meter:
             self._paid |= fresh
             self._pending.append(read_charge(self.card, endpoint_class, len(fresh)))
 
+    def call(self, endpoint_class: EndpointClass) -> None:
+        """Price one call of a class billed per request (free platforms: counted, not paid)."""
+        charge = Charge(endpoint_class=endpoint_class, cost_micro=self.card.price(endpoint_class))
+        with self._lock:
+            self._pending.append(charge)
+
     def write(self, charge: Charge) -> None:
         """Record a priced write (a published post)."""
         with self._lock:

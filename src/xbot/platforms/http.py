@@ -17,7 +17,9 @@ from typing import Any
 import httpx2
 
 from xbot.domain.errors import Ambiguous, BadResponse, PlatformError, Transient
+from xbot.domain.meter import Meter
 from xbot.domain.posts import RateLimitState
+from xbot.domain.rate_card import EndpointClass
 from xbot.telemetry import observe_request
 
 #: characters of a body quoted in an error
@@ -218,3 +220,19 @@ class LimitHeaders:
             remaining=header_int(headers.get(self.prefix + "remaining")),
             reset_at=self.reset_at(headers),
         )
+
+
+def metered(meter: Meter | None, creates: Callable[[httpx2.Request], bool]) -> dict[str, Any]:
+    """Return httpx2 event hooks that price every answered request on `meter`.
+
+    A request `creates` names is a `post_create`, any other a `request`: on the free platforms
+    (rate_card.toml: Bluesky, Mastodon) that counts the calls their rate limits budget.
+    """
+    if meter is None:
+        return {}
+
+    def count(response: httpx2.Response) -> None:
+        created = creates(response.request) and response.is_success
+        meter.call(EndpointClass.POST_CREATE if created else EndpointClass.REQUEST)
+
+    return {"response": [count]}

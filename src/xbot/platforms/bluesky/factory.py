@@ -10,10 +10,11 @@ from pydantic import SecretStr
 
 from xbot.config import AccountSettings, secret_from_environment
 from xbot.domain.errors import ConfigError
+from xbot.domain.meter import Meter
 from xbot.platforms.bluesky.client import BlueskyPlatform, FetchOptions
 from xbot.platforms.bluesky.session import DEFAULT_PLC_DIRECTORY, SessionStore
 from xbot.platforms.bluesky.wire import DEFAULT_BASE_URL, XrpcWire
-from xbot.platforms.http import HttpOptions
+from xbot.platforms.http import HttpOptions, metered
 
 #: the name of the app password in an account's [credentials]
 PASSWORD_CREDENTIAL = "app_password"  # noqa: S105 - a name, not a password
@@ -29,6 +30,7 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
     visibility_grace: timedelta = timedelta(seconds=60),
     transport: httpx2.BaseTransport | None = None,
     now: Callable[[], datetime] | None = None,
+    meter: Meter | None = None,
     plc_directory: str = DEFAULT_PLC_DIRECTORY,
 ) -> BlueskyPlatform:
     """Return the Bluesky adapter for `account`.
@@ -52,6 +54,7 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
         transport=transport,
         headers={"User-Agent": options.user_agent},
         follow_redirects=False,
+        event_hooks=metered(meter, _creates),  # calls counted against the free rate limits
     )
     wire = XrpcWire(
         http=client, identifier=account.handle.lstrip("@"), password=secret,
@@ -71,3 +74,8 @@ def _password_from_environment(account: AccountSettings) -> SecretStr:
             "(create one under Settings > App passwords)."
         )
     return secret
+
+
+def _creates(request: httpx2.Request) -> bool:
+    """Return True for the request that publishes a post."""
+    return request.method == "POST" and request.url.path.endswith("/com.atproto.repo.createRecord")

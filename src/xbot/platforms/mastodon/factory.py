@@ -10,7 +10,8 @@ from pydantic import SecretStr
 
 from xbot.config import AccountSettings, secret_from_environment
 from xbot.domain.errors import ConfigError
-from xbot.platforms.http import HttpOptions
+from xbot.domain.meter import Meter
+from xbot.platforms.http import HttpOptions, metered
 from xbot.platforms.mastodon.client import FetchOptions, MastodonPlatform
 from xbot.platforms.mastodon.wire import MastodonWire
 
@@ -27,6 +28,7 @@ def build_mastodon_platform(  # noqa: PLR0913 - every part is optional but the a
     visibility_grace: timedelta = timedelta(seconds=30),
     transport: httpx2.BaseTransport | None = None,
     now: Callable[[], datetime] | None = None,
+    meter: Meter | None = None,
 ) -> MastodonPlatform:
     """Return the Mastodon adapter for `account`.
 
@@ -49,6 +51,7 @@ def build_mastodon_platform(  # noqa: PLR0913 - every part is optional but the a
         transport=transport,
         headers={"User-Agent": options.user_agent},
         follow_redirects=False,
+        event_hooks=metered(meter, _creates),  # calls counted against the free rate limits
     )
     wire = MastodonWire(http=client, token=token, options=options)
     return MastodonPlatform(
@@ -64,3 +67,8 @@ def _token_from_environment(account: AccountSettings) -> SecretStr:
         where = f"the environment variable {variable}" if variable else "[credentials] access_token"
         raise ConfigError(f"Mastodon account @{account.handle} has no access token: set {where}.")
     return secret
+
+
+def _creates(request: httpx2.Request) -> bool:
+    """Return True for the request that publishes a post."""
+    return request.method == "POST" and request.url.path.endswith("/api/v1/statuses")

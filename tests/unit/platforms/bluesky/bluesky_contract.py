@@ -27,7 +27,9 @@ from xbot.domain.errors import (
     RateLimited,
     Transient,
 )
+from xbot.domain.meter import Meter
 from xbot.domain.posts import Post, ReplyTarget
+from xbot.domain.rate_card import EndpointClass, rate_card
 from xbot.platforms.bluesky import (
     BlueskyPlatform,
     FetchOptions,
@@ -291,6 +293,18 @@ class BlueskyContract:
         assert platform.lookup_post(mention["id"]) is None
         bsky.clock.advance(30)
         assert [post.post_id for post in platform.fetch_candidates(None).posts] == [mention["id"]]
+
+    def test_every_call_is_counted_and_costs_nothing(self, bsky: BlueskyHarness) -> None:
+        meter = Meter(rate_card("bluesky"))
+        platform = bsky.platform(meter=meter)
+        bsky.clock.advance(1)
+        mention = bsky.candidate(platform, bsky.mention())
+        platform.publish_reply(bsky.target(mention), "Start with the tutorial.", "pmt_meter")
+        charges = meter.take()
+        kinds = [charge.endpoint_class for charge in charges]
+        assert kinds.count(EndpointClass.POST_CREATE) == 1
+        assert kinds.count(EndpointClass.REQUEST) >= 2  # the session, the notifications
+        assert sum(charge.cost_micro for charge in charges) == 0
 
     def test_own_recent_posts_include_replies_down_to_since(self, bsky: BlueskyHarness) -> None:
         platform = bsky.platform()

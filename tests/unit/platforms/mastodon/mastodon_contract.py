@@ -32,7 +32,9 @@ from xbot.domain.errors import (
     RateLimited,
     Transient,
 )
+from xbot.domain.meter import Meter
 from xbot.domain.posts import Post, ReplyTarget
+from xbot.domain.rate_card import EndpointClass, rate_card
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon import FetchOptions, MastodonPlatform, build_mastodon_platform
 from xbot.sim.core.clock import SimClock
@@ -207,6 +209,17 @@ class MastodonContract:
         later = platform.fetch_candidates(batch.watermark)
         assert [(post.post_id, post.summoned) for post in later.posts] == [(mention["id"], True)]
         assert platform.fetch_candidates(later.watermark).posts == ()
+
+    def test_every_call_is_counted_and_costs_nothing(self, masto: MastodonHarness) -> None:
+        meter = Meter(rate_card("mastodon"))
+        platform = masto.platform(meter=meter)
+        target = masto.target(masto.candidate(platform, masto.mention()))
+        platform.publish_reply(target, "Start with the tutorial.", "pmt_meter")
+        charges = meter.take()
+        kinds = [charge.endpoint_class for charge in charges]
+        assert kinds.count(EndpointClass.POST_CREATE) == 1
+        assert kinds.count(EndpointClass.REQUEST) >= 2  # the account, the mentions
+        assert sum(charge.cost_micro for charge in charges) == 0
 
     def test_own_recent_posts_include_replies_down_to_since(self, masto: MastodonHarness) -> None:
         platform = masto.platform()
