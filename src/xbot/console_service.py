@@ -6,6 +6,7 @@ same overview. Reads own their connection; actions go through `operations`.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -34,11 +35,13 @@ from xbot.web.ports import EventFilter, Page, ReplyFilter
 CERTIFY_CACHE_SECONDS = 5.0
 #: how many of the newest posts the Overview lists
 LAST_POSTS = 5
-#: the pipeline's windows and the width of their chart's buckets
+#: the pipeline's windows, the width of their chart's buckets, and how long a computed funnel is
+#: reused: counting a week of a million permits takes seconds, and a minute-old weekly funnel
+#: tells the operator the same thing
 WINDOWS = {
-    "1h": (timedelta(hours=1), 300),
-    "24h": (timedelta(hours=24), 3600),
-    "7d": (timedelta(days=7), 6 * 3600),
+    "1h": (timedelta(hours=1), 300, 5.0),
+    "24h": (timedelta(hours=24), 3600, 30.0),
+    "7d": (timedelta(days=7), 6 * 3600, 60.0),
 }
 
 
@@ -68,6 +71,10 @@ class ConsoleService:
         self.engine = engine
         self.settings = settings
         self._report = CachedReport(self._certify, CERTIFY_CACHE_SECONDS)
+        self._pipelines = {
+            window: CachedReport(functools.partial(self._pipeline, window), reuse)
+            for window, (_span, _bucket, reuse) in WINDOWS.items()
+        }
 
     def overview(self) -> dict[str, Any]:
         """Return the verdict and blocker, the SHAs, the kill switch and each account's state."""
@@ -96,10 +103,13 @@ class ConsoleService:
         }  # fmt: skip
 
     def pipeline(self, window: str) -> dict[str, Any]:
-        """Return the funnel per account and the posts/skips series over `window`."""
+        """Return the funnel per account and the posts/skips series over `window` (cached)."""
         if window not in WINDOWS:
             raise ConfigError(f"unknown window {window!r}: choose one of {', '.join(WINDOWS)}")
-        span, seconds = WINDOWS[window]
+        return self._pipelines[window].get()
+
+    def _pipeline(self, window: str) -> dict[str, Any]:
+        span, seconds, _reuse = WINDOWS[window]
         with translated_errors(), self.engine.connect() as connection:
             now = database_now(connection)
             since = now - span
@@ -120,7 +130,8 @@ class ConsoleService:
              "posts": posts.get(key, 0), "skips": skips.get(key, 0)}
             for key in buckets
         ]  # fmt: skip
-        return {"window": window, "since": jsonable(since), "accounts": funnel, "series": series}
+        return {"window": window, "since": jsonable(since), "counted_at": jsonable(now),
+                "accounts": funnel, "series": series}  # fmt: skip
 
     def replies(self, wanted: ReplyFilter) -> Page:
         """Return one page of replies, newest first, with their mention and permit."""
