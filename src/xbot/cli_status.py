@@ -49,13 +49,13 @@ def _watch(read: Any, interval: float) -> None:
     from rich.live import Live
 
     console = Console(highlight=False)
-    with Live(render(read()), console=console, refresh_per_second=1, screen=False) as live:
-        try:
+    try:  # Ctrl-C ends the watch cleanly, even during the first read
+        with Live(render(read()), console=console, refresh_per_second=1, screen=False) as live:
             while True:
                 time.sleep(interval)
                 live.update(render(read()))
-        except KeyboardInterrupt:
-            return
+    except KeyboardInterrupt:
+        return
 
 
 def render(overview: dict[str, Any]) -> Group:

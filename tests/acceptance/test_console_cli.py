@@ -35,7 +35,7 @@ def test_status_watch_refreshes_until_interrupted(xbot_env: dict[str, str], tmp_
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        out, err = process.communicate(timeout=4)
+        out, err = process.communicate(timeout=8)  # boot and a few refreshes, then Ctrl-C
     except subprocess.TimeoutExpired:
         process.send_signal(2)
         out, err = process.communicate(timeout=10)
