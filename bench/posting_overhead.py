@@ -206,7 +206,7 @@ def _context(engine: object, fake: FakeX, meter: Meter) -> JobContext:
         ),
     )
     settings = Settings(accounts=[account])
-    [row] = load_accounts(engine, settings)  # type: ignore[arg-type]
+    [row] = load_accounts(SqlStore(engine), settings)  # type: ignore[arg-type]
     platforms = PlatformCache(
         settings,
         engine,  # type: ignore[arg-type]

@@ -86,7 +86,7 @@ def wired(
             secret_key=SecretStr(Fernet.generate_key().decode()),
             **(settings_changes or {}),
         )
-        loaded = load_accounts(engine, settings)
+        loaded = load_accounts(SqlStore(engine), settings)
         platforms = PlatformCache(settings, engine, Overrides(credentials=credentials))
         contexts = {
             account.handle: _context(engine, settings, account, platforms) for account in loaded

@@ -135,7 +135,7 @@ def review_world(engine: Engine, *, webhook_url: str = "", **account: Any) -> It
             ],
             review=ReviewSettings(webhook_url=webhook_url, console_url="http://console.test"),
         )  # fmt: skip
-        [row] = load_accounts(engine, settings)
+        [row] = load_accounts(SqlStore(engine), settings)
         worker = WorkerIdentity(
             worker_id="w0", role="worker", git_sha="abc1234", sha_source="test", host="h", pid=1
         )

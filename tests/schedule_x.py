@@ -40,7 +40,7 @@ def schedule_context(
             )
         ]
     )
-    [row] = load_accounts(engine, settings)
+    [row] = load_accounts(SqlStore(engine), settings)
     worker = WorkerIdentity(
         worker_id=worker_id, role="worker", git_sha="abc", sha_source="test", host="h", pid=1
     )

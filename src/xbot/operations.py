@@ -14,15 +14,19 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
+from xbot.domain.audit import NewEvent
 from xbot.domain.errors import ConfigError
+from xbot.domain.ghosts import GhostRecord
 from xbot.domain.readiness import DeclaredSha, is_sha, resolve_declared_sha
+from xbot.events import EventType
 from xbot.provenance import git_commit
 from xbot.store.engine import translated_errors
 from xbot.store.migrate import current_revision, head_revision, upgrade, verify_schema
-from xbot.store.queries import controls, deployments, ghosts, status, usage, workers
+from xbot.store.queries import controls, status, usage
 from xbot.store.queries.common import database_now
 from xbot.store.queries.events import append_event
 from xbot.store.queries.trace import Trace, find_trace, newest_post_id
+from xbot.store.sql import SqlStore
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -106,18 +110,15 @@ def mark_deployment(
         hint = "give 7 to 64 hex digits, e.g. `git rev-parse HEAD`"
         raise ConfigError(f"--sha {given!r} is not a git SHA: {hint}")
     verify_schema(engine)
+    store = SqlStore(engine)
     directory = checkout or Path.cwd()
-    with translated_errors(), engine.begin() as connection:
-        now = database_now(connection)
-        declared = resolve_declared_sha(
-            given, workers.booted_shas(connection, given), lambda: git_commit(given, directory)
-        )
-        deployments.mark_deployment(
-            connection, declared.sha, now=now, declared_by=actor.name, note=note
-        )
-        data: dict[str, str | None] = {"sha": declared.sha, "given": given, "by": actor.name}
-        data |= {"source": declared.source, "note": note}
-        append_event(connection, "deployment_marked", data, now=now, component=actor.via)
+    declared = resolve_declared_sha(
+        given, store.workers.booted_shas(given), lambda: git_commit(given, directory)
+    )
+    data: dict[str, str | None] = {"sha": declared.sha, "given": given, "by": actor.name}
+    data |= {"source": declared.source, "note": note}
+    event = NewEvent(event_type=EventType.DEPLOYMENT_MARKED, data=data, component=actor.via)
+    store.accounts.mark_deployment(declared.sha, actor.name, note, event)
     return declared
 
 
@@ -125,31 +126,35 @@ def acknowledge_ghost(
     engine: Engine, actor: Actor, identifier: str, *, reason: str = ""
 ) -> AcknowledgedGhost | None:
     """Acknowledge a ghost by its id or its post id (`reason`: why); None when there is none."""
-    with translated_errors(), engine.begin() as connection:
-        now = database_now(connection)
-        row = ghosts.acknowledge_ghost(connection, identifier, actor.name, now)
-        if row is None:
-            return None
-        append_event(
-            connection,
-            "ghost_acknowledged",
-            {"ghost_id": row.id, "post_id": row.tweet_id, "by": actor.name, "reason": reason},
-            now=now,
+
+    def acknowledged(ghost: GhostRecord) -> NewEvent:
+        return NewEvent(
+            event_type=EventType.GHOST_ACKNOWLEDGED,
+            data={
+                "ghost_id": ghost.ghost_id,
+                "post_id": ghost.post_id,
+                "by": actor.name,
+                "reason": reason,
+            },
             component=actor.via,
-            account_id=row.account_id,
+            account_id=ghost.account_id,
         )
+
+    ghost = SqlStore(engine).ghosts.acknowledge(identifier, actor.name, acknowledged)
+    if ghost is None:
+        return None
     return AcknowledgedGhost(
-        ghost_id=int(row.id),
-        post_id=str(row.tweet_id),
-        account_id=int(row.account_id),
-        acknowledged_by=str(row.acknowledged_by),
+        ghost_id=ghost.ghost_id,
+        post_id=ghost.post_id,
+        account_id=ghost.account_id,
+        acknowledged_by=str(ghost.acknowledged_by),
     )
 
 
 def list_ghosts(engine: Engine, *, include_acknowledged: bool = False) -> list[dict[str, Any]]:
     """Return ghosts, newest first, with the account's handle: unacknowledged ones by default."""
-    with translated_errors(), engine.connect() as connection:
-        return ghosts.list_ghosts(connection, include_acknowledged=include_acknowledged)
+    ghosts = SqlStore(engine).ghosts.ghosts(include_acknowledged=include_acknowledged)
+    return [ghost.as_row() for ghost in ghosts]
 
 
 def trace(engine: Engine, identifier: str) -> Trace | None:

@@ -17,7 +17,7 @@ import structlog
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from xbot.config import Settings
+from xbot.config import AccountSettings, Settings
 from xbot.domain.audit import NewEvent
 from xbot.domain.errors import XbotError
 from xbot.domain.meter import Meter
@@ -30,10 +30,7 @@ from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.loop import WorkerLoop
 from xbot.jobs.runner import JobRunner
 from xbot.readiness import Readiness
-from xbot.store.engine import translated_errors
 from xbot.store.migrate import upgrade, verify_schema
-from xbot.store.queries import accounts as account_queries
-from xbot.store.queries.common import database_now
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import verify_sessions
 from xbot.web.health import HealthState
@@ -51,16 +48,15 @@ def prepare_schema(engine: Engine, secret_key: SecretStr | None = None) -> str:
     return verify_schema(engine)
 
 
-def load_accounts(engine: Engine, settings: Settings) -> list[Account]:
+def load_accounts(store: Store, settings: Settings) -> list[Account]:
     """Sync configured accounts into `accounts` and return the enabled ones."""
-    by_key = {(item.platform, item.handle.lower()): item for item in settings.accounts}
-    with translated_errors(), engine.begin() as connection:
-        rows = account_queries.sync_accounts(
-            connection, settings.accounts, database_now(connection)
-        )
+    by_key: dict[tuple[str, str], AccountSettings] = {
+        (item.platform, item.handle.lower()): item for item in settings.accounts
+    }
+    rows = store.accounts.sync(settings.accounts)
     return [
         Account(
-            account_id=row.id,
+            account_id=row.account_id,
             platform=row.platform,
             handle=row.handle,
             platform_user_id=row.platform_user_id,
@@ -122,7 +118,7 @@ class Service:
     def boot(self) -> None:
         """Verify the schema, write the boot heartbeat, sync accounts, then declare readiness."""
         revision = prepare_schema(self.engine, self.settings.secret_key)
-        self.accounts = load_accounts(self.engine, self.settings)
+        self.accounts = load_accounts(self.store, self.settings)
         if self.role != "web":
             verify_sessions(self.engine, SessionCipher(self.settings.secret_key))
             watchdog.write_boot(self.store, self.worker, [spec.name for spec in self.specs])

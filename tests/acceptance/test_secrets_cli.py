@@ -18,6 +18,7 @@ from xbot.serve import load_accounts
 from xbot.store.engine import make_engine
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore
+from xbot.store.sql import SqlStore
 
 SESSION = {"access_jwt": "eyJ.access-canary-51ab", "refresh_jwt": "eyJ.refresh-canary-9e0d"}
 BLUESKY_ACCOUNT = '[[accounts]]\nplatform = "bluesky"\nhandle = "bot.example"\n'
@@ -26,7 +27,7 @@ BLUESKY_ACCOUNT = '[[accounts]]\nplatform = "bluesky"\nhandle = "bot.example"\n'
 def seed_session(database_url: str, key: str) -> None:
     engine = make_engine(database_url)
     settings = Settings(accounts=[AccountSettings(platform="bluesky", handle="bot.example")])
-    [account] = load_accounts(engine, settings)
+    [account] = load_accounts(SqlStore(engine), settings)
     cipher = SessionCipher(SecretStr(key))
     DatabaseSessionStore(engine, account.account_id, "bluesky", cipher).save(SESSION)
     engine.dispose()

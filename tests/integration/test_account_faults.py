@@ -42,7 +42,7 @@ def setup(engine: Engine, fake: FakeX) -> tuple[Settings, Account]:
     settings = Settings(
         accounts=[AccountSettings(platform="x", handle=fake.bot().handle, base_url="http://x.sim")]
     )
-    [account] = load_accounts(engine, settings)
+    [account] = load_accounts(SqlStore(engine), settings)
     return settings, account
 
 

@@ -85,7 +85,7 @@ def governed(engine: Engine) -> Iterator[Governed]:
             cost=CostCapSettings(daily_usd=0.05),
         )
         settings = Settings(accounts=[account_settings])
-        [account] = load_accounts(engine, settings)
+        [account] = load_accounts(SqlStore(engine), settings)
         platforms = PlatformCache(
             settings, engine, Overrides(credentials={bot: fake.credentials()})
         )

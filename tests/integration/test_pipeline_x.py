@@ -49,7 +49,7 @@ def wired(engine: Engine, fake: FakeX) -> Iterator[tuple[JobContext, Account]]:
         ),
     )
     settings = Settings(accounts=[account_settings])
-    [account] = load_accounts(engine, settings)
+    [account] = load_accounts(SqlStore(engine), settings)
     overrides = Overrides(
         credentials={bot: fake.credentials()}, transport=lambda _account: fake.transport()
     )

@@ -14,6 +14,7 @@ from xbot.serve import load_accounts
 from xbot.store.migrate import alembic_config, current_revision, head_revision
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore, reseal_sessions
+from xbot.store.sql import SqlStore
 from xbot.store.tables import accounts
 
 OLD = Fernet.generate_key().decode()
@@ -31,7 +32,7 @@ def cipher(keys: str | None) -> SessionCipher:
 @pytest.fixture
 def account_id(engine: Engine) -> int:
     settings = Settings(accounts=[AccountSettings(platform="bluesky", handle="bot.example")])
-    [account] = load_accounts(engine, settings)
+    [account] = load_accounts(SqlStore(engine), settings)
     return account.account_id
 
 

@@ -39,7 +39,6 @@ from xbot.domain.budgets import BudgetRules, ReplyIntent, ReplyRecord
 from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, generator_block
 from xbot.domain.readiness import posting_blockers
 from xbot.domain.review import AccountMode, effective_mode
-from xbot.store.queries.faults import fault_from
 
 Prior = Mapping[str, CheckResult]
 DAY = timedelta(days=1)
@@ -208,7 +207,7 @@ def _with_budget(
 def _fault(row: Mapping[str, Any]) -> PlatformFault | None:
     if row.get("fault") is None:
         return None
-    return fault_from(_json(row["fault"]), row.get("fault_at"))
+    return PlatformFault.from_value(_json(row["fault"]), row.get("fault_at"))
 
 
 def _policy(

@@ -66,12 +66,25 @@ HOLD_REASONS = frozenset(
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class AccountRecord:
+    """One enabled row of `accounts`: who we post as, on which platform."""
+
+    account_id: int
+    platform: str
+    handle: str
+    platform_user_id: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Switch:
     """The kill switch as the `controls` row has it."""
 
     on: bool = False
     since: datetime | None = None
     by: str | None = None
+    #: with `on`: the post job also expires pending permits
+    drain: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -81,6 +94,18 @@ class PlatformFault:
     reason: BlockReason
     since: datetime | None = None
     detail: str = ""
+
+    @classmethod
+    def from_value(cls, value: object, since: datetime | None) -> PlatformFault:
+        """Return a fault from its stored value; an unknown reason reads as refused credentials."""
+        data = value if isinstance(value, dict) else {}
+        reason = str(data.get("reason", BlockReason.CREDENTIALS_REFUSED.value))
+        known = reason in {item.value for item in BlockReason}
+        return cls(
+            reason=BlockReason(reason) if known else BlockReason.CREDENTIALS_REFUSED,
+            since=since,
+            detail=str(data.get("detail", "")),
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -6,10 +6,11 @@ expire_queue(queued, max_queue, now) -> [Expiry(candidate_id, reason)]
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from xbot.domain.clock import ensure_utc
 from xbot.domain.filters import CandidateRules, SkipReason, skip_reason
@@ -165,3 +166,45 @@ def best_candidate(queued: Sequence[QueuedCandidate], *, now: datetime) -> Queue
     if not live:
         return None
     return min(live, key=lambda row: (-row.score, ensure_utc(row.created_at), row.candidate_id))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewCandidate:
+    """One fetched post as the queue keeps it: queued with a score and expiry, or skipped."""
+
+    account_id: int
+    candidate_post_id: str
+    author_id: str
+    author_handle: str
+    text: str
+    posted_at: datetime | None
+    conversation_id: str | None
+    in_reply_to_post_id: str | None
+    summoned: bool
+    target_meta: Mapping[str, Any]
+    created_at: datetime
+    status: CandidateStatus
+    score: float | None = None
+    score_parts: Mapping[str, float] | None = None
+    tier: str | None = None
+    expires_at: datetime | None = None
+    skip_reason: str | None = None
+
+    def values(self) -> dict[str, Any]:
+        """Return the candidate under its column names; unset optional columns are left out.
+
+        (A JSON column stores Python None as JSON null, not SQL NULL.)
+        """
+        values = {
+            "account_id": self.account_id, "candidate_post_id": self.candidate_post_id,
+            "author_id": self.author_id, "author_handle": self.author_handle, "text": self.text,
+            "posted_at": self.posted_at, "conversation_id": self.conversation_id,
+            "in_reply_to_post_id": self.in_reply_to_post_id, "summoned": self.summoned,
+            "target_meta": dict(self.target_meta), "created_at": self.created_at,
+            "status": self.status.value, "score": self.score,
+            "score_parts": dict(self.score_parts) if self.score_parts is not None else None,
+            "tier": self.tier, "expires_at": self.expires_at, "skip_reason": self.skip_reason,
+        }  # fmt: skip
+        optional = ("score", "score_parts", "tier", "expires_at", "skip_reason")
+        return {name: value for name, value in values.items()
+                if name not in optional or value is not None}  # fmt: skip

@@ -169,3 +169,53 @@ def newest_settled_post_id(
         if post.created_at <= settled_before:
             return post.post_id
     return previous
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GhostRecord:
+    """One recorded ghost (`ghost_tweets`), with its account's handle and platform."""
+
+    ghost_id: int
+    account_id: int
+    post_id: str
+    text: str | None
+    in_reply_to: str | None
+    posted_at: datetime | None
+    detected_at: datetime
+    classification: str
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    handle: str
+    platform: str
+
+    def as_row(self) -> dict[str, object]:
+        """Return the ghost under its table's column names, as `xbot ghosts list --json` shows."""
+        return {
+            "id": self.ghost_id, "account_id": self.account_id, "tweet_id": self.post_id,
+            "text": self.text, "in_reply_to": self.in_reply_to, "posted_at": self.posted_at,
+            "detected_at": self.detected_at, "classification": self.classification,
+            "acknowledged_at": self.acknowledged_at, "acknowledged_by": self.acknowledged_by,
+            "handle": self.handle, "platform": self.platform,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewGhost:
+    """A post no USED permit explains, about to be recorded."""
+
+    account_id: int
+    post: Post
+    classification: GhostClassification
+    detected_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class GhostScan:
+    """One finished scan: how many posts it read, the ghosts it found, where it stopped."""
+
+    account_id: int
+    scanned: int
+    ghosts: int
+    watermark: str | None
+    worker_id: str
+    at: datetime

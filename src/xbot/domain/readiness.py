@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from xbot.domain.errors import ConfigError
 
@@ -26,6 +27,16 @@ DEPLOY_UNMARKED = "deploy_unmarked"
 def is_sha(value: str) -> bool:
     """Return True when `value` is 7 to 64 hex digits."""
     return SHA_PATTERN.fullmatch(value) is not None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Deployment:
+    """The newest `deployments` row: the SHA declared to be live, when and by whom."""
+
+    sha: str
+    declared_at: datetime
+    declared_by: str | None
+    note: str | None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -9,11 +9,16 @@ PostgreSQL) and `xbot.store.memory` (unit tests); `tests/conformance` runs one s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from xbot.config import AccountSettings
+from xbot.domain.account_state import AccountRecord, BlockReason, PlatformFault, Switch
 from xbot.domain.audit import NewEvent, StoredEvent
+from xbot.domain.candidates import NewCandidate
+from xbot.domain.claims import KillSwitch
+from xbot.domain.ghosts import GhostRecord, GhostScan, NewGhost
 from xbot.domain.job_runs import (
     FinishedRun,
     JobRun,
@@ -22,6 +27,7 @@ from xbot.domain.job_runs import (
     StalledRun,
     WorkerIdentity,
 )
+from xbot.domain.readiness import Deployment
 
 
 class EventStore(Protocol):
@@ -101,6 +107,114 @@ class WorkerStore(Protocol):
         ...
 
 
+class AccountStore(Protocol):
+    """Accounts and the switches over them: platform faults, the kill switch, the deployment.
+
+    Writes that take an event append it in the same transaction; an event without `now` and
+    the switch's own time both read the store's clock.
+    """
+
+    def sync(self, configured: Sequence[AccountSettings]) -> list[AccountRecord]:
+        """Add configured accounts, disable the others, and return the enabled ones by id."""
+        ...
+
+    def platform_user_id(self, account_id: int) -> str | None:
+        """Return the platform's id for the account, once known."""
+        ...
+
+    def set_platform_user_id(self, account_id: int, platform_user_id: str) -> None:
+        """Remember the platform's id for the account."""
+        ...
+
+    def faults(self) -> dict[int, PlatformFault]:
+        """Return every account's standing platform fault, by account id."""
+        ...
+
+    def set_fault(
+        self, account_id: int, reason: BlockReason, detail: str, by: str, event: NewEvent
+    ) -> bool:
+        """Block the account; True (and `event` appended) when the fault is new or changed."""
+        ...
+
+    def clear_fault(self, account_id: int, event: NewEvent) -> bool:
+        """Clear the account's fault; True (and `event` appended) when there was one."""
+        ...
+
+    def kill_switch(self) -> Switch:
+        """Return the kill switch with when and by whom it was last set; off when never set."""
+        ...
+
+    def set_kill_switch(self, switch: KillSwitch, by: str, event: NewEvent) -> None:
+        """Set the kill switch (and drain) and append `event`."""
+        ...
+
+    def active_deployment(self) -> Deployment | None:
+        """Return the newest declared deployment, or None."""
+        ...
+
+    def mark_deployment(self, sha: str, by: str, note: str | None, event: NewEvent) -> None:
+        """Declare `sha` the active deployment and append `event`."""
+        ...
+
+
+class CandidateStore(Protocol):
+    """The candidate queue (`reply_candidate_queue`): what fetch found and may be answered."""
+
+    def fetch_watermark(self, account_id: int) -> str | None:
+        """Return where the account's last fetch stopped."""
+        ...
+
+    def replied_conversations(self, account_id: int) -> set[str]:
+        """Return the conversations the account already decided to answer."""
+        ...
+
+    def known_post_ids(self, account_id: int, post_ids: Sequence[str]) -> set[str]:
+        """Return which of these post ids the queue has already, in any status."""
+        ...
+
+    def add(
+        self, account_id: int, found: Sequence[NewCandidate], keep: int, watermark: str | None
+    ) -> int:
+        """Add unknown candidates, trim the queue to `keep`, move the watermark; return trimmed."""
+        ...
+
+
+class GhostStore(Protocol):
+    """Ghosts (`ghost_tweets`), the scans that look for them and the scan's per-account lease."""
+
+    def acquire_scan_lease(
+        self, account_id: int, owner: str, now: datetime, until: datetime
+    ) -> int | None:
+        """Take the account's scan lease unless held past `now`; return its new fence."""
+        ...
+
+    def release_scan_lease(self, account_id: int, owner: str, fence: int) -> bool:
+        """Give the scan lease back; False when it was no longer ours."""
+        ...
+
+    def watermark(self, account_id: int) -> tuple[str | None, datetime]:
+        """Return the newest own post id a scan settled (None at first) and the account's start."""
+        ...
+
+    def record_ghost(self, ghost: NewGhost, event: Callable[[int], NewEvent]) -> int | None:
+        """Record a ghost once with `event(ghost_id)`; None (and no event) when already known."""
+        ...
+
+    def record_scan(self, scan: GhostScan, event: NewEvent) -> None:
+        """Record a finished scan, move the account's watermark, and append `event`."""
+        ...
+
+    def ghosts(self, *, include_acknowledged: bool = False) -> list[GhostRecord]:
+        """Return ghosts, newest first: unacknowledged ones unless `include_acknowledged`."""
+        ...
+
+    def acknowledge(
+        self, identifier: str, by: str, event: Callable[[GhostRecord], NewEvent]
+    ) -> GhostRecord | None:
+        """Acknowledge a ghost by its id or post id, with `event(ghost)`; None when unknown."""
+        ...
+
+
 class StatusStore(Protocol):
     """Read-only counts the watchdog and /ready report."""
 
@@ -129,6 +243,21 @@ class Store(Protocol):
     @property
     def workers(self) -> WorkerStore:
         """Workers and their heartbeats."""
+        ...
+
+    @property
+    def accounts(self) -> AccountStore:
+        """Accounts, faults, the kill switch and the deployment."""
+        ...
+
+    @property
+    def candidates(self) -> CandidateStore:
+        """The candidate queue."""
+        ...
+
+    @property
+    def ghosts(self) -> GhostStore:
+        """Ghosts and ghost scans."""
         ...
 
     @property

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from xbot.config import AccountSettings, Settings
+from xbot.domain.audit import NewEvent
 from xbot.domain.errors import XbotError
 from xbot.domain.job_runs import WorkerIdentity
 from xbot.domain.meter import Meter
@@ -151,6 +152,25 @@ def job_event(  # noqa: PLR0913 - the event's parts, all by keyword but the firs
     )  # fmt: skip
     log_event(context, event_type, data, component=component, account_id=account_id,
               severity=severity)  # fmt: skip
+
+
+def run_event(  # noqa: PLR0913 - the event's parts, as job_event takes them
+    context: JobContext,
+    event_type: EventType,
+    data: Mapping[str, Any],
+    *,
+    component: str,
+    account_id: int | None,
+    severity: Severity = "info",
+) -> NewEvent:
+    """Return an event written by this run's worker at the run's `now`, for a store method.
+
+    Log it with `log_event` once the method stored it.
+    """
+    return NewEvent(
+        event_type=event_type, data=data, now=context.now, severity=severity,
+        component=component, account_id=account_id, worker_id=context.worker.worker_id,
+    )  # fmt: skip
 
 
 def log_event(  # noqa: PLR0913 - the event's parts, as job_event takes them

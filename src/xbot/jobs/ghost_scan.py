@@ -20,12 +20,12 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Connection
-
+from xbot.domain.audit import NewEvent
 from xbot.domain.errors import LeaseLost
 from xbot.domain.ghosts import (
     Ghost,
     Known,
+    NewGhost,
     PostVerdict,
     Reconcile,
     classify_post,
@@ -34,7 +34,15 @@ from xbot.domain.ghosts import (
 )
 from xbot.domain.posts import Post
 from xbot.events import EventType
-from xbot.jobs.base import Account, JobContext, job_event, require_account, require_platform
+from xbot.jobs.base import (
+    Account,
+    JobContext,
+    job_event,
+    log_event,
+    require_account,
+    require_platform,
+    run_event,
+)
 from xbot.jobs.costs import written_charges
 from xbot.jobs.reconcile import record_found
 from xbot.jobs.summaries import ScanSkipped, ScanSummary
@@ -53,24 +61,20 @@ def run_once(context: JobContext) -> ScanSummary | ScanSkipped:
     """Scan the account's own posts since the watermark and record the scan."""
     account = require_account(context)
     owner = context.worker.worker_id
-    with translated_errors(), context.engine.begin() as connection:
-        lease_until = context.now + timedelta(seconds=context.settings.lease_seconds)
-        fence = ghost_queries.acquire_scan_lease(
-            connection, account.account_id, owner, context.now, lease_until
-        )
+    ghosts = context.store.ghosts
+    lease_until = context.now + timedelta(seconds=context.settings.lease_seconds)
+    fence = ghosts.acquire_scan_lease(account.account_id, owner, context.now, lease_until)
     if fence is None:
         return ScanSkipped()
     try:
         return _scan(context, account)
     finally:
-        with translated_errors(), context.engine.begin() as connection:
-            ghost_queries.release_scan_lease(connection, account.account_id, owner, fence)
+        ghosts.release_scan_lease(account.account_id, owner, fence)
 
 
 def _scan(context: JobContext, account: Account) -> ScanSummary:
     platform = require_platform(context, account)
-    with translated_errors(), context.engine.connect() as connection:
-        since, managed_since = ghost_queries.ghost_watermark(connection, account.account_id)
+    since, managed_since = context.store.ghosts.watermark(account.account_id)
     posts = list(platform.own_recent_posts(since=since, limit=SCAN_LIMIT))
     verdicts = _classify(context, account, posts, managed_since)
     counts = Counter(_apply(context, account, post, verdict) for post, verdict in verdicts)
@@ -117,36 +121,32 @@ def _apply(context: JobContext, account: Account, post: Post, verdict: PostVerdi
         except LeaseLost:
             return "taken_over"
     if isinstance(verdict, Ghost):
-        with translated_errors(), context.engine.begin() as connection:
-            return _record_ghost(connection, context, account, post, verdict)
+        return _record_ghost(context, account, post, verdict)
     return type(verdict).__name__.lower()
 
 
-def _record_ghost(
-    connection: Connection, context: JobContext, account: Account, post: Post, verdict: Ghost
-) -> str:
-    classification = verdict.classification.value
-    ghost_id = ghost_queries.insert_ghost(
-        connection, account.account_id, post, classification, context.now
-    )
+def _record_ghost(context: JobContext, account: Account, post: Post, verdict: Ghost) -> str:
+    classification = verdict.classification
+    ghost = NewGhost(account_id=account.account_id, post=post, classification=classification,
+                     detected_at=context.now)  # fmt: skip
+
+    def detected(ghost_id: int) -> NewEvent:
+        data = {
+            "ghost_id": ghost_id,
+            "post_id": post.post_id,
+            "in_reply_to": post.in_reply_to_post_id,
+            "classification": classification.value,
+            "posted_at": post.created_at.isoformat(),
+        }
+        return run_event(context, EventType.GHOST_TWEET_DETECTED, data, component=COMPONENT,
+                         account_id=account.account_id, severity="critical")  # fmt: skip
+
+    ghost_id = context.store.ghosts.record_ghost(ghost, detected)
     if ghost_id is None:
         return "known_ghost"
-    data = {
-        "ghost_id": ghost_id,
-        "post_id": post.post_id,
-        "in_reply_to": post.in_reply_to_post_id,
-        "classification": classification,
-        "posted_at": post.created_at.isoformat(),
-    }
-    job_event(
-        connection,
-        context,
-        EventType.GHOST_TWEET_DETECTED,
-        data,
-        component=COMPONENT,
-        account_id=account.account_id,
-        severity="critical",
-    )
+    logged = detected(ghost_id)
+    log_event(context, logged.event_type, logged.data, component=COMPONENT,
+              account_id=account.account_id, severity="critical")  # fmt: skip
     return "ghost"
 
 

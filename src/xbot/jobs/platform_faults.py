@@ -9,14 +9,11 @@ from __future__ import annotations
 import structlog
 
 from xbot.domain.account_state import BlockReason
+from xbot.domain.audit import NewEvent, Severity
 from xbot.domain.errors import AuthFailed, ConfigError, PlatformMisconfigured
 from xbot.events import EventType
 from xbot.jobs.base import JobContext
 from xbot.jobs.costs import spending_refused, stop_spending
-from xbot.store.engine import translated_errors
-from xbot.store.queries import faults
-from xbot.store.queries.common import database_now
-from xbot.store.queries.events import append_event
 
 log = structlog.get_logger("xbot.runner")
 
@@ -41,20 +38,24 @@ def note_platform_outcome(
     reason = fault_reason(error)
     if error is not None and reason is None:
         return  # some other failure says nothing about the credentials
-    with translated_errors(), context.engine.begin() as connection:
-        now = database_now(connection)
-        if reason is not None:
-            changed = faults.set_fault(connection, account_id, reason=reason, detail=str(error),
-                                       now=now, by=context.worker.worker_id)  # fmt: skip
-            event, data = EventType.ACCOUNT_BLOCKED, {"reason": reason.value, "detail": str(error)}
-        else:
-            changed = faults.clear_fault(connection, account_id)
-            event, data = EventType.ACCOUNT_UNBLOCKED, {}
-        if changed:
-            append_event(
-                connection, event, {"job": job, **data}, now=now,
-                severity="error" if reason else "info", component="runner",
-                account_id=account_id, worker_id=context.worker.worker_id,
-            )  # fmt: skip
+    accounts = context.store.accounts
+    if reason is not None:
+        event, data = EventType.ACCOUNT_BLOCKED, {"reason": reason.value, "detail": str(error)}
+        record = _event(context, event, {"job": job, **data}, account_id, "error")
+        by = context.worker.worker_id
+        changed = accounts.set_fault(account_id, reason, str(error), by, record)
+    else:
+        event, data = EventType.ACCOUNT_UNBLOCKED, {}
+        record = _event(context, event, {"job": job}, account_id, "info")
+        changed = accounts.clear_fault(account_id, record)
     if changed:
         log.warning(event, job=job, account_id=account_id, **data)
+
+
+def _event(
+    context: JobContext, event: str, data: dict[str, str], account_id: int, severity: Severity
+) -> NewEvent:
+    return NewEvent(
+        event_type=event, data=data, severity=severity, component="runner",
+        account_id=account_id, worker_id=context.worker.worker_id,
+    )  # fmt: skip

@@ -33,6 +33,7 @@ from xbot.store.engine import make_engine
 from xbot.store.migrate import verify_schema
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore
+from xbot.store.sql import SqlStore
 from xbot.wiring import PlatformCache, require_secret_key
 
 STORED = "credentials"
@@ -125,7 +126,7 @@ def _missing_sqlite_file(url: str) -> bool:
 
 def _accounts(settings: Settings, engine: Engine | None) -> list[Account]:
     if engine is not None:
-        return load_accounts(engine, settings)
+        return load_accounts(SqlStore(engine), settings)
     return [
         Account(
             account_id=0,

@@ -16,6 +16,7 @@ from xbot.serve import load_accounts
 from xbot.store.engine import make_engine
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore
+from xbot.store.sql import SqlStore
 from xbot.wiring import STORED_CREDENTIALS
 
 
@@ -78,7 +79,8 @@ def save_to_database(settings: Settings, obtained: Obtained) -> None:
     try:
         operations.migrate(engine, settings.secret_key)
         wanted = (obtained.platform, obtained.handle.lower())
-        rows = [a for a in load_accounts(engine, settings) if (a.platform, a.handle) == wanted]
+        found = load_accounts(SqlStore(engine), settings)
+        rows = [a for a in found if (a.platform, a.handle) == wanted]
         if not rows:
             raise ConfigError(
                 f"{obtained.platform}:{obtained.handle} is disabled in xbot.toml; enable it"

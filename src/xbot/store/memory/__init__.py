@@ -9,7 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from xbot.domain.candidates import CandidateStatus
+from xbot.store.memory.accounts import MemoryAccounts
+from xbot.store.memory.candidates import MemoryCandidates
 from xbot.store.memory.events import MemoryEvents
+from xbot.store.memory.ghosts import MemoryGhosts
 from xbot.store.memory.job_runs import MemoryJobRuns, MemoryWorkers
 from xbot.store.memory.tables import Tables, system_clock
 
@@ -23,8 +27,13 @@ class MemoryStatus:
     def queue_size(self, now: datetime) -> int:
         """Count queued candidates not expired at `now`."""
         with self.tables.transaction() as tables:
-            rows = tables.candidate_queue.values()
-            return sum(1 for status, expires in rows if status == "queued" and expires > now)
+            return sum(
+                1
+                for row in tables.candidates.values()
+                if row.status is CandidateStatus.QUEUED
+                and row.expires_at is not None
+                and row.expires_at > now
+            )
 
     def permits_by_status(self) -> dict[str, int]:
         """Count permits per status."""
@@ -43,6 +52,9 @@ class MemoryStore:
         self.events = MemoryEvents(self.tables)
         self.job_runs = MemoryJobRuns(self.tables)
         self.workers = MemoryWorkers(self.tables)
+        self.accounts = MemoryAccounts(self.tables)
+        self.candidates = MemoryCandidates(self.tables)
+        self.ghosts = MemoryGhosts(self.tables)
         self.status = MemoryStatus(self.tables)
 
     def now(self) -> datetime:

@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from xbot.domain.account_state import AccountRecord, PlatformFault, Switch
 from xbot.domain.audit import StoredEvent
+from xbot.domain.candidates import CandidateStatus, NewCandidate
+from xbot.domain.ghosts import GhostRecord, GhostScan
 from xbot.domain.job_runs import JobRunStatus
+from xbot.domain.readiness import Deployment
 
 
 def system_clock() -> datetime:
@@ -53,6 +57,26 @@ class WorkerRow:
     stopped_at: datetime | None = None
 
 
+@dataclass(kw_only=True, slots=True)
+class CandidateRow:
+    """One `reply_candidate_queue` row: what fetch found, and where it stands now."""
+
+    candidate_id: int
+    found: NewCandidate
+    status: CandidateStatus
+    expires_at: datetime | None
+    skip_reason: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Lease:
+    """One `leases` row: who holds it, until when, and its fence."""
+
+    owner: str | None = None
+    fence: int = 0
+    until: datetime | None = None
+
+
 @dataclass(kw_only=True)
 class Tables:
     """Every table the twin keeps; `transaction()` serialises writers like one database."""
@@ -61,9 +85,21 @@ class Tables:
     events: list[StoredEvent] = field(default_factory=list)
     job_runs: dict[int, RunRow] = field(default_factory=dict)
     workers: dict[str, WorkerRow] = field(default_factory=dict)
-    #: permit statuses and (status, expires_at) of candidates, for the counts in reports
+    accounts: dict[int, AccountRecord] = field(default_factory=dict)
+    enabled: set[int] = field(default_factory=set)
+    faults: dict[int, PlatformFault] = field(default_factory=dict)
+    kill_switch: Switch = field(default_factory=Switch)
+    deployments: list[Deployment] = field(default_factory=list)
+    ghosts: dict[int, GhostRecord] = field(default_factory=dict)
+    ghost_scans: list[GhostScan] = field(default_factory=list)
+    ghost_watermarks: dict[int, str | None] = field(default_factory=dict)
+    leases: dict[str, Lease] = field(default_factory=dict)
+    candidates: dict[int, CandidateRow] = field(default_factory=dict)
+    fetch_watermarks: dict[int, str] = field(default_factory=dict)
+    #: candidates a decision was made for
+    decided_candidates: set[int] = field(default_factory=set)
+    #: permit statuses, for the counts in reports
     permit_statuses: dict[int, str] = field(default_factory=dict)
-    candidate_queue: dict[int, tuple[str, datetime]] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 

@@ -52,6 +52,7 @@ def kill_switch_state(connection: Connection) -> Switch:
         return Switch()
     return Switch(
         on=bool(dict(row.value).get("on", False)),
+        drain=bool(dict(row.value).get("drain", False)),
         since=ensure_utc(row.updated_at) if row.updated_at else None,
         by=row.updated_by,
     )

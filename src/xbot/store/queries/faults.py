@@ -62,11 +62,4 @@ def faults(connection: Connection) -> dict[int, PlatformFault]:
 
 def fault_from(value: Any, since: datetime | None) -> PlatformFault:
     """Return a fault from its stored value (a mapping, or JSON text from raw SQL)."""
-    data = value if isinstance(value, dict) else {}
-    reason = str(data.get("reason", BlockReason.CREDENTIALS_REFUSED.value))
-    known = reason in {item.value for item in BlockReason}
-    return PlatformFault(
-        reason=BlockReason(reason) if known else BlockReason.CREDENTIALS_REFUSED,
-        since=since,
-        detail=str(data.get("detail", "")),
-    )
+    return PlatformFault.from_value(value, since)

@@ -184,15 +184,22 @@ def record_ghost_scan(  # noqa: PLR0913 - one column per keyword
     )
 
 
+_WITH_ACCOUNT = select(ghost_tweets, accounts.c.handle, accounts.c.platform).select_from(
+    ghost_tweets.join(accounts, accounts.c.id == ghost_tweets.c.account_id)
+)
+
+
+def ghost_with_account(connection: Connection, ghost_id: int) -> dict[str, Any]:
+    """Return one ghost with its account's handle and platform."""
+    query = _WITH_ACCOUNT.where(ghost_tweets.c.id == ghost_id)
+    return dict(connection.execute(query).mappings().one())
+
+
 def list_ghosts(
     connection: Connection, *, include_acknowledged: bool = False
 ) -> list[dict[str, Any]]:
     """Return ghosts, newest first, with the account's handle."""
-    query = (
-        select(ghost_tweets, accounts.c.handle, accounts.c.platform)
-        .select_from(ghost_tweets.join(accounts, accounts.c.id == ghost_tweets.c.account_id))
-        .order_by(ghost_tweets.c.detected_at.desc(), ghost_tweets.c.id.desc())
-    )
+    query = _WITH_ACCOUNT.order_by(ghost_tweets.c.detected_at.desc(), ghost_tweets.c.id.desc())
     if not include_acknowledged:
         query = query.where(ghost_tweets.c.acknowledged_at.is_(None))
     return [dict(row) for row in connection.execute(query).mappings()]

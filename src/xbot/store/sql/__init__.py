@@ -7,7 +7,10 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from xbot.store.queries.common import database_now
+from xbot.store.sql.accounts import SqlAccounts
+from xbot.store.sql.candidates import SqlCandidates
 from xbot.store.sql.events import SqlEvents
+from xbot.store.sql.ghosts import SqlGhosts
 from xbot.store.sql.job_runs import SqlJobRuns, SqlWorkers
 from xbot.store.sql.status import SqlStatus
 from xbot.store.sql.transactions import Transactions
@@ -22,6 +25,9 @@ class SqlStore:
         self.events = SqlEvents(self.transactions)
         self.job_runs = SqlJobRuns(self.transactions)
         self.workers = SqlWorkers(self.transactions)
+        self.accounts = SqlAccounts(self.transactions)
+        self.candidates = SqlCandidates(self.transactions)
+        self.ghosts = SqlGhosts(self.transactions)
         self.status = SqlStatus(self.transactions)
 
     def now(self) -> datetime:
