@@ -12,6 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from xbot.domain.budgets import ReplyIntent
 from xbot.domain.clock import ensure_utc
 from xbot.domain.filters import CandidateRules, SkipReason, skip_reason
 from xbot.domain.posts import Post
@@ -208,3 +209,26 @@ class NewCandidate:
         optional = ("score", "score_parts", "tier", "expires_at", "skip_reason")
         return {name: value for name, value in values.items()
                 if name not in optional or value is not None}  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WaitingCandidate:
+    """A queued, unexpired candidate the scheduler may answer."""
+
+    candidate_id: int
+    account_id: int
+    candidate_post_id: str
+    author_id: str
+    author_handle: str
+    text: str
+    conversation_id: str | None
+    score: float | None
+    tier: str | None
+
+    def intent(self) -> ReplyIntent:
+        """Return the reply the scheduler would make to it, as budgets count replies."""
+        return ReplyIntent(
+            author_id=self.author_id,
+            thread_id=self.conversation_id or self.candidate_post_id,
+            target_post_id=self.candidate_post_id,
+        )

@@ -75,3 +75,16 @@ def _words(text: str) -> str:
 
 def _primary(tag: str) -> str:
     return tag.strip().replace("_", "-").split("-", 1)[0].casefold()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NewOptOut:
+    """One author's opt-out, as it is recorded."""
+
+    platform: str
+    author_id: str
+    author_handle: str | None
+    how: str
+    detail: str | None = None
+    account_id: int | None = None
+    created_by: str | None = None

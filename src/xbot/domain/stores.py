@@ -16,8 +16,10 @@ from typing import Protocol
 from xbot.config import AccountSettings
 from xbot.domain.account_state import AccountRecord, BlockReason, PlatformFault, Switch
 from xbot.domain.audit import NewEvent, StoredEvent
-from xbot.domain.candidates import NewCandidate
+from xbot.domain.budgets import ReplyRecord
+from xbot.domain.candidates import NewCandidate, WaitingCandidate
 from xbot.domain.claims import KillSwitch
+from xbot.domain.decisions import Decided, NewDecision
 from xbot.domain.ghosts import GhostRecord, GhostScan, NewGhost
 from xbot.domain.job_runs import (
     FinishedRun,
@@ -27,6 +29,7 @@ from xbot.domain.job_runs import (
     StalledRun,
     WorkerIdentity,
 )
+from xbot.domain.opt_outs import NewOptOut
 from xbot.domain.readiness import Deployment
 
 
@@ -172,10 +175,65 @@ class CandidateStore(Protocol):
         """Return which of these post ids the queue has already, in any status."""
         ...
 
+    def queued(self, account_id: int, now: datetime) -> list[WaitingCandidate]:
+        """Return the account's queued candidates not expired at `now`, best score first."""
+        ...
+
+    def keep_queued_until(self, account_id: int, until: datetime) -> int:
+        """Keep queued candidates lapsing before `until` queued until then; return how many."""
+        ...
+
+    def expire_stale(
+        self, account_id: int, now: datetime, reason: str, event: Callable[[list[int]], NewEvent]
+    ) -> list[int]:
+        """Expire queued candidates past their expiry with `reason`, with `event(ids)` if any."""
+        ...
+
+    def skip(self, candidate_id: int, reason: str, event: NewEvent | None = None) -> None:
+        """Mark a queued candidate skipped with `reason` (and append `event`, if any)."""
+        ...
+
     def add(
         self, account_id: int, found: Sequence[NewCandidate], keep: int, watermark: str | None
     ) -> int:
         """Add unknown candidates, trim the queue to `keep`, move the watermark; return trimmed."""
+        ...
+
+
+class DecisionStore(Protocol):
+    """Decisions (`reply_decisions`) and the PENDING permits written with them."""
+
+    def decide(
+        self,
+        decision: NewDecision,
+        now: datetime,
+        events: Callable[[Decided], Sequence[NewEvent]],
+    ) -> Decided | None:
+        """Select the candidate; write the decision, its permit and `events(decided)`.
+
+        The permit is PENDING, or AWAITING_REVIEW when the decision has a review deadline. One
+        transaction; None when the candidate was taken or its target decided already.
+        """
+        ...
+
+    def posting_history(self, account_id: int, since: datetime) -> list[ReplyRecord]:
+        """Return the account's live or spent permits counted since `since` (for budgets)."""
+        ...
+
+    def recent_reply_texts(self, account_id: int, since: datetime) -> list[str]:
+        """Return the account's reply texts decided since `since`, newest first."""
+        ...
+
+
+class OptOutStore(Protocol):
+    """Authors who asked not to be answered, per platform (`opt_outs`)."""
+
+    def add(self, opt_out: NewOptOut, now: datetime, event: NewEvent) -> bool:
+        """Record an opt-out with `event`; False (and no event) when already recorded."""
+        ...
+
+    def opted_out_authors(self, platform: str, author_ids: Sequence[str]) -> set[str]:
+        """Return which of these author ids opted out on the platform."""
         ...
 
 
@@ -202,6 +260,10 @@ class GhostStore(Protocol):
 
     def record_scan(self, scan: GhostScan, event: NewEvent) -> None:
         """Record a finished scan, move the account's watermark, and append `event`."""
+        ...
+
+    def answered_targets(self, account_id: int, target_ids: Sequence[str]) -> dict[str, str]:
+        """Return {target id: ghost post id} for targets a ghost reply (not ours) answers."""
         ...
 
     def ghosts(self, *, include_acknowledged: bool = False) -> list[GhostRecord]:
@@ -253,6 +315,16 @@ class Store(Protocol):
     @property
     def candidates(self) -> CandidateStore:
         """The candidate queue."""
+        ...
+
+    @property
+    def decisions(self) -> DecisionStore:
+        """Decisions and their permits' creation."""
+        ...
+
+    @property
+    def opt_outs(self) -> OptOutStore:
+        """Opt-outs."""
         ...
 
     @property

@@ -9,14 +9,21 @@ from xbot.domain.permits import ForbiddenTransition
 from xbot.domain.review import REVIEW_EXPIRED, ExpireReview, review
 from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, job_event
+from xbot.store.engine import translated_errors
 from xbot.store.queries import permits as permit_queries
 from xbot.store.queries import reviews
 
 
-def expire_reviews(
+def expire_reviews(context: JobContext, account: Account, component: str) -> int:
+    """Expire the account's AWAITING_REVIEW permits past their deadline; return how many."""
+    # permits are not on the store port yet: this transaction is the last one schedule opens
+    with translated_errors(), context.engine.begin() as connection:
+        return _expire_reviews(connection, context, account, component)
+
+
+def _expire_reviews(
     connection: Connection, context: JobContext, account: Account, component: str
 ) -> int:
-    """Expire the account's AWAITING_REVIEW permits past their deadline; return how many."""
     expired = 0
     for permit in reviews.past_review_deadline(connection, account.account_id, context.now):
         after = review(permit, ExpireReview(), context.now)

@@ -7,13 +7,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy.engine import Connection
 
+from xbot.domain.audit import NewEvent
 from xbot.domain.budgets import BudgetRules, ReplyRecord
 from xbot.domain.review import ReviewMode, needs_review, quiet_extended, review_deadline
 from xbot.events import EventType
-from xbot.jobs.base import Account, JobContext, job_event
-from xbot.store.engine import translated_errors
+from xbot.jobs.base import Account, JobContext, run_event
 
 log = structlog.get_logger("xbot.schedule")
 COMPONENT = "schedule"
@@ -49,14 +48,10 @@ def review_queue_full(account: Account, history: Sequence[ReplyRecord], rules: B
     return waiting >= max(rules.per_hour, 1)
 
 
-def review_requested(
-    connection: Connection,
-    context: JobContext,
-    account: Account,
-    created: Mapping[str, Any],
-    deadline: datetime,
-) -> dict[str, Any]:
-    """Write `review_requested` beside the new permit; return what the notification says."""
+def review_request(
+    context: JobContext, account: Account, created: Mapping[str, Any], deadline: datetime
+) -> NewEvent:
+    """Return `review_requested`, written beside the new permit; its data is the notification."""
     data = {
         "permit_id": created["permit_id"],
         "decision_id": created["decision_id"],
@@ -64,15 +59,8 @@ def review_requested(
         "review_deadline": deadline.isoformat(),
         "generator": created["generator"],
     }
-    job_event(
-        connection,
-        context,
-        EventType.REVIEW_REQUESTED,
-        data,
-        component=COMPONENT,
-        account_id=account.account_id,
-    )
-    return data
+    return run_event(context, EventType.REVIEW_REQUESTED, data, component=COMPONENT,
+                     account_id=account.account_id)  # fmt: skip
 
 
 def notify_review(context: JobContext, account: Account, request: Mapping[str, Any]) -> None:
@@ -83,13 +71,14 @@ def notify_review(context: JobContext, account: Account, request: Mapping[str, A
     if failure is None:
         return
     log.warning("review_notification_failed", permit_id=request["permit_id"], reason=failure)
-    with translated_errors(), context.engine.begin() as connection:
-        job_event(
-            connection,
+    data = {"permit_id": request["permit_id"], "reason": failure}
+    context.store.events.append(
+        run_event(
             context,
             EventType.REVIEW_NOTIFICATION_FAILED,
-            {"permit_id": request["permit_id"], "reason": failure},
+            data,
             component=COMPONENT,
             account_id=account.account_id,
             severity="warning",
         )
+    )

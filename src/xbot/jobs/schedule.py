@@ -27,8 +27,8 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy.engine import Connection, Row
 
+from xbot.domain.audit import NewEvent, Severity
 from xbot.domain.budgets import (
     BudgetRules,
     Grant,
@@ -38,26 +38,31 @@ from xbot.domain.budgets import (
     account_refusal,
     may_post,
 )
-from xbot.domain.candidates import expiry_skip_reason
+from xbot.domain.candidates import WaitingCandidate, expiry_skip_reason
+from xbot.domain.decisions import Decided, NewDecision
 from xbot.domain.drafts import NEAR_DUPLICATE_WINDOW
-from xbot.domain.errors import DuplicateDecision, GeneratorFailed
+from xbot.domain.errors import GeneratorFailed
 from xbot.domain.filters import SkipReason
 from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
 from xbot.domain.ports import ReplyGenerator
 from xbot.events import EventType
-from xbot.jobs.base import Account, JobContext, job_event, require_account, require_generator
-from xbot.jobs.history import reply_intent, reply_record
+from xbot.jobs.base import (
+    Account,
+    JobContext,
+    log_event,
+    require_account,
+    require_generator,
+    run_event,
+)
 from xbot.jobs.review_expiry import expire_reviews
 from xbot.jobs.review_requests import (
     notify_review,
     review_plan,
     review_queue_full,
-    review_requested,
+    review_request,
 )
 from xbot.jobs.summaries import SchedulePolicyBlocked, ScheduleSummary
-from xbot.store.engine import translated_errors
-from xbot.store.queries import candidates, decisions, ghosts, opt_outs
 
 log = structlog.get_logger("xbot.schedule")
 COMPONENT = "schedule"
@@ -84,23 +89,22 @@ def run_once(context: JobContext) -> ScheduleSummary | SchedulePolicyBlocked:
     """One scheduling pass for one account."""
     account = require_account(context)
     rules = BudgetRules.from_settings(account.settings.budgets)
-    with translated_errors(), context.engine.begin() as connection:
-        review_expired = expire_reviews(connection, context, account, COMPONENT)
-        history = decisions.posting_history(connection, account.account_id, context.now - DAY)
-        records = [reply_record(row) for row in history]
-        hold = account_refusal(records, rules, now=context.now)
-        kept = _keep_through_quiet_hours(connection, account, hold)
-        expired = _expire(connection, context, account, hold)
-        queued = candidates.queued_candidates(connection, account.account_id, context.now)
-        recent = decisions.recent_reply_texts(
-            connection, account.account_id, context.now - NEAR_DUPLICATE_WINDOW
-        )
-        answered = ghosts.ghost_answered_targets(
-            connection, account.account_id, [row.candidate_post_id for row in queued]
-        )
-        opted_out = opt_outs.opted_out_authors(
-            connection, account.platform, [row.author_id for row in queued]
-        )
+    review_expired = expire_reviews(context, account, COMPONENT)
+    store = context.store
+    records = store.decisions.posting_history(account.account_id, context.now - DAY)
+    hold = account_refusal(records, rules, now=context.now)
+    kept = _keep_through_quiet_hours(context, account, hold)
+    expired = _expire(context, account, hold)
+    queued = store.candidates.queued(account.account_id, context.now)
+    recent = store.decisions.recent_reply_texts(
+        account.account_id, context.now - NEAR_DUPLICATE_WINDOW
+    )
+    answered = store.ghosts.answered_targets(
+        account.account_id, [row.candidate_post_id for row in queued]
+    )
+    opted_out = store.opt_outs.opted_out_authors(
+        account.platform, [row.author_id for row in queued]
+    )
     block = generator_block(
         PlatformName(account.platform),
         GeneratorKind(account.settings.generator),
@@ -128,38 +132,38 @@ def run_once(context: JobContext) -> ScheduleSummary | SchedulePolicyBlocked:
     )
 
 
-def _keep_through_quiet_hours(
-    connection: Connection, account: Account, hold: Refusal | None
-) -> int:
+def _keep_through_quiet_hours(context: JobContext, account: Account, hold: Refusal | None) -> int:
     """In quiet hours, every queued candidate keeps its place until they end plus its TTL."""
     if hold is None or hold.reason is not RefusalReason.QUIET_HOURS or hold.retry_at is None:
         return 0
     ttl = timedelta(minutes=account.settings.candidate_ttl_minutes)
-    return candidates.keep_queued_until(connection, account.account_id, hold.retry_at + ttl)
+    return context.store.candidates.keep_queued_until(account.account_id, hold.retry_at + ttl)
 
 
-def _expire(
-    connection: Connection, context: JobContext, account: Account, hold: Refusal | None
-) -> int:
+def _expire(context: JobContext, account: Account, hold: Refusal | None) -> int:
     """Expire stale candidates, saying whether a hold (and which) was why they were lost."""
     reason = expiry_skip_reason(hold.reason.value if hold is not None else None)
-    expired = candidates.expire_stale(connection, account.account_id, context.now, reason)
-    if expired:
+    severity: Severity = "warning" if hold is not None else "info"
+
+    def expired_event(expired: list[int]) -> NewEvent:
         data = {"reason": reason, "count": len(expired), "candidate_ids": expired[:50]}
-        job_event(
-            connection,
-            context,
-            EventType.REPLY_V2_CANDIDATES_EXPIRED,
-            data,
-            component=COMPONENT,
-            account_id=account.account_id,
-            severity="warning" if hold is not None else "info",
-        )
+        return run_event(
+            context, EventType.REPLY_V2_CANDIDATES_EXPIRED, data, component=COMPONENT,
+            account_id=account.account_id, severity=severity,
+        )  # fmt: skip
+
+    expired = context.store.candidates.expire_stale(
+        account.account_id, context.now, reason, expired_event
+    )
+    if expired:
+        logged = expired_event(expired)
+        log_event(context, logged.event_type, logged.data, component=COMPONENT,
+                  account_id=account.account_id, severity=severity)  # fmt: skip
     return len(expired)
 
 
 def _schedule(
-    context: JobContext, account: Account, queued: list[Row[Any]], state: _Pass
+    context: JobContext, account: Account, queued: list[WaitingCandidate], state: _Pass
 ) -> str | None:
     rules = BudgetRules.from_settings(account.settings.budgets)
     generator: ReplyGenerator | None = None
@@ -173,7 +177,7 @@ def _schedule(
             _skip(context, row, SkipReason.OPTED_OUT.value, state)
             continue
         verdict = may_post(
-            state.history, reply_intent(row), rules, now=context.now, answered=state.answered
+            state.history, row.intent(), rules, now=context.now, answered=state.answered
         )
         if not isinstance(verdict, Grant):
             if verdict.retry_at is None:
@@ -189,7 +193,11 @@ def _schedule(
 
 
 def _decide(
-    context: JobContext, account: Account, row: Row[Any], generator: ReplyGenerator, state: _Pass
+    context: JobContext,
+    account: Account,
+    row: WaitingCandidate,
+    generator: ReplyGenerator,
+    state: _Pass,
 ) -> None:
     try:
         text = generator.generate(
@@ -226,13 +234,13 @@ def _decide(
 
 
 def _write(
-    context: JobContext, account: Account, row: Row[Any], text: str, generator: str
+    context: JobContext, account: Account, row: WaitingCandidate, text: str, generator: str
 ) -> str | None:
-    """Decision, PENDING permit, selected candidate and event: one transaction, or nothing."""
+    """Decision, permit, selected candidate and events: one transaction, or nothing."""
     expires_at, deadline = review_plan(account, generator, context.now)
-    decision = decisions.NewDecision(
+    decision = NewDecision(
         account_id=account.account_id,
-        candidate_id=row.id,
+        candidate_id=row.candidate_id,
         target_post_id=row.candidate_post_id,
         reply_text=text,
         generator=generator,
@@ -240,73 +248,68 @@ def _write(
         permit_expires_at=expires_at,
         review_deadline=deadline,
     )
-    try:
-        with translated_errors(), context.engine.begin() as connection:
-            if not candidates.select_candidate(connection, row.id):
-                return None
-            decision_id, permit_id = decisions.insert_decision_with_permit(
-                connection, decision, context.now
-            )
-            created = {
-                "decision_id": decision_id,
-                "permit_id": permit_id,
-                "candidate_id": row.id,
-                "target_post_id": row.candidate_post_id,
-                "generator": generator,
-            }
-            if deadline is not None:
-                created["status"] = "AWAITING_REVIEW"
-            job_event(
-                connection,
-                context,
-                EventType.REPLY_V2_ATTEMPT_CREATED,
-                created,
-                component=COMPONENT,
-                account_id=account.account_id,
-            )
-            if deadline is not None:
-                request = review_requested(connection, context, account, created, deadline)
-    except DuplicateDecision:
+
+    def events(decided: Decided) -> list[NewEvent]:
+        created: dict[str, Any] = {
+            "decision_id": decided.decision_id,
+            "permit_id": decided.permit_id,
+            "candidate_id": row.candidate_id,
+            "target_post_id": row.candidate_post_id,
+            "generator": generator,
+        }
+        if deadline is not None:
+            created["status"] = "AWAITING_REVIEW"
+        written = [run_event(context, EventType.REPLY_V2_ATTEMPT_CREATED, created,
+                             component=COMPONENT, account_id=account.account_id)]  # fmt: skip
+        if deadline is not None:
+            written.append(review_request(context, account, created, deadline))
+        return written
+
+    decided = context.store.decisions.decide(decision, context.now, events)
+    if decided is None:
         return None
+    written = events(decided)
+    for event in written:
+        log_event(context, event.event_type, event.data, component=COMPONENT,
+                  account_id=account.account_id)  # fmt: skip
     if deadline is not None:
-        notify_review(context, account, request)
-    log.info("permit_created", account=account.key, decision_id=decision_id, permit_id=permit_id,
-             candidate_id=row.id, target_post_id=row.candidate_post_id)  # fmt: skip
-    return permit_id
+        notify_review(context, account, written[-1].data)
+    log.info("permit_created", account=account.key, decision_id=decided.decision_id,
+             permit_id=decided.permit_id, candidate_id=row.candidate_id,
+             target_post_id=row.candidate_post_id)  # fmt: skip
+    return decided.permit_id
 
 
 def _skip(
     context: JobContext,
-    row: Row[Any],
+    row: WaitingCandidate,
     reason: str,
     state: _Pass,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
     state.skipped[reason] += 1
-    with translated_errors(), context.engine.begin() as connection:
-        candidates.skip_candidate(connection, row.id, reason)
-        if detail is None:  # no event to log: still one line saying which and why
-            account = context.account.key if context.account is not None else None
-            log.info("candidate_skipped", account=account, candidate_id=row.id, reason=reason,
-                     target_post_id=row.candidate_post_id)  # fmt: skip
-        else:
-            job_event(
-                connection,
-                context,
-                EventType.REPLY_V2_CANDIDATE_SKIPPED,
-                {"candidate_id": row.id, "reason": reason, **detail},
-                component=COMPONENT,
-                account_id=row.account_id,
-                severity="warning",
-            )
+    event = None
+    if detail is not None:
+        data = {"candidate_id": row.candidate_id, "reason": reason, **detail}
+        event = run_event(
+            context, EventType.REPLY_V2_CANDIDATE_SKIPPED, data, component=COMPONENT,
+            account_id=row.account_id, severity="warning",
+        )  # fmt: skip
+    context.store.candidates.skip(row.candidate_id, reason, event)
+    if event is None:  # no event to log: still one line saying which and why
+        account = context.account.key if context.account is not None else None
+        log.info("candidate_skipped", account=account, candidate_id=row.candidate_id,
+                 reason=reason, target_post_id=row.candidate_post_id)  # fmt: skip
+    else:
+        log_event(context, event.event_type, event.data, component=COMPONENT,
+                  account_id=row.account_id, severity="warning")  # fmt: skip
 
 
 def _event(
     context: JobContext, account: Account, event_type: EventType, data: Mapping[str, Any]
 ) -> None:
-    with translated_errors(), context.engine.begin() as connection:
-        job_event(
-            connection,
+    context.store.events.append(
+        run_event(
             context,
             event_type,
             data,
@@ -314,3 +317,6 @@ def _event(
             account_id=account.account_id,
             severity="warning",
         )
+    )
+    log_event(context, event_type, data, component=COMPONENT, account_id=account.account_id,
+              severity="warning")  # fmt: skip

@@ -12,9 +12,11 @@ from datetime import datetime
 from xbot.domain.candidates import CandidateStatus
 from xbot.store.memory.accounts import MemoryAccounts
 from xbot.store.memory.candidates import MemoryCandidates
+from xbot.store.memory.decisions import MemoryDecisions
 from xbot.store.memory.events import MemoryEvents
 from xbot.store.memory.ghosts import MemoryGhosts
 from xbot.store.memory.job_runs import MemoryJobRuns, MemoryWorkers
+from xbot.store.memory.opt_outs import MemoryOptOuts
 from xbot.store.memory.tables import Tables, system_clock
 
 
@@ -39,8 +41,8 @@ class MemoryStatus:
         """Count permits per status."""
         counts: dict[str, int] = {}
         with self.tables.transaction() as tables:
-            for status in tables.permit_statuses.values():
-                counts[status] = counts.get(status, 0) + 1
+            for permit in tables.permits.values():
+                counts[permit.status.value] = counts.get(permit.status.value, 0) + 1
         return counts
 
 
@@ -54,6 +56,8 @@ class MemoryStore:
         self.workers = MemoryWorkers(self.tables)
         self.accounts = MemoryAccounts(self.tables)
         self.candidates = MemoryCandidates(self.tables)
+        self.decisions = MemoryDecisions(self.tables)
+        self.opt_outs = MemoryOptOuts(self.tables)
         self.ghosts = MemoryGhosts(self.tables)
         self.status = MemoryStatus(self.tables)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from xbot.domain.audit import NewEvent
 from xbot.domain.ghosts import GhostRecord, GhostScan, NewGhost
+from xbot.domain.permits import PermitStatus
 from xbot.store.memory.events import append_to
 from xbot.store.memory.tables import Lease, Tables
 
@@ -71,6 +72,28 @@ class MemoryGhosts:
             tables.ghost_watermarks[scan.account_id] = scan.watermark
             tables.ghost_scans.append(scan)
             append_to(tables, event)
+
+    def answered_targets(self, account_id: int, target_ids: Sequence[str]) -> dict[str, str]:
+        """Return {target id: ghost post id} for targets a ghost reply (not ours) answers."""
+        wanted = set(target_ids)
+        with self.tables.transaction() as tables:
+            ours = {
+                permit.actual_post_id
+                for permit in tables.permits.values()
+                if permit.account_id == account_id and permit.status is PermitStatus.USED
+            }
+            newest_first = sorted(
+                tables.ghosts.values(), key=lambda row: row.ghost_id, reverse=True
+            )
+        answered: dict[str, str] = {}
+        for ghost in newest_first:
+            if (
+                ghost.account_id == account_id
+                and ghost.in_reply_to in wanted
+                and ghost.post_id not in ours
+            ):
+                answered[ghost.in_reply_to] = ghost.post_id
+        return answered
 
     def ghosts(self, *, include_acknowledged: bool = False) -> list[GhostRecord]:
         """Return ghosts, newest first: unacknowledged ones unless `include_acknowledged`."""

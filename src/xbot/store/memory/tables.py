@@ -13,8 +13,11 @@ from typing import Any
 from xbot.domain.account_state import AccountRecord, PlatformFault, Switch
 from xbot.domain.audit import StoredEvent
 from xbot.domain.candidates import CandidateStatus, NewCandidate
+from xbot.domain.decisions import NewDecision
 from xbot.domain.ghosts import GhostRecord, GhostScan
 from xbot.domain.job_runs import JobRunStatus
+from xbot.domain.opt_outs import NewOptOut
+from xbot.domain.permits import PermitStatus
 from xbot.domain.readiness import Deployment
 
 
@@ -69,6 +72,37 @@ class CandidateRow:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class DecisionRow:
+    """One `reply_decisions` row."""
+
+    decision_id: str
+    decision: NewDecision
+    created_at: datetime
+
+
+@dataclass(kw_only=True, slots=True)
+class PermitRow:
+    """One `post_attempts` row, with the columns the twin's methods read or write so far."""
+
+    permit_id: str
+    decision_id: str
+    account_id: int
+    status: PermitStatus
+    created_at: datetime
+    expires_at: datetime | None
+    updated_at: datetime
+    claimed_at: datetime | None = None
+    used_at: datetime | None = None
+    actual_post_id: str | None = None
+    review_deadline: datetime | None = None
+    content_sha256: str | None = None
+
+    def counted_at(self) -> datetime:
+        """When budgets count the permit: its claim, else its use, else its last change."""
+        return self.claimed_at or self.used_at or self.updated_at or self.created_at
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Lease:
     """One `leases` row: who holds it, until when, and its fence."""
 
@@ -94,12 +128,11 @@ class Tables:
     ghost_scans: list[GhostScan] = field(default_factory=list)
     ghost_watermarks: dict[int, str | None] = field(default_factory=dict)
     leases: dict[str, Lease] = field(default_factory=dict)
+    opt_outs: dict[tuple[str, str], tuple[NewOptOut, datetime]] = field(default_factory=dict)
     candidates: dict[int, CandidateRow] = field(default_factory=dict)
     fetch_watermarks: dict[int, str] = field(default_factory=dict)
-    #: candidates a decision was made for
-    decided_candidates: set[int] = field(default_factory=set)
-    #: permit statuses, for the counts in reports
-    permit_statuses: dict[int, str] = field(default_factory=dict)
+    decisions: dict[str, DecisionRow] = field(default_factory=dict)
+    permits: dict[str, PermitRow] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 

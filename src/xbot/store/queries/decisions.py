@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +10,14 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
+from xbot.domain.decisions import NewDecision
 from xbot.domain.errors import DuplicateDecision
 from xbot.domain.permits import PermitStatus
 from xbot.domain.review import content_sha256
 from xbot.store.queries.permits import COUNTED_AT
 from xbot.store.tables import post_attempts, reply_candidate_queue, reply_decisions
+
+__all__ = ["NewDecision", "insert_decision_with_permit", "posting_history", "recent_reply_texts"]
 
 PIPELINE_SOURCE = "reply_v2_scheduler"
 #: the permits the scheduler's budgets count: waiting, in flight, published, or maybe published,
@@ -29,21 +30,6 @@ LIVE_OR_SPENT = (
     PermitStatus.SHADOWED,
     PermitStatus.AWAITING_REVIEW,
 )
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class NewDecision:
-    """What the scheduler decided: one exact text for one candidate."""
-
-    account_id: int
-    candidate_id: int
-    target_post_id: str
-    reply_text: str
-    generator: str
-    generator_meta: Mapping[str, Any]
-    permit_expires_at: datetime
-    #: set when a person must review the text first: the permit is AWAITING_REVIEW until then
-    review_deadline: datetime | None = None
 
 
 def new_decision_id() -> str:

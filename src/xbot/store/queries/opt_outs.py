@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 
+from xbot.domain.opt_outs import NewOptOut
 from xbot.store.queries.common import insert_ignoring_conflicts
 from xbot.store.tables import opt_outs
 
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class NewOptOut:
-    """One author's opt-out, as it is recorded."""
-
-    platform: str
-    author_id: str
-    author_handle: str | None
-    how: str
-    detail: str | None = None
-    account_id: int | None = None
-    created_by: str | None = None
+__all__ = ["NewOptOut", "add_opt_out", "find_opt_outs", "list_opt_outs", "opted_out_authors"]
 
 
 def add_opt_out(connection: Connection, opt_out: NewOptOut, *, now: datetime) -> bool:

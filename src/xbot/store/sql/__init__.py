@@ -9,9 +9,11 @@ from sqlalchemy import Engine
 from xbot.store.queries.common import database_now
 from xbot.store.sql.accounts import SqlAccounts
 from xbot.store.sql.candidates import SqlCandidates
+from xbot.store.sql.decisions import SqlDecisions
 from xbot.store.sql.events import SqlEvents
 from xbot.store.sql.ghosts import SqlGhosts
 from xbot.store.sql.job_runs import SqlJobRuns, SqlWorkers
+from xbot.store.sql.opt_outs import SqlOptOuts
 from xbot.store.sql.status import SqlStatus
 from xbot.store.sql.transactions import Transactions
 
@@ -27,6 +29,8 @@ class SqlStore:
         self.workers = SqlWorkers(self.transactions)
         self.accounts = SqlAccounts(self.transactions)
         self.candidates = SqlCandidates(self.transactions)
+        self.decisions = SqlDecisions(self.transactions)
+        self.opt_outs = SqlOptOuts(self.transactions)
         self.ghosts = SqlGhosts(self.transactions)
         self.status = SqlStatus(self.transactions)
 

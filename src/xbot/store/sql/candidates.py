@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 
-from xbot.domain.candidates import NewCandidate
+from xbot.domain.audit import NewEvent
+from xbot.domain.candidates import NewCandidate, WaitingCandidate
 from xbot.store.queries import candidates
+from xbot.store.queries.events import insert_event
 from xbot.store.sql.transactions import Transactions
 
 
@@ -29,6 +32,47 @@ class SqlCandidates:
         """Return which of these post ids the queue has already, in any status."""
         with self.transactions.read() as connection:
             return candidates.known_post_ids(connection, account_id, post_ids)
+
+    def queued(self, account_id: int, now: datetime) -> list[WaitingCandidate]:
+        """Return the account's queued candidates not expired at `now`, best score first."""
+        with self.transactions.read() as connection:
+            rows = candidates.queued_candidates(connection, account_id, now)
+        return [
+            WaitingCandidate(
+                candidate_id=row.id,
+                account_id=row.account_id,
+                candidate_post_id=row.candidate_post_id,
+                author_id=row.author_id,
+                author_handle=row.author_handle,
+                text=row.text,
+                conversation_id=row.conversation_id,
+                score=row.score,
+                tier=row.tier,
+            )
+            for row in rows
+        ]
+
+    def keep_queued_until(self, account_id: int, until: datetime) -> int:
+        """Keep queued candidates lapsing before `until` queued until then; return how many."""
+        with self.transactions.begin() as connection:
+            return candidates.keep_queued_until(connection, account_id, until)
+
+    def expire_stale(
+        self, account_id: int, now: datetime, reason: str, event: Callable[[list[int]], NewEvent]
+    ) -> list[int]:
+        """Expire queued candidates past their expiry with `reason`, with `event(ids)` if any."""
+        with self.transactions.begin() as connection:
+            expired = candidates.expire_stale(connection, account_id, now, reason)
+            if expired:
+                insert_event(connection, event(expired))
+            return expired
+
+    def skip(self, candidate_id: int, reason: str, event: NewEvent | None = None) -> None:
+        """Mark a queued candidate skipped with `reason` (and append `event`, if any)."""
+        with self.transactions.begin() as connection:
+            candidates.skip_candidate(connection, candidate_id, reason)
+            if event is not None:
+                insert_event(connection, event)
 
     def add(
         self, account_id: int, found: Sequence[NewCandidate], keep: int, watermark: str | None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +57,11 @@ class SqlGhosts:
                 watermark=scan.watermark, worker_id=scan.worker_id, now=scan.at,
             )  # fmt: skip
             insert_event(connection, event)
+
+    def answered_targets(self, account_id: int, target_ids: Sequence[str]) -> dict[str, str]:
+        """Return {target id: ghost post id} for targets a ghost reply (not ours) answers."""
+        with self.transactions.read() as connection:
+            return ghosts.ghost_answered_targets(connection, account_id, target_ids)
 
     def ghosts(self, *, include_acknowledged: bool = False) -> list[GhostRecord]:
         """Return ghosts, newest first: unacknowledged ones unless `include_acknowledged`."""
