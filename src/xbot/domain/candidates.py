@@ -170,6 +170,14 @@ def best_candidate(queued: Sequence[QueuedCandidate], *, now: datetime) -> Queue
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class CandidateMark:
+    """The candidate's new status and skip reason, written with its permit's transition."""
+
+    status: CandidateStatus
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class NewCandidate:
     """One fetched post as the queue keeps it: queued with a score and expiry, or skipped."""
 

@@ -17,7 +17,7 @@ from xbot.config import AccountSettings
 from xbot.domain.account_state import AccountRecord, BlockReason, PlatformFault, Switch
 from xbot.domain.audit import NewEvent, StoredEvent
 from xbot.domain.budgets import ReplyRecord
-from xbot.domain.candidates import NewCandidate, WaitingCandidate
+from xbot.domain.candidates import CandidateMark, NewCandidate, WaitingCandidate
 from xbot.domain.claims import KillSwitch
 from xbot.domain.decisions import Decided, NewDecision
 from xbot.domain.ghosts import GhostRecord, GhostScan, NewGhost
@@ -30,6 +30,7 @@ from xbot.domain.job_runs import (
     WorkerIdentity,
 )
 from xbot.domain.opt_outs import NewOptOut
+from xbot.domain.permits import Permit
 from xbot.domain.readiness import Deployment
 
 
@@ -225,6 +226,27 @@ class DecisionStore(Protocol):
         ...
 
 
+class PermitStore(Protocol):
+    """Permits (`post_attempts`): read, and written only at their fence (xbot.domain.permits)."""
+
+    def past_review_deadline(self, account_id: int, now: datetime) -> list[Permit]:
+        """Return the account's AWAITING_REVIEW permits whose review deadline has passed."""
+        ...
+
+    def transition(
+        self,
+        before: Permit,
+        after: Permit,
+        candidate: CandidateMark | None,
+        events: Sequence[NewEvent],
+    ) -> None:
+        """Write `after` while the permit is still `before`, mark its candidate, append events.
+
+        One transaction; raises LeaseLost when the permit is no longer `before`.
+        """
+        ...
+
+
 class OptOutStore(Protocol):
     """Authors who asked not to be answered, per platform (`opt_outs`)."""
 
@@ -320,6 +342,11 @@ class Store(Protocol):
     @property
     def decisions(self) -> DecisionStore:
         """Decisions and their permits' creation."""
+        ...
+
+    @property
+    def permits(self) -> PermitStore:
+        """Permits."""
         ...
 
     @property

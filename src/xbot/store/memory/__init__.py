@@ -17,6 +17,7 @@ from xbot.store.memory.events import MemoryEvents
 from xbot.store.memory.ghosts import MemoryGhosts
 from xbot.store.memory.job_runs import MemoryJobRuns, MemoryWorkers
 from xbot.store.memory.opt_outs import MemoryOptOuts
+from xbot.store.memory.permits import MemoryPermits
 from xbot.store.memory.tables import Tables, system_clock
 
 
@@ -57,6 +58,7 @@ class MemoryStore:
         self.accounts = MemoryAccounts(self.tables)
         self.candidates = MemoryCandidates(self.tables)
         self.decisions = MemoryDecisions(self.tables)
+        self.permits = MemoryPermits(self.tables)
         self.opt_outs = MemoryOptOuts(self.tables)
         self.ghosts = MemoryGhosts(self.tables)
         self.status = MemoryStatus(self.tables)

@@ -10,10 +10,10 @@ from xbot.domain.audit import NewEvent
 from xbot.domain.budgets import ReplyRecord
 from xbot.domain.candidates import CandidateStatus
 from xbot.domain.decisions import Decided, NewDecision
-from xbot.domain.permits import PermitStatus
+from xbot.domain.permits import Permit, PermitId, PermitStatus
 from xbot.domain.review import content_sha256
 from xbot.store.memory.events import append_to
-from xbot.store.memory.tables import DecisionRow, PermitRow, Tables
+from xbot.store.memory.tables import DecisionRow, Tables
 
 #: the permits budgets count (xbot.store.queries.decisions.LIVE_OR_SPENT)
 LIVE_OR_SPENT = (
@@ -54,10 +54,10 @@ class MemoryDecisions:
             tables.decisions[decided.decision_id] = DecisionRow(
                 decision_id=decided.decision_id, decision=decision, created_at=now
             )
-            tables.permits[decided.permit_id] = PermitRow(
-                permit_id=decided.permit_id, decision_id=decided.decision_id,
+            tables.permits[decided.permit_id] = Permit(
+                permit_id=PermitId(decided.permit_id), decision_id=decided.decision_id,
                 account_id=decision.account_id, status=_first_status(decision), created_at=now,
-                expires_at=decision.permit_expires_at, updated_at=now,
+                expires_at=decision.permit_expires_at, updated_at=now, not_before=now,
                 review_deadline=decision.review_deadline,
                 content_sha256=content_sha256(decision.reply_text),
             )  # fmt: skip
@@ -70,14 +70,14 @@ class MemoryDecisions:
         with self.tables.transaction() as tables:
             permits = [permit for permit in tables.permits.values()
                        if permit.account_id == account_id and permit.status in LIVE_OR_SPENT
-                       and since <= permit.counted_at()]  # fmt: skip
+                       and since <= permit.budget_at]  # fmt: skip
             records = []
-            for permit in sorted(permits, key=PermitRow.counted_at):
+            for permit in sorted(permits, key=lambda permit: permit.budget_at):
                 decision = tables.decisions[permit.decision_id].decision
                 found = tables.candidates[decision.candidate_id].found
                 records.append(
                     ReplyRecord(
-                        at=permit.counted_at(),
+                        at=permit.budget_at,
                         author_id=found.author_id,
                         thread_id=found.conversation_id or decision.target_post_id,
                         target_post_id=decision.target_post_id,

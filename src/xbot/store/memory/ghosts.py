@@ -78,7 +78,7 @@ class MemoryGhosts:
         wanted = set(target_ids)
         with self.tables.transaction() as tables:
             ours = {
-                permit.actual_post_id
+                permit.actual_tweet_id
                 for permit in tables.permits.values()
                 if permit.account_id == account_id and permit.status is PermitStatus.USED
             }

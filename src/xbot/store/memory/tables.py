@@ -17,7 +17,7 @@ from xbot.domain.decisions import NewDecision
 from xbot.domain.ghosts import GhostRecord, GhostScan
 from xbot.domain.job_runs import JobRunStatus
 from xbot.domain.opt_outs import NewOptOut
-from xbot.domain.permits import PermitStatus
+from xbot.domain.permits import Permit
 from xbot.domain.readiness import Deployment
 
 
@@ -80,28 +80,6 @@ class DecisionRow:
     created_at: datetime
 
 
-@dataclass(kw_only=True, slots=True)
-class PermitRow:
-    """One `post_attempts` row, with the columns the twin's methods read or write so far."""
-
-    permit_id: str
-    decision_id: str
-    account_id: int
-    status: PermitStatus
-    created_at: datetime
-    expires_at: datetime | None
-    updated_at: datetime
-    claimed_at: datetime | None = None
-    used_at: datetime | None = None
-    actual_post_id: str | None = None
-    review_deadline: datetime | None = None
-    content_sha256: str | None = None
-
-    def counted_at(self) -> datetime:
-        """When budgets count the permit: its claim, else its use, else its last change."""
-        return self.claimed_at or self.used_at or self.updated_at or self.created_at
-
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Lease:
     """One `leases` row: who holds it, until when, and its fence."""
@@ -132,7 +110,7 @@ class Tables:
     candidates: dict[int, CandidateRow] = field(default_factory=dict)
     fetch_watermarks: dict[int, str] = field(default_factory=dict)
     decisions: dict[str, DecisionRow] = field(default_factory=dict)
-    permits: dict[str, PermitRow] = field(default_factory=dict)
+    permits: dict[str, Permit] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 

@@ -7,14 +7,13 @@ the fence refuses, the caller rolls back), four on SQLite inside the caller's tr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, cast, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from xbot.domain.candidates import CandidateStatus
+from xbot.domain.candidates import CandidateMark
 from xbot.domain.cost import Charge
 from xbot.domain.permits import Permit
 from xbot.store.queries.common import is_postgres
@@ -32,13 +31,7 @@ from xbot.store.tables import (
     system_events,
 )
 
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class CandidateMark:
-    """The candidate's new status and skip reason."""
-
-    status: CandidateStatus
-    reason: str | None = None
+__all__ = ["CandidateMark", "record_outcome"]
 
 
 def record_outcome(  # noqa: PLR0913 - the outcome's parts: permit before/after, mark, event, cost

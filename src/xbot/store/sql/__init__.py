@@ -14,6 +14,7 @@ from xbot.store.sql.events import SqlEvents
 from xbot.store.sql.ghosts import SqlGhosts
 from xbot.store.sql.job_runs import SqlJobRuns, SqlWorkers
 from xbot.store.sql.opt_outs import SqlOptOuts
+from xbot.store.sql.permits import SqlPermits
 from xbot.store.sql.status import SqlStatus
 from xbot.store.sql.transactions import Transactions
 
@@ -30,6 +31,7 @@ class SqlStore:
         self.accounts = SqlAccounts(self.transactions)
         self.candidates = SqlCandidates(self.transactions)
         self.decisions = SqlDecisions(self.transactions)
+        self.permits = SqlPermits(self.transactions)
         self.opt_outs = SqlOptOuts(self.transactions)
         self.ghosts = SqlGhosts(self.transactions)
         self.status = SqlStatus(self.transactions)
