@@ -306,6 +306,12 @@ class World:
             )
         return decision_id, permit_id
 
+    def label_check(self, account_id: int, at: datetime, state: str = "attested") -> None:
+        """The bot-label check a worker writes at boot (X: the operator's attestation)."""
+        ok = state in {"verified", "applied", "attested"}
+        data = {"state": state, "ok": ok, "live": True, "detail": "", "by": "w-new"}
+        self.event("account_label_checked", at, worker_id="w-new", account_id=account_id, data=data)
+
     def ghost_scan(self, account_id: int, at: datetime, worker_id: str = "w-new") -> None:
         self.execute(
             insert(ghost_scans).values(
@@ -380,6 +386,7 @@ def healthy(
     world.reports("w-old", OLD_SHA, [now - minutes(290 - 5 * step) for step in range(49)])
     world.deployment(DEPLOYED_SHA, now - minutes(50))
     world.boot("w-new", DEPLOYED_SHA, now - minutes(45))
+    world.label_check(account_id, now - minutes(45))
     world.reports("w-new", DEPLOYED_SHA, [now - minutes(45 - 5 * step) for step in range(9)])
     for step in range(9):
         world.fetch(

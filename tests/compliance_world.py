@@ -24,6 +24,8 @@ from xbot.wiring import Overrides, PlatformCache, generator_factory
 WORKER = WorkerIdentity(
     worker_id="w1", role="worker", git_sha="abc1234", sha_source="test", host="h", pid=1
 )
+#: one key per test process: a second `wired` over the same database opens the saved session
+SECRET_KEY = Fernet.generate_key().decode()
 OPEN_BUDGETS = BudgetSettings(
     per_hour=100, per_day=100, min_gap_seconds=0, author_cooldown_minutes=0, per_author_per_day=100
 )
@@ -83,7 +85,7 @@ def wired(
                     for name in names]  # fmt: skip
         settings = Settings(
             accounts=accounts,
-            secret_key=SecretStr(Fernet.generate_key().decode()),
+            secret_key=SecretStr(SECRET_KEY),
             **(settings_changes or {}),
         )
         loaded = load_accounts(SqlStore(engine), settings)

@@ -17,6 +17,7 @@ from xbot import (
     cli_config,
     cli_init,
     cli_inspect,
+    cli_labels,
     cli_optouts,
     cli_review,
     cli_secrets,
@@ -201,6 +202,7 @@ app.command()(cli_review.mode)
 config_app.command("docs")(cli_config.config_docs)
 app.command()(cli_init.init)
 config_app.command("check")(cli_accounts.config_check)
+cli_accounts.accounts_app.command("check")(cli_labels.accounts_check)
 
 
 def _print_version(wanted: bool) -> None:

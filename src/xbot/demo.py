@@ -119,6 +119,8 @@ def _prepare(
         git_sha="" if sha != UNKNOWN else "de70000000000000",  # "demo", in hex
         # a fresh key per run: the demo's sessions are encrypted like a real deployment's
         secret_key=SecretStr(generate_key()),
+        # the fake's bot accounts are automated accounts: the demo attests X's label for them
+        x={"automated_label_attested": True},
     )
     _write_config(directory / "xbot.toml", settings)
     overrides = Overrides(

@@ -126,6 +126,8 @@ class EventType(StrEnum):
     OPT_OUT_RECORDED = "opt_out_recorded"
     #: CLI (`xbot optouts remove`), warning: an operator removed an author's opt-out
     OPT_OUT_REMOVED = "opt_out_removed"
+    #: boot or `xbot accounts check`, info (warning unless verified): an account's bot label
+    ACCOUNT_LABEL_CHECKED = "account_label_checked"
 
     #: schedule, info: a decision's permit waits for a person (AWAITING_REVIEW), with its deadline
     REVIEW_REQUESTED = "review_requested"

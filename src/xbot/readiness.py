@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -16,7 +17,7 @@ from xbot.jobs.account_states import read_account_states
 from xbot.jobs.base import Account, WorkerIdentity
 from xbot.redact import redact_url
 from xbot.store.engine import translated_errors
-from xbot.store.queries import controls, deployments
+from xbot.store.queries import controls, deployments, labels
 from xbot.store.queries.common import database_now
 
 #: the /ready reason when accounts exist and none of them may post now (each says why)
@@ -37,6 +38,8 @@ class Readiness:
     def report(self, accounts: Sequence[Account]) -> dict[str, Any]:
         """Return the JSON that /ready serves."""
         posting = self.posting_state(accounts)
+        with translated_errors(), self.engine.connect() as connection:
+            checked = labels.newest_label_checks(connection)
         return {
             "role": self.role,
             "worker_id": self.worker.worker_id,
@@ -46,7 +49,11 @@ class Readiness:
             "jobs": [] if self.role == "web" else list(self.jobs),
             **posting,
             "accounts": [
-                {**self._account_policy(account), **state}
+                {
+                    **self._account_policy(account),
+                    **state,
+                    "label": _label(checked.get(account.account_id)),
+                }
                 for account, state in zip(accounts, posting["accounts"], strict=True)
             ],
         }
@@ -90,3 +97,15 @@ class Readiness:
             ai_replies_approved=self.settings.x.ai_replies_approved,
         )  # fmt: skip
         return {"handle": account.handle, **policy}
+
+
+def _label(check: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the account's newest bot-label check for /ready: state, detail and when."""
+    if check is None:
+        return {"state": "unchecked", "detail": "", "checked_at": None}
+    at = check.get("checked_at")
+    return {
+        "state": check.get("state"),
+        "detail": check.get("detail", ""),
+        "checked_at": at.isoformat() if isinstance(at, datetime) else at,
+    }

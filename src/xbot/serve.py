@@ -141,6 +141,22 @@ class Service:
         if self.before_ready is not None:
             self.before_ready()
         self.state.set_ready(ready=True, readiness=report)
+        if self.role != "web":
+            self.check_labels()  # after /ready answers: a slow platform must not delay it
+
+    def check_labels(self) -> None:
+        """Check (and with `labels.apply` write) each account's bot label; never fails a boot."""
+        from xbot.operations import Actor  # noqa: PLC0415 - operations load the store lazily
+        from xbot.operations_labels import check_labels  # noqa: PLC0415
+
+        if self.platform_for is None or not self.accounts:
+            return
+        actor = Actor(name=self.worker.worker_id, via="boot")
+        for check in check_labels(self.engine, self.settings, self.accounts, self.platform_for,
+                                  actor):  # fmt: skip
+            level = log.info if check.state.ok else log.warning
+            level("label_checked", account=check.account.key, state=check.state.value,
+                  detail=check.detail)  # fmt: skip
 
     def refresh_readiness(self) -> None:
         """Re-read what /ready reports (kill switch, deployment) once per poll."""

@@ -32,6 +32,7 @@ def write_config(tmp_path: Path, text: str) -> None:
 
 TWO_ACCOUNTS = (
     'enabled_jobs = ["probe"]\n\n'
+    "[x]\nautomated_label_attested = true\n\n"
     '[[accounts]]\nplatform = "x"\nhandle = "replybot"\n\n'
     '[accounts.budgets]\nquiet_hours = "{quiet}"\n\n'
     '[[accounts]]\nplatform = "mastodon"\nhandle = "helper"\nbase_url = "https://example.social"\n'
@@ -78,6 +79,7 @@ def test_no_account_able_to_post_turns_posting_allowed_off(
     write_config(
         tmp_path,
         'enabled_jobs = ["probe"]\n\n'
+        "[x]\nautomated_label_attested = true\n\n"
         '[[accounts]]\nplatform = "x"\nhandle = "replybot"\n\n'
         f'[accounts.budgets]\nquiet_hours = "{quiet_now()}"\n',
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from certify_world import NOW, World, certify, healthy, minutes, result, statuses
+from certify_world import NOW, World, certify, healthy, minutes, result
 from xbot.certify import CertifyOptions, Report, Status, Verdict, run_certification
 from xbot.certify.data import render_json
 from xbot.certify.markdown import render_markdown, summary_line
@@ -26,6 +26,8 @@ def pause(engine: Engine, by: str = "alice") -> None:
 
 
 def with_settings(engine: Engine, *accounts: AccountSettings, **more: Any) -> Report:
+    # these accounts are live X accounts: the operator attests X's Automated label
+    more = more | {"x": {"automated_label_attested": True} | more.get("x", {})}
     settings = Settings(accounts=list(accounts), **more)
     return run_certification(engine, settings, CertifyOptions(now=NOW))
 
@@ -124,7 +126,7 @@ def test_a_held_account_says_until_when_and_stays_operational(engine: Engine) ->
         f"0 of 1 account(s) can post now; held: x:acme quiet_hours until "
         f"{until:%Y-%m-%d %H:%M:%S} UTC"
     )
-    assert check.facts["explains"] == ["E", "F"]
+    assert check.facts["explains"] == ["E", "F", "J"]
     assert report.verdict is Verdict.OPERATIONAL
     markdown = render_markdown(report)
     assert "| x:acme | held | quiet_hours: until " in markdown
@@ -157,4 +159,14 @@ def test_the_report_lists_every_account_in_a_table(engine: Engine) -> None:
     assert "| x:acme | blocked | kill_switch: kill switch on since " in markdown
     assert "| mastodon:helper | blocked | kill_switch: " in markdown
     assert "set by bob | since " in markdown
-    assert statuses(report)[-1] == "F"
+    assert result(report, "I").status is Status.FAIL
+
+
+def test_a_live_x_account_without_the_label_attested_is_blocked(engine: Engine) -> None:
+    healthy(World(engine))
+    account = AccountSettings(platform="x", handle="acme")
+    report = with_settings(engine, account, x={"automated_label_attested": False})
+    check = result(report, "I")
+    assert check.status is Status.FAIL
+    assert check.explanation.startswith("x:acme blocked: label_not_attested (set X's Automated")
+    assert "x.automated_label_attested = true" in check.explanation

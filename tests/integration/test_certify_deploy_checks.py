@@ -22,7 +22,7 @@ from xbot.store.tables import deployments, system_events
 def test_a_healthy_production_is_operational(engine: Engine) -> None:
     healthy(World(engine))
     report = certify(engine)
-    assert statuses(report) == "PPPPPPPPP", [check.explanation for check in report.checks]
+    assert statuses(report) == "PPPPPPPPPP", [check.explanation for check in report.checks]
     assert report.verdict is Verdict.OPERATIONAL
     assert report.blocker is None
     assert report.exit_code == 0
@@ -84,7 +84,7 @@ def test_no_deployment_declared_is_inconclusive_and_names_deploy_mark(engine: En
     with engine.begin() as connection:
         connection.execute(delete(deployments))
     report = certify(engine)
-    assert statuses(report) == "IPPPPPPPP"
+    assert statuses(report) == "IPPPPPPPPP"
     assert "xbot deploy mark" in result(report, "A").explanation
     assert report.verdict is Verdict.INCONCLUSIVE
     assert report.exit_code == 2

@@ -19,8 +19,8 @@ def test_account_limits_every_check_to_that_account(engine: Engine) -> None:
     healthy(world)
     other = world.account("quiet", platform="bluesky")
     assert result(certify(engine), "G").status is Status.FAIL  # "quiet" was never scanned
-    assert statuses(certify(engine, account="acme")) == "PPPPPPPPP"
-    assert statuses(certify(engine, account="@acme")) == "PPPPPPPPP"
+    assert statuses(certify(engine, account="acme")) == "PPPPPPPPPP"
+    assert statuses(certify(engine, account="@acme")) == "PPPPPPPPPP"
     quiet = certify(engine, account="quiet")
     assert statuses(quiet)[:3] == "PPF"  # A and B are about workers; C finds no fetch for it
     world.ghost_scan(other, world.now - minutes(2))

@@ -73,7 +73,7 @@ def test_a_queue_drained_by_the_scheduler_passes_d(engine: Engine) -> None:
 def test_nothing_new_to_fetch_makes_d_e_and_f_inconclusive(engine: Engine) -> None:
     healthy(World(engine), found_new=0, queued=False, replies=())
     report = certify(engine)
-    assert statuses(report) == "PPPIIIPPP"
+    assert statuses(report) == "PPPIIIPPPI"
     assert "found 0 new and queued none" in result(report, "D").explanation
     assert report.blocker is not None
     assert report.blocker.key == "D"
@@ -218,7 +218,7 @@ def test_a_fresh_deploy_mark_of_the_running_code_keeps_e_and_f_passing(engine: E
     healthy(world)
     world.deployment(DEPLOYED_SHA, world.now - minutes(1))
     report = certify(engine)
-    assert statuses(report) == "PPPPPPPPP", [check.explanation for check in report.checks]
+    assert statuses(report) == "PPPPPPPPPP", [check.explanation for check in report.checks]
 
 
 def test_new_code_without_a_post_yet_is_inconclusive_with_the_time_left(engine: Engine) -> None:

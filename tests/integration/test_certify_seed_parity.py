@@ -67,7 +67,7 @@ def test_seed_statements_pass_on_a_healthy_xbot_database(postgres_url: str) -> N
 
     report = certify(engine, now=world.now)  # and xbot's own checks agree
     engine.dispose()
-    assert statuses(report) == "PPPPPPPPP"
+    assert statuses(report) == "PPPPPPPPPP"
 
 
 def test_seed_statements_show_the_seeds_failure(postgres_url: str) -> None:

@@ -266,6 +266,31 @@ def _stuck(check: CheckResult) -> list[str]:
     ]
 
 
+def _compliance(check: CheckResult) -> list[str]:
+    violations = check.facts.get("violations") or []
+    if violations:
+        first = violations[0]
+        return [
+            (
+                f"Follow the first broken rule: `xbot trace {first['permit_id']}`; delete the "
+                "reply on the platform if it should not stand."
+            ),
+            (
+                "Opted-out authors: `xbot optouts list`. Bots, #nobot and threadgates are "
+                "skipped at fetch: a violation means a rule was off or changed after the decision."
+            ),
+        ]
+    if check.facts.get("unlabelled") or check.facts.get("unchecked"):
+        return [
+            (
+                "Label the accounts: `xbot accounts check` (labels.apply = true writes Bluesky's "
+                "and Mastodon's label; X needs x.automated_label_attested = true once the "
+                "Automated label is set in X's settings)."
+            )
+        ]
+    return ["Wait for the next post: J checks the posts in the window, and there were none."]
+
+
 ADVICE: dict[str, Callable[[CheckResult], list[str]]] = {
     "A": _running_sha,
     "B": _worker_alive,
@@ -276,4 +301,5 @@ ADVICE: dict[str, Callable[[CheckResult], list[str]]] = {
     "G": _ghosts,
     "H": _stuck,
     "I": accounts_advice,
+    "J": _compliance,
 }

@@ -36,14 +36,15 @@ from xbot.domain.account_state import (
     account_state,
 )
 from xbot.domain.budgets import BudgetRules, ReplyIntent, ReplyRecord
-from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, generator_block
+from xbot.domain.labels import is_live
+from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, account_block
 from xbot.domain.readiness import posting_blockers
 from xbot.domain.review import AccountMode, effective_mode
 
 Prior = Mapping[str, CheckResult]
 DAY = timedelta(days=1)
 #: the checks that need a post to pass: a hold over every account explains their silence
-SILENT_WHEN_HELD = ("E", "F")
+SILENT_WHEN_HELD = ("E", "F", "J")
 #: blocks that check A reports (the running code against the declared deployment)
 FENCE_REASONS = frozenset({BlockReason.STALE_CODE, BlockReason.DEPLOY_UNMARKED})
 
@@ -215,10 +216,12 @@ def _policy(
 ) -> PolicyBlock | None:
     if settings is None or context.settings is None:
         return None
-    return generator_block(
+    return account_block(
         PlatformName(row["platform"]),
         GeneratorKind(settings.generator),
         ai_replies_approved=context.settings.x.ai_replies_approved,
+        label_attested=context.settings.x.automated_label_attested,
+        live=is_live(settings.base_url),
     )
 
 

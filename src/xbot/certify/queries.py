@@ -51,6 +51,7 @@ def load_queries(dialect: str) -> dict[str, Query]:
         raise ValueError(f"certification supports {', '.join(DIALECTS)}, not {dialect}")
     queries = parse_query_file(_read("checks.sql"))
     queries.update(parse_query_file(_read("checks_accounts.sql")))
+    queries.update(parse_query_file(_read("checks_compliance.sql")))
     queries.update(parse_query_file(_read(f"checks_{dialect}.sql")))
     return queries
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from xbot.certify.accounts import resolve_account
 from xbot.certify.advice import next_actions, shadow_actions
 from xbot.certify.check_accounts import check_accounts
+from xbot.certify.check_compliance import check_compliance
 from xbot.certify.check_deploy import check_running_sha, check_worker_alive, sha_under_test
 from xbot.certify.check_pipeline import check_fetch, check_queue, check_scheduler, check_trace_chain
 from xbot.certify.check_safety import check_ghosts, check_stuck
@@ -33,7 +34,7 @@ from xbot.store.queries.common import database_now
 
 Check = Callable[[QueryRunner, Context, dict[str, CheckResult]], CheckResult]
 
-#: B to I, in dependency order; A runs first because it settles the SHA and "since deploy"
+#: B to J, in dependency order; A runs first because it settles the SHA and "since deploy"
 LATER_CHECKS: tuple[Check, ...] = (
     check_worker_alive,
     check_fetch,
@@ -43,6 +44,7 @@ LATER_CHECKS: tuple[Check, ...] = (
     check_ghosts,
     check_stuck,
     check_accounts,
+    check_compliance,
 )
 
 

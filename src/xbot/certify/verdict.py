@@ -24,7 +24,10 @@ def verdict_of(checks: Sequence[CheckResult]) -> Verdict:
     cannot post, so a report over one is never OPERATIONAL: it says SHADOW.
     """
     skip = excused(checks)
-    statuses = {check.status for check in checks if check.key not in skip}
+    # a broken rule (J's violations) is never explained away by a hold
+    statuses = {
+        check.status for check in checks if check.key not in skip or check.facts.get("violations")
+    }
     if Status.FAIL in statuses:
         return Verdict.NOT_OPERATIONAL
     if Status.INCONCLUSIVE in statuses:
@@ -41,6 +44,10 @@ def blocker_of(checks: Sequence[CheckResult]) -> CheckResult | None:
     symptom of it an earlier check shows (nothing posted).
     """
     skip = excused(checks)
-    failing = [c for c in checks if c.status is not Status.PASS and c.key not in skip]
+    failing = [
+        c
+        for c in checks
+        if c.status is not Status.PASS and (c.key not in skip or c.facts.get("violations"))
+    ]
     permanent = [check for check in failing if check.status is Status.FAIL and check.permanent]
     return next(iter(permanent or failing), None)

@@ -54,6 +54,7 @@ class BlockReason(StrEnum):
     PLATFORM_MISCONFIGURED = "platform_misconfigured"  #: the endpoint or adapter is misconfigured
     POLICY = "policy"  #: platform policy forbids this account's set-up
     COST_CAP = "cost_cap"  #: a cost cap is reached, or X refused payment (xbot.domain.cost)
+    LABEL_NOT_ATTESTED = "label_not_attested"  #: a live X account without the label attested
 
 
 #: the order in which reasons are named when several hold: the operator's own switch first
@@ -212,7 +213,10 @@ def _block_reasons(facts: AccountFacts) -> list[tuple[str, datetime | None, str]
         found[BlockReason.KILL_SWITCH] = (facts.kill_switch.since, _switch_detail(facts))
     if facts.fault is not None:
         found[facts.fault.reason] = (facts.fault.since, facts.fault.detail)
-    if facts.policy is not None:
+    if facts.policy is PolicyBlock.LABEL_NOT_ATTESTED:
+        detail = "set X's Automated label, then x.automated_label_attested = true"
+        found[BlockReason.LABEL_NOT_ATTESTED] = (None, detail)
+    elif facts.policy is not None:
         found[BlockReason.POLICY] = (None, facts.policy.value)
     if facts.cost is not None:
         found[BlockReason.COST_CAP] = (facts.cost.since, facts.cost.detail)

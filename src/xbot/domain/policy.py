@@ -41,6 +41,8 @@ class PolicyBlock(StrEnum):
     """Why policy forbids an account to post at all."""
 
     LLM_NOT_APPROVED_ON_X = "llm_not_approved_on_x"  #: X requires prior approval of AI replies
+    #: a live X account needs X's "Automated" label, which only the operator can attest
+    LABEL_NOT_ATTESTED = "label_not_attested"
 
 
 def summoned_required(
@@ -69,6 +71,25 @@ def generator_block(
             return None
         case _:
             assert_never(generator)
+
+
+def account_block(
+    platform: PlatformName,
+    generator: GeneratorKind,
+    *,
+    ai_replies_approved: bool,
+    label_attested: bool,
+    live: bool,
+) -> PolicyBlock | None:
+    """Return why policy forbids the account to post at all, or None.
+
+    Beyond the generator's approval: X requires automated accounts to carry the "Automated"
+    label (developer guidelines, platform-facts §1.9, §5.2); the API cannot show it, so a live
+    X account needs `x.automated_label_attested` (accounts on a local fake are not live).
+    """
+    if platform is PlatformName.X and live and not label_attested:
+        return PolicyBlock.LABEL_NOT_ATTESTED
+    return generator_block(platform, generator, ai_replies_approved=ai_replies_approved)
 
 
 def policy_summary(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from xbot.domain.posts import CandidateBatch, Post, Published, RateLimitState, ReplyTarget
 
@@ -43,6 +43,19 @@ class Platform(Protocol):
 
     def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class BotLabels(Protocol):
+    """An adapter that can read and write its account's automated-account label."""
+
+    def bot_label(self) -> bool:
+        """Return whether the platform shows the account as a bot."""
+        ...
+
+    def apply_bot_label(self) -> None:
+        """Mark the account as a bot, keeping the rest of its profile."""
         ...
 
 

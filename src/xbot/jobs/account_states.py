@@ -15,7 +15,8 @@ from xbot.config import Settings
 from xbot.domain.account_state import AccountFacts, AccountState, account_state
 from xbot.domain.budgets import BudgetRules
 from xbot.domain.cost import cost_stop
-from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, generator_block
+from xbot.domain.labels import is_live
+from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, account_block
 from xbot.jobs.base import Account
 from xbot.jobs.costs import account_caps, account_card
 from xbot.jobs.history import reply_intent, reply_record
@@ -61,8 +62,10 @@ def read_account_states(  # noqa: PLR0913 - the fence's inputs come from the cal
 
 def policy_block(account: Account, settings: Settings) -> PolicyBlock | None:
     """Return why platform policy forbids the account to post, or None."""
-    return generator_block(
+    return account_block(
         PlatformName(account.platform),
         GeneratorKind(account.settings.generator),
         ai_replies_approved=settings.x.ai_replies_approved,
+        label_attested=settings.x.automated_label_attested,
+        live=is_live(account.settings.base_url),
     )

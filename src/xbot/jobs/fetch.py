@@ -131,7 +131,7 @@ def _store(  # noqa: PLR0913 - one candidate with everything its row needs
         "conversation_id": thread_key(post),
         "in_reply_to_post_id": post.in_reply_to_post_id,
         "summoned": post.summoned,
-        "target_meta": dict(post.meta),
+        "target_meta": {**post.meta, **compliance_flags(post)},
         "created_at": context.now,
     }
     if isinstance(verdict, Admit):
@@ -153,6 +153,16 @@ def _store(  # noqa: PLR0913 - one candidate with everything its row needs
         outcome = verdict.reason.value
     candidates.insert_candidate(connection, row)
     return outcome
+
+
+def compliance_flags(post: Post) -> dict[str, bool]:
+    """Return what the rules saw about the author and thread, kept for certify's check J."""
+    flags = {
+        "author_is_bot": post.author_is_bot,
+        "author_nobot": post.author_nobot,
+        "reply_disabled": post.reply_disabled,
+    }
+    return {name: True for name, value in flags.items() if value}
 
 
 def _names(names: set[str]) -> frozenset[str]:

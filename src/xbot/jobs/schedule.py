@@ -44,7 +44,8 @@ from xbot.domain.drafts import NEAR_DUPLICATE_WINDOW
 from xbot.domain.errors import GeneratorFailed
 from xbot.domain.filters import SkipReason
 from xbot.domain.guard import Accepted, GuardPolicy, check_reply
-from xbot.domain.policy import GeneratorKind, PlatformName, generator_block
+from xbot.domain.labels import is_live
+from xbot.domain.policy import GeneratorKind, PlatformName, account_block
 from xbot.domain.ports import ReplyGenerator
 from xbot.events import EventType
 from xbot.jobs.base import (
@@ -105,10 +106,12 @@ def run_once(context: JobContext) -> ScheduleSummary | SchedulePolicyBlocked:
     opted_out = store.opt_outs.opted_out_authors(
         account.platform, [row.author_id for row in queued]
     )
-    block = generator_block(
+    block = account_block(
         PlatformName(account.platform),
         GeneratorKind(account.settings.generator),
         ai_replies_approved=context.settings.x.ai_replies_approved,
+        label_attested=context.settings.x.automated_label_attested,
+        live=is_live(account.settings.base_url),
     )
     if block is not None:
         _event(

@@ -14,8 +14,9 @@ landed and its URI is returned; nothing is ever created twice. A failed create t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from xbot.domain.errors import Ambiguous, NotFound, PlatformError, PlatformMisconfigured
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
@@ -36,6 +37,7 @@ from xbot.platforms.bluesky.posts import (
     from_own_record,
     from_post_view,
     parse_time,
+    reply_disabled,
 )
 from xbot.platforms.bluesky.records import (
     POST_COLLECTION,
@@ -55,7 +57,15 @@ GET_POST_THREAD = "app.bsky.feed.getPostThread"
 CREATE_RECORD = "com.atproto.repo.createRecord"
 GET_RECORD = "com.atproto.repo.getRecord"
 GET_SESSION = "com.atproto.server.getSession"
+PUT_RECORD = "com.atproto.repo.putRecord"
+GET_POSTS = "app.bsky.feed.getPosts"
+PROFILE_COLLECTION = "app.bsky.actor.profile"
+SELF_LABELS = "com.atproto.label.defs#selfLabels"
+#: getPosts takes at most this many URIs
+POSTS_PER_LOOKUP = 25
 RESOLVE_HANDLE = "com.atproto.identity.resolveHandle"
+#: the self-label that marks an automated account
+BOT_LABEL = "bot"
 #: Bluesky's text limit (the content guard enforces it; the PDS would refuse longer text)
 MAX_GRAPHEMES = 300
 
@@ -115,7 +125,12 @@ class BlueskyPlatform:
         for query in self._fetch.search_queries:
             posts += self._search(me, query, floor)
         unique = {post.post_id: post for post in posts if post.author_id != me.did}
-        ordered = sorted(unique.values(), key=lambda post: post.created_at, reverse=True)
+        gated = self._gated_roots(me, {str(post.meta["root_uri"]) for post in unique.values()})
+        marked = [
+            replace(post, reply_disabled=True) if post.meta["root_uri"] in gated else post
+            for post in unique.values()
+        ]
+        ordered = sorted(marked, key=lambda post: post.created_at, reverse=True)
         watermark = newest.isoformat() if newest else since
         return CandidateBatch(posts=tuple(ordered), watermark=watermark)
 
@@ -177,7 +192,58 @@ class BlueskyPlatform:
         """Release connections."""
         self._wire.close()
 
+    # --- labels ---
+
+    def bot_label(self) -> bool:
+        """Return whether the profile record carries the `bot` self-label (facts §2.7, §5.4)."""
+        value, _cid = self._profile(self._me())
+        return BOT_LABEL in _self_labels(value)
+
+    def apply_bot_label(self) -> None:
+        """Add the `bot` self-label to the profile record, keeping every other field.
+
+        `putRecord` with `swapRecord` = the read record's CID: a profile edited in between makes
+        the write fail (`InvalidSwap`) instead of losing that edit.
+        """
+        me = self._me()
+        value, cid = self._profile(me)
+        if BOT_LABEL in _self_labels(value):
+            return
+        found = value.get("labels")
+        labels: dict[str, Any] = found if isinstance(found, dict) else {}
+        values = [*(labels.get("values") or []), {"val": BOT_LABEL}]
+        record = {**value, "$type": PROFILE_COLLECTION,
+                  "labels": {**labels, "$type": SELF_LABELS, "values": values}}  # fmt: skip
+        body = {"repo": me.did, "collection": PROFILE_COLLECTION, "rkey": "self", "record": record}
+        if cid is not None:
+            body["swapRecord"] = cid
+        exchange = self._wire.call("POST", PUT_RECORD, json=body, write=True)
+        self._answers.note_limits(exchange)
+        if not 200 <= exchange.status < 300:
+            raise self._answers.error(exchange, write=True)
+
+    def _profile(self, me: Me) -> tuple[dict[str, Any], str | None]:
+        params = {"repo": me.did, "collection": PROFILE_COLLECTION, "rkey": "self"}
+        try:
+            body = self._answers.json(self._read(GET_RECORD, params))
+        except NotFound:
+            return {}, None
+        value, cid = body.get("value"), body.get("cid")
+        return (value if isinstance(value, dict) else {}), (cid if isinstance(cid, str) else None)
+
     # --- reading ---
+
+    def _gated_roots(self, me: Me, roots: set[str]) -> set[str]:
+        """Return the thread roots whose threadgate forbids our reply (getPosts, 25 a call)."""
+        ordered = sorted(roots)
+        gated: set[str] = set()
+        for start in range(0, len(ordered), POSTS_PER_LOOKUP):
+            chunk = ordered[start : start + POSTS_PER_LOOKUP]
+            body = self._answers.json(self._read(GET_POSTS, {"uris": chunk}))
+            for view in listed(body, "posts"):
+                if isinstance(view, dict) and reply_disabled(view, me):
+                    gated.add(str(view.get("uri")))
+        return gated
 
     def _me(self) -> Me:
         session = self._wire.session()
@@ -246,7 +312,7 @@ class BlueskyPlatform:
             return None
         return parsed(from_own_record, body, me)
 
-    def _read(self, nsid: str, params: Mapping[str, str]) -> Exchange:
+    def _read(self, nsid: str, params: Mapping[str, Any]) -> Exchange:
         exchange = self._wire.call("GET", nsid, params=params)
         self._answers.note_limits(exchange)
         if not 200 <= exchange.status < 300:
@@ -305,3 +371,9 @@ class BlueskyPlatform:
                 status=exchange.status, excerpt=excerpt(exchange.body, self._wire.secrets()),
             )  # fmt: skip
         return Published(post_id=existing.post_id, created_at=existing.created_at)
+
+
+def _self_labels(value: dict[str, Any]) -> list[str]:
+    labels = value.get("labels")
+    values = labels.get("values") if isinstance(labels, dict) else None
+    return [str(item.get("val")) for item in values or [] if isinstance(item, dict)]

@@ -129,12 +129,45 @@ def post_from(seen: Seen, me: Me, *, reason: str | None = None) -> Post:
             for label in author.get("labels") or []
         ),
         summoned=summoned and author_did != me.did,
+        author_blocks_us=_viewer(author).get("blockedBy") is True,
         meta={
             "uri": seen.uri, "cid": seen.cid,
             "root_uri": root_ref["uri"], "root_cid": root_ref["cid"],
             "author_did": author_did,
         },
     )  # fmt: skip
+
+
+def _viewer(view: Mapping[str, Any]) -> Mapping[str, Any]:
+    viewer = view.get("viewer")
+    return viewer if isinstance(viewer, dict) else {}
+
+
+def reply_disabled(view: Mapping[str, Any], me: Me) -> bool:
+    """Return whether a root postView's threadgate forbids our reply (facts §2.7, §5.4).
+
+    The AppView says so for the signed-in viewer (`viewer.replyDisabled`); without that, the
+    gate record decides: no `allow` lets everyone reply, an empty one nobody, a `mentionRule`
+    the accounts the root mentions; follower, following and list rules cannot be checked
+    without more reads, so they count as closed (a skipped reply is safer than a refused one).
+    """
+    said = _viewer(view).get("replyDisabled")
+    if isinstance(said, bool):
+        return said
+    gate = view.get("threadgate")
+    record = gate.get("record") if isinstance(gate, dict) else None
+    if not isinstance(record, dict) or "allow" not in record:
+        return False
+    allow = record.get("allow") or []
+    mention_rule = any(
+        isinstance(rule, dict) and rule.get("$type") == "app.bsky.feed.threadgate#mentionRule"
+        for rule in allow
+    )
+    root = view.get("record")
+    mentioned = isinstance(root, dict) and me.did in mentioned_dids(root)
+    author = view.get("author")
+    is_author = isinstance(author, dict) and author.get("did") == me.did
+    return not (is_author or (mention_rule and mentioned))
 
 
 def _repo(uri: str) -> str | None:

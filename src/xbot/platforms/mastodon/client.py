@@ -173,6 +173,20 @@ class MastodonPlatform:
         limit = statuses.get("max_characters") if isinstance(statuses, dict) else None
         return limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_CHARACTERS
 
+    # --- labels ---
+
+    def bot_label(self) -> bool:
+        """Return whether the account's `bot` flag is set (verify_credentials, facts §3.5)."""
+        path = "/api/v1/accounts/verify_credentials"
+        account = self._json(self._call("GET /api/v1/accounts/verify_credentials", path))
+        return account.get("bot") is True
+
+    def apply_bot_label(self) -> None:
+        """Set the `bot` flag: `PATCH /api/v1/accounts/update_credentials` `bot=true`."""
+        path = "/api/v1/accounts/update_credentials"
+        self._call("PATCH /api/v1/accounts/update_credentials", path, form={"bot": "true"},
+                   write=True)  # fmt: skip
+
     # --- helpers ---
 
     def _whoami(self) -> Me:
@@ -219,9 +233,10 @@ class MastodonPlatform:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         write: bool = False,
+        form: Mapping[str, str] | None = None,
     ) -> Exchange:
         exchange = self._wire.exchange(
-            endpoint, path, params=params, json=json, headers=headers, write=write
+            endpoint, path, params=params, json=json, headers=headers, write=write, form=form
         )
         self._note_limits(endpoint, exchange.headers)
         if not 200 <= exchange.status < 300:

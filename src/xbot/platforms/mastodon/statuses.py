@@ -67,6 +67,24 @@ def _quoted(status: Mapping[str, Any]) -> str | None:
     return None
 
 
+#: "#nobot" as a hashtag, not inside a longer one (#nobots, #nobotanist)
+_NOBOT = re.compile(r"(?<![\w#])#nobot(?![\w])", re.IGNORECASE)
+
+
+def says_nobot(account: Mapping[str, Any]) -> bool:
+    """Return whether the author's profile note or fields carry `#nobot`.
+
+    The Mastodon convention for "do not interact" (platform-facts §3.5, §5.5), not enforced by
+    the API.
+    """
+    parts = [account.get("note")]
+    for field in account.get("fields") or []:
+        if isinstance(field, dict):
+            parts += [field.get("name"), field.get("value")]
+    texts = (html_to_text(part) for part in parts if isinstance(part, str))
+    return any(_NOBOT.search(text) for text in texts)
+
+
 def summons(status: Mapping[str, Any], me: Me) -> bool:
     """Whether a status mentions the account or replies to one of its statuses."""
     mentioned = any(
@@ -105,6 +123,7 @@ def post_from(status: object, me: Me, *, summoned: bool = False) -> Post:
         language=status.get("language") or None,
         author_followers=followers if isinstance(followers, int) else None,
         author_is_bot=account.get("bot") is True,
+        author_nobot=says_nobot(account),
         summoned=summoned and author_id != me.account_id,
         meta={"visibility": str(status.get("visibility", "")), "url": str(status.get("url") or "")},
     )

@@ -28,6 +28,7 @@ class MastodonWire:
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         write: bool = False,
+        form: Mapping[str, str] | None = None,
     ) -> Exchange:
         """Send one request to `endpoint` ("POST /api/v1/statuses") and read the answer."""
         method = endpoint.split(" ", 1)[0]
@@ -36,7 +37,7 @@ class MastodonWire:
             **(headers or {}),
         }
         request = self.http.build_request(
-            method, path, params=params, json=json, headers=sent_headers
+            method, path, params=params, json=json, data=form, headers=sent_headers
         )
         return send_capped(
             self.http, request, endpoint=endpoint, write=write, platform="Mastodon",

@@ -20,6 +20,7 @@ from xbot.sim.bluesky.views import (
     notification_view,
     post_view,
     profile_detailed,
+    reply_disabled,
 )
 from xbot.sim.bluesky.xrpc import Method, XrpcCall, XrpcError, invalid_request
 
@@ -175,7 +176,7 @@ def _thread(call: XrpcCall, record: PostRecord, depth: int, height: int) -> dict
     seen = _seen_at(call, record, delay) or call.now
     thread: dict[str, Any] = {
         "$type": "app.bsky.feed.defs#threadViewPost",
-        "post": post_view(record, call.fake.store, seen),
+        "post": _viewed(call, record, post_view(record, call.fake.store, seen)),
     }
     if record.parent_uri and height > 0:
         parent = call.fake.store.live(record.parent_uri)
@@ -227,8 +228,15 @@ def get_posts(call: XrpcCall) -> Response:
         record = call.fake.store.live(uri)
         seen = _seen_at(call, record, delay) if record is not None else None
         if record is not None and seen is not None:
-            views.append(post_view(record, call.fake.store, seen))
+            views.append(_viewed(call, record, post_view(record, call.fake.store, seen)))
     return call.answer({"posts": views})
+
+
+def _viewed(call: XrpcCall, record: PostRecord, view: dict[str, Any]) -> dict[str, Any]:
+    """Add what the signed-in viewer may do: `viewer.replyDisabled` under a threadgate."""
+    if call.claims is not None and reply_disabled(record, call.fake.store, call.claims.did):
+        view["viewer"] = {**view["viewer"], "replyDisabled": True}
+    return view
 
 
 def get_profile(call: XrpcCall) -> Response:

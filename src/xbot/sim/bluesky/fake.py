@@ -28,13 +28,20 @@ from xbot.sim.bluesky.ids import did_for
 from xbot.sim.bluesky.limits import BlueskyLimits, Verdict, Window
 from xbot.sim.bluesky.repo import plc_routes, repo_methods
 from xbot.sim.bluesky.settings import BlueskyFakeSettings
-from xbot.sim.bluesky.state import Actor, BlueskyStore, PostRecord, bsky_time
+from xbot.sim.bluesky.state import (
+    PROFILE_COLLECTION,
+    THREADGATE_COLLECTION,
+    Actor,
+    BlueskyStore,
+    PostRecord,
+    bsky_time,
+)
 from xbot.sim.bluesky.xrpc import bluesky_routes, bluesky_status_response
 from xbot.sim.core.admin import FakeParts, build_fake_app
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.scripting import ScriptedFake
 from xbot.sim.core.traffic import Traffic
-from xbot.sim.core.world import World, build_world
+from xbot.sim.core.world import UnknownUserError, World, build_world
 
 
 class FakeBluesky(ScriptedFake):
@@ -174,6 +181,22 @@ class FakeBluesky(ScriptedFake):
         }
 
     # --- conveniences for tests, `xbot sim serve` and `xbot demo` ---
+
+    def set_profile(self, handle: str, value: dict[str, Any]) -> None:
+        """Replace a user's profile record as they would (e.g. without the `bot` label)."""
+        actor = self.store.actor(handle)
+        self.store.put_other(actor.did, PROFILE_COLLECTION, "self", value)
+
+    def gate_thread(self, root_uri: str, allow: list[dict[str, Any]] | None) -> None:
+        """Put a threadgate on a thread as its root's author would (None: no `allow` at all)."""
+        root = self.store.live(root_uri)
+        if root is None:
+            raise UnknownUserError(f"no post {root_uri}")
+        value: dict[str, Any] = {"$type": THREADGATE_COLLECTION, "post": root_uri,
+                                 "createdAt": bsky_time(self.clock.now())}  # fmt: skip
+        if allow is not None:
+            value["allow"] = allow
+        self.store.put_other(root.did, THREADGATE_COLLECTION, root.rkey, value)
 
     def bot_handle(self, bot: str | None = None) -> str:
         """Return a bot account's Bluesky handle (default: the first bot)."""

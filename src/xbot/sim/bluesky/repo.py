@@ -12,7 +12,7 @@ from xbot.sim.bluesky.auth import AuthProblemError
 from xbot.sim.bluesky.ids import at_uri, is_tid
 from xbot.sim.bluesky.limits import WRITE_POINTS
 from xbot.sim.bluesky.records import validate_post
-from xbot.sim.bluesky.state import POST_COLLECTION, Actor, RecordExistsError
+from xbot.sim.bluesky.state import OTHER_COLLECTIONS, POST_COLLECTION, Actor, RecordExistsError
 from xbot.sim.bluesky.xrpc import (
     Method,
     XrpcCall,
@@ -39,6 +39,7 @@ def repo_methods() -> dict[str, Method]:
         server + "describeServer": Method(verb="GET", auth="none", handler=describe_server),
         identity + "resolveHandle": Method(verb="GET", auth="none", handler=resolve_handle),
         repo + "createRecord": Method(verb="POST", auth="required", handler=create_record),
+        repo + "putRecord": Method(verb="POST", auth="required", handler=put_record),
         repo + "getRecord": Method(verb="GET", auth="optional", handler=get_record),
         repo + "listRecords": Method(verb="GET", auth="optional", handler=list_records),
         repo + "deleteRecord": Method(verb="POST", auth="required", handler=delete_record),
@@ -134,7 +135,7 @@ def resolve_handle(call: XrpcCall) -> Response:
     return call.answer({"did": actor.did})
 
 
-def _own_repo(call: XrpcCall) -> Actor:
+def _own_repo(call: XrpcCall, collections: frozenset[str] = frozenset({POST_COLLECTION})) -> Actor:
     try:
         actor = call.fake.store.actor(str(call.field("repo")))
     except UnknownUserError:
@@ -142,13 +143,16 @@ def _own_repo(call: XrpcCall) -> Actor:
     if actor.did != call.did:
         raise AuthProblemError(403, "InvalidToken", "Token does not match repo")
     collection = call.field("collection")
-    if collection != POST_COLLECTION:
-        raise invalid_request(f"The fake supports only {POST_COLLECTION}, not {collection!r}")
+    if collection not in collections:
+        supported = ", ".join(sorted(collections))
+        raise invalid_request(f"The fake supports only {supported} here, not {collection!r}")
     return actor
 
 
 def create_record(call: XrpcCall) -> Response:
-    """com.atproto.repo.createRecord of an app.bsky.feed.post, with an optional client rkey."""
+    """com.atproto.repo.createRecord of a post (optional client rkey), profile or threadgate."""
+    if call.body.get("collection") in OTHER_COLLECTIONS:
+        return _write_other(call, create=True)
     actor = _own_repo(call)
     fake = call.fake
     rkey = call.body.get("rkey")
@@ -184,6 +188,36 @@ def _duplicate(call: XrpcCall, actor: Actor, rkey: str) -> XrpcError:
     return XrpcError(500, "InternalServerError", "Internal Server Error")
 
 
+def put_record(call: XrpcCall) -> Response:
+    """com.atproto.repo.putRecord of a profile (`self`) or a threadgate: create or replace."""
+    return _write_other(call, create=False)
+
+
+def _write_other(call: XrpcCall, *, create: bool) -> Response:
+    actor = _own_repo(call, OTHER_COLLECTIONS)
+    collection, rkey = str(call.field("collection")), str(call.field("rkey"))
+    record = call.field("record")
+    if not isinstance(record, dict) or record.get("$type") != collection:
+        raise invalid_request(f"Invalid {collection} record: $type must be {collection}")
+    uri = at_uri(actor.did, collection, rkey)
+    existing = call.fake.store.other(uri)
+    if create and existing is not None:
+        raise XrpcError(500, "InternalServerError", "Internal Server Error")
+    swap = call.body.get("swapRecord")
+    if swap is not None and (existing is None or existing.cid != swap):
+        raise XrpcError(400, "InvalidSwap", f"Record was at {existing.cid if existing else 'null'}")
+    points = WRITE_POINTS["create" if existing is None else "update"]
+    verdict = call.fake.consume("write", actor.did, call.now.timestamp(), points)
+    call.headers.update(verdict.headers())
+    if verdict.exceeded:
+        raise rate_limit_exceeded(call.headers)
+    written = call.fake.store.put_other(actor.did, collection, rkey, record)
+    repository = call.fake.store.repository(actor.did)
+    commit = {"cid": repository.commit_cid, "rev": f"{repository.rev_counter:013d}"}
+    body = {"uri": written.uri, "cid": written.cid, "commit": commit, "validationStatus": "valid"}
+    return call.answer(body)
+
+
 def get_record(call: XrpcCall) -> Response:
     """com.atproto.repo.getRecord: reads the repository itself, so a new record shows at once."""
     repo = call.required("repo")
@@ -193,8 +227,13 @@ def get_record(call: XrpcCall) -> Response:
     if actor is None:
         raise invalid_request(f"Could not find repo: {repo}")
     uri = at_uri(actor.did, collection, rkey)
-    record = call.fake.store.live(uri)
     wanted_cid = call.param("cid")
+    if collection in OTHER_COLLECTIONS:
+        other = call.fake.store.other(uri)
+        if other is None or (wanted_cid is not None and wanted_cid != other.cid):
+            raise XrpcError(400, "RecordNotFound", f"Could not locate record: {uri}")
+        return call.answer({"uri": other.uri, "cid": other.cid, "value": other.value})
+    record = call.fake.store.live(uri)
     if record is None or (wanted_cid is not None and wanted_cid != record.cid):
         raise XrpcError(400, "RecordNotFound", f"Could not locate record: {uri}")
     return call.answer({"uri": record.uri, "cid": record.cid, "value": record.value})

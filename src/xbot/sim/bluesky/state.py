@@ -21,6 +21,11 @@ from xbot.sim.core.unicode import well_formed_value
 from xbot.sim.core.world import SimUser, UnknownUserError, World
 
 POST_COLLECTION = "app.bsky.feed.post"
+PROFILE_COLLECTION = "app.bsky.actor.profile"
+THREADGATE_COLLECTION = "app.bsky.feed.threadgate"
+#: the record collections besides posts the fake keeps (one `self` profile, gates by root rkey)
+OTHER_COLLECTIONS = frozenset({PROFILE_COLLECTION, THREADGATE_COLLECTION})
+SELF_LABELS = "com.atproto.label.defs#selfLabels"
 MENTION_FEATURE = "app.bsky.richtext.facet#mention"
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)")
 
@@ -66,6 +71,18 @@ class PostRecord:
         return str(self.value.get("text", ""))
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OtherRecord:
+    """A record that is not a post: a profile (`self`) or a threadgate (the root post's rkey)."""
+
+    uri: str
+    cid: str
+    did: str
+    collection: str
+    rkey: str
+    value: dict[str, Any]
+
+
 @dataclass(kw_only=True, slots=True)
 class Repository:
     """The commit state of one account's repository."""
@@ -86,6 +103,7 @@ class BlueskyStore:
             self._names[actor.handle.lower()] = actor
             self._names[actor.user.handle.lower()] = actor
         self._records: dict[str, PostRecord] = {}
+        self._others: dict[str, OtherRecord] = {}
         self._repos: dict[str, Repository] = {}
         self._clock_id = 0
 
@@ -93,7 +111,11 @@ class BlueskyStore:
         """Forget every record."""
         with self._lock:
             self._records.clear()
+            self._others.clear()
             self._repos.clear()
+            for actor in self._actors.values():  # seeded: no commit, like an account's past
+                seeded = _other(actor.did, PROFILE_COLLECTION, "self", profile_record(actor))
+                self._others[seeded.uri] = seeded
 
     # --- actors ---
 
@@ -117,6 +139,46 @@ class BlueskyStore:
         return list(self._actors.values())
 
     # --- records ---
+
+    def other(self, uri: str) -> OtherRecord | None:
+        """Return a profile or threadgate record by URI, or None."""
+        with self._lock:
+            return self._others.get(uri)
+
+    def put_other(self, did: str, collection: str, rkey: str, value: dict[str, Any]) -> OtherRecord:
+        """Create or replace a profile or threadgate record."""
+        record = _other(did, collection, rkey, well_formed_value(value))
+        with self._lock:
+            self._others[record.uri] = record
+            self._commit(did)
+        return record
+
+    def delete_other(self, uri: str) -> bool:
+        """Delete a profile or threadgate record; return whether it existed."""
+        with self._lock:
+            record = self._others.pop(uri, None)
+            if record is not None:
+                self._commit(record.did)
+            return record is not None
+
+    def others(self, did: str, collection: str) -> list[OtherRecord]:
+        """Every record of one such collection in one repository."""
+        with self._lock:
+            return [r for r in self._others.values() if r.did == did and r.collection == collection]
+
+    def self_labels(self, did: str) -> list[str]:
+        """Return the values of the self-labels on an account's profile record."""
+        profile = self.other(at_uri(did, PROFILE_COLLECTION, "self"))
+        labels = (profile.value.get("labels") or {}) if profile is not None else {}
+        values = labels.get("values") if isinstance(labels, dict) else None
+        return [str(item.get("val")) for item in values or [] if isinstance(item, dict)]
+
+    def threadgate(self, root_uri: str) -> OtherRecord | None:
+        """Return the threadgate of a thread (rkey = the root post's rkey), or None."""
+        parsed = parse_at_uri(root_uri)
+        if parsed is None:
+            return None
+        return self.other(at_uri(parsed.repo, THREADGATE_COLLECTION, parsed.rkey))
 
     def get(self, uri: str) -> PostRecord | None:
         """Return a record by URI, deleted or not."""
@@ -308,6 +370,25 @@ class BlueskyStore:
         repo = self._repos.setdefault(did, Repository())
         repo.rev_counter += 1
         repo.commit_cid = cid_for({"did": did, "rev": repo.rev_counter})
+
+
+def _other(did: str, collection: str, rkey: str, value: dict[str, Any]) -> OtherRecord:
+    return OtherRecord(
+        uri=at_uri(did, collection, rkey), cid=cid_for(value), did=did,
+        collection=collection, rkey=rkey, value=value,
+    )  # fmt: skip
+
+
+def profile_record(actor: Actor) -> dict[str, Any]:
+    """Return the seeded `app.bsky.actor.profile/self` record: automated accounts carry `bot`."""
+    value: dict[str, Any] = {
+        "$type": PROFILE_COLLECTION,
+        "displayName": actor.user.name,
+        "description": actor.user.description,
+    }
+    if actor.user.automated:
+        value["labels"] = {"$type": SELF_LABELS, "values": [{"val": "bot"}]}
+    return value
 
 
 def author_of(uri: str | None) -> str | None:

@@ -5,41 +5,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from xbot.sim.bluesky.ids import cid_for
 from xbot.sim.bluesky.state import Actor, BlueskyStore, PostRecord, bsky_time
 
 
-def labels_of(actor: Actor) -> list[dict[str, Any]]:
-    """Return the actor's self-labels: automated accounts carry `bot`."""
-    if not actor.user.automated:
+def labels_of(actor: Actor, store: BlueskyStore) -> list[dict[str, Any]]:
+    """Return the actor's self-labels, as the AppView shows those of its profile record."""
+    profile = store.other(f"at://{actor.did}/app.bsky.actor.profile/self")
+    if profile is None:
         return []
-    profile_uri = f"at://{actor.did}/app.bsky.actor.profile/self"
     return [
         {
             "src": actor.did,
-            "uri": profile_uri,
-            "cid": cid_for({"profile": actor.did}),
-            "val": "bot",
+            "uri": profile.uri,
+            "cid": profile.cid,
+            "val": value,
             "cts": bsky_time(actor.user.created_at),
         }
+        for value in store.self_labels(actor.did)
     ]
 
 
-def profile_basic(actor: Actor) -> dict[str, Any]:
+def profile_basic(actor: Actor, store: BlueskyStore) -> dict[str, Any]:
     """app.bsky.actor.defs#profileViewBasic."""
     return {
         "did": actor.did,
         "handle": actor.handle,
         "displayName": actor.user.name,
-        "labels": labels_of(actor),
+        "labels": labels_of(actor, store),
         "createdAt": bsky_time(actor.user.created_at),
     }
 
 
-def profile_view(actor: Actor) -> dict[str, Any]:
+def profile_view(actor: Actor, store: BlueskyStore) -> dict[str, Any]:
     """app.bsky.actor.defs#profileView."""
     return {
-        **profile_basic(actor),
+        **profile_basic(actor, store),
         "description": actor.user.description,
         "indexedAt": bsky_time(actor.user.created_at),
     }
@@ -48,7 +48,7 @@ def profile_view(actor: Actor) -> dict[str, Any]:
 def profile_detailed(actor: Actor, store: BlueskyStore) -> dict[str, Any]:
     """app.bsky.actor.defs#profileViewDetailed."""
     return {
-        **profile_view(actor),
+        **profile_view(actor, store),
         "followersCount": actor.user.followers,
         "followsCount": actor.user.following,
         "postsCount": store.count(lambda record: record.did == actor.did),
@@ -60,7 +60,7 @@ def post_view(record: PostRecord, store: BlueskyStore, indexed_at: datetime) -> 
     return {
         "uri": record.uri,
         "cid": record.cid,
-        "author": profile_basic(store.actor(record.did)),
+        "author": profile_basic(store.actor(record.did), store),
         "record": record.value,
         "replyCount": store.count(lambda other: other.parent_uri == record.uri),
         "repostCount": 0,
@@ -69,7 +69,36 @@ def post_view(record: PostRecord, store: BlueskyStore, indexed_at: datetime) -> 
         "indexedAt": bsky_time(indexed_at),
         "viewer": {},
         "labels": [],
+        **threadgate_view(record, store),
     }
+
+
+def threadgate_view(record: PostRecord, store: BlueskyStore) -> dict[str, Any]:
+    """Return the root post's `threadgate` (a threadgateView), when its thread has one."""
+    if record.root_uri is not None:
+        return {}
+    gate = store.threadgate(record.uri)
+    if gate is None:
+        return {}
+    return {"threadgate": {"uri": gate.uri, "cid": gate.cid, "record": gate.value, "lists": []}}
+
+
+def reply_disabled(record: PostRecord, store: BlueskyStore, viewer_did: str | None) -> bool:
+    """Whether the thread's gate forbids `viewer_did` to reply (the AppView's viewer.replyDisabled).
+
+    The fake knows no follows or lists: only `mentionRule` can let anyone but the root's author
+    reply; an empty `allow` lets nobody; no `allow` lets everybody.
+    """
+    root = store.live(record.root_uri or record.uri)
+    gate = store.threadgate(root.uri) if root is not None else None
+    if gate is None or root is None or viewer_did == root.did:
+        return False
+    allow = gate.value.get("allow")
+    if allow is None:
+        return False
+    mention_rule = "app.bsky.feed.threadgate#mentionRule"
+    mentioned = any(isinstance(rule, dict) and rule.get("$type") == mention_rule for rule in allow)
+    return not (mentioned and viewer_did in root.mention_dids)
 
 
 def notification_view(
@@ -79,7 +108,7 @@ def notification_view(
     view: dict[str, Any] = {
         "uri": record.uri,
         "cid": record.cid,
-        "author": profile_view(store.actor(record.did)),
+        "author": profile_view(store.actor(record.did), store),
         "reason": reason,
         "record": record.value,
         "isRead": False,

@@ -57,6 +57,13 @@ class MastodonBoard:
         status = self._call("POST", "/api/v1/statuses", handle, json=body)
         return admin_view(status)
 
+    def update_profile(self, handle: str, **fields: str) -> dict[str, Any]:
+        """Change a user's profile through `update_credentials` (note, bot, fields_attributes)."""
+        name = self.world.user(handle).handle
+        path = "/api/v1/accounts/update_credentials"
+        account: dict[str, Any] = self._call("PATCH", path, name, data=fields)
+        return account
+
     def statuses_of(self, author: str) -> list[dict[str, Any]]:
         """Every status of one user, oldest first."""
         handle = self.world.user(author).handle

@@ -148,6 +148,10 @@ class FakeMastodon(ScriptedFake):
         """Return a bot account's access token (default: the first bot)."""
         return {"access_token": self.token(handle or self.world.bot_accounts[0].handle)}
 
+    def update_profile(self, handle: str, **fields: str) -> dict[str, Any]:
+        """Change a user's profile as they would (`note="#nobot"`, `bot="false"`, ...)."""
+        return self.board.update_profile(handle, **fields)
+
     def catch_up(self) -> None:
         """Let the traffic generator post everything due by now (mentions of the bot, ...)."""
         self.traffic.run_until(self.clock.now(), self.board)
