@@ -40,7 +40,7 @@ def test_an_operational_production_exits_0_with_a_markdown_report(
     production(database)
     done = run_xbot(["certify"], xbot_env, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stderr == "certify: OPERATIONAL: all 9 checks passed\n"
+    assert done.stderr == "certify: OPERATIONAL: all 10 checks passed\n"
     assert done.stdout.startswith("# PRODUCTION CERTIFICATION REPORT")
     assert "**Status**: ✅ **OPERATIONAL**" in done.stdout
     assert "```sql" in done.stdout
@@ -81,7 +81,7 @@ def test_json_report_to_a_file(database: Engine, xbot_env: dict[str, str], tmp_p
     data = json.loads(target.read_text(encoding="utf-8"))
     assert data["verdict"] == "OPERATIONAL"
     assert data["running_sha"] == DEPLOYED_SHA
-    assert [check["status"] for check in data["checks"]] == ["PASS"] * 9
+    assert [check["status"] for check in data["checks"]] == ["PASS"] * 10
     assert data["checks"][0]["queries"][0]["name"] == "running_sha"
     assert data["checks"][0]["permanent"] is False
 
@@ -109,7 +109,7 @@ def test_wait_re_checks_until_the_deployment_is_declared(
     assert waiting.returncode == 0, lines
     assert lines[0].startswith("certify: INCONCLUSIVE (A) Running SHA: ")
     assert all("re-checking in 0.2s" in line for line in lines[:-1])
-    assert lines[-1] == "certify: OPERATIONAL: all 9 checks passed"
+    assert lines[-1] == "certify: OPERATIONAL: all 10 checks passed"
     assert out.startswith("# PRODUCTION CERTIFICATION REPORT")
 
 
@@ -273,4 +273,4 @@ def test_deploy_mark_of_the_running_code_keeps_a_healthy_production_operational(
     )
     done = run_xbot(["certify", "--expect-sha", DEPLOYED_SHA[:7]], env, tmp_path)
     assert done.returncode == 0, done.stdout
-    assert done.stderr == "certify: OPERATIONAL: all 9 checks passed\n"
+    assert done.stderr == "certify: OPERATIONAL: all 10 checks passed\n"

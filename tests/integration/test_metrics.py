@@ -71,7 +71,8 @@ def background(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture
 def metrics_port(x: Posting, background: bool) -> Iterator[int]:
     account_settings = AccountSettings(platform="x", handle="replybot")
-    settings = Settings(accounts=[account_settings])
+    # a live X account: the operator attests X's Automated label, or it is blocked
+    settings = Settings(accounts=[account_settings], x={"automated_label_attested": True})
     context = x.context()
     account = Account(account_id=x.account_id, platform="x", handle="replybot",
                       platform_user_id="1000", settings=account_settings)  # fmt: skip
