@@ -26,6 +26,7 @@ def accounts_check(
     from xbot.operations_labels import check_labels
     from xbot.serve import load_accounts
     from xbot.store.migrate import verify_schema
+    from xbot.store.sql import SqlStore
     from xbot.wiring import PlatformCache, require_secret_key
 
     loaded = settings()
@@ -34,7 +35,7 @@ def accounts_check(
     try:
         require_secret_key(loaded)
         verify_schema(engine)
-        accounts = load_accounts(engine, loaded)
+        accounts = load_accounts(SqlStore(engine), loaded)
         checks = check_labels(engine, loaded, accounts, platforms, Actor(name=by))
     except ConfigError as exc:
         fail(exc)
