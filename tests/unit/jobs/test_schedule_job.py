@@ -51,7 +51,9 @@ def _world(per_hour: int = 100) -> tuple[MemoryStore, JobContext, ListGenerator]
     account = Account(account_id=record.account_id, platform="x", handle="bot",
                       platform_user_id=None, settings=settings)  # fmt: skip
     generator = ListGenerator()
-    context = JobContext(engine=None, store=store, settings=Settings(accounts=[settings]),
+    # a live X account: the operator attests X's Automated label
+    attested = Settings(accounts=[settings], x={"automated_label_attested": True})
+    context = JobContext(engine=None, store=store, settings=attested,
                          worker=WORKER, now=T0, account=account,
                          generator_for=lambda _account: generator)  # fmt: skip
     return store, context, generator
