@@ -71,6 +71,12 @@ system_events = Table(
     #: the console's Events page for one account (migration 0008)
     Index(None, "account_id", "id"),
 )
+#: the console's Trace page finds a permit's and a decision's events by these JSON fields (0011)
+for _field in ("permit_id", "decision_id"):
+    Index(
+        f"ix_system_events_event_data_{_field}",
+        system_events.c.event_data[_field].as_string(),
+    )
 
 reply_candidate_queue = Table(
     "reply_candidate_queue",
@@ -100,6 +106,8 @@ reply_candidate_queue = Table(
     Index(None, "created_at"),
     #: `xbot trace POST_ID` on every account (migration 0010)
     Index(None, "candidate_post_id"),
+    #: the Pipeline's counts from the index alone (migration 0011)
+    Index(None, "created_at", "account_id", "status", "skip_reason"),
 )
 
 reply_decisions = Table(
@@ -116,6 +124,8 @@ reply_decisions = Table(
     UniqueConstraint("account_id", "target_post_id"),
     #: the console's Pipeline window (migration 0008)
     Index(None, "created_at"),
+    #: the Pipeline's counts from the index alone (migration 0011)
+    Index(None, "created_at", "account_id"),
 )
 
 post_attempts = Table(
@@ -165,6 +175,9 @@ post_attempts = Table(
     Index(None, "account_id", "created_at"),
     #: `xbot trace POSTED_ID` on every account (migration 0010)
     Index(None, "actual_tweet_id"),
+    #: the Pipeline's counts and posts from the index alone (migration 0011)
+    Index(None, "created_at", "account_id", "status"),
+    Index(None, "status", "used_at", "account_id"),
 )
 
 ghost_tweets = Table(
