@@ -71,12 +71,13 @@ system_events = Table(
     #: the console's Events page for one account (migration 0008)
     Index(None, "account_id", "id"),
 )
-#: the console's Trace page finds a permit's and a decision's events by these JSON fields (0011)
+#: the console's Trace page finds a permit's and a decision's events by these JSON fields (0011);
+#: PostgreSQL only: SQLite cannot reflect an index on an expression, and its databases are small
 for _field in ("permit_id", "decision_id"):
     Index(
         f"ix_system_events_event_data_{_field}",
         system_events.c.event_data[_field].as_string(),
-    )
+    ).ddl_if(dialect="postgresql")
 
 reply_candidate_queue = Table(
     "reply_candidate_queue",

@@ -4,7 +4,8 @@ The Pipeline page counts candidates, decisions and permits of a window per accou
 indexes that lead with the time and carry the grouped columns let PostgreSQL count from the
 index alone (an index-only scan) instead of fetching every row of the week. The Trace page
 looks its events up by the permit or decision id inside the event's JSON; an index on each of
-those two fields finds them directly instead of reading all of an account's events.
+those two fields finds them directly instead of reading all of an account's events (PostgreSQL
+only: SQLite cannot reflect an index on an expression, and its databases are small).
 
 Revision ID: 0011_console_covering_indexes
 Revises: 0010_trace_indexes
@@ -47,6 +48,8 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             for columns in indexes:
                 batch_op.create_index(batch_op.f(_name(table, columns)), columns, unique=False)
+    if op.get_bind().dialect.name != "postgresql":
+        return  # SQLite cannot reflect an index on an expression; its databases are small
     for field in EVENT_FIELDS:
         op.create_index(
             op.f(f"ix_system_events_event_data_{field}"), "system_events", [_field(field)]
@@ -54,8 +57,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for field in reversed(EVENT_FIELDS):
-        op.drop_index(op.f(f"ix_system_events_event_data_{field}"), table_name="system_events")
+    if op.get_bind().dialect.name == "postgresql":
+        for field in reversed(EVENT_FIELDS):
+            op.drop_index(op.f(f"ix_system_events_event_data_{field}"), table_name="system_events")
     for table, indexes in INDEXES.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for columns in reversed(indexes):
