@@ -25,6 +25,7 @@ from xbot.jobs.base import Account, JobContext, WorkerIdentity
 from xbot.jobs.costs import written_charges
 from xbot.monitoring import cost_series
 from xbot.operations import Actor, resume, trace
+from xbot.platforms.http import HttpOptions
 from xbot.serve import load_accounts
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.server import SimServer
@@ -241,3 +242,46 @@ def test_a_402_blocks_the_account_until_the_next_utc_day_or_a_resume(governed: G
     with governed.engine.connect() as connection:
         statuses = sorted(connection.execute(select(post_attempts.c.status)).scalars())
     assert statuses == ["PENDING", "USED"]
+
+
+def test_a_write_whose_answer_was_lost_is_charged_and_traced(engine: Engine) -> None:
+    """A reply X accepted but never answered (UNKNOWN) was billed: trace shows its write cost."""
+    fake = FakeX(
+        build_world(seed=7),
+        clock=SimClock(start=START, speed=0),
+        settings=XFakeSettings(history_posts_per_bot=0),
+    )
+    bot = fake.bot().handle
+    with SimServer(fake.app) as server:
+        settings = Settings(
+            accounts=[
+                AccountSettings(
+                    platform="x", handle=bot, base_url=server.base_url, topics=["python"],
+                    budgets=BudgetSettings(min_gap_seconds=0, author_cooldown_minutes=0),
+                )
+            ]
+        )  # fmt: skip
+        [account] = load_accounts(SqlStore(engine), settings)
+        overrides = Overrides(
+            credentials={bot: fake.credentials()}, http=HttpOptions(read_timeout=0.5)
+        )
+        platforms = PlatformCache(settings, engine, overrides)
+        context = JobContext(
+            engine=engine, store=SqlStore(engine), settings=settings, worker=WORKER,
+            now=fake.clock.now(), account=account, platform_for=platforms,
+            generator_for=generator_factory(settings), meter_for=platforms.meter,
+        )  # fmt: skip
+        try:
+            _mentions(fake, 1)
+            assert fetch.run_once(context).queued == 1
+            assert schedule.run_once(context).permits_created == 1
+            fake.inject("POST /2/tweets", "accept_then_timeout", seconds=2, count=1)
+            assert post.run_once(replace(context, now=fake.clock.now())).get("status") == "UNKNOWN"
+        finally:
+            platforms.close()
+    with engine.connect() as connection:
+        permit_id = connection.execute(select(post_attempts.c.permit_id)).scalar_one()
+    found = trace(engine, str(permit_id))
+    assert found is not None
+    assert found.cost is not None
+    assert (found.cost.write_micro, found.cost.billed_as) == (10_000, "summoned_reply")

@@ -102,10 +102,11 @@ def _reply_cost(
 ) -> ReplyCost | None:
     if candidate is None:
         return None
-    posted = [
-        event["event_data"] or {} for event in events if event["event_type"] == "reply_posted"
-    ]
-    write = next((data for data in posted if "cost_micro_usd" in data), {})
+    # the publish's outcome event carries what the write cost: reply_posted, or permit_unknown
+    # when the answer was lost after the request was sent (billed all the same)
+    charged = [data for event in events if "cost_micro_usd" in (data := event["event_data"] or {})]
+    write_micro = sum(int(data["cost_micro_usd"]) for data in charged)
+    billed_as = str(charged[-1]["billed_as"]) if charged and "billed_as" in charged[-1] else None
     day = ensure_utc(candidate.created_at).date()
     start = datetime.combine(day, time(), tzinfo=UTC)
     reads = connection.execute(
@@ -123,8 +124,8 @@ def _reply_cost(
         )
     ).scalar_one()
     return ReplyCost(
-        write_micro=int(write.get("cost_micro_usd", 0)),
-        billed_as=write.get("billed_as"),
+        write_micro=write_micro,
+        billed_as=billed_as,
         reads_micro=int(reads) // max(int(shared), 1),
         reads_shared_by=int(shared),
     )
