@@ -8,6 +8,7 @@ an operator's resume.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -68,6 +69,12 @@ class Governed:
 
 @pytest.fixture
 def governed(engine: Engine) -> Iterator[Governed]:
+    with _governed(engine) as world:
+        yield world
+
+
+@contextmanager
+def _governed(engine: Engine, read_timeout: float | None = None) -> Iterator[Governed]:
     fake = FakeX(
         build_world(seed=7),
         clock=SimClock(start=START, speed=0),
@@ -87,9 +94,9 @@ def governed(engine: Engine) -> Iterator[Governed]:
         )
         settings = Settings(accounts=[account_settings])
         [account] = load_accounts(SqlStore(engine), settings)
-        platforms = PlatformCache(
-            settings, engine, Overrides(credentials={bot: fake.credentials()})
-        )
+        http = HttpOptions(read_timeout=read_timeout) if read_timeout is not None else None
+        overrides = Overrides(credentials={bot: fake.credentials()}, http=http)
+        platforms = PlatformCache(settings, engine, overrides)
         context = JobContext(
             engine=engine,
             store=SqlStore(engine),
@@ -101,8 +108,10 @@ def governed(engine: Engine) -> Iterator[Governed]:
             generator_for=generator_factory(settings),
             meter_for=platforms.meter,
         )
-        yield Governed(engine=engine, fake=fake, context=context, account=account)
-        platforms.close()
+        try:
+            yield Governed(engine=engine, fake=fake, context=context, account=account)
+        finally:
+            platforms.close()
 
 
 def _mentions(fake: FakeX, count: int) -> None:
@@ -246,39 +255,12 @@ def test_a_402_blocks_the_account_until_the_next_utc_day_or_a_resume(governed: G
 
 def test_a_write_whose_answer_was_lost_is_charged_and_traced(engine: Engine) -> None:
     """A reply X accepted but never answered (UNKNOWN) was billed: trace shows its write cost."""
-    fake = FakeX(
-        build_world(seed=7),
-        clock=SimClock(start=START, speed=0),
-        settings=XFakeSettings(history_posts_per_bot=0),
-    )
-    bot = fake.bot().handle
-    with SimServer(fake.app) as server:
-        settings = Settings(
-            accounts=[
-                AccountSettings(
-                    platform="x", handle=bot, base_url=server.base_url, topics=["python"],
-                    budgets=BudgetSettings(min_gap_seconds=0, author_cooldown_minutes=0),
-                )
-            ]
-        )  # fmt: skip
-        [account] = load_accounts(SqlStore(engine), settings)
-        overrides = Overrides(
-            credentials={bot: fake.credentials()}, http=HttpOptions(read_timeout=0.5)
-        )
-        platforms = PlatformCache(settings, engine, overrides)
-        context = JobContext(
-            engine=engine, store=SqlStore(engine), settings=settings, worker=WORKER,
-            now=fake.clock.now(), account=account, platform_for=platforms,
-            generator_for=generator_factory(settings), meter_for=platforms.meter,
-        )  # fmt: skip
-        try:
-            _mentions(fake, 1)
-            assert fetch.run_once(context).queued == 1
-            assert schedule.run_once(context).permits_created == 1
-            fake.inject("POST /2/tweets", "accept_then_timeout", seconds=2, count=1)
-            assert post.run_once(replace(context, now=fake.clock.now())).get("status") == "UNKNOWN"
-        finally:
-            platforms.close()
+    with _governed(engine, read_timeout=0.5) as governed:
+        _mentions(governed.fake, 1)
+        assert fetch.run_once(governed.at()).queued == 1
+        assert schedule.run_once(governed.at()).permits_created == 1
+        governed.fake.inject("POST /2/tweets", "accept_then_timeout", seconds=2, count=1)
+        assert post.run_once(governed.at()).get("status") == "UNKNOWN"
     with engine.connect() as connection:
         permit_id = connection.execute(select(post_attempts.c.permit_id)).scalar_one()
     found = trace(engine, str(permit_id))
