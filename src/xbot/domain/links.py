@@ -8,13 +8,14 @@ backtracks for seconds on a few hundred characters like `a.a.a.a`.
 
 from __future__ import annotations
 
+import importlib.util
+import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 
 import regex
-from twitter_text.regexp.valid_cctld import valid_cctld
-from twitter_text.regexp.valid_gtld import valid_gtld
 
 from xbot.domain.obfuscation import collapse_spaced, skeleton
 
@@ -48,10 +49,29 @@ _CASHTAG = regex.compile(r"(?<![\w$])\$[a-z][a-z0-9_]{0,5}(?:[._][a-z]{1,2})?(?!
 def top_level_domains() -> frozenset[str]:
     """Return every top-level domain twitter-text links, lower case."""
     names: set[str] = set()
-    for compiled in (valid_gtld, valid_cctld):
+    for compiled in (_twitter_text_pattern("valid_gtld"), _twitter_text_pattern("valid_cctld")):
         alternatives = compiled.pattern.split("(?:(?:", 1)[1].split(")(?=", 1)[0]
         names.update(name.casefold() for name in alternatives.split("|") if name)
     return frozenset(names)
+
+
+def _twitter_text_pattern(name: str) -> re.Pattern[str]:
+    """Load one of twitter-text's TLD modules without importing its package.
+
+    The package's `__init__` compiles every twitter-text regex (~0.5 s); the TLD lists need none
+    of that, and `xbot certify` reads them to check replies' links.
+    """
+    package = importlib.util.find_spec("twitter_text")
+    if package is None or not package.submodule_search_locations:  # pragma: no cover - a dependency
+        raise ModuleNotFoundError("twitter_text")
+    path = Path(next(iter(package.submodule_search_locations))) / "regexp" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_xbot_tld_{name}", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - the file ships with the wheel
+        raise ModuleNotFoundError(name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    pattern: re.Pattern[str] = getattr(module, name)
+    return pattern
 
 
 def scan_form(text: str) -> str:
