@@ -1,9 +1,8 @@
 """The Bluesky adapter: one account over XRPC through httpx2, implementing the Platform port.
 
 Candidates are the account's notifications with reason mention, reply or quote
-(`app.bsky.notification.listNotifications`), optionally plus `searchPosts` results. There is no
-`since_id` on Bluesky: the watermark is the newest `indexedAt` seen, and paging from the top
-stops at the first notification older than it (platform-facts §2.3).
+(`app.bsky.notification.listNotifications`), optionally plus `searchPosts` results; the reads
+live in `reading`, the profile's bot self-label in `labels`.
 
 A reply is `com.atproto.repo.createRecord` under the record key derived from the permit id
 (`records.rkey_for`), after a `getRecord` of that key: if the record exists, an earlier attempt
@@ -20,28 +19,13 @@ from typing import Any
 
 from xbot.domain.errors import Ambiguous, NotFound, PlatformError, PlatformMisconfigured
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
-from xbot.platforms.bluesky.answers import (
-    Answers,
-    cursor_param,
-    listed,
-    member,
-    next_cursor,
-    parsed,
-)
+from xbot.platforms.bluesky import labels, reading
+from xbot.platforms.bluesky.answers import Answers, parsed
 from xbot.platforms.bluesky.errors import maybe_exists
 from xbot.platforms.bluesky.own_posts import own_posts_from_repo
-from xbot.platforms.bluesky.posts import (
-    MalformedError,
-    Me,
-    from_notification,
-    from_own_record,
-    from_post_view,
-    parse_time,
-    reply_disabled,
-)
+from xbot.platforms.bluesky.posts import MalformedError, Me, from_post_view, parse_time
 from xbot.platforms.bluesky.records import (
     POST_COLLECTION,
-    bluesky_time,
     mention_facets,
     post_uri,
     reply_record,
@@ -50,22 +34,10 @@ from xbot.platforms.bluesky.records import (
 from xbot.platforms.bluesky.wire import XrpcWire
 from xbot.platforms.http import Exchange, excerpt
 
-LIST_NOTIFICATIONS = "app.bsky.notification.listNotifications"
-GET_AUTHOR_FEED = "app.bsky.feed.getAuthorFeed"
-SEARCH_POSTS = "app.bsky.feed.searchPosts"
 GET_POST_THREAD = "app.bsky.feed.getPostThread"
 CREATE_RECORD = "com.atproto.repo.createRecord"
-GET_RECORD = "com.atproto.repo.getRecord"
 GET_SESSION = "com.atproto.server.getSession"
-PUT_RECORD = "com.atproto.repo.putRecord"
-GET_POSTS = "app.bsky.feed.getPosts"
-PROFILE_COLLECTION = "app.bsky.actor.profile"
-SELF_LABELS = "com.atproto.label.defs#selfLabels"
-#: getPosts takes at most this many URIs
-POSTS_PER_LOOKUP = 25
 RESOLVE_HANDLE = "com.atproto.identity.resolveHandle"
-#: the self-label that marks an automated account
-BOT_LABEL = "bot"
 #: Bluesky's text limit (the content guard enforces it; the PDS would refuse longer text)
 MAX_GRAPHEMES = 300
 
@@ -121,11 +93,16 @@ class BlueskyPlatform:
         """Mentions, replies and quotes indexed at or after `since`, newest first."""
         me = self._me()
         floor = parse_time(since) if since else None
-        posts, newest = self._notifications(me, floor)
-        for query in self._fetch.search_queries:
-            posts += self._search(me, query, floor)
+        options = self._fetch
+        posts, newest = reading.notifications(
+            self._read, self._answers, me, floor, max_pages=options.max_pages
+        )
+        for query in options.search_queries:
+            since_floor = floor - options.search_overlap if floor else None
+            posts += reading.search(self._read, self._answers, me, query, since_floor)
         unique = {post.post_id: post for post in posts if post.author_id != me.did}
-        gated = self._gated_roots(me, {str(post.meta["root_uri"]) for post in unique.values()})
+        roots = {str(post.meta["root_uri"]) for post in unique.values()}
+        gated = reading.gated_roots(self._read, self._answers, me, roots)
         marked = [
             replace(post, reply_disabled=True) if post.meta["root_uri"] in gated else post
             for post in unique.values()
@@ -164,7 +141,7 @@ class BlueskyPlatform:
         """
         me = self._me()
         try:
-            return self._own_feed(me, since, limit)
+            return reading.own_feed(self._read, self._answers, me, since, limit)
         except PlatformMisconfigured:
             return own_posts_from_repo(self._read, self._answers, me, since=since, limit=limit)
 
@@ -196,127 +173,33 @@ class BlueskyPlatform:
 
     def bot_label(self) -> bool:
         """Return whether the profile record carries the `bot` self-label (facts §2.7, §5.4)."""
-        value, _cid = self._profile(self._me())
-        return BOT_LABEL in _self_labels(value)
+        return labels.has_bot_label(self._read, self._answers, self._me())
 
     def apply_bot_label(self) -> None:
-        """Add the `bot` self-label to the profile record, keeping every other field.
-
-        `putRecord` with `swapRecord` = the read record's CID: a profile edited in between makes
-        the write fail (`InvalidSwap`) instead of losing that edit.
-        """
-        me = self._me()
-        value, cid = self._profile(me)
-        if BOT_LABEL in _self_labels(value):
-            return
-        found = value.get("labels")
-        labels: dict[str, Any] = found if isinstance(found, dict) else {}
-        values = [*(labels.get("values") or []), {"val": BOT_LABEL}]
-        record = {**value, "$type": PROFILE_COLLECTION,
-                  "labels": {**labels, "$type": SELF_LABELS, "values": values}}  # fmt: skip
-        body = {"repo": me.did, "collection": PROFILE_COLLECTION, "rkey": "self", "record": record}
-        if cid is not None:
-            body["swapRecord"] = cid
-        exchange = self._wire.call("POST", PUT_RECORD, json=body, write=True)
-        self._answers.note_limits(exchange)
-        if not 200 <= exchange.status < 300:
-            raise self._answers.error(exchange, write=True)
-
-    def _profile(self, me: Me) -> tuple[dict[str, Any], str | None]:
-        params = {"repo": me.did, "collection": PROFILE_COLLECTION, "rkey": "self"}
-        try:
-            body = self._answers.json(self._read(GET_RECORD, params))
-        except NotFound:
-            return {}, None
-        value, cid = body.get("value"), body.get("cid")
-        return (value if isinstance(value, dict) else {}), (cid if isinstance(cid, str) else None)
+        """Add the `bot` self-label to the profile record, keeping every other field."""
+        labels.apply_bot_label(self._read, self._write, self._answers, self._me())
 
     # --- reading ---
-
-    def _gated_roots(self, me: Me, roots: set[str]) -> set[str]:
-        """Return the thread roots whose threadgate forbids our reply (getPosts, 25 a call)."""
-        ordered = sorted(roots)
-        gated: set[str] = set()
-        for start in range(0, len(ordered), POSTS_PER_LOOKUP):
-            chunk = ordered[start : start + POSTS_PER_LOOKUP]
-            body = self._answers.json(self._read(GET_POSTS, {"uris": chunk}))
-            for view in listed(body, "posts"):
-                if isinstance(view, dict) and reply_disabled(view, me):
-                    gated.add(str(view.get("uri")))
-        return gated
 
     def _me(self) -> Me:
         session = self._wire.session()
         return Me(did=session.did, handle=session.handle)
 
-    def _own_feed(self, me: Me, since: str | None, limit: int) -> list[Post]:
-        found: list[Post] = []
-        cursor: str | None = None
-        while len(found) < limit:
-            params = {
-                "actor": me.did,
-                "filter": "posts_with_replies",
-                "limit": str(min(max(limit, 1), 100)),
-            }
-            body = self._answers.json(
-                self._read(GET_AUTHOR_FEED, {**params, **cursor_param(cursor)})
-            )
-            for item in listed(body, "feed"):
-                if not isinstance(item, dict) or item.get("reason"):
-                    continue  # a repost is not our post
-                post = parsed(from_post_view, item.get("post"), me)
-                if post.post_id == since:
-                    return found[:limit]
-                if post.author_id == me.did:
-                    found.append(post)
-            cursor = next_cursor(body)
-            if cursor is None:
-                break
-        return found[:limit]
-
-    def _notifications(self, me: Me, floor: datetime | None) -> tuple[list[Post], datetime | None]:
-        posts: list[Post] = []
-        newest = floor
-        cursor: str | None = None
-        for _ in range(self._fetch.max_pages):
-            body = self._answers.json(
-                self._read(LIST_NOTIFICATIONS, {"limit": "100", **cursor_param(cursor)})
-            )
-            older_seen = False
-            for item in listed(body, "notifications"):
-                indexed = parsed(parse_time, member(item, "indexedAt"))
-                if floor is not None and indexed < floor:
-                    older_seen = True
-                    break
-                newest = indexed if newest is None else max(newest, indexed)
-                post = parsed(from_notification, item, me)
-                if post is not None:
-                    posts.append(post)
-            cursor = next_cursor(body)
-            if older_seen or cursor is None:
-                break
-        return posts, newest
-
-    def _search(self, me: Me, query: str, floor: datetime | None) -> list[Post]:
-        params = {"q": query, "sort": "latest", "limit": "100"}
-        if floor is not None:
-            params["since"] = bluesky_time(floor - self._fetch.search_overlap)
-        body = self._answers.json(self._read(SEARCH_POSTS, params))
-        return [parsed(from_post_view, view, me) for view in listed(body, "posts")]
-
     def _own_post(self, me: Me, rkey: str) -> Post | None:
-        params = {"repo": me.did, "collection": POST_COLLECTION, "rkey": rkey}
-        try:
-            body = self._answers.json(self._read(GET_RECORD, params))
-        except NotFound:
-            return None
-        return parsed(from_own_record, body, me)
+        return reading.own_post(self._read, self._answers, me, rkey)
 
     def _read(self, nsid: str, params: Mapping[str, Any]) -> Exchange:
         exchange = self._wire.call("GET", nsid, params=params)
         self._answers.note_limits(exchange)
         if not 200 <= exchange.status < 300:
             raise self._answers.error(exchange, write=False)
+        return exchange
+
+    def _write(self, nsid: str, body: Mapping[str, Any]) -> Exchange:
+        exchange = self._wire.call("POST", nsid, json=dict(body), write=True)
+        self._answers.note_limits(exchange)
+        if not 200 <= exchange.status < 300:
+            raise self._answers.error(exchange, write=True)
         return exchange
 
     # --- writing ---
@@ -371,9 +254,3 @@ class BlueskyPlatform:
                 status=exchange.status, excerpt=excerpt(exchange.body, self._wire.secrets()),
             )  # fmt: skip
         return Published(post_id=existing.post_id, created_at=existing.created_at)
-
-
-def _self_labels(value: dict[str, Any]) -> list[str]:
-    labels = value.get("labels")
-    values = labels.get("values") if isinstance(labels, dict) else None
-    return [str(item.get("val")) for item in values or [] if isinstance(item, dict)]
