@@ -10,7 +10,8 @@ times its own drain; the rate is jobs / (last worker's end - first worker's star
 start-up is not counted.
 
 - xbot: `job_runs` rows of a no-op spec, drained by `JobRunner.claim_and_run` as `xbot worker`
-  runs it (claim transaction, the run with its lease heartbeat, the finishing transaction);
+  runs it (on PostgreSQL one statement per run: it records the run's outcome and claims the next
+  run under a new lease; the run itself under the lease heartbeat);
 - procrastinate: a no-op async task, `App.run_worker(wait=False)` (concurrency 1, no
   LISTEN/NOTIFY needed: it stops when the queue is empty), finished jobs kept like xbot's.
 
@@ -39,6 +40,7 @@ from sqlalchemy import create_engine, insert, make_url, text
 from xbot.config import Settings
 from xbot.jobs.base import JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.runner import JobRunner
+from xbot.logging import configure as configure_logging
 from xbot.store.engine import make_engine
 from xbot.store.migrate import upgrade
 from xbot.store.sql import SqlStore
@@ -72,6 +74,7 @@ def procrastinate_app(conninfo: str) -> tuple[procrastinate.App, Any]:
 
 def drain_xbot(url: str, worker_id: str) -> int:
     """Claim and run no-op runs until none is left, the way `xbot worker` runs a job."""
+    configure_logging("info")  # as `xbot worker` does: a no-op run's line is debug
     engine = make_engine(url)
     identity = WorkerIdentity(
         worker_id=worker_id, role="worker", git_sha="b0", sha_source="bench", host="h", pid=0
@@ -87,6 +90,7 @@ def drain_xbot(url: str, worker_id: str) -> int:
     ran = 0
     while runner.claim_and_run() is not None:
         ran += 1
+    runner.close()
     engine.dispose()
     return ran
 

@@ -62,6 +62,46 @@ def test_a_held_lease_is_not_claimed_and_a_released_run_is_at_once(store: Store)
     assert (again.job_run_id, again.owner) == (run.job_run_id, "w2")
 
 
+def test_finish_and_claim_records_the_outcome_and_takes_the_next_run(store: Store) -> None:
+    store.job_runs.open_slot("count", 0, 1, T0)
+    store.job_runs.open_slot("count", 1, 1, T0)
+    first = store.job_runs.claim("w1", ["count"], LEASE)
+    assert first is not None
+    assert abs((first.claimed_at - store.now()).total_seconds()) < 60
+    finished, second = store.job_runs.finish_and_claim(
+        first, JobRunStatus.DONE, {"n": 1}, None, jobs=["count"], lease=LEASE
+    )
+    assert finished
+    assert second is not None
+    assert (second.owner, second.attempts) == ("w1", 1)
+    assert second.job_run_id != first.job_run_id
+    (last,) = store.job_runs.last_by_job()
+    assert last.status is JobRunStatus.DONE
+    finished, third = store.job_runs.finish_and_claim(
+        second, JobRunStatus.FAILED, {}, "boom", jobs=["count"], lease=LEASE
+    )
+    assert (finished, third) == (True, None)
+    assert store.job_runs.recent_outcomes("count", 1)[0].error == "boom"
+
+
+def test_finish_and_claim_after_a_lost_lease_records_nothing_but_still_claims(
+    store: Store,
+) -> None:
+    store.job_runs.open_slot("count", 0, 1, T0)
+    lost = store.job_runs.claim("w1", ["count"], EXPIRED)
+    assert lost is not None
+    taken = store.job_runs.claim("w2", ["count"], LEASE)
+    assert taken is not None
+    store.job_runs.open_slot("count", 0, 2, T0)
+    finished, after = store.job_runs.finish_and_claim(
+        lost, JobRunStatus.DONE, {}, None, jobs=["count"], lease=LEASE
+    )
+    assert not finished
+    assert after is not None
+    assert (after.slot, after.owner) == (2, "w1")
+    assert store.job_runs.finish(taken, JobRunStatus.DONE, {}, None)
+
+
 def test_outcomes_come_back_newest_first_and_only_finished(store: Store) -> None:
     for slot, status in enumerate([JobRunStatus.DONE, JobRunStatus.FAILED, JobRunStatus.FAILED]):
         store.job_runs.open_slot("fetch", 1, slot, T0)

@@ -46,6 +46,8 @@ class JobRun:
     owner: str
     attempts: int
     lease_until: datetime
+    #: the store's clock when it was claimed: the run's `now`
+    claimed_at: datetime
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

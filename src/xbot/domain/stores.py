@@ -72,6 +72,22 @@ class JobRunStore(Protocol):
         """Record the outcome while the lease is held; False means it was lost."""
         ...
 
+    def finish_and_claim(  # noqa: PLR0913 - the outcome of one run, then the next claim's terms
+        self,
+        run: JobRun,
+        status: JobRunStatus,
+        summary: dict[str, object],
+        error: str | None,
+        *,
+        jobs: Sequence[str],
+        lease: timedelta,
+    ) -> tuple[bool, JobRun | None]:
+        """`finish`, then `claim` for the same owner, in one round trip where the store can.
+
+        Returns whether the outcome was recorded (False: the lease was lost) and the next run.
+        """
+        ...
+
     def release(self, run: JobRun) -> bool:
         """Give a claimed run back so another worker takes it at once (clean shutdown)."""
         ...

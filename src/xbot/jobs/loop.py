@@ -39,13 +39,22 @@ class WorkerLoop:
         """Poll until stopped."""
         settings = self.context.settings
         self._next_report = time.monotonic()  # the first report right after boot
-        while not self.context.stop.is_set():
-            try:
-                self.tick()
-                self._outage_started = None
-            except StoreError as exc:
-                self._note_outage(exc)
-            self.context.stop.wait(settings.poll_interval)
+        try:
+            while not self.context.stop.is_set():
+                try:
+                    self.tick()
+                    self._outage_started = None
+                except StoreError as exc:
+                    self._note_outage(exc)
+                self.context.stop.wait(settings.poll_interval)
+        finally:
+            self._close_runner()
+
+    def _close_runner(self) -> None:
+        try:
+            self.runner.close()
+        except StoreError as exc:  # the lease of a run claimed ahead simply expires
+            log.warning("claimed_run_not_released", error=str(exc))
 
     def tick(self) -> None:
         """One poll: heartbeat and report when due, then every claimable run."""

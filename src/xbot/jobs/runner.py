@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -17,6 +16,7 @@ from xbot.domain.job_runs import JobRun, JobRunStatus
 from xbot.events import JobPhase, JobPrefix, job_event_type
 from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures, retry_at
 from xbot.jobs.base import Account, JobContext, JobSpec, summary_data
+from xbot.jobs.heartbeat import LeaseHeartbeat
 from xbot.jobs.platform_faults import note_platform_outcome
 from xbot.redact import redact_text
 from xbot.telemetry import observe_job_run
@@ -51,7 +51,10 @@ class JobRunner:
         self.lease = timedelta(seconds=context.settings.lease_seconds)
         self._seen_slot: dict[tuple[str, int], int] = {}
         self.current_run: JobRun | None = None
+        #: the run claimed together with the previous run's outcome, to run next
+        self.next_run: JobRun | None = None
         self.store = context.store
+        self.heartbeat = LeaseHeartbeat(self.store.job_runs, self.lease)
 
     def now(self) -> datetime:
         """Return the shared clock (the database's on PostgreSQL)."""
@@ -61,11 +64,14 @@ class JobRunner:
         """Create the current slot of every due job and run every claimable run once."""
         self.schedule(self.now())
         outcomes = []
-        while not self.context.stop.is_set():
-            outcome = self.claim_and_run()
-            if outcome is None:
-                break
-            outcomes.append(outcome)
+        try:
+            while not self.context.stop.is_set():
+                outcome = self.claim_and_run()
+                if outcome is None:
+                    break
+                outcomes.append(outcome)
+        finally:
+            self.close()
         return outcomes
 
     def schedule(self, now: datetime) -> int:
@@ -98,7 +104,11 @@ class JobRunner:
 
     def claim_and_run(self) -> RunOutcome | None:
         """Claim one run and execute it; None when nothing is claimable."""
-        run = self.store.job_runs.claim(self.context.worker.worker_id, list(self.specs), self.lease)
+        run, self.next_run = self.next_run, None
+        if run is None:
+            run = self.store.job_runs.claim(
+                self.context.worker.worker_id, list(self.specs), self.lease
+            )
         if run is None:
             return None
         self.current_run = run
@@ -108,11 +118,23 @@ class JobRunner:
             self.current_run = None
 
     def release_current(self) -> bool:
-        """Give the run in progress back (shutdown); True when one was released."""
-        run = self.current_run
-        if run is None:
-            return False
-        return self.store.job_runs.release(run)
+        """Give the run in progress and the one claimed next back (shutdown); True if any."""
+        released = False
+        for run in (self.current_run, self.next_run):
+            if run is not None:
+                released = self.store.job_runs.release(run) or released
+        self.next_run = None
+        return released
+
+    def release_next(self) -> bool:
+        """Give back the run claimed to run next (the loop stops); True when one was released."""
+        run, self.next_run = self.next_run, None
+        return run is not None and self.store.job_runs.release(run)
+
+    def close(self) -> None:
+        """Give back a run claimed ahead and end the heartbeat thread."""
+        self.release_next()
+        self.heartbeat.close()
 
     def _execute(self, run: JobRun) -> RunOutcome:
         spec = self.specs[run.job]
@@ -121,13 +143,12 @@ class JobRunner:
         self._event(
             spec, JobPhase.STARTED, {"job_run_id": run.job_run_id, "slot": run.slot}, run.account_id
         )
-        heartbeat = _Heartbeat(self, run)
-        heartbeat.start()
+        self.heartbeat.watch(run)
         status, summary, error, failure = JobRunStatus.DONE, {}, None, None
         try:
             context = replace(
                 self.context,
-                now=self.now(),
+                now=run.claimed_at,
                 account=account,
                 job_run_id=run.job_run_id,
                 slot=run.slot,
@@ -141,7 +162,7 @@ class JobRunner:
             )
             log.exception("job_failed", job=spec.name, account_id=run.account_id)
         finally:
-            heartbeat.stop()
+            self.heartbeat.unwatch()
         seconds = time.monotonic() - started
         observe_job_run(spec.name, seconds)
         duration_ms = int(seconds * 1000)
@@ -160,7 +181,7 @@ class JobRunner:
 
     def _finish(self, spec: JobSpec, run: JobRun, outcome: RunOutcome) -> None:
         summary = {**outcome.summary, "duration_ms": outcome.duration_ms}
-        if not self.store.job_runs.finish(run, outcome.status, summary, outcome.error):
+        if not self._record(run, outcome.status, summary, outcome.error):
             self._event(
                 spec, JobPhase.LEASE_LOST, {"job_run_id": run.job_run_id}, run.account_id,
                 "warning",
@@ -182,6 +203,18 @@ class JobRunner:
             # nested: a job's summary may use any key, including the ones above
             summary=dict(outcome.summary),
         )
+
+    def _record(
+        self, run: JobRun, status: JobRunStatus, summary: dict[str, object], error: str | None
+    ) -> bool:
+        """Finish the run and, unless stopping, claim the next in the same round trip."""
+        job_runs = self.store.job_runs
+        if self.context.stop.is_set():
+            return job_runs.finish(run, status, summary, error)
+        finished, self.next_run = job_runs.finish_and_claim(
+            run, status, summary, error, jobs=list(self.specs), lease=self.lease
+        )
+        return finished
 
     def _report_failure(self, spec: JobSpec, run: JobRun, outcome: RunOutcome) -> None:
         outcomes = self.store.job_runs.recent_outcomes(spec.name, run.account_id)
@@ -239,32 +272,3 @@ def idle(outcome: RunOutcome) -> bool:
         if isinstance(value, int | float) and not isinstance(value, bool)
     ]
     return outcome.status is JobRunStatus.DONE and not any(counts)
-
-
-class _Heartbeat:
-    """Extends a run's lease every third of its length while the job works."""
-
-    def __init__(self, runner: JobRunner, run: JobRun) -> None:
-        self.runner = runner
-        self.run = run
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._done.set()
-        self._thread.join(timeout=5)
-
-    def _beat(self) -> None:
-        interval = self.runner.lease.total_seconds() / 3
-        while not self._done.wait(interval):
-            try:
-                held = self.runner.store.job_runs.extend_lease(self.run, self.runner.lease)
-            except Exception:
-                log.exception("lease_heartbeat_failed", job_run_id=self.run.job_run_id)
-                continue
-            if not held:
-                log.warning("lease_lost", job=self.run.job, job_run_id=self.run.job_run_id)
-                return

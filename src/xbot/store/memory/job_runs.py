@@ -55,7 +55,7 @@ class MemoryJobRuns:
             row.lease_until, row.started_at = now + lease, now
             return JobRun(
                 job_run_id=row.job_run_id, job=row.job, account_id=row.account_id, slot=row.slot,
-                owner=owner, attempts=row.attempts, lease_until=row.lease_until,
+                owner=owner, attempts=row.attempts, lease_until=row.lease_until, claimed_at=now,
             )  # fmt: skip
 
     def extend_lease(self, run: JobRun, lease: timedelta) -> bool:
@@ -76,6 +76,20 @@ class MemoryJobRuns:
                 row.status, row.finished_at = status, tables.clock()
                 row.summary, row.error = dict(summary), error
             return row is not None
+
+    def finish_and_claim(  # noqa: PLR0913 - the outcome of one run, then the next claim's terms
+        self,
+        run: JobRun,
+        status: JobRunStatus,
+        summary: dict[str, object],
+        error: str | None,
+        *,
+        jobs: Sequence[str],
+        lease: timedelta,
+    ) -> tuple[bool, JobRun | None]:
+        """Finish, then claim the next run for the same owner."""
+        finished = self.finish(run, status, summary, error)
+        return finished, self.claim(run.owner, jobs, lease)
 
     def release(self, run: JobRun) -> bool:
         """Give a claimed run back so another worker takes it at once (clean shutdown)."""

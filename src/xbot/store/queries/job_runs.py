@@ -6,11 +6,48 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.engine import Connection, Row
 
 from xbot.store.queries.common import insert_ignoring_conflicts, is_postgres
 from xbot.store.tables import job_runs
+from xbot.store.types import JsonData, UtcDateTime
+
+#: the columns a claim returns, as the port's JobRun needs them
+_CLAIMED = "id, job, account_id, slot, owner, attempts, lease_until, started_at"
+#: PostgreSQL: the oldest claimable run of the named jobs, locked, others skipped
+_NEXT_CLAIMABLE = """
+    SELECT id FROM job_runs
+    WHERE job = ANY(:jobs) AND id <> :skip_id
+      AND (status = 'pending' OR (status = 'running' AND lease_until < clock_timestamp()))
+    ORDER BY slot, id LIMIT 1 FOR UPDATE SKIP LOCKED
+"""
+_CLAIM = f"""
+    UPDATE job_runs SET status = 'running', owner = :owner, attempts = attempts + 1,
+           lease_until = clock_timestamp() + :lease, started_at = clock_timestamp()
+    WHERE id = ({_NEXT_CLAIMABLE})
+"""
+#: PostgreSQL: one round trip that claims a run (clock_timestamp(): the shared clock)
+CLAIM_NOW = f"{_CLAIM} RETURNING {_CLAIMED}"
+#: PostgreSQL: finish the run held under the fence and claim the next one, in one statement
+FINISH_AND_CLAIM_NOW = f"""
+    WITH finished AS (
+        UPDATE job_runs SET status = :status, finished_at = clock_timestamp(),
+               summary = :summary, error = :error
+        WHERE id = :run_id AND owner = :fence_owner AND attempts = :fence
+          AND status = 'running'
+        RETURNING id
+    ), claimed AS ({_CLAIM} RETURNING {_CLAIMED})
+    SELECT (SELECT count(*) FROM finished) AS finished, claimed.*
+    FROM (SELECT 1) AS one LEFT JOIN claimed ON true
+"""
+
+_CLAIM_NOW = text(CLAIM_NOW).columns(lease_until=UtcDateTime, started_at=UtcDateTime)
+_FINISH_AND_CLAIM_NOW = (
+    text(FINISH_AND_CLAIM_NOW)
+    .bindparams(bindparam("summary", type_=JsonData))
+    .columns(lease_until=UtcDateTime, started_at=UtcDateTime)
+)
 
 
 def create_run(connection: Connection, job: str, account_id: int, slot: int, now: datetime) -> bool:
@@ -66,6 +103,39 @@ def claim_run(
         .returning(*job_runs.c)
     )
     return connection.execute(statement).first()
+
+
+def claim_run_now(
+    connection: Connection, owner: str, jobs: Sequence[str], lease: timedelta
+) -> Row[Any] | None:
+    """PostgreSQL: claim one run on the database's clock in one statement (no clock read)."""
+    parameters = {"owner": owner, "jobs": list(jobs), "lease": lease, "skip_id": 0}
+    return connection.execute(_CLAIM_NOW, parameters).first()
+
+
+def finish_and_claim_now(  # noqa: PLR0913 - the fence, the outcome and the next claim's terms
+    connection: Connection,
+    run_id: int,
+    fence_owner: str,
+    fence: int,
+    *,
+    status: str,
+    summary: Mapping[str, Any],
+    error: str | None,
+    jobs: Sequence[str],
+    lease: timedelta,
+) -> Row[Any]:
+    """PostgreSQL: record the outcome under the fence and claim the next run, one statement.
+
+    The row has `finished` (1, or 0 when the lease was lost) and the claimed run's columns,
+    all NULL when nothing was claimable.
+    """
+    parameters = {
+        "run_id": run_id, "fence_owner": fence_owner, "fence": fence, "status": status,
+        "summary": dict(summary), "error": error, "owner": fence_owner, "jobs": list(jobs),
+        "lease": lease, "skip_id": run_id,
+    }  # fmt: skip
+    return connection.execute(_FINISH_AND_CLAIM_NOW, parameters).one()
 
 
 def extend_lease(

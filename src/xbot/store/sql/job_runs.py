@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Row
 
 from xbot.domain.audit import NewEvent
 from xbot.domain.job_runs import (
@@ -34,19 +37,16 @@ class SqlJobRuns:
 
     def claim(self, owner: str, jobs: Sequence[str], lease: timedelta) -> JobRun | None:
         """Claim the oldest pending run (or one whose lease expired) and bump its fence."""
+        if self.transactions.postgres:
+            with self.transactions.single() as connection:
+                return _claimed(job_runs.claim_run_now(connection, owner, jobs, lease))
         with self.transactions.begin() as connection:
             now = database_now(connection)
-            row = job_runs.claim_run(connection, owner, list(jobs), now, lease)
-        if row is None:
-            return None
-        return JobRun(
-            job_run_id=row.id, job=row.job, account_id=row.account_id, slot=row.slot,
-            owner=row.owner, attempts=row.attempts, lease_until=row.lease_until,
-        )  # fmt: skip
+            return _claimed(job_runs.claim_run(connection, owner, list(jobs), now, lease))
 
     def extend_lease(self, run: JobRun, lease: timedelta) -> bool:
         """Extend the lease while still held; False means another worker took it."""
-        with self.transactions.begin() as connection:
+        with self.transactions.single() as connection:
             until = database_now(connection) + lease
             return job_runs.extend_lease(connection, run.job_run_id, run.owner, run.attempts, until)
 
@@ -54,11 +54,38 @@ class SqlJobRuns:
         self, run: JobRun, status: JobRunStatus, summary: dict[str, object], error: str | None
     ) -> bool:
         """Record the outcome while the lease is held; False means it was lost."""
-        with self.transactions.begin() as connection:
+        with self.transactions.single() as connection:
             return job_runs.finish_run(
                 connection, run.job_run_id, run.owner, run.attempts, now=database_now(connection),
                 status=status.value, summary=summary, error=error,
             )  # fmt: skip
+
+    def finish_and_claim(  # noqa: PLR0913 - the outcome of one run, then the next claim's terms
+        self,
+        run: JobRun,
+        status: JobRunStatus,
+        summary: dict[str, object],
+        error: str | None,
+        *,
+        jobs: Sequence[str],
+        lease: timedelta,
+    ) -> tuple[bool, JobRun | None]:
+        """Finish and claim the next run: one statement on PostgreSQL, one transaction else."""
+        if not self.transactions.postgres:
+            with self.transactions.begin() as connection:
+                now = database_now(connection)
+                finished = job_runs.finish_run(
+                    connection, run.job_run_id, run.owner, run.attempts, now=now,
+                    status=status.value, summary=summary, error=error,
+                )  # fmt: skip
+                row = job_runs.claim_run(connection, run.owner, list(jobs), now, lease)
+            return finished, _claimed(row)
+        with self.transactions.single() as connection:
+            row = job_runs.finish_and_claim_now(
+                connection, run.job_run_id, run.owner, run.attempts, status=status.value,
+                summary=summary, error=error, jobs=jobs, lease=lease,
+            )  # fmt: skip
+        return row.finished == 1, _claimed(row) if row.id is not None else None
 
     def release(self, run: JobRun) -> bool:
         """Give a claimed run back so another worker takes it at once (clean shutdown)."""
@@ -104,6 +131,16 @@ class SqlJobRuns:
             )
             for row in rows
         ]
+
+
+def _claimed(row: Row[Any] | None) -> JobRun | None:
+    if row is None:
+        return None
+    return JobRun(
+        job_run_id=row.id, job=row.job, account_id=row.account_id, slot=row.slot,
+        owner=row.owner, attempts=row.attempts, lease_until=row.lease_until,
+        claimed_at=row.started_at,
+    )  # fmt: skip
 
 
 class SqlWorkers:
