@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from xbot.cli_support import EXIT_DATABASE, engine_for, fail, operate
+from xbot.cli_support import EXIT_DATABASE, fail, operate
 from xbot.domain.errors import XbotError
 
 
@@ -62,7 +62,7 @@ def certify(  # noqa: PLR0913 - one keyword per documented option
     )
     try:
         loaded = load_settings()
-        code = certify_command(engine_for(loaded), loaded, request, out=sys.stdout, err=sys.stderr)
+        code = certify_command(loaded, request, out=sys.stdout, err=sys.stderr)
     except XbotError as exc:
         fail(exc, code=EXIT_DATABASE)
     raise SystemExit(code)

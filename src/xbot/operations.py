@@ -21,11 +21,12 @@ from xbot.domain.readiness import DeclaredSha, is_sha, resolve_declared_sha
 from xbot.events import EventType
 from xbot.provenance import git_commit
 from xbot.store.engine import translated_errors
-from xbot.store.migrate import current_revision, head_revision, upgrade, verify_schema
+from xbot.store.migrate import current_revision, upgrade, verify_schema
 from xbot.store.queries import controls, status, usage
 from xbot.store.queries.common import database_now
 from xbot.store.queries.events import append_event
 from xbot.store.queries.trace import Trace, find_trace, newest_post_id
+from xbot.store.revisions import head_revision
 from xbot.store.sql import SqlStore
 
 

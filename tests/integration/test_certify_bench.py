@@ -67,6 +67,8 @@ def test_certify_process_benchmark_prints_wall_time_and_import_share(
         re.MULTILINE,
     )
     assert figure, done.stdout
-    assert 0 < float(figure.group(2)) < float(figure.group(1))
+    # imports are timed in a separate process: on a busy machine they may exceed one wall time
+    assert float(figure.group(1)) > 0
+    assert float(figure.group(2)) > 0
     if postgres_template is not None:
         assert "\ncertify postgresql " in done.stdout

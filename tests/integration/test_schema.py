@@ -12,7 +12,8 @@ from sqlalchemy import Engine, inspect, text
 
 from xbot.domain.errors import SchemaBehind
 from xbot.store.engine import make_engine
-from xbot.store.migrate import current_revision, head_revision, verify_schema
+from xbot.store.migrate import current_revision, verify_schema
+from xbot.store.revisions import head_revision
 from xbot.store.tables import metadata
 
 #: PostgreSQL-only indexes on an expression (migration 0011): SQLite cannot reflect them, so

@@ -11,7 +11,8 @@ from sqlalchemy import Engine, text, update
 from xbot.config import AccountSettings, Settings
 from xbot.domain.errors import SecretKeyMissing, SecretKeyWrong
 from xbot.serve import load_accounts
-from xbot.store.migrate import alembic_config, current_revision, head_revision
+from xbot.store.migrate import alembic_config, current_revision
+from xbot.store.revisions import head_revision
 from xbot.store.secretbox import SessionCipher
 from xbot.store.sessions import DatabaseSessionStore, reseal_sessions
 from xbot.store.sql import SqlStore

@@ -1,4 +1,4 @@
-"""What `xbot certify` does once the CLI has its settings and engine: run, wait, print."""
+"""What `xbot certify` does once the CLI has its settings: run, wait, print."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
-
-from sqlalchemy import Engine
 
 from xbot.certify.data import render_json
 from xbot.certify.markdown import render_markdown, summary_line
@@ -35,13 +33,13 @@ class CertifyRequest:
 
 
 def certify_command(
-    engine: Engine, settings: Settings, request: CertifyRequest, *, out: TextIO, err: TextIO
+    settings: Settings, request: CertifyRequest, *, out: TextIO, err: TextIO
 ) -> int:
     """Certify (waiting if asked), write the report and one summary line; return the exit code."""
     options = options_from(request, datetime.now(UTC))
 
     def attempt() -> Report:
-        return run_certification(engine, settings, options)
+        return run_certification(settings.database_url, settings, options)
 
     def progress(report: Report, remaining: float) -> None:
         err.write(progress_line(report, remaining, request))

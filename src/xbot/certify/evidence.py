@@ -4,44 +4,32 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import Date, String, bindparam, text
-from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import BindParameter
 
 from xbot.certify.model import Evidence
 from xbot.certify.queries import Query
 from xbot.domain.clock import ensure_utc
-from xbot.store.types import UtcDateTime
-
-#: `:name` as SQLAlchemy's text() reads it; `::` casts are not placeholders
-PLACEHOLDER = re.compile(r"(?<![:\w]):(\w+)(?![:\w])")
-
-#: how SQLAlchemy stores a UtcDateTime on SQLite (naive UTC text that sorts by time)
-SQLITE_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
+from xbot.store.snapshot import PLACEHOLDER, SQLITE_TIMESTAMP, Snapshot
 
 
 class QueryRunner:
-    """Execute check queries on one connection and return each as Evidence."""
+    """Execute check queries on one snapshot and return each as Evidence."""
 
-    def __init__(self, connection: Connection, queries: Mapping[str, Query]) -> None:
-        self.connection = connection
+    def __init__(self, snapshot: Snapshot, queries: Mapping[str, Query]) -> None:
+        self.snapshot = snapshot
         self.queries = queries
-        self.dialect = connection.dialect.name
+        self.dialect = snapshot.dialect
 
     def __call__(self, name: str, **parameters: Any) -> Evidence:
         """Run the query `name` with the parameters it names; return what ran and its rows."""
         query = self.queries[name]
         used = {key: parameters[key] for key in placeholder_names(query.sql)}
-        statement = text(query.sql).bindparams(*_typed(used))
-        result = self.connection.execute(statement, used)
-        columns = tuple(result.keys())
+        columns, found = self.snapshot.rows(query.sql, used)
         rows = tuple(
             {column: plain_value(column, value) for column, value in zip(columns, row, strict=True)}
-            for row in result
+            for row in found
         )
         return Evidence(
             name=name,
@@ -62,19 +50,6 @@ def placeholder_names(sql: str) -> tuple[str, ...]:
 
 def _without_comments(sql: str) -> str:
     return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
-
-
-def _typed(parameters: Mapping[str, Any]) -> list[BindParameter[Any]]:
-    # Datetimes go through UtcDateTime so SQLite compares them in the stored text format.
-    binds: list[BindParameter[Any]] = []
-    for key, value in parameters.items():
-        if isinstance(value, datetime):
-            binds.append(bindparam(key, type_=UtcDateTime()))
-        elif isinstance(value, date):  # a UTC day (platform_usage.day)
-            binds.append(bindparam(key, type_=Date()))
-        elif value is None or isinstance(value, str):
-            binds.append(bindparam(key, type_=String()))
-    return binds
 
 
 def plain_value(column: str, value: Any) -> Any:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
-
-from sqlalchemy import Engine
-from sqlalchemy.engine import Connection
+from typing import Protocol
 
 from xbot.certify.accounts import resolve_account
 from xbot.certify.advice import next_actions, shadow_actions
@@ -26,11 +22,9 @@ from xbot.certify.verdict import blocker_of, verdict_of
 from xbot.certify.windows import derive_windows
 from xbot.config import Settings
 from xbot.domain.clock import ensure_utc
-from xbot.domain.errors import DatabaseUnreachable
 from xbot.redact import redact_url
-from xbot.store.engine import translated_errors
-from xbot.store.migrate import verify_schema
-from xbot.store.queries.common import database_now
+from xbot.store.revisions import require_head, single_revision
+from xbot.store.snapshot import Snapshot, open_snapshot
 
 Check = Callable[[QueryRunner, Context, dict[str, CheckResult]], CheckResult]
 
@@ -48,16 +42,35 @@ LATER_CHECKS: tuple[Check, ...] = (
 )
 
 
+class _Url(Protocol):
+    def render_as_string(self, *, hide_password: bool = ...) -> str: ...
+
+
+class _Engine(Protocol):
+    """A SQLAlchemy engine, as far as certify cares: where it points."""
+
+    @property
+    def url(self) -> _Url: ...
+
+
 def run_certification(
-    engine: Engine, settings: Settings, options: CertifyOptions | None = None
+    database: str | _Engine, settings: Settings, options: CertifyOptions | None = None
 ) -> Report:
-    """Run checks A to H against `engine` and return the report; StoreError if it cannot run."""
+    """Run checks A to J against `database` (a URL or an engine) and return the report.
+
+    One read-only snapshot on the driver alone (xbot.store.snapshot); StoreError if it cannot run.
+    """
     options = options or CertifyOptions()
-    _require_database_file(engine)
-    verify_schema(engine)
-    with translated_errors(), _snapshot(engine) as connection:
+    url = (
+        database
+        if isinstance(database, str)
+        else database.url.render_as_string(hide_password=False)
+    )
+    with open_snapshot(url) as snapshot:
+        revisions = snapshot.revisions()
+        require_head(single_revision(revisions) if revisions is not None else None)
         # the workers stamp events with the database's clock on PostgreSQL: judge by the same one
-        now = ensure_utc(options.now) if options.now else database_now(connection)
+        now = ensure_utc(options.now) if options.now else snapshot.now()
         context = Context(
             now=now,
             windows=derive_windows(settings.jobs, options.window),
@@ -68,10 +81,10 @@ def run_certification(
             settings=settings,
             require_deploy_mark=settings.require_deploy_mark,
         )
-        run = QueryRunner(connection, load_queries(engine.dialect.name))
+        run = QueryRunner(snapshot, load_queries(snapshot.dialect))
         context = dataclasses.replace(context, account=resolve_account(run, options.account))
         checks, context = run_checks(run, context, options)
-    return _report(engine, context, checks)
+    return _report(snapshot, url, context, checks)
 
 
 def run_checks(
@@ -100,37 +113,15 @@ def _since(running: CheckResult, options: CertifyOptions, now: datetime) -> date
     return now - FALLBACK_SINCE
 
 
-def _require_database_file(engine: Engine) -> None:
-    # Connecting to a missing SQLite file would create an empty one; certify must not.
-    database = engine.url.database
-    in_file = engine.dialect.name == "sqlite" and database not in {None, "", ":memory:"}
-    if in_file and not Path(str(database)).exists():
-        raise DatabaseUnreachable(
-            f"there is no SQLite database at {database}. "
-            "Check XBOT_DATABASE_URL, or create it with `xbot migrate`."
-        )
-
-
-@contextmanager
-def _snapshot(engine: Engine) -> Iterator[Connection]:
-    # One read-only snapshot, so the checks agree with each other while workers keep writing.
-    # (SQLite's engine begins every transaction IMMEDIATE: certify holds its lock for milliseconds.)
-    with engine.connect() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True
-            )
-        with connection.begin():
-            yield connection
-
-
-def _report(engine: Engine, context: Context, checks: tuple[CheckResult, ...]) -> Report:
+def _report(
+    snapshot: Snapshot, url: str, context: Context, checks: tuple[CheckResult, ...]
+) -> Report:
     blocker = blocker_of(checks)
     facts = checks[0].facts
     return Report(
         generated_at=context.now,
-        dialect=engine.dialect.name,
-        database=redact_url(engine.url.render_as_string(hide_password=False)),
+        dialect=snapshot.dialect,
+        database=redact_url(url),
         account=context.account,
         expected_sha=facts["expected_sha"],
         running_sha=facts["running_sha"],

@@ -14,6 +14,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from xbot.domain.errors import ConfigError, DatabaseUnreachable, StoreError
 from xbot.redact import redact_text, redact_url
+from xbot.store.driver_errors import first_line, is_unreachable, unreachable_message
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 #: a PostgreSQL connection this old is replaced before use (servers and proxies drop old ones)
@@ -103,20 +104,11 @@ def translated_errors() -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
-        if _is_unreachable(exc):
-            raise DatabaseUnreachable(
-                f"the database cannot be reached ({_first_line(exc)}). "
-                "Check XBOT_DATABASE_URL and that the server is running."
-            ) from exc
+        if is_unreachable(str(exc.orig)):
+            raise DatabaseUnreachable(unreachable_message(_first_line(exc))) from exc
         raise StoreError(f"database error: {_first_line(exc)}") from exc
     except DBAPIError as exc:
         raise StoreError(f"database error: {_first_line(exc)}") from exc
-
-
-def _is_unreachable(exc: OperationalError) -> bool:
-    text = str(exc.orig).lower()
-    needles = ("connection refused", "could not connect", "unable to open", "timeout expired")
-    return any(needle in text for needle in needles) or ("connection" in text and "failed" in text)
 
 
 def _first_line_of(exc: BaseException) -> str:
@@ -125,5 +117,4 @@ def _first_line_of(exc: BaseException) -> str:
 
 def _first_line(exc: DBAPIError) -> str:
     """Return the driver's first line, with any connection string's password masked."""
-    line = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
-    return redact_text(line)
+    return first_line(str(exc.orig) if exc.orig else str(exc))

@@ -7,25 +7,21 @@ for Alembic, Mako and every migration module.
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
 
-from xbot.domain.errors import SchemaBehind
 from xbot.store.engine import translated_errors
+from xbot.store.revisions import (
+    MIGRATIONS,
+    VERSION_TABLE,
+    require_head,
+    single_revision,
+)
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from pydantic import SecretStr
-
-MIGRATIONS = Path(__file__).parent / "migrations"
-#: the table Alembic keeps the database's revision in
-VERSION_TABLE = "alembic_version"
-_REVISION = re.compile(r"^revision\b[^=]*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
-_DOWN_REVISION = re.compile(r"^down_revision\b[^=]*=(.*)$", re.MULTILINE)
-_QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
 
 
 def alembic_config(engine: Engine, secret_key: SecretStr | None = None) -> Config:
@@ -43,21 +39,6 @@ def alembic_config(engine: Engine, secret_key: SecretStr | None = None) -> Confi
     return config
 
 
-def head_revision() -> str:
-    """Return the newest migration this code knows: the one no other migration revises."""
-    revisions: set[str] = set()
-    revised: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        revisions.update(_REVISION.findall(source))
-        for down in _DOWN_REVISION.findall(source):
-            revised.update(_QUOTED.findall(down))
-    heads = sorted(revisions - revised)
-    if len(heads) != 1:  # pragma: no cover - the package always ships one line of migrations
-        raise SchemaBehind(f"this build ships {len(heads)} migration heads ({', '.join(heads)})")
-    return heads[0]
-
-
 def current_revision(engine: Engine) -> str | None:
     """Return the revision the database is at, or None when it was never migrated."""
     with translated_errors(), engine.connect() as connection:
@@ -65,9 +46,7 @@ def current_revision(engine: Engine) -> str | None:
             return None
         found = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()
         revisions = list(found)
-    if len(revisions) > 1:
-        raise SchemaBehind(f"the database is at several revisions ({', '.join(revisions)})")
-    return revisions[0] if revisions else None
+    return single_revision(revisions)
 
 
 def upgrade(engine: Engine, secret_key: SecretStr | None = None) -> None:
@@ -80,11 +59,4 @@ def upgrade(engine: Engine, secret_key: SecretStr | None = None) -> None:
 
 def verify_schema(engine: Engine) -> str:
     """Return the current revision, or raise SchemaBehind when it is not the newest."""
-    current = current_revision(engine)
-    head = head_revision()
-    if current != head:
-        found = current or "an empty database"
-        raise SchemaBehind(
-            f"the database schema is at {found}, this code needs {head}. Run `xbot migrate`."
-        )
-    return current
+    return require_head(current_revision(engine))
