@@ -8,11 +8,14 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from xbot.sim.core.clock import SimClock
+    from xbot.sim.x.activity import ActivityHub
+    from xbot.sim.x.activity_stream import StreamDelivery
     from xbot.sim.x.auth import XAuth
     from xbot.sim.x.limits import Limit, LimitVerdict
     from xbot.sim.x.oauth import XAuthorization
     from xbot.sim.x.settings import XFakeSettings
     from xbot.sim.x.state import XStore
+    from xbot.sim.x.webhooks import Webhooks
 
 
 class XBackend(Protocol):
@@ -37,6 +40,18 @@ class XBackend(Protocol):
     @property
     def authorization(self) -> XAuthorization:
         """Pending authorization codes and request tokens (the onboarding flows)."""
+
+    @property
+    def activity(self) -> ActivityHub:
+        """Activity API subscriptions and events."""
+
+    @property
+    def stream(self) -> StreamDelivery:
+        """The open activity stream connections and their faults."""
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """Registered webhooks and their deliveries."""
 
     def catch_up(self) -> None:
         """Let the traffic generator create every post due by now."""

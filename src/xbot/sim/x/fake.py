@@ -22,6 +22,9 @@ from xbot.sim.core.clock import SimClock
 from xbot.sim.core.scripting import ScriptedFake
 from xbot.sim.core.traffic import Traffic
 from xbot.sim.core.world import SimUser, World, build_world
+from xbot.sim.x.activity import ActivityHub
+from xbot.sim.x.activity_routes import activity_admin_routes, activity_routes
+from xbot.sim.x.activity_stream import StreamDelivery
 from xbot.sim.x.api import x_admin_routes, x_routes, x_status_response
 from xbot.sim.x.auth import XAuth
 from xbot.sim.x.limits import WINDOW_SECONDS, CreditLedger, Limit, LimitVerdict, RateLimiter
@@ -29,6 +32,7 @@ from xbot.sim.x.oauth import XAuthorization
 from xbot.sim.x.settings import XFakeSettings
 from xbot.sim.x.shapes import x_time
 from xbot.sim.x.state import NewTweet, Tweet, XStore
+from xbot.sim.x.webhooks import Webhooks
 
 
 class FakeX(ScriptedFake):
@@ -55,13 +59,18 @@ class FakeX(ScriptedFake):
             refresh_grace_seconds=self.settings.refresh_grace_seconds,
         )
         self.authorization = XAuthorization(self)
+        self.activity = ActivityHub(self)
+        self.stream = StreamDelivery(self)
+        self.webhooks = Webhooks(self)
+        self.activity.listeners += [self.stream.deliver, self.webhooks.deliver]
+        self.store.observers.append(self.activity.on_post)
         self.reset()
         self.app = build_fake_app(
-            [*x_routes(self), *self.authorization.routes()],
+            [*x_routes(self), *self.authorization.routes(), *activity_routes(self)],
             backend=self,
             parts=self.parts,
             responder=x_status_response(self),
-            extra_admin_routes=x_admin_routes(self),
+            extra_admin_routes=[*x_admin_routes(self), *activity_admin_routes(self)],
         )
 
     # --- state ---
@@ -70,6 +79,9 @@ class FakeX(ScriptedFake):
         """Back to the seeded state: posts, tokens, limits, credits; faults and log too."""
         with self._lock:
             self.store.clear()
+            self.activity.reset()
+            self.stream.reset()
+            self.webhooks.reset()
             self.auth.reset()
             self.limiter = RateLimiter(self.settings.rate_limits)
             self.ledger = CreditLedger(self.settings.credits, self.settings.monthly_post_read_cap)

@@ -162,3 +162,18 @@ def server_error(status: int) -> dict[str, Any]:
 def oauth_error(description: str) -> dict[str, str]:
     """400 from the OAuth 2 token endpoint."""
     return {"error": "invalid_request", "error_description": description}
+
+
+def client_forbidden(client_id: str) -> dict[str, Any]:
+    """403: the app's access level has no such product (e.g. no Activity API) [OBS]."""
+    return {
+        "client_id": client_id,
+        "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use keys "
+        "and tokens from a Twitter developer App that is attached to a Project. You can create a "
+        "project via the developer portal.",
+        "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+        "required_enrollment": "Appropriate Level of API Access",
+        "reason": "client-not-enrolled",
+        "title": "Client Forbidden",
+        "type": TWITTER_PROBLEMS + "client-forbidden",
+    }

@@ -36,3 +36,15 @@ class XFakeSettings:
     history_posts_per_bot: int = 3
     #: False: the account's own timeline (the read-back) omits what each post replies to
     timeline_reply_metadata: bool = True
+    #: False: the access has no Activity API (subscriptions and the stream answer 403)
+    activity_api: bool = True
+    #: subscriptions an app may hold (self-serve: 1 500)
+    activity_subscription_limit: int = 1500
+    #: real seconds between keep-alive newlines on `GET /2/activity/stream`
+    stream_keepalive_seconds: float = 20.0
+    #: events queued for one stream connection before X drops it as too slow
+    stream_max_backlog: int = 10_000
+    #: ⚠ unknown on X: hold events while no stream is connected, deliver them on the next connect
+    stream_hold_while_disconnected: bool = True
+    #: real X accepts only https webhook URLs without a port; the fake takes loopback http too
+    webhook_require_https: bool = False

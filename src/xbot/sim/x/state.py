@@ -104,6 +104,8 @@ class XStore:
         self._tweets: dict[str, Tweet] = {}
         self._users = {user.user_id: user for user in world.everyone}
         self._handles = {user.handle.lower(): user for user in world.everyone}
+        #: called with each new post, outside the lock (the Activity API's event source)
+        self.observers: list[Callable[[Tweet], None]] = []
 
     def clear(self) -> None:
         """Forget every post."""
@@ -148,7 +150,9 @@ class XStore:
                 reply_settings=new.reply_settings,
             )
             self._tweets[tweet_id] = tweet
-            return tweet
+        for observer in list(self.observers):
+            observer(tweet)
+        return tweet
 
     def delete(self, tweet_id: str) -> None:
         """Mark a post deleted (it stays listed for the admin API)."""
