@@ -35,6 +35,7 @@ from xbot.platforms.x.posts import (
     post_from,
     posts_from,
 )
+from xbot.platforms.x.stream import StreamOptions, XActivityStream
 from xbot.platforms.x.wire import Wire
 
 #: X's snowflake epoch in Unix milliseconds; ids encode their creation time
@@ -60,7 +61,7 @@ class XPlatform:
 
     name = "x"
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - every part but the wire is optional
         self,
         *,
         wire: Wire,
@@ -68,12 +69,14 @@ class XPlatform:
         fetch: FetchOptions | None = None,
         now: Callable[[], datetime] | None = None,
         meter: Meter | None = None,
+        stream: StreamOptions | None = None,
     ) -> None:
         self.visibility_grace = visibility_grace
         #: prices every call as it is made (platform-facts §1.5); jobs write the charges
         self.meter = meter or Meter(rate_card("x"))
         self._wire = wire
         self._fetch = fetch or FetchOptions()
+        self._stream_options = stream or StreamOptions()
         self._now = now or (lambda: datetime.now(UTC))
         self._me: Me | None = None
         self._limits: dict[str, RateLimitState] = {}
@@ -171,6 +174,13 @@ class XPlatform:
         owned = post.author_id == self._whoami().user_id
         self._billed(EndpointClass.OWNED_READ if owned else EndpointClass.POST_READ, [post])
         return post
+
+    def mention_stream(self) -> XActivityStream:
+        """Return the account's Activity API stream (the optional `Streaming` capability)."""
+        return XActivityStream(
+            wire=self._wire, whoami=self._whoami, now=self._now, meter=self.meter,
+            options=self._stream_options,
+        )  # fmt: skip
 
     def rate_limits(self) -> Mapping[str, RateLimitState]:
         """Return the last `x-rate-limit-*` headers seen, per endpoint."""
