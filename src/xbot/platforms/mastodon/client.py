@@ -29,6 +29,7 @@ from xbot.platforms.mastodon.statuses import (
     post_from,
     summons,
 )
+from xbot.platforms.mastodon.stream import MastodonUserStream, StreamOptions, streaming_base
 from xbot.platforms.mastodon.watermark import Watermark
 from xbot.platforms.mastodon.wire import MastodonWire
 
@@ -55,7 +56,7 @@ class MastodonPlatform:
 
     name = "mastodon"
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - every part but the wire is optional
         self,
         *,
         wire: MastodonWire,
@@ -63,11 +64,13 @@ class MastodonPlatform:
         visibility_grace: timedelta = timedelta(seconds=30),
         fetch: FetchOptions | None = None,
         now: Callable[[], datetime] | None = None,
+        stream: StreamOptions | None = None,
     ) -> None:
         self.visibility = visibility
         self.visibility_grace = visibility_grace
         self._wire = wire
         self._fetch = fetch or FetchOptions()
+        self._stream = stream or StreamOptions()
         self._now = now or (lambda: datetime.now(UTC))
         self._me: Me | None = None
         self._limits: dict[str, RateLimitState] = {}
@@ -172,6 +175,23 @@ class MastodonPlatform:
         statuses = configuration.get("statuses") if isinstance(configuration, dict) else None
         limit = statuses.get("max_characters") if isinstance(statuses, dict) else None
         return limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_CHARACTERS
+
+    # --- Streaming (xbot.domain.intake) ---
+
+    def mention_stream(self) -> MastodonUserStream:
+        """Return the account's `user:notification` stream (mentions pushed as they happen)."""
+        return MastodonUserStream(
+            streaming_url=self.streaming_url, token=self._wire.token(), me=self._whoami,
+            options=self._stream, now=self._now,
+        )  # fmt: skip
+
+    def streaming_url(self) -> str:
+        """Return the websocket origin of the streaming API (`configuration.urls.streaming`)."""
+        exchange = self._call("GET /api/v2/instance", "/api/v2/instance")
+        configuration = self._json(exchange).get("configuration")
+        urls = configuration.get("urls") if isinstance(configuration, dict) else None
+        advertised = urls.get("streaming") if isinstance(urls, dict) else None
+        return streaming_base(advertised, self._wire.base_url())
 
     # --- labels ---
 

@@ -44,6 +44,14 @@ class MastodonWire:
             limit=self.options.max_response_bytes, secrets=self.secrets(),
         )  # fmt: skip
 
+    def token(self) -> SecretStr:
+        """Return the access token (the streaming connection sends it too)."""
+        return self._token
+
+    def base_url(self) -> str:
+        """Return the instance's URL."""
+        return str(self.http.base_url)
+
     def secrets(self) -> list[str]:
         """Return the secret values to keep out of messages."""
         return [self._token.get_secret_value()]

@@ -10,7 +10,10 @@ lacks (each is ours, and named so in the tests):
   the handler runs, so nothing is committed);
 - Mastodon's rate-limit headers with an ISO 8601 reset on aligned windows (`limits`);
 - the request log and the shared `/_sim/` admin API (faults, posts as anyone incl. ghosts,
-  requests, world, reset), and a seeded world: every world user is an account with a token.
+  requests, world, reset), and a seeded world: every world user is an account with a token;
+- the streaming API over websocket (`streaming`): every event mastodon-mock streams, e.g. a
+  mention's notification, reaches open `user:notification` streams, through stream faults
+  (`fake.stream.add_fault(StreamFault(kind="gap"))`, or `POST /_sim/stream/faults`).
 
     fake = FakeMastodon(build_world(seed=7))     # bot account "replybot" (bot: true)
     token = fake.credentials()["access_token"]
@@ -39,6 +42,7 @@ from xbot.sim.core.clock import SimClock
 from xbot.sim.core.faults import FaultMiddleware
 from xbot.sim.core.request_log import RequestLogMiddleware
 from xbot.sim.core.scripting import ScriptedFake
+from xbot.sim.core.streams import StreamHub, stream_admin_routes
 from xbot.sim.core.traffic import Traffic
 from xbot.sim.core.transport import ASGIBridgeTransport
 from xbot.sim.core.unicode import WellFormedJsonBodies
@@ -46,6 +50,7 @@ from xbot.sim.core.world import World, build_world
 from xbot.sim.mastodon.board import MastodonBoard
 from xbot.sim.mastodon.limits import MastodonLimit, MastodonRateLimits, mastodon_error
 from xbot.sim.mastodon.oauth import MastodonOAuth
+from xbot.sim.mastodon.streaming import MastodonStreaming, tap_events
 
 
 @dataclass(kw_only=True, slots=True)
@@ -76,6 +81,8 @@ class FakeMastodon(ScriptedFake):
         self.settings = settings or MastodonFakeSettings()
         self.parts = FakeParts(clock=self.clock)
         self.mock_app = _mock_app(self.world, self.token)
+        self.stream = StreamHub()
+        tap_events(self.mock_app, self.stream)
         self._inner = ASGIBridgeTransport(self.mock_app)
         self.board = MastodonBoard(
             httpx2.Client(transport=self._inner, base_url="http://mastodon.sim"),
@@ -88,9 +95,11 @@ class FakeMastodon(ScriptedFake):
         )  # fmt: skip
         # apps and OAuth (ours, in front of the REST fake): `xbot accounts add mastodon`
         self.oauth = MastodonOAuth(self.limits, self.world, self.token)
+        self.streaming = MastodonStreaming(self.stream, self._account_of)
         self._start = self.clock.now()
         self.traffic = self._traffic()
-        admin = Starlette(routes=[Mount(ADMIN_PREFIX, routes=admin_routes(self, self.parts))])
+        admin_api = [*admin_routes(self, self.parts), *stream_admin_routes(self.stream)]
+        admin = Starlette(routes=[Mount(ADMIN_PREFIX, routes=admin_api)])
         faulty = FaultMiddleware(
             self._dispatch(admin), book=self.parts.faults, skip_prefix=ADMIN_PREFIX,
             responder=self._error_response,
@@ -123,6 +132,7 @@ class FakeMastodon(ScriptedFake):
         self.traffic = self._traffic()
         self.parts.faults.clear()
         self.parts.log.clear()
+        self.stream.clear()
 
     def describe(self) -> dict[str, Any]:
         """Users, bot accounts and their tokens, as JSON-ready data."""
@@ -180,8 +190,18 @@ class FakeMastodon(ScriptedFake):
         del scope
         return mastodon_error(status, self.clock)
 
+    async def _account_of(self, token: str) -> str | None:
+        """Return the mastodon-mock account id a token acts for (seeded or issued by OAuth)."""
+        handle = self.oauth.handle_of(token) or next(
+            (user.handle for user in self.world.everyone if self.token(user.handle) == token), None
+        )
+        return None if handle is None else await asyncio.to_thread(self.board.account_id, handle)
+
     def _dispatch(self, admin: ASGIApp) -> ASGIApp:
         async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "websocket":
+                await self.streaming(scope, receive, send)
+                return
             if scope["type"] == "http" and scope["path"].startswith(ADMIN_PREFIX):
                 await admin(scope, receive, send)
                 return
@@ -215,7 +235,7 @@ def _mock_app(world: World, token: Any) -> ASGIApp:
     config = MastodonMockConfig(
         database=DatabaseConfig(path=":memory:"),
         seed=SeedConfig(accounts=accounts),
-        streaming=StreamingConfig(enabled=False),
+        streaming=StreamingConfig(enabled=True),
     )
     app: ASGIApp = create_app(config)
     return app

@@ -105,6 +105,16 @@ class MastodonOAuth:
             self._codes.clear()
             self._tokens.clear()
 
+    def handle_of(self, token: str) -> str | None:
+        """Return the user an issued token acts for, if it may read (the streaming API)."""
+        with self._lock:
+            issued = self._tokens.get(token)
+        if issued is None or not {"read", "read:notifications", "read:statuses"} & set(
+            issued[0].scopes
+        ):
+            return None
+        return issued[0].handle
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Route one request."""
         if scope["type"] != "http":

@@ -1,0 +1,205 @@
+"""Mastodon's streaming API for one account: mention notifications pushed over a websocket.
+
+`GET /api/v1/streaming?stream=user:notification` on the instance's streaming host (the
+`configuration.urls.streaming` of `/api/v2/instance`; often the instance itself), with the token
+in an `Authorization: Bearer` header (never in the URL, so it stays out of proxies' logs). Each
+message is `{"stream": [...], "event": "notification", "payload": "<JSON Notification>"}`
+[platform-facts §5.5]; a mention is read with the same `post_from` as the notifications poll, so
+the same post has the same id and fields whichever way it arrives.
+
+Mastodon keeps no position for a stream: a reconnect starts from now, so the cursor (the
+notification id) is only informational, and the supervisor's backfill (the notifications poll,
+`since_id`) recovers whatever was published while the connection was down.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import SecretStr
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+from websockets.sync.client import ClientConnection, connect
+
+from xbot.domain.errors import AuthFailed, PlatformError
+from xbot.domain.intake import StreamDisconnected, StreamItem, StreamUnavailable
+from xbot.platforms.mastodon.statuses import MalformedError, Me, post_from
+
+STREAM_NAME = "mastodon_user"
+STREAM_PATH = "/api/v1/streaming"
+#: answers to the upgrade that mean this account or instance has no stream (fall back to polling)
+_NO_STREAM = {
+    401: "the access token was refused",
+    403: "the access token may not stream",
+    404: "the instance serves no streaming API",
+    410: "the streaming API is gone",
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StreamOptions:
+    """Timeouts of the streaming connection."""
+
+    connect_timeout: float = 10.0
+    #: how long one read waits before `listen` yields a keep-alive and looks at `stop` again
+    idle_seconds: float = 1.0
+    #: websocket pings, so a dead connection is noticed even when nothing is published
+    ping_interval: float = 20.0
+    ping_timeout: float = 20.0
+    max_message_bytes: int = 2_000_000
+    user_agent: str = "xbot/0.1 (+https://github.com/xbot)"
+
+
+class MastodonUserStream:
+    """The account's `user:notification` stream as a MentionStream (name "mastodon_user")."""
+
+    name = STREAM_NAME
+
+    def __init__(
+        self,
+        *,
+        streaming_url: Callable[[], str],
+        token: SecretStr,
+        me: Callable[[], Me],
+        options: StreamOptions | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._streaming_url = streaming_url
+        self._token = token
+        self._me = me
+        self._options = options or StreamOptions()
+        self._now = now or (lambda: datetime.now(UTC))
+        self._lock = threading.Lock()
+        self._connection: ClientConnection | None = None
+
+    def listen(self, cursor: str | None, stop: threading.Event) -> Iterator[StreamItem]:
+        """Connect, yield one keep-alive once connected, then items until `stop` is set.
+
+        `cursor` is ignored: Mastodon cannot resume a stream (the backfill fills the gap).
+        """
+        del cursor
+        me, url = self._prepare()
+        with self._connect(url) as connection:
+            try:
+                yield StreamItem(post=None, cursor=None, received_at=self._now())
+                while not stop.is_set():
+                    yield self._next(connection, me)
+            finally:
+                self._forget(connection)
+
+    def close(self) -> None:
+        """Close the open connection, if any (a `listen` in another thread then ends)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    # --- helpers ---
+
+    def _prepare(self) -> tuple[Me, str]:
+        try:
+            return self._me(), self._streaming_url()
+        except AuthFailed as exc:
+            raise StreamUnavailable(f"Mastodon streaming: {exc}") from None
+        except PlatformError as exc:
+            raise StreamDisconnected(f"Mastodon streaming could not start: {exc}") from None
+
+    def _connect(self, url: str) -> ClientConnection:
+        options = self._options
+        target = f"{url}{STREAM_PATH}?stream=user:notification"
+        try:
+            connection = connect(
+                target,
+                additional_headers={"Authorization": f"Bearer {self._token.get_secret_value()}"},
+                user_agent_header=options.user_agent, open_timeout=options.connect_timeout,
+                ping_interval=options.ping_interval, ping_timeout=options.ping_timeout,
+                close_timeout=1.0, max_size=options.max_message_bytes, proxy=None,
+            )  # fmt: skip
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            if status in _NO_STREAM:
+                raise StreamUnavailable(
+                    f"Mastodon refused the stream ({status}: {_NO_STREAM[status]}); polling instead"
+                ) from None
+            raise StreamDisconnected(f"Mastodon's streaming API answered {status}") from None
+        except (OSError, TimeoutError, WebSocketException) as exc:
+            reason = type(exc).__name__
+            raise StreamDisconnected(f"cannot reach Mastodon's streaming API: {reason}") from None
+        with self._lock:
+            self._connection = connection
+        return connection
+
+    def _next(self, connection: ClientConnection, me: Me) -> StreamItem:
+        try:
+            raw = connection.recv(timeout=self._options.idle_seconds)
+        except TimeoutError:
+            return StreamItem(post=None, cursor=None, received_at=self._now())
+        except ConnectionClosed as exc:
+            code = exc.rcvd.code if exc.rcvd is not None else 1006
+            raise StreamDisconnected(f"Mastodon closed the stream (code {code})") from None
+        try:
+            return item_from(raw, me, received_at=self._now())
+        except MalformedError as exc:
+            # reconnecting runs the backfill, which reads the mention the stream garbled
+            raise StreamDisconnected(
+                f"Mastodon's stream sent an unreadable message: {exc}"
+            ) from None
+
+    def _forget(self, connection: ClientConnection) -> None:
+        with self._lock:
+            if self._connection is connection:
+                self._connection = None
+        connection.close()
+
+
+def item_from(raw: str | bytes, me: Me, *, received_at: datetime) -> StreamItem:
+    """Read one streaming message: a mention of the account becomes its post, anything else None.
+
+    Raise MalformedError when the message does not have Mastodon's shape.
+    """
+    message = _object(raw, "message")
+    if message.get("event") != "notification":
+        return StreamItem(post=None, cursor=None, received_at=received_at)
+    payload = message.get("payload")
+    notification = _object(payload, "payload") if isinstance(payload, str | bytes) else payload
+    if not isinstance(notification, dict):
+        raise MalformedError("a notification is not an object")
+    cursor = notification.get("id")
+    cursor = cursor if isinstance(cursor, str) and cursor else None
+    if notification.get("type") != "mention" or notification.get("status") is None:
+        return StreamItem(post=None, cursor=cursor, received_at=received_at)
+    post = post_from(notification["status"], me, summoned=True)
+    own = post.author_id == me.account_id
+    return StreamItem(post=None if own else post, cursor=cursor, received_at=received_at)
+
+
+def streaming_base(advertised: object, base_url: str) -> str:
+    """Return the websocket origin to stream from: the instance's advertised one, else its own.
+
+    An `https` instance never streams over plain `ws` (the token would travel in clear).
+    """
+    base = urlsplit(base_url)
+    secure = base.scheme == "https"
+    fallback = urlunsplit(("wss" if secure else "ws", base.netloc, base.path.rstrip("/"), "", ""))
+    if not isinstance(advertised, str) or not advertised:
+        return fallback
+    parts = urlsplit(advertised)
+    scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
+    if scheme not in {"ws", "wss"} or not parts.netloc or (secure and scheme != "wss"):
+        return fallback
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _object(raw: Any, what: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(raw)
+    except (TypeError, ValueError):
+        raise MalformedError(f"the {what} is not JSON") from None
+    if not isinstance(parsed, dict):
+        raise MalformedError(f"the {what} is not an object")
+    return parsed

@@ -1,0 +1,105 @@
+"""The fake Mastodon's streaming API over websocket, served beside mastodon-mock (ours).
+
+mastodon-mock publishes every streaming event (a mention's notification, a new status) on its
+in-process bus; `tap_events` copies each into our `StreamHub`, whose faults (drop, gap, pause,
+duplicate, reorder, slow) a real stream also shows. `MastodonStreaming` answers the websocket
+`GET /api/v1/streaming?stream=user:notification` (or `stream=user`) as Mastodon does
+[MD methods/streaming.md]: the access token comes in the `access_token` query parameter, an
+`Authorization: Bearer` header or `Sec-WebSocket-Protocol`; each message is
+`{"stream": ["user:notification"], "event": "notification", "payload": "<JSON string>"}`.
+`GET /api/v1/streaming/health` and the instance's `urls.streaming_api` are mastodon-mock's own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from xbot.sim.core.streams import StreamHub
+
+STREAMING_PATH = "/api/v1/streaming"
+#: the streams a bot account may open (its own user stream, whole or notifications only)
+USER_STREAMS = ("user", "user:notification")
+#: resolves an access token to the mastodon-mock account id it acts for (None: invalid)
+AccountOf = Callable[[str], Awaitable[str | None]]
+
+
+def stream_key(stream: str, account_id: str) -> str:
+    """Return the hub key of one account's stream."""
+    return f"{stream}|{account_id}"
+
+
+def ws_message(stream: str, event: str, payload: Any) -> str:
+    """Encode one event as Mastodon's websocket frame: `payload` is itself a JSON string."""
+    data = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+    return json.dumps({"stream": [stream], "event": event, "payload": data})
+
+
+def tap_events(mock_app: Any, hub: StreamHub) -> None:
+    """Copy every event mastodon-mock streams to a user into the hub (its own SSE still works)."""
+    from mastodon_mock.streaming import EventBus  # noqa: PLC0415 - dev dependency, loaded on use
+
+    class _Tap(EventBus):
+        def publish(self, event: Any) -> None:
+            super().publish(event)
+            for channel in event.channels:
+                if not channel.startswith("user:"):
+                    continue
+                account_id = channel.removeprefix("user:")
+                text = ws_message("user", event.name, event.payload)
+                hub.publish(stream_key("user", account_id), text)
+                if event.name == "notification":
+                    text = ws_message("user:notification", event.name, event.payload)
+                    hub.publish(stream_key("user:notification", account_id), text)
+
+    config = mock_app.state.config.streaming
+    mock_app.state.event_bus = _Tap(queue_maxsize=config.queue_maxsize)
+
+
+class MastodonStreaming:
+    """ASGI app for the websocket scopes of the fake Mastodon."""
+
+    def __init__(self, hub: StreamHub, account_of: AccountOf) -> None:
+        self.hub = hub
+        self.account_of = account_of
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Open one account's stream, or refuse the upgrade with Mastodon's error."""
+        websocket = WebSocket(scope, receive, send)
+        if scope["path"].rstrip("/") != STREAMING_PATH:
+            await _refuse(websocket, 404, "Not found")
+            return
+        stream = websocket.query_params.get("stream", "")
+        if stream not in USER_STREAMS:
+            await _refuse(websocket, 400, "Unknown stream type")
+            return
+        token, protocol = _token(websocket)
+        account_id = await self.account_of(token) if token else None
+        if account_id is None:
+            await _refuse(websocket, 401, "Error: Invalid access token")
+            return
+        if not self.hub.accepting():
+            await _refuse(websocket, 503, "Service Unavailable")
+            return
+        await websocket.accept(subprotocol=protocol)
+        await self.hub.serve(websocket, stream_key(stream, account_id))
+
+
+def _token(websocket: WebSocket) -> tuple[str, str | None]:
+    """Return the access token and, when it came as the subprotocol, the protocol to echo."""
+    if query := websocket.query_params.get("access_token"):
+        return query, None
+    header = websocket.headers.get("authorization", "")
+    if header.startswith("Bearer "):
+        return header.removeprefix("Bearer ").strip(), None
+    protocol = websocket.headers.get("sec-websocket-protocol", "").strip()
+    return protocol, protocol or None
+
+
+async def _refuse(websocket: WebSocket, status: int, message: str) -> None:
+    await websocket.send_denial_response(JSONResponse({"error": message}, status_code=status))

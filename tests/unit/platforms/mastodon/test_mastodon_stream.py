@@ -1,0 +1,135 @@
+"""Reading Mastodon's streaming messages: mentions of the account become posts, nothing else."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from xbot.platforms.mastodon.statuses import MalformedError, Me, post_from
+from xbot.platforms.mastodon.stream import item_from, streaming_base
+
+ME = Me(account_id="7", acct="replybot")
+AT = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
+
+
+def account(account_id: str = "21", acct: str = "ann", **fields: Any) -> dict[str, Any]:
+    return {"id": account_id, "username": acct, "acct": acct, "bot": False, **fields}
+
+
+def status(status_id: str = "1001", author: dict[str, Any] | None = None, **fields: Any) -> dict:
+    return {
+        "id": status_id,
+        "created_at": "2026-12-02T04:59:58.000Z",
+        "content": '<p><span class="h-card"><a href="https://m.sim/@replybot">@replybot</a>'
+        "</span> hi</p>",
+        "visibility": "public",
+        "url": f"https://m.sim/@ann/{status_id}",
+        "account": author or account(),
+        "mentions": [{"id": "7", "username": "replybot", "acct": "replybot", "url": "u"}],
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        **fields,
+    }
+
+
+def message(event: str, payload: Any, stream: str = "user:notification") -> str:
+    encoded = payload if isinstance(payload, str) else json.dumps(payload)
+    return json.dumps({"stream": [stream], "event": event, "payload": encoded})
+
+
+def notification(kind: str = "mention", body: dict[str, Any] | None = None, **fields: Any) -> dict:
+    return {"id": "5005", "type": kind, "created_at": "2026-12-02T04:59:59.000Z",
+            "account": account(), "status": body or status(), **fields}  # fmt: skip
+
+
+def test_a_mention_is_read_exactly_as_the_poll_reads_it() -> None:
+    item = item_from(message("notification", notification()), ME, received_at=AT)
+    assert item.post == post_from(status(), ME, summoned=True)
+    assert item.post is not None
+    assert (item.post.post_id, item.post.text, item.post.mentions) == (
+        "1001",
+        "@replybot hi",
+        ("replybot",),
+    )
+    assert item.post.summoned is True
+    assert (item.cursor, item.received_at) == ("5005", AT)
+
+
+def test_a_reply_to_our_post_is_a_mention_notification_and_summons() -> None:
+    reply = status("1002", in_reply_to_id="900", in_reply_to_account_id="7")
+    item = item_from(message("notification", notification(body=reply)), ME, received_at=AT)
+    assert item.post is not None
+    assert (item.post.in_reply_to_post_id, item.post.summoned) == ("900", True)
+
+
+def test_a_payload_given_as_an_object_is_read_too() -> None:
+    raw = json.dumps({"stream": ["user:notification"], "event": "notification",
+                      "payload": notification()})  # fmt: skip
+    item = item_from(raw, ME, received_at=AT)
+    assert item.post is not None
+    assert item.post.post_id == "1001"
+
+
+def test_our_own_post_is_never_a_candidate() -> None:
+    own = status("1003", author=account("7", "replybot"))
+    item = item_from(message("notification", notification(body=own)), ME, received_at=AT)
+    assert (item.post, item.cursor) == (None, "5005")
+
+
+@pytest.mark.parametrize("kind", ["favourite", "reblog", "follow", "quote", "status", "poll"])
+def test_other_notifications_move_the_cursor_but_bring_no_post(kind: str) -> None:
+    item = item_from(message("notification", notification(kind)), ME, received_at=AT)
+    assert (item.post, item.cursor) == (None, "5005")
+
+
+def test_a_status_update_mentioning_someone_else_is_ignored() -> None:
+    other = status("1004", mentions=[{"id": "99", "username": "bob", "acct": "bob", "url": "u"}])
+    for event in ("update", "status.update", "delete", "filters_changed"):
+        item = item_from(message(event, other, stream="user"), ME, received_at=AT)
+        assert (item.post, item.cursor) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not json",
+        "[1, 2]",
+        json.dumps({"event": "notification", "payload": "{broken"}),
+        json.dumps({"event": "notification", "payload": "[]"}),
+        message("notification", notification(body={"id": "1"})),
+    ],
+)
+def test_an_unreadable_message_is_malformed(raw: str) -> None:
+    with pytest.raises(MalformedError):
+        item_from(raw, ME, received_at=AT)
+
+
+@pytest.mark.parametrize(
+    ("advertised", "base", "expected"),
+    [
+        (
+            "wss://streaming.example.social",
+            "https://example.social",
+            "wss://streaming.example.social",
+        ),
+        (
+            "https://streaming.example.social/",
+            "https://example.social",
+            "wss://streaming.example.social",
+        ),
+        (None, "https://example.social/", "wss://example.social"),
+        ("", "http://127.0.0.1:8080", "ws://127.0.0.1:8080"),
+        ("ws://127.0.0.1:9000", "http://127.0.0.1:8080", "ws://127.0.0.1:9000"),
+        # never downgrade an https instance's token onto clear text, never an odd scheme
+        ("ws://streaming.example.social", "https://example.social", "wss://example.social"),
+        ("ftp://elsewhere", "https://example.social", "wss://example.social"),
+        (42, "https://example.social", "wss://example.social"),
+    ],
+)
+def test_the_streaming_origin_is_the_advertised_one_when_safe(
+    advertised: object, base: str, expected: str
+) -> None:
+    assert streaming_base(advertised, base) == expected
