@@ -76,6 +76,7 @@ class MastodonUserStream:
         self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._connection: ClientConnection | None = None
+        self._url: str | None = None
 
     def listen(self, cursor: str | None, stop: threading.Event) -> Iterator[StreamItem]:
         """Connect, yield one keep-alive once connected, then items until `stop` is set.
@@ -103,7 +104,9 @@ class MastodonUserStream:
 
     def _prepare(self) -> tuple[Me, str]:
         try:
-            return self._me(), self._streaming_url()
+            if self._url is None:  # asked once per stream: reconnects cost no extra call
+                self._url = self._streaming_url()
+            return self._me(), self._url
         except AuthFailed as exc:
             raise StreamUnavailable(f"Mastodon streaming: {exc}") from None
         except PlatformError as exc:

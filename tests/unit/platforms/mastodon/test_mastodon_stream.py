@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
+from xbot.config import AccountSettings
+from xbot.domain.intake import MentionStream, Streaming
+from xbot.platforms.mastodon import build_mastodon_platform
 from xbot.platforms.mastodon.statuses import MalformedError, Me, post_from
 from xbot.platforms.mastodon.stream import item_from, streaming_base
 
@@ -133,3 +137,14 @@ def test_the_streaming_origin_is_the_advertised_one_when_safe(
     advertised: object, base: str, expected: str
 ) -> None:
     assert streaming_base(advertised, base) == expected
+
+
+def test_the_adapter_offers_the_streaming_capability() -> None:
+    account = AccountSettings(platform="mastodon", handle="replybot", base_url="https://m.sim")
+    platform = build_mastodon_platform(account, SecretStr("token-value"))
+    try:
+        assert isinstance(platform, Streaming)
+        stream: MentionStream = platform.mention_stream()
+        assert stream.name == "mastodon_user"
+    finally:
+        platform.close()
