@@ -5,7 +5,8 @@ account's "user:notification|42") and the text of each message; the hub delivers
 message to every open connection with that key. `publish` is safe to call from any thread.
 
 Faults (`StreamHub.add_fault`, or the admin API `POST /_sim/stream/faults`
-`{"kind", "seconds"?, "count"?, "buffer"?}`; `GET /_sim/stream`; `DELETE /_sim/stream/faults`):
+`{"kind", "seconds"?, "count"?, "buffer"?}`; `GET /_sim/stream`; `DELETE /_sim/stream/faults`,
+`?kind=` to clear one kind):
 
 - `drop`: close every open connection now (code 1011); new connections are accepted at once;
 - `gap`: drop, and refuse new connections (503) for `seconds` or until cleared: what is published
@@ -184,12 +185,12 @@ class StreamHub:
             self._expire()
             return list(self._faults)
 
-    def clear(self) -> None:
-        """Disarm every fault; deliver what `reorder` held, in the order it was published."""
+    def clear(self, kind: str | None = None) -> None:
+        """Disarm every fault (or those of one kind); deliver what `reorder` held, in order."""
         with self._lock:
-            self._faults.clear()
-            held = list(self._held)
-            self._held.clear()
+            self._faults = [f for f in self._faults if kind is not None and f.kind != kind]
+            held = list(self._held) if kind in {None, "reorder"} else []
+            self._held = [] if held else self._held
         for key, text in held:
             self.publish(key, text)
 
@@ -261,9 +262,8 @@ def stream_admin_routes(hub: StreamHub) -> list[BaseRoute]:
         return JSONResponse({"fault": fault.as_dict()}, status_code=201)
 
     async def clear(request: Request) -> JSONResponse:
-        del request
-        hub.clear()
-        return JSONResponse({"faults": []})
+        hub.clear(request.query_params.get("kind"))
+        return JSONResponse({"faults": [fault.as_dict() for fault in hub.armed()]})
 
     return [
         Route("/stream", state, methods=["GET"]),

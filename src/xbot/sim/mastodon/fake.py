@@ -50,7 +50,7 @@ from xbot.sim.core.world import World, build_world
 from xbot.sim.mastodon.board import MastodonBoard
 from xbot.sim.mastodon.limits import MastodonLimit, MastodonRateLimits, mastodon_error
 from xbot.sim.mastodon.oauth import MastodonOAuth
-from xbot.sim.mastodon.streaming import MastodonStreaming, tap_events
+from xbot.sim.mastodon.streaming import EventTap, MastodonStreaming
 
 
 @dataclass(kw_only=True, slots=True)
@@ -82,7 +82,8 @@ class FakeMastodon(ScriptedFake):
         self.parts = FakeParts(clock=self.clock)
         self.mock_app = _mock_app(self.world, self.token)
         self.stream = StreamHub()
-        tap_events(self.mock_app, self.stream)
+        tap = EventTap(self.mock_app, self.stream)
+        tap.detach()  # until a stream opens
         self._inner = ASGIBridgeTransport(self.mock_app)
         self.board = MastodonBoard(
             httpx2.Client(transport=self._inner, base_url="http://mastodon.sim"),
@@ -95,7 +96,7 @@ class FakeMastodon(ScriptedFake):
         )  # fmt: skip
         # apps and OAuth (ours, in front of the REST fake): `xbot accounts add mastodon`
         self.oauth = MastodonOAuth(self.limits, self.world, self.token)
-        self.streaming = MastodonStreaming(self.stream, self._account_of)
+        self.streaming = MastodonStreaming(self.stream, self._account_of, tap)
         self._start = self.clock.now()
         self.traffic = self._traffic()
         admin_api = [*admin_routes(self, self.parts), *stream_admin_routes(self.stream)]

@@ -1,7 +1,7 @@
 """The fake Mastodon's streaming API over websocket, served beside mastodon-mock (ours).
 
 mastodon-mock publishes every streaming event (a mention's notification, a new status) on its
-in-process bus; `tap_events` copies each into our `StreamHub`, whose faults (drop, gap, pause,
+in-process bus; `EventTap` copies each into our `StreamHub`, whose faults (drop, gap, pause,
 duplicate, reorder, slow) a real stream also shows. `MastodonStreaming` answers the websocket
 `GET /api/v1/streaming?stream=user:notification` (or `stream=user`) as Mastodon does
 [MD methods/streaming.md]: the access token comes in the `access_token` query parameter, an
@@ -40,8 +40,27 @@ def ws_message(stream: str, event: str, payload: Any) -> str:
     return json.dumps({"stream": [stream], "event": event, "payload": data})
 
 
-def tap_events(mock_app: Any, hub: StreamHub) -> None:
-    """Copy every event mastodon-mock streams to a user into the hub (its own SSE still works)."""
+class EventTap:
+    """Copies every event mastodon-mock streams to a user into the hub, while a stream is open.
+
+    mastodon-mock serializes an event only when its app has a bus, so the tap is attached while
+    at least one stream is open: a fake nobody streams from posts as fast as before.
+    """
+
+    def __init__(self, mock_app: Any, hub: StreamHub) -> None:
+        self._app = mock_app
+        self._bus = _tap_bus(mock_app, hub)
+
+    def attach(self) -> None:
+        """Let mastodon-mock publish its events (to the hub)."""
+        self._app.state.event_bus = self._bus
+
+    def detach(self) -> None:
+        """Stop mastodon-mock serializing events nobody hears."""
+        self._app.state.event_bus = None
+
+
+def _tap_bus(mock_app: Any, hub: StreamHub) -> Any:
     from mastodon_mock.streaming import EventBus  # noqa: PLC0415 - dev dependency, loaded on use
 
     class _Tap(EventBus):
@@ -57,16 +76,16 @@ def tap_events(mock_app: Any, hub: StreamHub) -> None:
                     text = ws_message("user:notification", event.name, event.payload)
                     hub.publish(stream_key("user:notification", account_id), text)
 
-    config = mock_app.state.config.streaming
-    mock_app.state.event_bus = _Tap(queue_maxsize=config.queue_maxsize)
+    return _Tap(queue_maxsize=mock_app.state.config.streaming.queue_maxsize)
 
 
 class MastodonStreaming:
     """ASGI app for the websocket scopes of the fake Mastodon."""
 
-    def __init__(self, hub: StreamHub, account_of: AccountOf) -> None:
+    def __init__(self, hub: StreamHub, account_of: AccountOf, tap: EventTap) -> None:
         self.hub = hub
         self.account_of = account_of
+        self.tap = tap
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Open one account's stream, or refuse the upgrade with Mastodon's error."""
@@ -86,8 +105,13 @@ class MastodonStreaming:
         if not self.hub.accepting():
             await _refuse(websocket, 503, "Service Unavailable")
             return
+        self.tap.attach()
         await websocket.accept(subprotocol=protocol)
-        await self.hub.serve(websocket, stream_key(stream, account_id))
+        try:
+            await self.hub.serve(websocket, stream_key(stream, account_id))
+        finally:
+            if self.hub.connections() == 0:
+                self.tap.detach()
 
 
 def _token(websocket: WebSocket) -> tuple[str, str | None]:
