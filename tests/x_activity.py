@@ -13,11 +13,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx2
+from pydantic import SecretStr
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from xbot.config import AccountSettings
+from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
+from xbot.platforms.x.stream import StreamOptions
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.server import SimServer
 from xbot.sim.core.world import build_world
@@ -168,3 +172,24 @@ class WebhookReceiver:
                 return self.posts
             deadline.wait(0.02)
         raise AssertionError(f"{len(self.posts)} webhook posts, expected {count}")
+
+
+CREDENTIAL_NAMES = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
+
+
+@contextmanager
+def platform_for(x: Served, stream: StreamOptions | None = None) -> Iterator[XPlatform]:
+    """The X adapter for the fake's bot, over loopback, with OAuth 1.0a credentials."""
+    raw = x.fake.credentials()
+    credentials = OAuth1Credentials(**{name: SecretStr(raw[name]) for name in CREDENTIAL_NAMES})
+    platform = build_x_platform(
+        AccountSettings(platform="x", handle="replybot", base_url=x.base_url),
+        credentials,
+        http=HttpOptions(read_timeout=5),
+        now=x.fake.clock.now,
+        stream=stream,
+    )
+    try:
+        yield platform
+    finally:
+        platform.close()

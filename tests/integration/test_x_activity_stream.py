@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-from pydantic import SecretStr
 
-from x_activity import Served, served_fake
-from xbot.config import AccountSettings
+from x_activity import Served, platform_for, served_fake
 from xbot.domain.intake import StreamDisconnected, StreamItem, StreamUnavailable
-from xbot.platforms.x import HttpOptions, OAuth1Credentials, XPlatform, build_x_platform
-
-CREDENTIAL_NAMES = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
-
-
-@contextlib.contextmanager
-def platform_for(x: Served) -> Iterator[XPlatform]:
-    raw = x.fake.credentials()
-    credentials = OAuth1Credentials(**{name: SecretStr(raw[name]) for name in CREDENTIAL_NAMES})
-    platform = build_x_platform(
-        AccountSettings(platform="x", handle="replybot", base_url=x.base_url),
-        credentials,
-        http=HttpOptions(read_timeout=5),
-        now=x.fake.clock.now,
-    )
-    try:
-        yield platform
-    finally:
-        platform.close()
+from xbot.platforms.x import XPlatform
 
 
 class Listener:

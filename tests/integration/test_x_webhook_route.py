@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import httpx2
 import pytest
 from starlette.applications import Starlette
 
-from x_activity import Served, served_fake
+from x_activity import Served, platform_for, served_fake
 from xbot.domain.errors import Transient
+from xbot.domain.intake import StreamUnavailable
 from xbot.platforms.x.events import parse_event
 from xbot.platforms.x.posts import Me
+from xbot.platforms.x.stream import StreamOptions
 from xbot.sim.core.server import SimServer
 from xbot.web.x_webhooks import WEBHOOK_PATH, response_token, webhook_routes
 
@@ -148,3 +152,26 @@ def wait_for(condition: object, seconds: float = 3.0) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("timed out")
+
+
+def test_in_webhook_mode_the_adapter_subscribes_to_the_webhook_and_replays_it(x: Served) -> None:
+    bot = x.fake.bot()
+    sink = RecordingSink(x.fake.auth.consumer_secret, me=Me(user_id=bot.user_id, handle=bot.handle))
+    with SimServer(Starlette(routes=webhook_routes(sink))) as server, x.client() as client:
+        registered = client.post("/2/webhooks", json={"url": server.base_url + WEBHOOK_PATH})
+        webhook_id = registered.json()["data"]["id"]
+        options = StreamOptions(by_webhook=True, webhook_id=webhook_id)
+        with platform_for(x, stream=options) as platform:
+            stream = platform.mention_stream()
+            with pytest.raises(StreamUnavailable, match="by webhook"):
+                next(iter(stream.listen(None, threading.Event())))
+            held = x.fake.activity.subscriptions()
+            assert {s.webhook_id for s in held} == {webhook_id}
+            assert len(held) == 3
+            mention = x.fake.post_as(x.user(0), "@replybot to the webhook")
+            wait_for(lambda: mention["id"] in sink.stored)
+            sink.stored.clear()
+            now = x.fake.clock.now()
+            assert stream.replay(webhook_id, now - timedelta(minutes=5), now)
+            wait_for(lambda: mention["id"] in sink.stored)
+    assert x.fake.stream.connected() == 0

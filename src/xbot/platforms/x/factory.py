@@ -19,6 +19,7 @@ from xbot.platforms.x.credentials import (
     XCredentials,
     credentials_from_environment,
 )
+from xbot.platforms.x.stream import StreamOptions
 from xbot.platforms.x.wire import DEFAULT_BASE_URL, Wire
 
 
@@ -33,6 +34,7 @@ def build_x_platform(  # noqa: PLR0913 - every part is optional but the account
     on_token_refresh: TokenSaver | None = None,
     now: Callable[[], datetime] | None = None,
     meter: Meter | None = None,
+    stream: StreamOptions | None = None,
 ) -> XPlatform:
     """Return the X adapter for `account`.
 
@@ -60,5 +62,6 @@ def build_x_platform(  # noqa: PLR0913 - every part is optional but the account
         authorizer = OAuth2Session(chosen, http=client, now=clock, on_refresh=on_token_refresh)
     wire = Wire(http=client, authorizer=authorizer, options=options)
     return XPlatform(
-        wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock, meter=meter
-    )
+        wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock, meter=meter,
+        stream=stream,
+    )  # fmt: skip

@@ -20,7 +20,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import httpx2
 
@@ -37,6 +37,8 @@ from xbot.platforms.x.wire import Wire
 
 SUBSCRIPTIONS_PATH = "/2/activity/subscriptions"
 STREAM_PATH = "/2/activity/stream"
+#: X's replay window bounds: UTC minutes, yyyymmddhhmm
+REPLAY_MINUTE = "%Y%m%d%H%M"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -49,6 +51,10 @@ class StreamOptions:
     poll_seconds: float = 0.25
     #: the largest line accepted (an event is a few kilobytes)
     max_line_bytes: int = 1_000_000
+    #: X delivers to the web role's /webhooks/x instead ([x_webhooks] enabled): no stream here
+    by_webhook: bool = False
+    #: the registered webhook new subscriptions deliver to ([x_webhooks] webhook_id; empty: none)
+    webhook_id: str = ""
 
 
 class _End:
@@ -91,11 +97,31 @@ class XActivityStream:
         }
         for event_type in POST_EVENTS:
             if (event_type, me.user_id) not in held:
-                body = {"event_type": event_type, "filter": {"user_id": me.user_id}}
+                body: dict[str, object] = {
+                    "event_type": event_type,
+                    "filter": {"user_id": me.user_id},
+                }
+                if self.options.webhook_id:
+                    body["webhook_id"] = self.options.webhook_id
                 self._call("POST /2/activity/subscriptions", SUBSCRIPTIONS_PATH, json=body)
+
+    def replay(self, webhook_id: str, start: datetime, end: datetime) -> str:
+        """Ask X to re-deliver the webhook's events of [start, end] (whole minutes); the job id."""
+        body = {
+            "webhook_id": webhook_id,
+            "from_date": start.astimezone(UTC).strftime(REPLAY_MINUTE),
+            "to_date": end.astimezone(UTC).strftime(REPLAY_MINUTE),
+        }
+        answer = self._call("POST /2/webhooks/replay", "/2/webhooks/replay", json=body)
+        return str(answer.get("job_id", ""))
 
     def listen(self, cursor: str | None, stop: threading.Event) -> Iterator[StreamItem]:
         """Yield what the stream delivers until `stop` is set (see the module docstring)."""
+        if self.options.by_webhook:
+            self.ensure_subscriptions()
+            raise StreamUnavailable(
+                "X events arrive by webhook at /webhooks/x on the web role ([x_webhooks] enabled)"
+            )
         self._closing.clear()
         self.ensure_subscriptions()
         me = self._me()
