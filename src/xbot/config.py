@@ -31,7 +31,7 @@ from pydantic_settings import (
 
 from xbot.config_compliance import LabelSettings, OptOutSettings
 from xbot.config_console import ConsoleSettings
-from xbot.config_cost import CostCapSettings, CostSettings
+from xbot.config_cost import AccountCostSettings, CostSettings
 from xbot.config_errors import (
     check_config_file,
     check_variables,
@@ -197,7 +197,7 @@ class AccountSettings(BaseModel):
     #: answer authors flagged as bots (Mastodon `bot`, Bluesky `bot` label, `known_bots`)
     reply_to_bots: bool = False
     #: this account's spend caps (xbot.config_cost)
-    cost: CostCapSettings = Field(default_factory=CostCapSettings)
+    cost: AccountCostSettings = Field(default_factory=AccountCostSettings)
 
 
 class XSettings(BaseModel):

@@ -1,8 +1,9 @@
 """The cost governor's settings: caps per account and globally, and rate-card overrides.
 
 `[cost]` in xbot.toml (or XBOT_COST__DAILY_USD, ...) caps every account's spend together;
-`[accounts.cost]` caps one account. Prices come from the shipped rate card
-(xbot/domain/rate_card.toml) unless `[cost.prices.<platform>]` replaces some of them.
+`[accounts.cost]` caps one account and says whether its X replies may carry a URL. Prices come
+from the shipped rate card (xbot/domain/rate_card.toml) unless `[cost.prices.<platform>]`
+replaces some of them.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ class CostCapSettings(BaseModel):
 
     daily_usd: CapUsd = None
     monthly_usd: CapUsd = None
+
+
+class AccountCostSettings(CostCapSettings):
+    """One account's caps, and whether its X replies may carry a URL at X's URL price."""
+
+    #: X bills a post containing a URL as `post_create_url` ($0.20 against $0.015 for a plain
+    #: post, platform-facts §5.1): an X reply may link (within `allowed_domains`) only when this
+    #: is true; the caps still refuse a reply whose price would cross them
+    allow_url_posts: bool = False
 
 
 class CostSettings(CostCapSettings):

@@ -230,6 +230,7 @@ CASES: list[Case] = [
     in_file("cost.prices", {"x": {"free_lunch": 0.1}}),
     in_file("accounts.cost", "lots"),
     in_file("accounts.cost.daily_usd", INF),
+    in_file("accounts.cost.allow_url_posts", "maybe"),
     in_env("accounts.cost.monthly_usd", -5),
 ]  # fmt: skip
 

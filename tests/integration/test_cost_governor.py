@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 
 from xbot.certify import CertifyOptions, run_certification
 from xbot.config import AccountSettings, BudgetSettings, Settings
-from xbot.config_cost import CostCapSettings
+from xbot.config_cost import AccountCostSettings
 from xbot.domain.cost import next_day
 from xbot.jobs import fetch, post, schedule
 from xbot.jobs.account_states import read_account_states
@@ -90,7 +90,7 @@ def _governed(engine: Engine, read_timeout: float | None = None) -> Iterator[Gov
             budgets=BudgetSettings(
                 per_hour=100, per_day=500, min_gap_seconds=0, author_cooldown_minutes=0
             ),
-            cost=CostCapSettings(daily_usd=0.05),
+            cost=AccountCostSettings(daily_usd=0.05),
         )
         settings = Settings(accounts=[account_settings])
         [account] = load_accounts(SqlStore(engine), settings)

@@ -4,9 +4,12 @@ Issue 15's check (named J because I is "Accounts can post"). Over the posts of F
 (since the deployment, never before the SHA first booted): no reply to an author who had opted
 out before the decision, to a bot (unless the account answers bots), to a `#nobot` author, into
 a threadgated thread; on X at most one cashtag (platform-facts §1.7, §5.2); no link outside
-the account's `allowed_domains` (unless `allow_links`). Every account's newest label check
+the account's `allowed_domains` (unless `allow_links`), and on X no URL unless the account's
+`cost.allow_url_posts` (X bills it $0.20, platform-facts §5.1). Every account's newest label check
 found its label (Bluesky `bot` self-label, Mastodon `bot` flag, X attested); X accounts on a
-local fake need none. With no post in the window it is INCONCLUSIVE: it never passes vacuously.
+local fake need none. Spend today and this month is under every cost cap (per account and
+global; platform-facts §5.1): a spend past a cap fails J. With no post in the window it is
+INCONCLUSIVE: it never passes vacuously.
 """
 
 from __future__ import annotations
@@ -20,9 +23,10 @@ from pydantic import ValidationError
 from xbot.certify.context import Context, evidence_since
 from xbot.certify.evidence import QueryRunner
 from xbot.certify.model import CheckResult, Status
+from xbot.certify.spend import account_settings, overspent, spend_line, spend_parameters
 from xbot.config import AccountSettings
 from xbot.domain.labels import LabelState
-from xbot.domain.links import find_cashtags, find_disguised_links
+from xbot.domain.links import find_cashtags, find_disguised_links, find_links
 
 Prior = Mapping[str, CheckResult]
 #: X self-serve posts may carry one cashtag (platform-facts §1.7)
@@ -34,6 +38,7 @@ def check_compliance(run: QueryRunner, context: Context, prior: Prior) -> CheckR
     since = evidence_since(context, prior, context.windows.fetch)
     posts = run("compliance_posts", since=since, account=context.account)
     labels = run("label_checks", account=context.account)
+    spend = run("account_spend", **spend_parameters(context))
     unlabelled = _unlabelled(labels.rows)
     facts: dict[str, Any] = {
         "since": since,
@@ -42,6 +47,8 @@ def check_compliance(run: QueryRunner, context: Context, prior: Prior) -> CheckR
         "unlabelled": sorted(unlabelled.values()),
         "unchecked": [_key(row) for row in labels.rows if row["label"] is None],
         "accounts": [_key(row) for row in labels.rows],
+        "overspent": overspent(spend.rows, context),
+        "spend": spend_line(spend.rows, context, lambda row: account_settings(context, row)),
     }
     status, explanation = judge_compliance(facts)
     return CheckResult(
@@ -49,7 +56,7 @@ def check_compliance(run: QueryRunner, context: Context, prior: Prior) -> CheckR
         title="Compliance",
         status=status,
         explanation=explanation,
-        evidence=(posts, labels),
+        evidence=(posts, labels, spend),
         facts=facts,
         # a post that broke a rule stays in the window: waiting cannot clear it
         permanent=status is Status.FAIL and bool(facts["violations"]),
@@ -71,6 +78,8 @@ def violations(row: Mapping[str, Any], unlabelled: Mapping[int, str]) -> list[di
         (row["platform"] == "x" and len(find_cashtags(text)) > X_MAX_CASHTAGS, "cashtags",
          f"{len(find_cashtags(text))} cashtags"),
         (_unallowed_links(text, settings), "link", "a link outside allowed_domains"),
+        (row["platform"] == "x" and bool(find_links(text)) and not settings.cost.allow_url_posts,
+         "url_cost", "a URL (billed $0.20 on X) without cost.allow_url_posts"),
         (row["account_id"] in unlabelled, "unlabelled_account",
          f"{unlabelled.get(row['account_id'])}"),
     ]  # fmt: skip
@@ -93,6 +102,8 @@ def judge_compliance(facts: Mapping[str, Any]) -> tuple[Status, str]:
         return Status.FAIL, f"{len(facts['violations'])} rule(s) broken since {since}: {shown}"
     if facts["unlabelled"]:
         return Status.FAIL, "bot label not verified: " + "; ".join(facts["unlabelled"])
+    if facts.get("overspent"):
+        return Status.FAIL, "spend over a cost cap: " + "; ".join(facts["overspent"])
     if facts["unchecked"]:
         return Status.INCONCLUSIVE, (
             "no bot-label check recorded for "
@@ -101,9 +112,11 @@ def judge_compliance(facts: Mapping[str, Any]) -> tuple[Status, str]:
         )
     if not facts["posts"]:
         return Status.INCONCLUSIVE, f"no post since {since} to check against the rules"
+    spend = f"; {facts['spend']} (under every cap)" if facts.get("spend") else ""
     return Status.PASS, (
         f"{facts['posts']} post(s) since {since} broke no rule (opt-outs, bots, #nobot, "
-        f"threadgates, cashtags, links); labels verified for {', '.join(facts['accounts'])}"
+        f"threadgates, cashtags, links, URL cost); labels verified for "
+        f"{', '.join(facts['accounts'])}{spend}"
     )
 
 

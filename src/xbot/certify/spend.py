@@ -1,8 +1,10 @@
-"""What each account spent on platform calls against its cost caps, for check I.
+"""What each account spent on platform calls against its cost caps, for checks I and J.
 
 The same decision as /ready (`domain.cost.cost_stop`), fed by certify's own SQL
 (`account_spend` in checks_accounts.sql): an account whose cap is reached, or that X refused to
 be paid, is blocked `cost_cap`; the report shows spend today and this month against the caps.
+Check J fails when a spend is *over* a cap (`overspent`): the governor stops a call before it
+would cross one, so money past a cap is a broken rule, not a reached limit.
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from xbot.certify.context import Context
 from xbot.config import AccountSettings
 from xbot.domain.account_state import AccountFacts
 from xbot.domain.clock import ensure_utc
-from xbot.domain.cost import CostCaps, CostStop, Spend, cost_stop, month_start, usage_day
+from xbot.domain.cost import (
+    CapPeriod,
+    CostCaps,
+    CostStop,
+    Spend,
+    cost_stop,
+    month_start,
+    usage_day,
+)
 from xbot.domain.rate_card import micro_to_usd, rate_card
 
 
@@ -57,8 +67,41 @@ def caps(context: Context, settings: AccountSettings | None) -> CostCaps:
     )
 
 
+def account_settings(context: Context, row: Mapping[str, Any]) -> AccountSettings | None:
+    """Return the configured settings of the row's account (matched by platform and handle)."""
+    configured = context.settings.accounts if context.settings else []
+    key = (row["platform"], str(row["handle"]).lower())
+    return next((item for item in configured if (item.platform, item.handle.lower()) == key), None)
+
+
+def overspent(rows: Sequence[Mapping[str, Any]], context: Context) -> list[str]:
+    """Return one line per cap that a spend went past: "x:bot daily $0.0600 over $0.05"."""
+    found: list[str] = []
+    for row in rows:
+        mine = caps(context, account_settings(context, row))
+        found += [
+            f"{row['platform']}:{row['handle']} {period.value} {_usd(spent)} over {_cap(limit)}"
+            for period, spent, limit in (
+                (CapPeriod.DAILY, _spend(row).account_day, mine.account_daily),
+                (CapPeriod.MONTHLY, _spend(row).account_month, mine.account_monthly),
+            )
+            if limit is not None and spent > limit
+        ]
+    if rows:
+        overall, spend = caps(context, None), _spend(rows[0])
+        found += [
+            f"all accounts {period.value} {_usd(spent)} over {_cap(limit)}"
+            for period, spent, limit in (
+                (CapPeriod.DAILY, spend.global_day, overall.global_daily),
+                (CapPeriod.MONTHLY, spend.global_month, overall.global_monthly),
+            )
+            if limit is not None and spent > limit
+        ]
+    return found
+
+
 def spend_line(rows: Sequence[Mapping[str, Any]], context: Context, settings: Any) -> str:
-    """Return "spend: x:bot today $0.0490 of $0.05, month $0.0490 of no cap; all …" for I."""
+    """Return "spend: x:bot today $0.0490 of $0.05, month $0.0490 of no cap; all …" for I, J."""
     if not _worth_a_line(rows, context, settings):
         return ""
     parts = []

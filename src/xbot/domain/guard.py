@@ -22,6 +22,7 @@ from xbot.domain.lengths import MAX_CODE_POINTS, measure
 from xbot.domain.links import (
     find_cashtags,
     find_disguised_links,
+    find_links,
     find_mentions,
     same_handle,
     scan_form,
@@ -70,6 +71,9 @@ class GuardPolicy:
     duplicate_threshold: float = 0.8
     #: domains (and their subdomains) a reply may link to even when links are not allowed
     allowed_domains: tuple[str, ...] = ()
+    #: X only: a reply may carry a URL X links, billed `post_create_url` (platform-facts §5.1);
+    #: the account's `cost.allow_url_posts`
+    url_posts: bool = False
     #: every configured secret value (Settings.secret_values); never shown in a repr
     secret_values: tuple[str, ...] = field(default=(), repr=False)
 
@@ -87,6 +91,7 @@ class GuardPolicy:
             protected_texts=(account.persona,) if account.persona.strip() else (),
             max_length=account.max_reply_characters or None,
             duplicate_threshold=account.duplicate_threshold,
+            url_posts=account.cost.allow_url_posts,
         )
 
 
@@ -142,6 +147,12 @@ def _empty(text: str, _author: str, _policy: GuardPolicy) -> Rejected | None:
 
 
 def _links(text: str, _author: str, policy: GuardPolicy) -> Rejected | None:
+    if policy.platform is PlatformName.X and not policy.url_posts:
+        # X bills a post with a URL $0.20 against $0.015 (platform-facts §5.1)
+        paid = find_links(text)
+        if paid:
+            detail = f"X bills a URL $0.20, cost.allow_url_posts is off: link {paid[0]!r}"
+            return Rejected(reason=GuardReason.LINK, detail=_clip(detail))
     if policy.allow_links:
         return None
     links = find_disguised_links(text, allowed_domains=policy.allowed_domains)

@@ -138,7 +138,7 @@ def test_bluesky_counts_bytes_too() -> None:
 
 
 def test_links_are_allowed_when_the_account_allows_them_and_count_23_on_x() -> None:
-    policy = GuardPolicy(platform=PlatformName.X, allow_links=True)
+    policy = GuardPolicy(platform=PlatformName.X, allow_links=True, url_posts=True)
     url = "https://example.com/" + "p" * 200
     assert reason_of(guard(f"read {url}", policy)) is None
     assert reason_of(guard("a" * 250 + " " + url, policy)) is TOO_LONG_OR_NONE(274)
