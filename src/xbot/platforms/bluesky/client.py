@@ -24,6 +24,7 @@ from xbot.platforms.bluesky.answers import Answers, parsed
 from xbot.platforms.bluesky.errors import maybe_exists
 from xbot.platforms.bluesky.own_posts import own_posts_from_repo
 from xbot.platforms.bluesky.posts import MalformedError, Me, from_post_view, parse_time
+from xbot.platforms.bluesky.profiles import AuthorProfiles
 from xbot.platforms.bluesky.records import (
     POST_COLLECTION,
     mention_facets,
@@ -31,6 +32,7 @@ from xbot.platforms.bluesky.records import (
     reply_record,
     rkey_for,
 )
+from xbot.platforms.bluesky.stream import JetstreamOptions, JetstreamStream, StreamLookups
 from xbot.platforms.bluesky.wire import XrpcWire
 from xbot.platforms.http import Exchange, excerpt
 
@@ -67,12 +69,15 @@ class BlueskyPlatform:
         visibility_grace: timedelta = timedelta(seconds=60),
         fetch: FetchOptions | None = None,
         now: Callable[[], datetime] | None = None,
+        jetstream: JetstreamOptions | None = None,
     ) -> None:
         self.visibility_grace = visibility_grace
         self._wire = wire
         self._fetch = fetch or FetchOptions()
         self._now = now or (lambda: datetime.now(UTC))
         self._answers = Answers(wire.secrets)
+        self._jetstream = jetstream or JetstreamOptions()
+        self._profiles = AuthorProfiles(lambda did: reading.profile(self._read, self._answers, did))
 
     # --- Platform ---
 
@@ -168,6 +173,17 @@ class BlueskyPlatform:
     def close(self) -> None:
         """Release connections."""
         self._wire.close()
+
+    # --- Streaming ---
+
+    def mention_stream(self) -> JetstreamStream:
+        """Return the account's Jetstream consumer (`stream`): summoning posts as they are made."""
+        lookups = StreamLookups(
+            me=self._me,
+            author=self._profiles.get,
+            gated=lambda me, roots: reading.gated_roots(self._read, self._answers, me, roots),
+        )
+        return JetstreamStream(self._jetstream, lookups, now=self._now)
 
     # --- labels ---
 

@@ -13,6 +13,7 @@ from xbot.domain.errors import ConfigError
 from xbot.domain.meter import Meter
 from xbot.platforms.bluesky.client import BlueskyPlatform, FetchOptions
 from xbot.platforms.bluesky.session import DEFAULT_PLC_DIRECTORY, SessionStore
+from xbot.platforms.bluesky.stream import JetstreamOptions
 from xbot.platforms.bluesky.wire import DEFAULT_BASE_URL, XrpcWire
 from xbot.platforms.http import HttpOptions, metered
 
@@ -32,6 +33,7 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
     now: Callable[[], datetime] | None = None,
     meter: Meter | None = None,
     plc_directory: str = DEFAULT_PLC_DIRECTORY,
+    jetstream: JetstreamOptions | None = None,
 ) -> BlueskyPlatform:
     """Return the Bluesky adapter for `account`.
 
@@ -42,6 +44,7 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
     when the login answer carries none); `http.base_url` is not used.
     `session_store` keeps the session between runs so restarts do not log in again;
     `transport` replaces the network (e.g. `xbot.sim.core.transport.ASGIBridgeTransport` in tests).
+    `jetstream` says where `mention_stream()` connects (default: Bluesky's public Jetstream).
     """
     if account.platform != "bluesky":
         raise ConfigError(f"account @{account.handle} is on {account.platform}, not bluesky")
@@ -61,7 +64,9 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
         store=session_store, options=options, service=service, plc_directory=plc_directory,
     )  # fmt: skip
     clock = now or (lambda: datetime.now(UTC))
-    return BlueskyPlatform(wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock)
+    return BlueskyPlatform(
+        wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock, jetstream=jetstream
+    )
 
 
 def _password_from_environment(account: AccountSettings) -> SecretStr:

@@ -38,6 +38,7 @@ GET_AUTHOR_FEED = "app.bsky.feed.getAuthorFeed"
 SEARCH_POSTS = "app.bsky.feed.searchPosts"
 GET_RECORD = "com.atproto.repo.getRecord"
 GET_POSTS = "app.bsky.feed.getPosts"
+GET_PROFILE = "app.bsky.actor.getProfile"
 #: getPosts takes at most this many URIs
 POSTS_PER_LOOKUP = 25
 
@@ -124,3 +125,8 @@ def gated_roots(read: Read, answers: Answers, me: Me, roots: set[str]) -> set[st
             if isinstance(view, dict) and reply_disabled(view, me):
                 gated.add(str(view.get("uri")))
     return gated
+
+
+def profile(read: Read, answers: Answers, did: str) -> dict[str, Any]:
+    """Return an account's profile view (`app.bsky.actor.getProfile`): handle, labels, viewer."""
+    return answers.json(read(GET_PROFILE, {"actor": did}))

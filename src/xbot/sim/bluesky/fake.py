@@ -10,6 +10,8 @@ client = httpx2.Client(transport=fake.transport(), base_url="http://bsky.sim")
 with fake.server() as server: ...                         # the same app on 127.0.0.1
 
 `<URL>/plc/<did>` answers the account's DID document, as https://plc.directory/<did> does.
+`ws://<host:port>/subscribe` is the fake Jetstream (every commit; see `jetstream_route`), with
+its faults on `fake.jetstream` (`drop`, `pause`, `deliver_twice`, ...) and `/_sim/jetstream`.
 
 The admin API is the shared one under `/_sim/` (faults, posts as anyone incl. ghosts, clock,
 requests, world, reset), plus `/_sim/settings`, `/_sim/limits` and `/_sim/revoke`.
@@ -25,6 +27,8 @@ from xbot.sim.bluesky.admin import bluesky_admin_routes
 from xbot.sim.bluesky.appview import appview_methods
 from xbot.sim.bluesky.auth import BlueskyAuth
 from xbot.sim.bluesky.ids import did_for
+from xbot.sim.bluesky.jetstream import JetstreamLog
+from xbot.sim.bluesky.jetstream_route import jetstream_admin_routes, jetstream_routes
 from xbot.sim.bluesky.limits import BlueskyLimits, Verdict, Window
 from xbot.sim.bluesky.repo import plc_routes, repo_methods
 from xbot.sim.bluesky.settings import BlueskyFakeSettings
@@ -64,6 +68,8 @@ class FakeBluesky(ScriptedFake):
         ]
         self.store = BlueskyStore(self.world, actors)
         self.parts = FakeParts(clock=self.clock)
+        self.jetstream = JetstreamLog(clock=self.clock, capacity=self.settings.jetstream_capacity)
+        self.store.on_commit = self.jetstream.publish
         self._lock = threading.Lock()
         self._start = self.clock.now()
         self.auth = BlueskyAuth(
@@ -75,18 +81,22 @@ class FakeBluesky(ScriptedFake):
         self.reset()
         methods = {**repo_methods(), **appview_methods()}
         self.app = build_fake_app(
-            [*bluesky_routes(self, methods), *plc_routes(self)],
+            [*bluesky_routes(self, methods), *plc_routes(self), *jetstream_routes(self.jetstream)],
             backend=self,
             parts=self.parts,
             responder=bluesky_status_response(self),
-            extra_admin_routes=bluesky_admin_routes(self),
+            extra_admin_routes=[
+                *bluesky_admin_routes(self),
+                *jetstream_admin_routes(self.jetstream),
+            ],
         )
 
     # --- state ---
 
     def reset(self) -> None:
-        """Back to the seeded state: posts, sessions, limits; faults and log too."""
+        """Back to the seeded state: posts, sessions, limits; faults, logs and Jetstream too."""
         with self._lock:
+            self.jetstream.reset()
             self.store.clear()
             self.auth.reset()
             self.limits.reset()

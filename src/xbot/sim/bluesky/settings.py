@@ -35,3 +35,5 @@ class BlueskyFakeSettings:
     #: generated posts per minute of fake time (0: a quiet world)
     traffic_per_minute: float = 0.0
     history_posts_per_bot: int = 3
+    #: events the fake Jetstream keeps for a consumer's cursor to replay
+    jetstream_capacity: int = 10_000

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from xbot.sim.bluesky.ids import at_uri, cid_for, parse_at_uri, tid_at
+from xbot.sim.bluesky.jetstream import Commit
 from xbot.sim.core.traffic import Draft, PostRef
 from xbot.sim.core.unicode import well_formed_value
 from xbot.sim.core.world import SimUser, UnknownUserError, World
@@ -106,6 +107,8 @@ class BlueskyStore:
         self._others: dict[str, OtherRecord] = {}
         self._repos: dict[str, Repository] = {}
         self._clock_id = 0
+        #: told of every commit, under the store's lock (the fake Jetstream's log)
+        self.on_commit: Callable[[Commit], None] | None = None
 
     def clear(self) -> None:
         """Forget every record."""
@@ -149,8 +152,10 @@ class BlueskyStore:
         """Create or replace a profile or threadgate record."""
         record = _other(did, collection, rkey, well_formed_value(value))
         with self._lock:
+            operation = "update" if record.uri in self._others else "create"
             self._others[record.uri] = record
             self._commit(did)
+            self._tell(did, collection, rkey, operation, cid=record.cid, record=record.value)
         return record
 
     def delete_other(self, uri: str) -> bool:
@@ -159,6 +164,7 @@ class BlueskyStore:
             record = self._others.pop(uri, None)
             if record is not None:
                 self._commit(record.did)
+                self._tell(record.did, record.collection, record.rkey, "delete")
             return record is not None
 
     def others(self, did: str, collection: str) -> list[OtherRecord]:
@@ -200,6 +206,7 @@ class BlueskyStore:
             record = self._record(did, rkey, well_formed_value(value), at)
             self._records[uri] = record
             self._commit(did)
+            self._tell(did, POST_COLLECTION, rkey, "create", cid=record.cid, record=record.value)
             return record
 
     def delete(self, uri: str) -> bool:
@@ -210,6 +217,7 @@ class BlueskyStore:
                 return False
             self._records[uri] = replace(record, deleted=True)
             self._commit(record.did)
+            self._tell(record.did, POST_COLLECTION, record.rkey, "delete")
             return True
 
     def repository(self, did: str) -> Repository:
@@ -370,6 +378,24 @@ class BlueskyStore:
         repo = self._repos.setdefault(did, Repository())
         repo.rev_counter += 1
         repo.commit_cid = cid_for({"did": did, "rev": repo.rev_counter})
+
+    def _tell(  # noqa: PLR0913 - the parts of a commit
+        self,
+        did: str,
+        collection: str,
+        rkey: str,
+        operation: str,
+        *,
+        cid: str | None = None,
+        record: dict[str, Any] | None = None,
+    ) -> None:
+        if self.on_commit is None:
+            return
+        rev = f"{self._repos[did].rev_counter:013d}"
+        self.on_commit(Commit(
+            did=did, collection=collection, rkey=rkey, operation=operation,
+            rev=rev, cid=cid, record=record,
+        ))  # fmt: skip
 
 
 def _other(did: str, collection: str, rkey: str, value: dict[str, Any]) -> OtherRecord:
