@@ -29,6 +29,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from xbot.config_bluesky import BlueskySettings
 from xbot.config_compliance import LabelSettings, OptOutSettings
 from xbot.config_console import ConsoleSettings
 from xbot.config_cost import AccountCostSettings, CostSettings
@@ -297,6 +298,7 @@ class Settings(BaseSettings):
     enabled_jobs: list[JobName] = Field(default_factory=list, max_length=len(JOB_NAMES))
     accounts: list[AccountSettings] = Field(default_factory=list, max_length=100)
     x: XSettings = Field(default_factory=XSettings)
+    bluesky: BlueskySettings = Field(default_factory=BlueskySettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     opt_outs: OptOutSettings = Field(default_factory=OptOutSettings)

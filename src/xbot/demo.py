@@ -121,6 +121,8 @@ def _prepare(
         secret_key=SecretStr(generate_key()),
         # the fake's bot accounts are automated accounts: the demo attests X's label for them
         x={"automated_label_attested": True},
+        # the fake Bluesky serves its Jetstream on its own port
+        bluesky={"jetstream_url": "ws" + base_url.removeprefix("http")},
     )
     _write_config(directory / "xbot.toml", settings)
     overrides = Overrides(

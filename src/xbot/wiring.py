@@ -31,6 +31,7 @@ from xbot.jobs.registry import job_specs
 from xbot.monitoring import MetricsSource, no_rate_limits
 from xbot.notify.webhook import review_webhook
 from xbot.platforms.bluesky.factory import PASSWORD_CREDENTIAL, build_bluesky_platform
+from xbot.platforms.bluesky.stream import JetstreamOptions
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon.factory import build_mastodon_platform
 from xbot.platforms.x.credentials import (
@@ -242,6 +243,11 @@ class PlatformCache:
         if account.platform == "bluesky":
             store = DatabaseSessionStore(self.engine, account.account_id, "bluesky", self.cipher)
             password = self._secrets(account).get(PASSWORD_CREDENTIAL)
+            bluesky = self.settings.bluesky
+            extra["jetstream"] = JetstreamOptions(
+                url=bluesky.jetstream_url,
+                margin=timedelta(seconds=bluesky.jetstream_margin_seconds),
+            )
             return build_bluesky_platform(account.settings, password, store, **extra)
         if account.platform == "mastodon":
             token = self._secrets(account).get("access_token")

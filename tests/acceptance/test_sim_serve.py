@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from websockets.sync.client import connect
 
 from xbot.config import AccountSettings
 from xbot.domain.posts import ReplyTarget
@@ -61,6 +62,10 @@ def test_json_first_line_then_the_fakes_serve_until_sigterm(
     key = description["env"][llm["api_key_env"]]
     models = httpx2.get(llm["base_url"] + "/models", headers={"Authorization": f"Bearer {key}"})
     assert models.status_code == 200
+    jetstream = description["bluesky"]["jetstream_url"]
+    assert jetstream == "ws" + description["fakes"]["bluesky"]["base_url"].removeprefix("http")
+    with connect(jetstream + "/subscribe?wantedCollections=app.bsky.feed.post") as websocket:
+        assert websocket.protocol.state.name == "OPEN"
     x = description["fakes"]["x"]
     assert x["base_url"].startswith("http://127.0.0.1:")
     assert x["admin_url"] == x["base_url"] + "/_sim"

@@ -8,7 +8,7 @@ Fakes: X, Bluesky, Mastodon (mastodon-mock) and the OpenAI-compatible endpoint, 
 ports from `port` (or on free ports). The description's `accounts` are `AccountSettings`-shaped
 (credentials name environment variables) and `env` holds those variables' values, so a script
 can export `env` and write `accounts` into xbot.toml; `llm` is the `[llm]` section for the
-fake model.
+fake model, `bluesky` the `[bluesky]` section naming the fake Jetstream.
 """
 
 from __future__ import annotations
@@ -126,6 +126,10 @@ class SimStack:
             "accounts": accounts,
             "env": env,
         }
+        if "bluesky" in fakes:  # the fake Jetstream, on the fake Bluesky's port ([bluesky])
+            jetstream = "ws" + fakes["bluesky"]["base_url"].removeprefix("http")
+            fakes["bluesky"]["jetstream_url"] = jetstream
+            description["bluesky"] = {"jetstream_url": jetstream}
         if "openai" in fakes:  # settings for the `llm` generator (LlmSettings)
             env["SIM_OPENAI_API_KEY"] = fakes["openai"]["api_key"]
             llm_url = fakes["openai"]["base_url"] + "/v1"
@@ -233,6 +237,8 @@ def describe_text(description: dict[str, Any]) -> str:
             lines.append(f"  @{bot['handle']}")
             credentials = bot.get("credentials", {})
             lines.extend(f"    {key} = {value}" for key, value in credentials.items())
+        if "jetstream_url" in fake:
+            lines.append(f"  jetstream_url = {fake['jetstream_url']}   ([bluesky])")
         if "api_key" in fake:
             lines.append(
                 f"  api_key = {fake['api_key']}   ([llm] base_url = {fake['base_url']}/v1)"
