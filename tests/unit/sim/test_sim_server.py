@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 import httpx2
 import pytest
 from sim_toy import ToyFake
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from xbot.domain.errors import PortInUse
 from xbot.sim.core.faults import Fault
@@ -54,3 +60,16 @@ def test_a_busy_port_is_reported() -> None:
         port = busy.getsockname()[1]
         with pytest.raises(PortInUse, match=str(port)):
             SimServer(ToyFake().app, port=port)
+
+
+def test_a_refused_websocket_upgrade_is_answered_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.send_denial_response(JSONResponse({"error": "no"}, status_code=401))
+
+    with SimServer(refuse) as server, caplog.at_level(logging.ERROR, logger="uvicorn.error"):
+        with pytest.raises(InvalidStatus) as raised:
+            connect(server.base_url.replace("http://", "ws://") + "/stream", proxy=None)
+        assert raised.value.response.status_code == 401
+        assert raised.value.response.body == b'{"error":"no"}'
+    assert not [record for record in caplog.records if record.name == "uvicorn.error"]

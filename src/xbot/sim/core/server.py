@@ -15,11 +15,12 @@ import socket
 import struct
 import threading
 import time
-from typing import Self
+from typing import Any, Self
 
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
 from xbot.domain.errors import PortInUse, XbotError
 from xbot.sim.core.faults import ConnectionDropped
@@ -54,6 +55,21 @@ class ResettingH11Protocol(H11Protocol):
         self.app = resettable
 
 
+class DenyingWebSocketsProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websocket protocol, quiet after refusing an upgrade with an HTTP answer.
+
+    A fake refuses a stream as the platform does (401 for a bad token, 503 while down) with the
+    ASGI denial response; uvicorn then logs "returned without completing handshake" although
+    the answer went out whole. The refusal completes the handshake here.
+    """
+
+    async def send(self, message: Any) -> None:
+        """Send one ASGI message; a finished denial response ends the handshake."""
+        await super().send(message)
+        if message["type"] == "websocket.http.response.body" and not message.get("more_body"):
+            self.handshake_complete = True
+
+
 def _reset(transport: asyncio.Transport) -> None:
     sock = transport.get_extra_info("socket")
     if sock is not None:
@@ -73,6 +89,7 @@ class SimServer:
         config = uvicorn.Config(
             app,
             http=ResettingH11Protocol,
+            ws=DenyingWebSocketsProtocol,
             lifespan="off",
             log_config=None,
             log_level="warning",
