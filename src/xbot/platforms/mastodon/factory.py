@@ -13,6 +13,7 @@ from xbot.domain.errors import ConfigError
 from xbot.domain.meter import Meter
 from xbot.platforms.http import HttpOptions, metered
 from xbot.platforms.mastodon.client import FetchOptions, MastodonPlatform
+from xbot.platforms.mastodon.stream import StreamOptions
 from xbot.platforms.mastodon.wire import MastodonWire
 
 #: the name of the access token in an account's [credentials]
@@ -54,9 +55,13 @@ def build_mastodon_platform(  # noqa: PLR0913 - every part is optional but the a
         event_hooks=metered(meter, _creates),  # calls counted against the free rate limits
     )
     wire = MastodonWire(http=client, token=token, options=options)
+    stream = StreamOptions(
+        connect_timeout=options.connect_timeout, user_agent=options.user_agent,
+        max_message_bytes=options.max_response_bytes,
+    )  # fmt: skip
     return MastodonPlatform(
         wire=wire, visibility=account.visibility, visibility_grace=visibility_grace,
-        fetch=fetch, now=now or (lambda: datetime.now(UTC)),
+        fetch=fetch, now=now or (lambda: datetime.now(UTC)), stream=stream,
     )  # fmt: skip
 
 

@@ -72,7 +72,7 @@ class MastodonUserStream:
         self._streaming_url = streaming_url
         self._token = token
         self._me = me
-        self._options = options or StreamOptions()
+        self.options = options or StreamOptions()
         self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._connection: ClientConnection | None = None
@@ -113,7 +113,7 @@ class MastodonUserStream:
             raise StreamDisconnected(f"Mastodon streaming could not start: {exc}") from None
 
     def _connect(self, url: str) -> ClientConnection:
-        options = self._options
+        options = self.options
         target = f"{url}{STREAM_PATH}?stream=user:notification"
         try:
             connection = connect(
@@ -121,7 +121,7 @@ class MastodonUserStream:
                 additional_headers={"Authorization": f"Bearer {self._token.get_secret_value()}"},
                 user_agent_header=options.user_agent, open_timeout=options.connect_timeout,
                 ping_interval=options.ping_interval, ping_timeout=options.ping_timeout,
-                close_timeout=1.0, max_size=options.max_message_bytes, proxy=None,
+                close_timeout=1.0, max_size=options.max_message_bytes,
             )  # fmt: skip
         except InvalidStatus as exc:
             status = exc.response.status_code
@@ -139,7 +139,7 @@ class MastodonUserStream:
 
     def _next(self, connection: ClientConnection, me: Me) -> StreamItem:
         try:
-            raw = connection.recv(timeout=self._options.idle_seconds)
+            raw = connection.recv(timeout=self.options.idle_seconds)
         except TimeoutError:
             return StreamItem(post=None, cursor=None, received_at=self._now())
         except ConnectionClosed as exc:

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from xbot.config import AccountSettings
 from xbot.domain.intake import MentionStream, Streaming
+from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon import build_mastodon_platform
 from xbot.platforms.mastodon.statuses import MalformedError, Me, post_from
 from xbot.platforms.mastodon.stream import item_from, streaming_base
@@ -146,5 +147,18 @@ def test_the_adapter_offers_the_streaming_capability() -> None:
         assert isinstance(platform, Streaming)
         stream: MentionStream = platform.mention_stream()
         assert stream.name == "mastodon_user"
+    finally:
+        platform.close()
+
+
+def test_the_stream_takes_the_adapter_s_timeout_user_agent_and_size_cap() -> None:
+    account = AccountSettings(platform="mastodon", handle="replybot", base_url="https://m.sim")
+    http = HttpOptions(connect_timeout=3.0, user_agent="ua/1", max_response_bytes=1000)
+    platform = build_mastodon_platform(account, SecretStr("token-value"), http=http)
+    try:
+        options = platform.mention_stream().options
+        assert (options.connect_timeout, options.user_agent, options.max_message_bytes) == (
+            3.0, "ua/1", 1000,
+        )  # fmt: skip
     finally:
         platform.close()
