@@ -163,10 +163,15 @@ def test_a_slow_consumer_is_disconnected(x: Served) -> None:
     assert "operational-disconnect" in str(ended)
 
 
-def test_stop_returns_promptly_while_x_is_silent(x: Served) -> None:
+def test_connecting_yields_an_item_at_once_and_stop_returns_promptly_while_x_is_silent(
+    x: Served,
+) -> None:
     x.fake.configure(stream_keepalive_seconds=30.0)
     with platform_for(x) as platform:
         listener = Listener(platform)
+        first = listener.items.get(timeout=3)  # the supervisor backfills on the first item
+        assert isinstance(first, StreamItem)
+        assert first.post is None
         connected(x)
         time.sleep(0.3)
         assert listener.halt() < 1.0

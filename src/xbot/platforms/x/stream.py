@@ -129,6 +129,8 @@ class XActivityStream:
         self._reader = reader
         newest = int(cursor) if cursor and cursor.isdigit() else 0
         try:
+            # connected: the first item lets the supervisor backfill now, not at X's first line
+            yield StreamItem(post=None, cursor=None, received_at=self._now())
             while not (stop.is_set() or self._closing.is_set()):
                 try:
                     line = reader.lines.get(timeout=self.options.poll_seconds)
