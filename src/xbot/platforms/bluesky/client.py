@@ -32,7 +32,12 @@ from xbot.platforms.bluesky.records import (
     reply_record,
     rkey_for,
 )
-from xbot.platforms.bluesky.stream import JetstreamOptions, JetstreamStream, StreamLookups
+from xbot.platforms.bluesky.stream import (
+    BuiltPosts,
+    JetstreamOptions,
+    JetstreamStream,
+    StreamLookups,
+)
 from xbot.platforms.bluesky.wire import XrpcWire
 from xbot.platforms.http import Exchange, excerpt
 
@@ -78,6 +83,7 @@ class BlueskyPlatform:
         self._answers = Answers(wire.secrets)
         self._jetstream = jetstream or JetstreamOptions()
         self._profiles = AuthorProfiles(lambda did: reading.profile(self._read, self._answers, did))
+        self._streamed = BuiltPosts()
 
     # --- Platform ---
 
@@ -183,7 +189,7 @@ class BlueskyPlatform:
             author=self._profiles.get,
             gated=lambda me, roots: reading.gated_roots(self._read, self._answers, me, roots),
         )
-        return JetstreamStream(self._jetstream, lookups, now=self._now)
+        return JetstreamStream(self._jetstream, lookups, now=self._now, built=self._streamed)
 
     # --- labels ---
 

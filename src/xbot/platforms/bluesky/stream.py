@@ -7,12 +7,13 @@
 It subscribes to `<jetstream_url>/subscribe?wantedCollections=app.bsky.feed.post` (every new post
 of the network; Jetstream cannot filter by mention) and keeps the posts that mention the account,
 reply in its threads or quote it (`jetstream.summoning_reason`), built the way the poll builds them
-from notifications: the author's profile is read once (`profiles`), a threadgate on the root is
-honoured (`reading.gated_roots`).
+from notifications: the author's profile is read once (`profiles`), a threadgate on a reply's
+root is honoured (`reading.gated_roots`).
 
 The cursor is Jetstream's `time_us`. On connect the stream resumes from the stored cursor minus
-`margin` (5 s by default): posts seen again are no-ops downstream, and events that arrived out
-of order around the cursor are not skipped. A post's item carries the highest `time_us` seen so
+`margin` (5 s by default): posts seen again are no-ops downstream (and are not looked up again:
+the adapter keeps the posts it built), and events that arrived out of order around the cursor
+are not skipped. A post's item carries the highest `time_us` seen so
 far; between posts a cursor-only item reports progress at most every `progress_seconds`, and a
 quiet connection yields a keep-alive (no post, no cursor) every `receive_timeout`, so `listen`
 notices `stop` within that time. Without a stored cursor the stream starts live; the supervisor's
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -42,7 +44,7 @@ from xbot.platforms.bluesky.records import POST_COLLECTION
 #: Bluesky's public Jetstream (one of four: jetstream{1,2}.us-{east,west}.bsky.network)
 DEFAULT_JETSTREAM_URL = "wss://jetstream2.us-east.bsky.network"
 SUBSCRIBE_PATH = "/subscribe"
-#: post URIs remembered per connection to skip events delivered twice
+#: post URIs remembered per connection to skip events delivered twice, and posts kept built
 SEEN_LIMIT = 10_000
 #: a Jetstream message is small; refuse anything absurd
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
@@ -96,6 +98,29 @@ def resume_point(cursor: str | None, margin: timedelta) -> int | None:
     return max(0, int(cursor) - int(margin.total_seconds() * 1_000_000))
 
 
+class BuiltPosts:
+    """Posts already built, by URI (the newest `SEEN_LIMIT`); thread-safe.
+
+    The margin's replay after a reconnect yields them again without reading profiles or gates.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._posts: OrderedDict[str, Post] = OrderedDict()
+
+    def get(self, uri: str) -> Post | None:
+        """Return the post built for `uri`, if kept."""
+        with self._lock:
+            return self._posts.get(uri)
+
+    def put(self, post: Post) -> None:
+        """Keep a built post."""
+        with self._lock:
+            self._posts[post.post_id] = post
+            if len(self._posts) > SEEN_LIMIT:
+                self._posts.popitem(last=False)
+
+
 class JetstreamStream:
     """One account's Jetstream consumer (the MentionStream `jetstream`)."""
 
@@ -107,12 +132,14 @@ class JetstreamStream:
         lookups: StreamLookups,
         *,
         now: Callable[[], datetime] | None = None,
+        built: BuiltPosts | None = None,
     ) -> None:
         self.options = options
         self._lookups = lookups
         self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._connection: ClientConnection | None = None
+        self._built = built or BuiltPosts()
 
     def listen(self, cursor: str | None, stop: threading.Event) -> Iterator[StreamItem]:
         """Connect from `cursor` minus the margin and yield items until `stop` is set.
@@ -216,10 +243,21 @@ class JetstreamStream:
         reason = summoning_reason(created, me.did)
         if reason is None:
             return None
+        known = self._built.get(created.uri)
+        if known is not None:
+            return known
+        post = self._build(created, me, reason)
+        if post is not None:
+            self._built.put(post)
+        return post
+
+    def _build(self, created: Created, me: Me, reason: str) -> Post | None:
         try:
             post = created_post(created, self._lookups.author(created.did), me, reason)
             root = str(post.meta["root_uri"])
-            if root in self._lookups.gated(me, {root}):
+            # a post that starts its thread was made a moment ago: no AppView shows it (or a
+            # gate on it) yet, so only a reply asks whether its thread is gated
+            if root != post.post_id and root in self._lookups.gated(me, {root}):
                 post = replace(post, reply_disabled=True)
         except MalformedError:
             return None  # a record without text or date: the poll would not take it either
