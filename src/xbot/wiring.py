@@ -244,10 +244,11 @@ class PlatformCache:
             store = DatabaseSessionStore(self.engine, account.account_id, "bluesky", self.cipher)
             password = self._secrets(account).get(PASSWORD_CREDENTIAL)
             bluesky = self.settings.bluesky
-            extra["jetstream"] = JetstreamOptions(
-                url=bluesky.jetstream_url,
-                margin=timedelta(seconds=bluesky.jetstream_margin_seconds),
-            )
+            if "transport" not in extra:  # an in-process fake has no Jetstream to stream from
+                extra["jetstream"] = JetstreamOptions(
+                    url=bluesky.jetstream_url,
+                    margin=timedelta(seconds=bluesky.jetstream_margin_seconds),
+                )
             return build_bluesky_platform(account.settings, password, store, **extra)
         if account.platform == "mastodon":
             token = self._secrets(account).get("access_token")

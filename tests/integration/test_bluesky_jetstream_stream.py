@@ -19,7 +19,7 @@ import pytest
 from pydantic import SecretStr
 
 from xbot.config import AccountSettings
-from xbot.domain.intake import StreamDisconnected, StreamItem, StreamUnavailable
+from xbot.domain.intake import StreamDisconnected, Streaming, StreamItem, StreamUnavailable
 from xbot.domain.posts import Post
 from xbot.platforms.bluesky import BlueskyPlatform, MemorySessionStore, build_bluesky_platform
 from xbot.platforms.bluesky.stream import JetstreamOptions, JetstreamStream
@@ -288,3 +288,17 @@ def test_a_refused_connection_is_a_disconnect(world: World) -> None:
     with pytest.raises(StreamDisconnected, match="refused"):
         next(iter(world.platform.mention_stream().listen(None, threading.Event())))
     assert timedelta(seconds=5) == JetstreamOptions().margin
+
+
+def test_an_adapter_on_an_in_process_transport_has_no_stream() -> None:
+    fake = FakeBluesky(clock=SimClock())
+    creds = fake.credentials()
+    account = AccountSettings(
+        platform="bluesky", handle=creds["identifier"], base_url="http://bsky.sim"
+    )
+    platform = build_bluesky_platform(
+        account, SecretStr(creds["password"]), MemorySessionStore(), transport=fake.transport()
+    )
+    assert isinstance(platform, Streaming)
+    with pytest.raises(StreamUnavailable, match="in-process"):
+        platform.mention_stream()

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from xbot.domain.errors import Ambiguous, NotFound, PlatformError, PlatformMisconfigured
+from xbot.domain.intake import StreamUnavailable
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
 from xbot.platforms.bluesky import labels, reading
 from xbot.platforms.bluesky.answers import Answers, parsed
@@ -81,7 +82,7 @@ class BlueskyPlatform:
         self._fetch = fetch or FetchOptions()
         self._now = now or (lambda: datetime.now(UTC))
         self._answers = Answers(wire.secrets)
-        self._jetstream = jetstream or JetstreamOptions()
+        self._jetstream = jetstream
         self._profiles = AuthorProfiles(lambda did: reading.profile(self._read, self._answers, did))
         self._streamed = BuiltPosts()
 
@@ -183,7 +184,13 @@ class BlueskyPlatform:
     # --- Streaming ---
 
     def mention_stream(self) -> JetstreamStream:
-        """Return the account's Jetstream consumer (`stream`): summoning posts as they are made."""
+        """Return the account's Jetstream consumer (`stream`): summoning posts as they are made.
+
+        Raise StreamUnavailable when the adapter was built without a Jetstream (an in-process
+        transport in tests: there is no network to stream over).
+        """
+        if self._jetstream is None:
+            raise StreamUnavailable("no Jetstream for this Bluesky adapter (in-process transport)")
         lookups = StreamLookups(
             me=self._me,
             author=self._profiles.get,

@@ -44,7 +44,8 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
     when the login answer carries none); `http.base_url` is not used.
     `session_store` keeps the session between runs so restarts do not log in again;
     `transport` replaces the network (e.g. `xbot.sim.core.transport.ASGIBridgeTransport` in tests).
-    `jetstream` says where `mention_stream()` connects (default: Bluesky's public Jetstream).
+    `jetstream` says where `mention_stream()` connects (default: Bluesky's public Jetstream; with
+    a `transport` and no `jetstream`, none: an in-process fake has no websocket).
     """
     if account.platform != "bluesky":
         raise ConfigError(f"account @{account.handle} is on {account.platform}, not bluesky")
@@ -65,8 +66,9 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
     )  # fmt: skip
     clock = now or (lambda: datetime.now(UTC))
     return BlueskyPlatform(
-        wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock, jetstream=jetstream
-    )
+        wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock,
+        jetstream=jetstream or (None if transport is not None else JetstreamOptions()),
+    )  # fmt: skip
 
 
 def _password_from_environment(account: AccountSettings) -> SecretStr:

@@ -16,7 +16,8 @@ the adapter keeps the posts it built), and events that arrived out of order arou
 are not skipped. A post's item carries the highest `time_us` seen so
 far; between posts a cursor-only item reports progress at most every `progress_seconds`, and a
 quiet connection yields a keep-alive (no post, no cursor) every `receive_timeout`, so `listen`
-notices `stop` within that time. Without a stored cursor the stream starts live; the supervisor's
+notices `stop` within that time; the first keep-alive comes as soon as the connection is open
+(the supervisor backfills then). Without a stored cursor the stream starts live; the supervisor's
 backfill (the poll) covers the past and any gap.
 """
 
@@ -212,6 +213,7 @@ class JetstreamStream:
         position = int(cursor) if cursor and cursor.isdigit() else None
         reported, reported_at = position, time.monotonic()
         seen: set[str] = set()
+        yield StreamItem(post=None, cursor=None, received_at=self._now())  # open: backfill now
         while not stop.is_set():
             try:
                 raw = connection.recv(timeout=self.options.receive_timeout)
