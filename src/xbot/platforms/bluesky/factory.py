@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx2
@@ -67,8 +68,17 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
     clock = now or (lambda: datetime.now(UTC))
     return BlueskyPlatform(
         wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock,
-        jetstream=jetstream or (None if transport is not None else JetstreamOptions()),
+        jetstream=_jetstream(jetstream, transport, options),
     )  # fmt: skip
+
+
+def _jetstream(
+    given: JetstreamOptions | None, transport: httpx2.BaseTransport | None, http: HttpOptions
+) -> JetstreamOptions | None:
+    """Return the stream options with the client's user agent; None on an in-process transport."""
+    if given is None and transport is not None:
+        return None
+    return replace(given or JetstreamOptions(), user_agent=http.user_agent)
 
 
 def _password_from_environment(account: AccountSettings) -> SecretStr:
