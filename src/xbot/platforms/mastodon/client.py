@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from xbot.domain.errors import BadResponse, NotFound, PlatformError
+from xbot.domain.intake import StreamUnavailable
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
 from xbot.platforms.http import Exchange, unreadable_body
 from xbot.platforms.mastodon.errors import LIMITS, status_error
@@ -65,12 +66,14 @@ class MastodonPlatform:
         fetch: FetchOptions | None = None,
         now: Callable[[], datetime] | None = None,
         stream: StreamOptions | None = None,
+        streaming: bool = True,
     ) -> None:
         self.visibility = visibility
         self.visibility_grace = visibility_grace
         self._wire = wire
         self._fetch = fetch or FetchOptions()
         self._stream = stream or StreamOptions()
+        self._streaming = streaming
         self._now = now or (lambda: datetime.now(UTC))
         self._me: Me | None = None
         self._limits: dict[str, RateLimitState] = {}
@@ -180,6 +183,8 @@ class MastodonPlatform:
 
     def mention_stream(self) -> MastodonUserStream:
         """Return the account's `user:notification` stream (mentions pushed as they happen)."""
+        if not self._streaming:
+            raise StreamUnavailable("the adapter talks to an in-process transport: no websocket")
         return MastodonUserStream(
             streaming_url=self.streaming_url, token=self._wire.token(), me=self._whoami,
             options=self._stream, now=self._now,

@@ -62,6 +62,7 @@ def build_mastodon_platform(  # noqa: PLR0913 - every part is optional but the a
     return MastodonPlatform(
         wire=wire, visibility=account.visibility, visibility_grace=visibility_grace,
         fetch=fetch, now=now or (lambda: datetime.now(UTC)), stream=stream,
+        streaming=transport is None,  # an in-process transport (tests) carries no websocket
     )  # fmt: skip
 
 

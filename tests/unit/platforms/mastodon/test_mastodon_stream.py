@@ -6,11 +6,12 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx2
 import pytest
 from pydantic import SecretStr
 
 from xbot.config import AccountSettings
-from xbot.domain.intake import MentionStream, Streaming
+from xbot.domain.intake import MentionStream, Streaming, StreamUnavailable
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon import build_mastodon_platform
 from xbot.platforms.mastodon.statuses import MalformedError, Me, post_from
@@ -160,5 +161,16 @@ def test_the_stream_takes_the_adapter_s_timeout_user_agent_and_size_cap() -> Non
         assert (options.connect_timeout, options.user_agent, options.max_message_bytes) == (
             3.0, "ua/1", 1000,
         )  # fmt: skip
+    finally:
+        platform.close()
+
+
+def test_an_adapter_on_an_in_process_transport_has_no_stream() -> None:
+    account = AccountSettings(platform="mastodon", handle="replybot", base_url="https://m.sim")
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(500))
+    platform = build_mastodon_platform(account, SecretStr("token-value"), transport=transport)
+    try:
+        with pytest.raises(StreamUnavailable, match="in-process transport"):
+            platform.mention_stream()
     finally:
         platform.close()
