@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from x_activity import Served, platform_for, served_fake
+from x_platform import x_platform
 from xbot.domain.intake import StreamDisconnected, StreamItem, StreamUnavailable
 from xbot.platforms.x import XPlatform
 
@@ -185,3 +186,12 @@ def test_close_ends_listen(x: Served) -> None:
         connected(x)
         listener.stream.close()
         assert listener.ended() is None
+
+
+def test_an_adapter_on_an_in_process_transport_has_no_stream() -> None:
+    with (
+        served_fake() as x,
+        x_platform(x.fake) as platform,
+        pytest.raises(StreamUnavailable, match="in-process"),
+    ):
+        platform.mention_stream()

@@ -22,6 +22,7 @@ from typing import Any
 
 from xbot.domain.cost import reply_charge
 from xbot.domain.errors import Ambiguous, NotFound, PlatformError
+from xbot.domain.intake import StreamUnavailable
 from xbot.domain.meter import Meter
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
 from xbot.domain.rate_card import EndpointClass, rate_card
@@ -176,7 +177,13 @@ class XPlatform:
         return post
 
     def mention_stream(self) -> XActivityStream:
-        """Return the account's Activity API stream (the optional `Streaming` capability)."""
+        """Return the account's Activity API stream (the optional `Streaming` capability).
+
+        Raise StreamUnavailable when the adapter was built without one (an in-process transport
+        in tests: there is no connection to hold open).
+        """
+        if self._stream_options.unavailable:
+            raise StreamUnavailable(self._stream_options.unavailable)
         return XActivityStream(
             wire=self._wire, whoami=self._whoami, now=self._now, meter=self.meter,
             options=self._stream_options,

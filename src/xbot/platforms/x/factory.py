@@ -22,6 +22,11 @@ from xbot.platforms.x.credentials import (
 from xbot.platforms.x.stream import StreamOptions
 from xbot.platforms.x.wire import DEFAULT_BASE_URL, Wire
 
+#: an adapter on an in-process transport (a fake in tests) has no connection to stream over
+IN_PROCESS = StreamOptions(
+    unavailable="no Activity API stream for this X adapter (in-process transport)"
+)
+
 
 def build_x_platform(  # noqa: PLR0913 - every part is optional but the account
     account: AccountSettings,
@@ -40,7 +45,8 @@ def build_x_platform(  # noqa: PLR0913 - every part is optional but the account
 
     Credentials default to the environment variables named in `account.credentials`; the base
     URL is `account.base_url` (or `http.base_url`, default https://api.x.com); `transport`
-    replaces the network (e.g. `xbot.sim.core.transport.ASGIBridgeTransport` in tests).
+    replaces the network (e.g. `xbot.sim.core.transport.ASGIBridgeTransport` in tests); with a
+    `transport` and no `stream`, the adapter has no stream (`mention_stream` says why).
     """
     if account.platform != "x":
         raise ConfigError(f"account @{account.handle} is on {account.platform}, not x")
@@ -63,5 +69,5 @@ def build_x_platform(  # noqa: PLR0913 - every part is optional but the account
     wire = Wire(http=client, authorizer=authorizer, options=options)
     return XPlatform(
         wire=wire, visibility_grace=visibility_grace, fetch=fetch, now=clock, meter=meter,
-        stream=stream,
+        stream=stream or (IN_PROCESS if transport is not None else None),
     )  # fmt: skip

@@ -55,6 +55,8 @@ class StreamOptions:
     by_webhook: bool = False
     #: the registered webhook new subscriptions deliver to ([x_webhooks] webhook_id; empty: none)
     webhook_id: str = ""
+    #: why this adapter has no stream at all (empty: it has one)
+    unavailable: str = ""
 
 
 class _End:
