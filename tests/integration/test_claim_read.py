@@ -6,16 +6,30 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Connection, Engine, insert
 
 from posting_rows import T0, add_account, add_permit, set_kill_switch
 from xbot.domain.budgets import BudgetRules, budget_usage, usage_refusal
+from xbot.domain.claiming import ClaimGates, ClaimRead, ClaimRequest
+from xbot.domain.claims import KillSwitch
 from xbot.domain.permits import PermitStatus
 from xbot.store.queries import claims, permits
 from xbot.store.tables import ghost_tweets
 
 COUNTED = ("USED", "POSTING", "UNKNOWN")
 OTHER = ("FAILED", "EXPIRED")
+
+
+def _read(connection: Connection, account_id: int, rules: BudgetRules, *, drain: bool) -> ClaimRead:
+    switch = KillSwitch(on=drain, drain=drain)
+    gates = ClaimGates(
+        declared_sha=None, deployments_seen=0, kill_switch=switch, kill_switch_seen=None
+    )
+    request = ClaimRequest(
+        account_id=account_id, worker_id="worker-1", git_sha="abc123", now=T0,
+        lease=timedelta(minutes=1), rules=rules,
+    )  # fmt: skip
+    return claims.read_claim(connection, request, gates)
 
 
 def _history(engine: Engine, account_id: int, seed: int) -> None:
@@ -40,7 +54,7 @@ def test_budget_usage_counted_in_sql_is_the_domains(
     add_permit(engine, add_account(engine, handle="other"), status="USED", claimed_at=T0)
     rules = BudgetRules(per_hour=per_hour, per_day=per_day, min_gap=timedelta(seconds=gap))
     with engine.begin() as connection:
-        read = claims.read_claim(connection, account_id, T0, rules, drain=False)
+        read = _read(connection, account_id, rules, drain=False)
         times = permits.posting_times(connection, account_id, T0 - timedelta(days=1))
     expected = budget_usage(times, rules, now=T0)
     assert read.usage == expected
@@ -58,7 +72,7 @@ def test_the_read_splits_stale_permits_from_the_next_claimable(engine: Engine) -
     add_permit(engine, account_id, now=T0 - timedelta(minutes=7))
     add_permit(engine, account_id, now=T0 - timedelta(minutes=6), not_before=T0 + timedelta(0, 60))
     with engine.begin() as connection:
-        read = claims.read_claim(connection, account_id, T0, BudgetRules(), drain=False)
+        read = _read(connection, account_id, BudgetRules(), drain=False)
     assert [permit.permit_id for permit in read.stale] == [expired.permit_id, deferred.permit_id]
     assert read.claimable is not None
     assert read.claimable.permit.permit_id == oldest.permit_id
@@ -74,7 +88,7 @@ def test_a_drain_reads_every_pending_permit_as_stale(engine: Engine) -> None:
     rows = [add_permit(engine, account_id, now=T0 - timedelta(minutes=m)) for m in (3, 2)]
     add_permit(engine, account_id, status=PermitStatus.USED.value, actual_tweet_id="9")
     with engine.begin() as connection:
-        read = claims.read_claim(connection, account_id, T0, BudgetRules(), drain=True)
+        read = _read(connection, account_id, BudgetRules(), drain=True)
     assert [permit.permit_id for permit in read.stale] == [row.permit_id for row in rows]
     assert (read.claimable, read.usage) == (None, None)
 
@@ -96,7 +110,7 @@ def test_the_read_names_the_oldest_ghost_answering_the_target_but_not_our_own_po
                     detected_at=T0,
                 )
             )
-        read = claims.read_claim(connection, account_id, T0, BudgetRules(), drain=False)
+        read = _read(connection, account_id, BudgetRules(), drain=False)
     assert read.answered_by == "g1"
 
 

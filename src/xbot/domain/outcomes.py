@@ -20,6 +20,7 @@ from typing import Literal, assert_never
 
 from xbot.domain.candidates import CandidateStatus
 from xbot.domain.permits import Accepted, NotSent, OutcomeUnknown, PermitStatus, Rejected
+from xbot.events import EventType
 
 PublishOutcome = Accepted | Rejected | NotSent | OutcomeUnknown
 
@@ -35,7 +36,7 @@ class OutcomeRecord:
     """One row of the table: where the permit goes, the event it writes, the candidate's mark."""
 
     permit_status: PermitStatus
-    event_type: str
+    event_type: EventType
     severity: OutcomeSeverity
     #: the candidate's new status; None leaves the candidate as it is
     candidate_status: CandidateStatus | None = None
@@ -51,7 +52,7 @@ def outcome_record(outcome: PublishOutcome) -> OutcomeRecord:
         case Accepted():
             return OutcomeRecord(
                 permit_status=PermitStatus.USED,
-                event_type="reply_posted",
+                event_type=EventType.REPLY_POSTED,
                 severity="info",
                 candidate_status=CandidateStatus.REPLIED,
                 details={"post_id": outcome.post_id},
@@ -59,7 +60,7 @@ def outcome_record(outcome: PublishOutcome) -> OutcomeRecord:
         case Rejected():
             return OutcomeRecord(
                 permit_status=PermitStatus.FAILED,
-                event_type="permit_failed",
+                event_type=EventType.PERMIT_FAILED,
                 severity="warning",
                 candidate_status=CandidateStatus.SKIPPED,
                 candidate_reason=PERMIT_FAILED,
@@ -68,14 +69,14 @@ def outcome_record(outcome: PublishOutcome) -> OutcomeRecord:
         case NotSent():
             return OutcomeRecord(
                 permit_status=PermitStatus.PENDING,
-                event_type="permit_deferred",
+                event_type=EventType.PERMIT_DEFERRED,
                 severity="error" if outcome.needs_operator else "warning",
                 details={"reason": outcome.reason, "retry_at": outcome.retry_at.isoformat()},
             )
         case OutcomeUnknown():
             return OutcomeRecord(
                 permit_status=PermitStatus.UNKNOWN,
-                event_type="permit_unknown",
+                event_type=EventType.PERMIT_UNKNOWN,
                 severity="warning",
                 details={"reason": outcome.reason},
             )

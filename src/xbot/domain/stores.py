@@ -18,7 +18,9 @@ from xbot.domain.account_state import AccountRecord, BlockReason, PlatformFault,
 from xbot.domain.audit import NewEvent, StoredEvent
 from xbot.domain.budgets import ReplyRecord
 from xbot.domain.candidates import CandidateMark, NewCandidate, WaitingCandidate
+from xbot.domain.claiming import ClaimPlan, ClaimRead, ClaimRequest, ClaimResult
 from xbot.domain.claims import KillSwitch
+from xbot.domain.cost import Charge
 from xbot.domain.decisions import Decided, NewDecision
 from xbot.domain.ghosts import GhostRecord, GhostScan, NewGhost
 from xbot.domain.job_runs import (
@@ -259,6 +261,32 @@ class PermitStore(Protocol):
         """Write `after` while the permit is still `before`, mark its candidate, append events.
 
         One transaction; raises LeaseLost when the permit is no longer `before`.
+        """
+        ...
+
+    def claim_next(
+        self, request: ClaimRequest, decide: Callable[[ClaimRead], ClaimPlan]
+    ) -> ClaimResult:
+        """Read the gates and the account's permits, and write what `decide` plans on them.
+
+        One transaction, claims of one account serialised: the expirations, then one step
+        (xbot.domain.claiming). A Take claims the oldest claimable permit at its fence, POSTING
+        with a new fence and attempt, only while the gates are as read; else nothing is taken.
+        """
+        ...
+
+    def record(
+        self,
+        before: Permit,
+        after: Permit,
+        candidate: CandidateMark | None,
+        event: NewEvent,
+        charges: Sequence[Charge] = (),
+    ) -> None:
+        """Record a claimed permit's outcome at its fence with its mark, event and charges.
+
+        One transaction (one statement on PostgreSQL); raises LeaseLost, writing nothing, when
+        the permit is no longer `before`, so a second record of the same outcome is refused.
         """
         ...
 

@@ -2,42 +2,33 @@
 
 The scheduler skips such candidates already; a ghost detected after the decision is caught here,
 in the claim's transaction: the permit becomes FAILED (`permit_failed`, reason
-`target_already_answered`, with the ghost's post id) and its candidate is skipped.
+`target_already_answered`, with the ghost's post id) and its candidate is skipped. This module
+decides the change; the claim writes it in its own transaction.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.engine import Connection
-
 from xbot.domain.answered import TARGET_ALREADY_ANSWERED, withdraw
-from xbot.domain.candidates import CandidateStatus
+from xbot.domain.candidates import CandidateMark, CandidateStatus
+from xbot.domain.permit_changes import PermitChange
 from xbot.domain.permits import ForbiddenTransition, PermitReply
 from xbot.events import EventType
-from xbot.jobs.base import JobContext, job_event
-from xbot.store.queries import permits as permit_queries
+from xbot.jobs.base import JobContext, run_event
 
 
-def withdraw_if_answered(
-    connection: Connection,
-    context: JobContext,
-    reply: PermitReply,
-    ghost_post_id: str | None,
-    component: str,
-) -> bool:
-    """Withdraw the PENDING permit when a ghost reply answers its target; True when it did.
+def withdrawal(
+    context: JobContext, reply: PermitReply, ghost_post_id: str | None, component: str
+) -> PermitChange | None:
+    """Return the change that withdraws the PENDING permit a ghost reply answers, else None.
 
     `ghost_post_id` is the ghost reply the claim's read found for the target (None: none).
     """
     if ghost_post_id is None:
-        return False
+        return None
     permit = reply.permit
     after = withdraw(permit, ghost_post_id, context.now)
     if isinstance(after, ForbiddenTransition):
-        return False
-    permit_queries.write_transition(connection, permit, after)
-    permit_queries.mark_candidate(
-        connection, permit.decision_id, CandidateStatus.SKIPPED, TARGET_ALREADY_ANSWERED
-    )
+        return None
     data = {
         "permit_id": permit.permit_id,
         "decision_id": permit.decision_id,
@@ -45,13 +36,7 @@ def withdraw_if_answered(
         "reason": TARGET_ALREADY_ANSWERED,
         "ghost_post_id": ghost_post_id,
     }
-    job_event(
-        connection,
-        context,
-        EventType.PERMIT_FAILED,
-        data,
-        component=component,
-        account_id=permit.account_id,
-        severity="warning",
-    )
-    return True
+    event = run_event(context, EventType.PERMIT_FAILED, data, component=component,
+                      account_id=permit.account_id, severity="warning")  # fmt: skip
+    mark = CandidateMark(status=CandidateStatus.SKIPPED, reason=TARGET_ALREADY_ANSWERED)
+    return PermitChange(before=permit, after=after, candidate=mark, events=(event,))

@@ -7,12 +7,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from xbot.domain.account_state import AccountRecord, PlatformFault, Switch
 from xbot.domain.audit import StoredEvent
 from xbot.domain.candidates import CandidateStatus, NewCandidate
+from xbot.domain.cost import Charge
 from xbot.domain.decisions import NewDecision
 from xbot.domain.ghosts import GhostRecord, GhostScan
 from xbot.domain.job_runs import JobRunStatus
@@ -111,6 +112,8 @@ class Tables:
     fetch_watermarks: dict[int, str] = field(default_factory=dict)
     decisions: dict[str, DecisionRow] = field(default_factory=dict)
     permits: dict[str, Permit] = field(default_factory=dict)
+    #: `platform_usage`: (account id, UTC day, charge), one per charge recorded
+    charges: list[tuple[int, date, Charge]] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 

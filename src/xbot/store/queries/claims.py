@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -43,8 +42,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from xbot.domain.budgets import DAY, BudgetRules, BudgetUsage, WindowUsage, budget_windows
+from xbot.domain.claiming import ClaimGates, ClaimRead, ClaimRequest
 from xbot.domain.clock import ensure_utc
-from xbot.domain.cost import CostStop, Spend, month_start, usage_day
+from xbot.domain.cost import month_start, usage_day
 from xbot.domain.permits import Permit, PermitReply, PermitStatus
 from xbot.domain.review import mode_control
 from xbot.store.queries import permits as permit_queries
@@ -54,7 +54,6 @@ from xbot.store.queries.permits import (
     COUNTED_AT,
     REPLY_COLUMNS,
     REPLY_SOURCE,
-    ClaimGates,
     claim_values,
     claimable,
     gates_columns,
@@ -183,27 +182,6 @@ def _claim_read(*, drain: bool) -> Select[Any]:
 _READ = {drain: _claim_read(drain=drain) for drain in (False, True)}
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ClaimRead:
-    """What the claim decides on, read in one statement after the account's lock."""
-
-    #: PENDING permits past their expiry, or every PENDING permit when the kill switch drains
-    stale: list[Permit]
-    #: the permit a claim would take now, with its decision; None when none is claimable
-    claimable: PermitReply | None = None
-    #: the ghost reply answering the claimable permit's target, if any
-    answered_by: str | None = None
-    #: the account's budget usage (None when nothing is claimable)
-    usage: BudgetUsage | None = None
-    posts_in_day: int = 0
-    #: the account's mode switch in `controls` (None: never switched, the config's mode holds)
-    mode_switch: Any = None
-    #: what the account and all accounts spent today and this month (for the cost caps)
-    spend: Spend = field(default_factory=Spend)
-    #: the account's stop after X refused payment, if one was ever set
-    cost_stop: CostStop | None = None
-
-
 def lock_and_read_gates(connection: Connection, account_id: int) -> ClaimGates:
     """Serialise claims of the account until commit and read the gates, in one statement.
 
@@ -215,18 +193,18 @@ def lock_and_read_gates(connection: Connection, account_id: int) -> ClaimGates:
     return gates_from_row(connection.execute(_LOCK_AND_GATES, {"lock_key": key}).one())
 
 
-def read_claim(
-    connection: Connection, account_id: int, now: datetime, rules: BudgetRules, *, drain: bool
-) -> ClaimRead:
+def read_claim(connection: Connection, request: ClaimRequest, gates: ClaimGates) -> ClaimRead:
     """Return the stale permits, the claimable one, its ghost answer and the budget's usage."""
-    result = connection.execute(_READ[drain], _read_params(account_id, now, rules))
-    rows = [dict(row) for row in result.mappings()]
+    drain = gates.kill_switch.on and gates.kill_switch.drain
+    params = _read_params(request.account_id, request.now, request.rules)
+    rows = [dict(row) for row in connection.execute(_READ[drain], params).mappings()]
     stale = [Permit.from_row(row) for row in rows if row["stale"]]
     fresh = [row for row in rows if not row["stale"]]
     if not fresh:
-        return ClaimRead(stale=stale)
+        return ClaimRead(gates=gates, stale=stale)
     row = fresh[0]
     return ClaimRead(
+        gates=gates,
         stale=stale,
         claimable=PermitReply.from_row(row),
         answered_by=row["answered_by"],
@@ -298,26 +276,16 @@ _CLAIM = {switch_set: _targeted_claim(switch_set=switch_set) for switch_set in (
 _CLAIM_WITH_EVENT = {switch_set: _with_event(claim) for switch_set, claim in _CLAIM.items()}
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ClaimRequest:
-    """Who claims which permit, as read, until when, under which gates."""
-
-    permit: Permit
-    worker_id: str
-    git_sha: str
-    now: datetime
-    lease_until: datetime
-    gates: ClaimGates
-
-
 def claim_with_event(
-    connection: Connection, request: ClaimRequest, event: NewEvent
+    connection: Connection, request: ClaimRequest, read: ClaimRead, event: NewEvent
 ) -> Permit | None:
     """Claim the permit read by read_claim, at its fence, and append `event` with it.
 
     None when the permit changed or a gate moved since they were read: nothing is written.
     """
-    permit, gates = request.permit, request.gates
+    if read.claimable is None:
+        return None
+    permit, gates = read.claimable.permit, read.gates
     params = {
         "claim_permit": permit.permit_id,
         "claim_fence": permit.fence,

@@ -7,7 +7,6 @@ clock by another.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from xbot.domain.candidates import CandidateStatus
+from xbot.domain.claiming import ClaimGates
 from xbot.domain.claims import KillSwitch
 from xbot.domain.clock import ensure_utc
 from xbot.domain.errors import LeaseLost
@@ -65,18 +65,6 @@ REPLY_COLUMNS = (
 REPLY_SOURCE = post_attempts.join(
     reply_decisions, reply_decisions.c.decision_id == post_attempts.c.decision_id
 ).join(reply_candidate_queue, reply_candidate_queue.c.id == reply_decisions.c.candidate_id)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ClaimGates:
-    """The declared deployment and the kill switch as the claim's transaction read them."""
-
-    declared_sha: str | None
-    #: the newest deployments.id seen; a claim fails if a newer deployment appears before it
-    deployments_seen: int
-    kill_switch: KillSwitch
-    #: controls.updated_at of the kill switch as read; None when it was never set
-    kill_switch_seen: datetime | None
 
 
 def lock_account_for_claims(connection: Connection, account_id: int) -> None:

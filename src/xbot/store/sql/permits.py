@@ -1,14 +1,27 @@
-"""Permits through the port, on SQLite and PostgreSQL: reads and fenced transitions."""
+"""Permits through the port, on SQLite and PostgreSQL: reads, the claim and fenced writes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
+
+from sqlalchemy.engine import Connection
 
 from xbot.domain.audit import NewEvent
 from xbot.domain.candidates import CandidateMark
+from xbot.domain.claiming import (
+    ClaimPlan,
+    ClaimRead,
+    ClaimRequest,
+    ClaimResult,
+    Refuse,
+    Take,
+)
+from xbot.domain.cost import Charge
+from xbot.domain.permit_changes import PermitChange
 from xbot.domain.permits import Permit
-from xbot.store.queries import permits, reviews
+from xbot.store.queries import claims, permits, records, reviews
 from xbot.store.queries.events import insert_event
 from xbot.store.sql.transactions import Transactions
 
@@ -33,10 +46,65 @@ class SqlPermits:
     ) -> None:
         """Write `after` while the permit is still `before`, mark its candidate, append events."""
         with self.transactions.begin() as connection:
-            permits.write_transition(connection, before, after)
-            if candidate is not None:
-                permits.mark_candidate(
-                    connection, before.decision_id, candidate.status, candidate.reason
-                )
-            for event in events:
-                insert_event(connection, event)
+            _transition(connection, PermitChange(before=before, after=after, candidate=candidate,
+                                               events=tuple(events)))  # fmt: skip
+
+    def claim_next(
+        self, request: ClaimRequest, decide: Callable[[ClaimRead], ClaimPlan]
+    ) -> ClaimResult:
+        """Read the gates and the account's permits, and write what `decide` plans on them."""
+        with self.transactions.begin() as connection:
+            gates = claims.lock_and_read_gates(connection, request.account_id)
+            read = claims.read_claim(connection, request, gates)
+            plan = decide(read)
+            written: list[NewEvent] = []
+            for expiry in plan.expire:
+                _transition(connection, expiry)
+                written.extend(expiry.events)
+            return _step(connection, request, read, plan, written)
+
+    def record(
+        self,
+        before: Permit,
+        after: Permit,
+        candidate: CandidateMark | None,
+        event: NewEvent,
+        charges: Sequence[Charge] = (),
+    ) -> None:
+        """Record a claimed permit's outcome at its fence with its mark, event and charges."""
+        with self.transactions.begin() as connection:
+            records.record_outcome(connection, before, after, candidate, event, charges=charges)
+
+
+def _transition(connection: Connection, change: PermitChange) -> None:
+    permits.write_transition(connection, change.before, change.after)
+    if change.candidate is not None:
+        mark = change.candidate
+        permits.mark_candidate(connection, change.before.decision_id, mark.status, mark.reason)
+    for event in change.events:
+        insert_event(connection, event)
+
+
+def _step(
+    connection: Connection,
+    request: ClaimRequest,
+    read: ClaimRead,
+    plan: ClaimPlan,
+    written: list[NewEvent],
+) -> ClaimResult:
+    step, claimed = plan.step, None
+    if isinstance(step, PermitChange):
+        _transition(connection, step)
+        written.extend(step.events)
+    elif isinstance(step, Refuse):
+        permit_id = str(step.event.data.get("permit_id"))
+        event_type = step.event.event_type
+        if not permits.recently_blocked(connection, event_type, permit_id, step.quiet_since):
+            insert_event(connection, step.event)
+            written.append(step.event)
+    elif isinstance(step, Take) and read.claimable is not None:
+        permit = claims.claim_with_event(connection, request, read, step.event)
+        if permit is not None:
+            claimed = replace(read.claimable, permit=permit)
+            written.append(step.event)
+    return ClaimResult(read=read, plan=plan, claimed=claimed, written=tuple(written))
