@@ -27,7 +27,6 @@ from posting_memory import (
     set_permit,
 )
 from xbot.config import AccountSettings, Settings
-from xbot.config_cost import CostCapSettings
 from xbot.domain.audit import NewEvent
 from xbot.domain.ghosts import GhostClassification, NewGhost
 from xbot.domain.permits import PermitStatus
@@ -347,7 +346,7 @@ def test_a_reply_whose_price_crosses_the_daily_cap_is_refused(
     store: MemoryStore, platform: FakePlatform, account_id: int
 ) -> None:
     rows = add_permit(store, account_id)
-    capped = AccountSettings(platform="x", handle="bot", cost=CostCapSettings(daily_usd=0.001))
+    capped = AccountSettings(platform="x", handle="bot", cost={"daily_usd": 0.001})
     context = make_context(store, account_id, platform, account_settings=capped)
     assert post.run_once(context)["blocked"] == "cost_cap"
     _assert_blocked(store, platform, rows.permit_id, "cost_cap")
