@@ -12,6 +12,7 @@ from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from xbot.sim.bluesky.fake import FakeBluesky
+from xbot.sim.bluesky.settings import BlueskyFakeSettings
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.server import SimServer
 
@@ -210,3 +211,12 @@ def test_the_admin_api_arms_and_clears_faults(fake: FakeBluesky, server: SimServ
         assert httpx2.post(admin, json={"fault": "drop"}).status_code == 201
         with pytest.raises(ConnectionClosedError):
             ws.recv(timeout=2)
+
+
+def test_generated_traffic_is_published_without_any_other_request() -> None:
+    fake = FakeBluesky(clock=SimClock(), settings=BlueskyFakeSettings(traffic_per_minute=600))
+    with fake.server() as running, subscribe(running) as ws:
+        fake.advance(5)  # posts fall due; nobody calls the fake
+        event = receive(ws, timeout=5)
+    assert event["commit"]["operation"] == "create"
+    assert fake.requests() == []

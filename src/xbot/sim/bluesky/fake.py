@@ -81,7 +81,11 @@ class FakeBluesky(ScriptedFake):
         self.reset()
         methods = {**repo_methods(), **appview_methods()}
         self.app = build_fake_app(
-            [*bluesky_routes(self, methods), *plc_routes(self), *jetstream_routes(self.jetstream)],
+            [
+                *bluesky_routes(self, methods),
+                *plc_routes(self),
+                *jetstream_routes(self.jetstream, self.catch_up),
+            ],
             backend=self,
             parts=self.parts,
             responder=bluesky_status_response(self),

@@ -18,7 +18,6 @@ the faults; `POST /_sim/jetstream` `{"fault": …}` with one of
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -39,8 +38,12 @@ IDLE_SECONDS = 0.25
 DROPPED, TOO_SLOW = 1011, 1008
 
 
-def jetstream_routes(log: JetstreamLog) -> list[BaseRoute]:
-    """Return the websocket route `/subscribe`."""
+def jetstream_routes(log: JetstreamLog, tick: Callable[[], None] = lambda: None) -> list[BaseRoute]:
+    """Return the websocket route `/subscribe`.
+
+    `tick` runs whenever a connection is idle (every `IDLE_SECONDS`): the fake's traffic
+    generator creates the posts due by then, so they are published without any other request.
+    """
 
     async def subscribe(websocket: WebSocket) -> None:
         params = websocket.query_params
@@ -60,7 +63,7 @@ def jetstream_routes(log: JetstreamLog) -> list[BaseRoute]:
         try:
             await _deliver(
                 websocket, log=log, subscriber=subscriber, pending=deque(filter(match, replay)),
-                position=position, match=match,
+                position=position, match=match, tick=tick,
             )  # fmt: skip
         except (WebSocketDisconnect, OSError, RuntimeError):
             pass  # the consumer went away
@@ -100,6 +103,7 @@ async def _deliver(  # noqa: PLR0913 - one connection's state
     pending: deque[JetEvent],
     position: int,
     match: Callable[[JetEvent], bool],
+    tick: Callable[[], None],
 ) -> None:
     while not subscriber.closed:
         subscriber.wake.clear()
@@ -119,8 +123,10 @@ async def _deliver(  # noqa: PLR0913 - one connection's state
             if faults.slow_seconds:
                 await asyncio.sleep(faults.slow_seconds)
             continue
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(subscriber.wake.wait(), timeout=IDLE_SECONDS)
+        except TimeoutError:
+            tick()
 
 
 def jetstream_admin_routes(log: JetstreamLog) -> list[BaseRoute]:
