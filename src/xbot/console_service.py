@@ -23,7 +23,7 @@ from xbot.config import Settings
 from xbot.domain.errors import ConfigError
 from xbot.store.engine import translated_errors
 from xbot.store.queries import console as queries
-from xbot.store.queries import controls, deployments
+from xbot.store.queries import controls, deployments, labels
 from xbot.store.queries.common import database_now
 from xbot.store.queries.ghosts import list_ghosts
 from xbot.store.queries.job_runs import stalled_runs
@@ -86,6 +86,12 @@ class ConsoleService:
             queued = queue_size(connection, database_now(connection))
             names = queries.account_names(connection)
             posts = queries.replies_page(connection, status="USED", limit=LAST_POSTS)
+            checked = labels.newest_label_checks(connection)
+        by_name = {name: checked.get(account_id) for account_id, name in names.items()}
+        accounts = [
+            {**account, "label": labels.label_summary(by_name.get(account["account"]))}
+            for account in report["accounts"]
+        ]
         last = [{**jsonable(row), "account": names.get(row["account_id"])} for row in posts]
         return {
             "generated_at": report["generated_at"],
@@ -97,7 +103,7 @@ class ConsoleService:
             "declared_sha": deployment.sha if deployment else None,
             "kill_switch": {"on": switch.on, "drain": drain, "by": switch.by,
                             "since": jsonable(switch.since)},
-            "accounts": report["accounts"],
+            "accounts": accounts,
             "queue": queued,
             "last_posts": last[:LAST_POSTS],
         }  # fmt: skip

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -52,7 +51,7 @@ class Readiness:
                 {
                     **self._account_policy(account),
                     **state,
-                    "label": _label(checked.get(account.account_id)),
+                    "label": labels.label_summary(checked.get(account.account_id)),
                 }
                 for account, state in zip(accounts, posting["accounts"], strict=True)
             ],
@@ -97,15 +96,3 @@ class Readiness:
             ai_replies_approved=self.settings.x.ai_replies_approved,
         )  # fmt: skip
         return {"handle": account.handle, **policy}
-
-
-def _label(check: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Return the account's newest bot-label check for /ready: state, detail and when."""
-    if check is None:
-        return {"state": "unchecked", "detail": "", "checked_at": None}
-    at = check.get("checked_at")
-    return {
-        "state": check.get("state"),
-        "detail": check.get("detail", ""),
-        "checked_at": at.isoformat() if isinstance(at, datetime) else at,
-    }

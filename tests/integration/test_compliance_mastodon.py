@@ -1,8 +1,9 @@
 """Mastodon's rules against the fake (mastodon-mock) over loopback, on SQLite and PostgreSQL.
 
 `#nobot` in an author's note or profile fields skips them `author_nobot`; a `bot: true`
-author is skipped `known_bot`; the account's own `bot` flag is set with update_credentials
-under `labels.apply` and then verified (issue 15).
+author is skipped `known_bot`; an author who blocks the bot, or whom the bot's account mutes,
+is recorded as an opt-out (relationships); the account's own `bot` flag is set with
+update_credentials under `labels.apply` and then verified (issue 15).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from compliance_world import Wired, candidates, wired
 from xbot.config_compliance import LabelSettings
@@ -21,6 +22,7 @@ from xbot.operations_labels import check_labels
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.world import build_world
 from xbot.sim.mastodon.fake import FakeMastodon, MastodonFakeSettings
+from xbot.store.tables import opt_outs
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +91,36 @@ def test_the_bot_flag_is_set_then_verified(engine: Engine, fake: FakeMastodon) -
         assert verified.state is LabelState.VERIFIED
     patches = fake.requests(method="PATCH", path="/api/v1/accounts/update_credentials")
     assert len(patches) == 1
+
+
+def test_an_author_who_blocks_the_bot_or_whom_it_mutes_is_opted_out(
+    engine: Engine, world: Wired
+) -> None:
+    fake = world.fake
+    bot = fake.world.bot_accounts[0].handle
+    ann, ben, cat = people(fake, automated=False)[:3]
+    by_ann = fake.post_as(ann, "@replybot python question")
+    by_ben = fake.post_as(ben, "@replybot python question")
+    by_cat = fake.post_as(cat, "@replybot python question")
+    fake.board.relate(ann, bot, "block")  # ann blocks the bot: the API says `blocked_by`
+    fake.board.relate(bot, ben, "mute")  # the operator mutes ben from the bot's account
+
+    fetched = world.fetch()
+    found = candidates(engine)
+    assert found[by_ann["id"]] == ("skipped", "opted_out")
+    assert found[by_ben["id"]] == ("skipped", "opted_out")
+    assert found[by_cat["id"]] == ("queued", None)
+    assert fetched.skipped == {"opted_out": 2}
+    with engine.connect() as connection:
+        rows = connection.execute(select(opt_outs.c.author_handle, opt_outs.c.how)).all()
+    assert sorted((str(handle).split("@")[0], how) for handle, how in rows) == sorted(
+        [(ann, "block"), (ben, "mute")]
+    )
+    asked = fake.requests(method="GET", path="/api/v1/accounts/relationships")
+    assert len(asked) == 1  # one lookup for the fetch's three authors
+
+    # the opt-out outlives the relationship: unblocking does not make ann answerable again
+    fake.board.relate(ann, bot, "unblock")
+    again = fake.post_as(ann, "@replybot python again")
+    world.fetch()
+    assert candidates(engine)[again["id"]] == ("skipped", "opted_out")

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx2
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from posting_rows import add_account, add_permit
 from xbot.config import Settings
@@ -130,6 +130,30 @@ def test_overview_shows_the_verdict_the_switch_and_the_accounts(
     assert [post["reply_text"] for post in overview["last_posts"]] == [
         "reply number 1", "reply number 0",
     ]  # fmt: skip
+
+
+def test_overview_shows_each_accounts_bot_label(engine: Engine, console: httpx2.Client) -> None:
+    labelled = add_account(engine, handle="labelled")
+    add_account(engine, handle="unchecked")
+    with engine.begin() as connection:
+        connection.execute(
+            insert(system_events).values(
+                event_type="account_label_checked",
+                account_id=labelled,
+                component="labels",
+                event_data={"state": "not_attested", "detail": "set x.automated_label_attested"},
+            )
+        )
+    overview = console.get("/api/v1/overview", headers=BEARER).json()
+    shown = {row["account"]: row["label"] for row in overview["accounts"]}
+    assert shown["x:labelled"]["state"] == "not_attested"
+    assert shown["x:labelled"]["detail"] == "set x.automated_label_attested"
+    assert shown["x:labelled"]["checked_at"] is not None
+    assert shown["x:unchecked"] == {"state": "unchecked", "detail": "", "checked_at": None}
+    page = console.get("/console", headers=BEARER).text
+    assert "<th>bot label</th>" in page
+    assert "not_attested" in page
+    assert "set x.automated_label_attested" in page
 
 
 def test_replies_filter_search_and_paginate(engine: Engine, console: httpx2.Client) -> None:

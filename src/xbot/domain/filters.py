@@ -131,7 +131,10 @@ def _author_checks(
     return (
         (_is_own(post, rules), SkipReason.OWN_POST),
         (_is_listed(post, rules.our_accounts), SkipReason.OUR_ACCOUNT),
-        (post.author_id in opted_out or post.author_blocks_us, SkipReason.OPTED_OUT),
+        (
+            post.author_id in opted_out or post.author_blocks_us or post.author_muted,
+            SkipReason.OPTED_OUT,
+        ),
         (is_bot and not rules.reply_to_bots, SkipReason.KNOWN_BOT),
         (post.author_nobot, SkipReason.AUTHOR_NOBOT),
         (post.reply_disabled, SkipReason.THREADGATE),

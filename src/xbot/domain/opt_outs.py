@@ -30,6 +30,7 @@ class OptOutHow(StrEnum):
 
     STOP_WORD = "stop_word"  #: wrote a stop word to one of our accounts
     BLOCK = "block"  #: the platform told us the author blocks the account
+    MUTE = "mute"  #: the account mutes or blocks the author (the operator, on Mastodon)
     OPERATOR = "operator"  #: an operator added it (`xbot optouts add`)
 
 

@@ -29,8 +29,11 @@ class Post:
     author_is_bot: bool = False
     #: the author's profile says "#nobot" (Mastodon convention, platform-facts §3.5, §5.5)
     author_nobot: bool = False
-    #: the platform says the author blocks our account (Bluesky `viewer.blockedBy`)
+    #: the platform says the author blocks our account (Bluesky `viewer.blockedBy`, Mastodon
+    #: relationships `blocked_by`)
     author_blocks_us: bool = False
+    #: our account mutes or blocks the author (Mastodon relationships `muting`/`blocking`)
+    author_muted: bool = False
     #: the thread's gate does not let our account reply (Bluesky threadgate, §2.7, §5.4)
     reply_disabled: bool = False
     #: the post mentions or quotes our account, or replies to one of our posts

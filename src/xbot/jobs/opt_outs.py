@@ -32,6 +32,8 @@ def heard_opt_out(post: Post, stop_words: StopWords) -> tuple[OptOutHow, str] | 
     """Return how the post opts its author out (and the detail), or None."""
     if post.author_blocks_us:
         return OptOutHow.BLOCK, f"the platform says the author blocks us ({post.post_id})"
+    if post.author_muted:
+        return OptOutHow.MUTE, f"the account mutes or blocks the author ({post.post_id})"
     word = stop_word_in(post.text, stop_words) if post.summoned else None
     if word is not None:
         return OptOutHow.STOP_WORD, f"{word!r} in {post.post_id}"

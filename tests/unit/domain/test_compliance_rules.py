@@ -51,6 +51,7 @@ def post(**changes: Any) -> Post:
         ({}, RULES, (), None),
         ({"author_id": "42"}, RULES, {"42"}, SkipReason.OPTED_OUT),
         ({"author_blocks_us": True}, RULES, (), SkipReason.OPTED_OUT),
+        ({"author_muted": True}, RULES, (), SkipReason.OPTED_OUT),
         ({"author_handle": "helpbot"}, RULES, (), SkipReason.OUR_ACCOUNT),
         ({"author_id": "101"}, RULES, (), SkipReason.OUR_ACCOUNT),
         ({"author_is_bot": True}, RULES, (), SkipReason.KNOWN_BOT),

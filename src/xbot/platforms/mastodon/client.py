@@ -21,6 +21,7 @@ from xbot.domain.errors import BadResponse, NotFound, PlatformError
 from xbot.domain.intake import StreamUnavailable
 from xbot.domain.posts import CandidateBatch, Post, PostId, Published, RateLimitState, ReplyTarget
 from xbot.platforms.http import Exchange, unreadable_body
+from xbot.platforms.mastodon import relationships
 from xbot.platforms.mastodon.errors import LIMITS, status_error
 from xbot.platforms.mastodon.statuses import (
     MalformedError,
@@ -109,6 +110,7 @@ class MastodonPlatform:
                 post = self._candidate(item, me)
                 found[post.post_id] = post  # a mention wins over the same post seen by hashtag
         posts = [post for post in found.values() if post.author_id != me.account_id]
+        posts = relationships.with_relationships(posts, self._relationships) if posts else posts
         ordered = sorted(posts, key=lambda post: (len(post.post_id), post.post_id), reverse=True)
         notifications = newest_id([mark.notifications, newest])
         watermark = Watermark(
@@ -225,6 +227,10 @@ class MastodonPlatform:
             self._me = Me(account_id=account_id, acct=acct)
         return self._me
 
+    def _relationships(self, account_ids: Sequence[str]) -> list[Any]:
+        params = relationships.relationship_params(account_ids)
+        return self._list(self._call(relationships.ENDPOINT, relationships.PATH, params=params))
+
     def _candidate(self, item: Mapping[str, Any], me: Me) -> Post:
         return _parsed(post_from, item.get("status"), me, summoned=True)
 
@@ -254,7 +260,7 @@ class MastodonPlatform:
         endpoint: str,
         path: str,
         *,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
         write: bool = False,

@@ -64,6 +64,13 @@ class MastodonBoard:
         account: dict[str, Any] = self._call("PATCH", path, name, data=fields)
         return account
 
+    def relate(self, handle: str, other: str, action: str) -> dict[str, Any]:
+        """`handle` blocks, mutes, unblocks or unmutes `other` (mastodon-mock's relationships)."""
+        name = self.world.user(handle).handle
+        path = f"/api/v1/accounts/{self.account_id(self.world.user(other).handle)}/{action}"
+        relationship: dict[str, Any] = self._call("POST", path, name)
+        return relationship
+
     def statuses_of(self, author: str) -> list[dict[str, Any]]:
         """Every status of one user, oldest first."""
         handle = self.world.user(author).handle

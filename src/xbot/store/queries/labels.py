@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,4 +31,16 @@ def newest_label_checks(connection: Connection) -> dict[int, dict[str, Any]]:
         int(row.account_id): {**dict(row.event_data), "checked_at": row.created_at}
         for row in rows
         if row.account_id is not None
+    }
+
+
+def label_summary(check: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return one account's newest check as /ready and the console show it: state, detail, when."""
+    if check is None:
+        return {"state": "unchecked", "detail": "", "checked_at": None}
+    at = check.get("checked_at")
+    return {
+        "state": check.get("state"),
+        "detail": check.get("detail", ""),
+        "checked_at": at.isoformat() if isinstance(at, datetime) else at,
     }
