@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from xbot.jobs.slots import slot_at, slot_start
+
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -114,9 +116,10 @@ def slot_figures(
 def _one_job(rows: list[Any], interval: float, window: tuple[datetime, datetime]) -> dict[str, Any]:
     seen = Counter((row.account_id, row.slot) for row in rows)
     accounts = {row.account_id for row in rows}
-    first = math.ceil(window[0].timestamp() / interval)
-    last = math.floor(window[1].timestamp() / interval) - 1  # the last whole slot
-    expected = {(account, slot) for account in accounts for slot in range(first, last + 1)}
+    expected = {
+        (account, slot) for account in accounts for slot in _whole_slots(job_of(rows), account,
+                                                                         interval, window)
+    }  # fmt: skip
     claimed = [row for row in rows if row.started_at is not None]
     return {
         "interval_seconds": interval,
@@ -130,9 +133,26 @@ def _one_job(rows: list[Any], interval: float, window: tuple[datetime, datetime]
             [(row.started_at - row.created_at).total_seconds() for row in claimed]
         ),
         "created_after_slot_opened_s": spread(
-            [row.created_at.timestamp() - row.slot * interval for row in rows]
+            [
+                row.created_at.timestamp() - slot_start(row.job, row.account_id, interval, row.slot)
+                for row in rows
+            ]
         ),
     }
+
+
+def job_of(rows: list[Any]) -> str:
+    """The job these rows belong to."""
+    return str(rows[0].job) if rows else ""
+
+
+def _whole_slots(
+    job: str, account_id: int, interval: float, window: tuple[datetime, datetime]
+) -> range:
+    """The account's slots (staggered, xbot.jobs.slots) that opened and closed in the window."""
+    first = slot_at(job, account_id, interval, window[0].timestamp()) + 1
+    last = slot_at(job, account_id, interval, window[1].timestamp()) - 1
+    return range(first, last + 1)
 
 
 def post_figures(

@@ -234,6 +234,10 @@ def config_path() -> Path:
     return Path(os.environ.get("XBOT_CONFIG", "xbot.toml"))
 
 
+#: accounts one deployment may configure (the scale bench runs 1 000 on one database)
+MAX_ACCOUNTS = 1000
+
+
 class Settings(BaseSettings):
     """Everything xbot reads from its configuration."""
 
@@ -296,7 +300,7 @@ class Settings(BaseSettings):
     jobs: JobIntervals = Field(default_factory=JobIntervals)
     #: job names this process runs; empty means all but the probe
     enabled_jobs: list[JobName] = Field(default_factory=list, max_length=len(JOB_NAMES))
-    accounts: list[AccountSettings] = Field(default_factory=list, max_length=100)
+    accounts: list[AccountSettings] = Field(default_factory=list, max_length=MAX_ACCOUNTS)
     x: XSettings = Field(default_factory=XSettings)
     bluesky: BlueskySettings = Field(default_factory=BlueskySettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)

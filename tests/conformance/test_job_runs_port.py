@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from xbot.domain.audit import NewEvent
-from xbot.domain.job_runs import JobRunStatus, WorkerIdentity
+from xbot.domain.job_runs import JobRunStatus, SlotOpening, WorkerIdentity
 from xbot.domain.stores import Store
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -23,10 +23,45 @@ def test_a_slot_is_opened_once_and_a_newer_slot_skips_older_pending_runs(store: 
     assert [(run.account_id, run.slot) for run in claimed if run] == [(2, 7), (1, 8)]
 
 
-def test_claims_take_the_oldest_slot_of_the_named_jobs_and_fence_it(store: Store) -> None:
+def test_open_slots_creates_due_runs_records_missed_ones_and_skips_older(store: Store) -> None:
+    store.job_runs.open_slot("post", 1, 4, T0)
+    opened = store.job_runs.open_slots(
+        [
+            SlotOpening(job="post", account_id=1, slot=5, missed=True),
+            SlotOpening(job="post", account_id=1, slot=6),
+            SlotOpening(job="fetch", account_id=2, slot=3),
+            SlotOpening(job="fetch", account_id=1, slot=3),
+        ],
+        T0,
+    )
+    assert opened == 3
+    again = [SlotOpening(job="post", account_id=1, slot=6), SlotOpening(job="post", account_id=1,
+             slot=5, missed=True)]  # fmt: skip
+    assert store.job_runs.open_slots(again, T0) == 0
+    assert store.job_runs.open_slots([], T0) == 0
+    claimed = []
+    while (run := store.job_runs.claim("w1", ["post", "fetch"], LEASE)) is not None:
+        claimed.append((run.job, run.account_id, run.slot))
+    assert sorted(claimed) == [("fetch", 1, 3), ("fetch", 2, 3), ("post", 1, 6)]
+
+
+def test_recently_failed_names_the_pairs_whose_run_failed_lately(store: Store) -> None:
+    store.job_runs.open_slots(
+        [SlotOpening(job="fetch", account_id=account, slot=1) for account in (1, 2, 3)], T0
+    )
+    for status in (JobRunStatus.FAILED, JobRunStatus.DONE, JobRunStatus.FAILED):
+        run = store.job_runs.claim("w1", ["fetch"], LEASE)
+        assert run is not None
+        store.job_runs.finish(run, status, {}, "boom" if status is JobRunStatus.FAILED else None)
+    before = store.now() - timedelta(minutes=1)
+    assert store.job_runs.recently_failed(before) == {("fetch", 1), ("fetch", 3)}
+    assert store.job_runs.recently_failed(store.now() + timedelta(minutes=1)) == set()
+
+
+def test_claims_take_the_first_opened_run_of_the_named_jobs_and_fence_it(store: Store) -> None:
     store.job_runs.open_slot("post", 1, 5, T0)
-    store.job_runs.open_slot("fetch", 1, 9, T0)
     store.job_runs.open_slot("fetch", 2, 3, T0)
+    store.job_runs.open_slot("fetch", 1, 9, T0)
     run = store.job_runs.claim("w1", ["fetch"], LEASE)
     assert run is not None
     assert (run.job, run.account_id, run.slot, run.owner, run.attempts) == ("fetch", 2, 3, "w1", 1)

@@ -254,3 +254,25 @@ def test_a_job_error_never_records_a_configured_secret(engine: Engine) -> None:
         stored = [str(row) for row in connection.execute(select(job_runs_table))]
     assert not any("canary" in row for row in stored)
     assert "canary" not in str(events(engine, "job_failed"))
+
+
+def test_a_slot_that_closed_during_a_long_run_is_recorded_not_lost(engine: Engine) -> None:
+    spec = JobSpec(name="tick", interval_seconds=1.0, per_account=False, run_once=lambda _c: {})
+    runner = make_runner(engine, "w1", [spec])
+    start = datetime.now(UTC)
+    assert runner.schedule(start) == 1
+    assert runner.schedule(start + timedelta(seconds=0.2)) == 0
+    # a long run kept this worker busy for four and a half intervals
+    assert runner.schedule(start + timedelta(seconds=4.5)) == 1
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(job_runs_table.c.slot, job_runs_table.c.status, job_runs_table.c.error)
+            .where(job_runs_table.c.job == "tick")
+            .order_by(job_runs_table.c.slot)
+        ).all()
+    slots = [row.slot for row in rows]
+    assert slots == list(range(slots[0], slots[0] + len(rows)))
+    assert len(rows) in {5, 6}
+    assert [row.status for row in rows] == ["skipped"] * (len(rows) - 1) + ["pending"]
+    assert rows[0].error == job_runs.SUPERSEDED
+    assert {row.error for row in rows[1:-1]} == {job_runs.MISSED}

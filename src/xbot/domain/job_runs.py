@@ -51,6 +51,17 @@ class JobRun:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class SlotOpening:
+    """A slot to record: its run to claim, or (missed) a slot that closed before it was opened."""
+
+    job: str
+    account_id: int
+    slot: int
+    #: the slot opened and closed while no worker could open it: recorded as skipped
+    missed: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class FinishedRun:
     """The outcome of one finished run, for back-off and failure counts."""
 

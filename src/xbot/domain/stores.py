@@ -28,6 +28,7 @@ from xbot.domain.job_runs import (
     JobRun,
     JobRunStatus,
     LastRun,
+    SlotOpening,
     StalledRun,
     WorkerIdentity,
 )
@@ -60,8 +61,19 @@ class JobRunStore(Protocol):
         """Skip pending runs of older slots and create this slot's run; True when created."""
         ...
 
+    def open_slots(self, openings: Sequence[SlotOpening], now: datetime) -> int:
+        """`open_slot` for many slots in one transaction; missed ones are recorded as skipped.
+
+        Returns how many runs it created to be claimed (existing slots are left as they are).
+        """
+        ...
+
+    def recently_failed(self, since: datetime) -> set[tuple[str, int]]:
+        """Return the (job, account) pairs with a run that failed at or after `since`."""
+        ...
+
     def claim(self, owner: str, jobs: Sequence[str], lease: timedelta) -> JobRun | None:
-        """Claim the oldest pending run (or one whose lease expired) and bump its fence."""
+        """Claim the first opened pending run (or one whose lease expired) and bump its fence."""
         ...
 
     def extend_lease(self, run: JobRun, lease: timedelta) -> bool:

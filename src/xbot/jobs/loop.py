@@ -63,7 +63,9 @@ class WorkerLoop:
         self._beat_and_report(now)
         self.runner.schedule(now)
         while not self.context.stop.is_set() and self.runner.claim_and_run() is not None:
-            self._beat_and_report(self.runner.now())
+            # a slot that opens and closes during a long burst is still opened (or recorded)
+            if self.runner.schedule_if_stale() or time.monotonic() >= self._next_beat:
+                self._beat_and_report(self.runner.now())
 
     def _beat_and_report(self, now: Any) -> None:
         clock = time.monotonic()

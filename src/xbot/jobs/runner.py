@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -14,14 +15,18 @@ from xbot.domain.audit import NewEvent, Severity
 from xbot.domain.errors import StoreError
 from xbot.domain.job_runs import JobRun, JobRunStatus
 from xbot.events import JobPhase, JobPrefix, job_event_type
-from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures, retry_at
+from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures
 from xbot.jobs.base import Account, JobContext, JobSpec, summary_data
 from xbot.jobs.heartbeat import LeaseHeartbeat
 from xbot.jobs.platform_faults import note_platform_outcome
+from xbot.jobs.scheduler import SlotOpener
 from xbot.redact import redact_text
 from xbot.telemetry import observe_job_run
 
 log = structlog.get_logger("xbot.runner")
+
+#: during a burst of runs, due slots are opened again at least this often (seconds)
+RESCHEDULE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -49,7 +54,8 @@ class JobRunner:
         self.specs = {spec.name: spec for spec in specs}
         self.accounts = accounts
         self.lease = timedelta(seconds=context.settings.lease_seconds)
-        self._seen_slot: dict[tuple[str, int], int] = {}
+        self.opener = SlotOpener(context.store, self.specs)
+        self._scheduled_at = -math.inf
         self.current_run: JobRun | None = None
         #: the run claimed together with the previous run's outcome, to run next
         self.next_run: JobRun | None = None
@@ -75,32 +81,19 @@ class JobRunner:
         return outcomes
 
     def schedule(self, now: datetime) -> int:
-        """Create the run of the current slot for each (job, account) unless backing off."""
-        created = 0
-        accounts_by_id = {account.account_id: account for account in self.accounts()}
-        for spec in self.specs.values():
-            for account_id in accounts_by_id if spec.per_account else (0,):
-                created += self._schedule_one(spec, account_id, now)
-        return created
+        """Open the slots due at `now` (staggered per account, xbot.jobs.slots) in one call.
 
-    def _schedule_one(self, spec: JobSpec, account_id: int, now: datetime) -> int:
-        slot = int(now.timestamp() // spec.interval_seconds)
-        key = (spec.name, account_id)
-        if self._seen_slot.get(key) == slot:
-            return 0
-        if self._backing_off(spec, account_id, now):
-            return 0
-        created = self.store.job_runs.open_slot(spec.name, account_id, slot, now)
-        self._seen_slot[key] = slot
-        return int(created)
+        Returns how many runs to claim it created; a pair backing off opens none.
+        """
+        self._scheduled_at = time.monotonic()
+        account_ids = [account.account_id for account in self.accounts()]
+        return self.opener.open_due(now, account_ids)
 
-    def _backing_off(self, spec: JobSpec, account_id: int, now: datetime) -> bool:
-        outcomes = self.store.job_runs.recent_outcomes(spec.name, account_id)
-        failures = consecutive_failures([row.status for row in outcomes])
-        if failures == 0 or outcomes[0].finished_at is None:
-            return False
-        interval = timedelta(seconds=spec.interval_seconds)
-        return now < retry_at(outcomes[0].finished_at, failures, interval)
+    def schedule_if_stale(self) -> int:
+        """Schedule again when the last pass is over RESCHEDULE_SECONDS old (between runs)."""
+        if time.monotonic() - self._scheduled_at < RESCHEDULE_SECONDS:
+            return 0
+        return self.schedule(self.now())
 
     def claim_and_run(self) -> RunOutcome | None:
         """Claim one run and execute it; None when nothing is claimable."""
@@ -217,6 +210,7 @@ class JobRunner:
         return finished
 
     def _report_failure(self, spec: JobSpec, run: JobRun, outcome: RunOutcome) -> None:
+        self.opener.note_failure(spec.name, run.account_id)
         outcomes = self.store.job_runs.recent_outcomes(spec.name, run.account_id)
         failures = consecutive_failures([row.status for row in outcomes])
         severity: Severity = "error" if failures >= REPEATED_FAILURES else "warning"

@@ -83,3 +83,16 @@ def test_redaction_hides_every_url_password_and_secret_setting(
     monkeypatch.setenv("XBOT_LLM__BASE_URL", "https://u:llm-canary@llm.example/v1")
     shown = str(redacted(load_settings()))
     assert "canary" not in shown
+
+
+def test_a_thousand_accounts_load_and_one_more_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "xbot.toml"
+    entry = '[[accounts]]\nplatform = "mastodon"\nhandle = "bot{n}@example.social"\n'
+    path.write_text("".join(entry.format(n=n) for n in range(1000)), encoding="utf-8")
+    monkeypatch.setenv("XBOT_CONFIG", str(path))
+    assert len(load_settings().accounts) == 1000
+    path.write_text("".join(entry.format(n=n) for n in range(1001)), encoding="utf-8")
+    with pytest.raises(ConfigError, match="accounts"):
+        load_settings()

@@ -11,6 +11,7 @@ from xbot.domain.job_runs import (
     JobRun,
     JobRunStatus,
     LastRun,
+    SlotOpening,
     StalledRun,
     WorkerIdentity,
 )
@@ -42,15 +43,45 @@ class MemoryJobRuns:
             )
             return True
 
+    def open_slots(self, openings: Sequence[SlotOpening], now: datetime) -> int:
+        """Open many slots: older pending runs skipped, missed ones recorded as skipped."""
+        created = 0
+        for item in sorted(openings, key=lambda item: item.missed, reverse=True):
+            if not item.missed:
+                created += self.open_slot(item.job, item.account_id, item.slot, now)
+                continue
+            with self.tables.transaction() as tables:
+                exists = any((row.job, row.account_id, row.slot) == (item.job, item.account_id,
+                             item.slot) for row in tables.job_runs.values())  # fmt: skip
+                if not exists:
+                    run_id = tables.next_id()
+                    tables.job_runs[run_id] = RunRow(
+                        job_run_id=run_id, job=item.job, account_id=item.account_id,
+                        slot=item.slot, created_at=now, status=JobRunStatus.SKIPPED,
+                        error="the slot closed before a worker could open it",
+                    )  # fmt: skip
+        return created
+
+    def recently_failed(self, since: datetime) -> set[tuple[str, int]]:
+        """Return the (job, account) pairs with a run that failed at or after `since`."""
+        with self.tables.transaction() as tables:
+            return {
+                (row.job, row.account_id)
+                for row in tables.job_runs.values()
+                if row.status is JobRunStatus.FAILED
+                and row.finished_at is not None
+                and row.finished_at >= since
+            }
+
     def claim(self, owner: str, jobs: Sequence[str], lease: timedelta) -> JobRun | None:
-        """Claim the oldest pending run (or one whose lease expired) and bump its fence."""
+        """Claim the first opened pending run (or one whose lease expired) and bump its fence."""
         with self.tables.transaction() as tables:
             now = tables.clock()
             claimable = [row for row in tables.job_runs.values()
                          if row.job in jobs and _claimable(row, now)]  # fmt: skip
             if not claimable:
                 return None
-            row = min(claimable, key=lambda row: (row.slot, row.job_run_id))
+            row = min(claimable, key=lambda row: (row.created_at, row.job_run_id))
             row.status, row.owner, row.attempts = JobRunStatus.RUNNING, owner, row.attempts + 1
             row.lease_until, row.started_at = now + lease, now
             return JobRun(

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
 from xbot.store.queries.common import insert_ignoring_conflicts, is_postgres
@@ -15,12 +16,13 @@ from xbot.store.types import JsonData, UtcDateTime
 
 #: the columns a claim returns, as the port's JobRun needs them
 _CLAIMED = "id, job, account_id, slot, owner, attempts, lease_until, started_at"
-#: PostgreSQL: the oldest claimable run of the named jobs, locked, others skipped
+#: PostgreSQL: the oldest claimable run of the named jobs (first opened, first run), locked,
+#: others skipped
 _NEXT_CLAIMABLE = """
     SELECT id FROM job_runs
     WHERE job = ANY(:jobs) AND id <> :skip_id
       AND (status = 'pending' OR (status = 'running' AND lease_until < clock_timestamp()))
-    ORDER BY slot, id LIMIT 1 FOR UPDATE SKIP LOCKED
+    ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
 """
 _CLAIM = f"""
     UPDATE job_runs SET status = 'running', owner = :owner, attempts = attempts + 1,
@@ -61,6 +63,51 @@ def create_run(connection: Connection, job: str, account_id: int, slot: int, now
     return created is not None
 
 
+#: why a slot that opened and closed unseen is recorded as skipped
+MISSED = "the slot closed before a worker could open it"
+#: why an older pending run is skipped when a newer slot of its job and account opens
+SUPERSEDED = "superseded by a newer slot"
+
+
+def create_runs(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert many runs (job, account_id, slot, created_at, status, error), existing ones left.
+
+    Returns how many pending runs it created.
+    """
+    dialect_insert = postgresql.insert if is_postgres(connection) else sqlite.insert
+    statement = dialect_insert(job_runs).on_conflict_do_nothing().returning(job_runs.c.status)
+    result = connection.execute(statement, list(rows))
+    return sum(status == "pending" for status in result.scalars())
+
+
+def skip_superseded_many(connection: Connection, slots: Sequence[tuple[str, int, int]]) -> None:
+    """`skip_superseded_runs` for many (job, account_id, slot), in one round trip where it can."""
+    statement = (
+        update(job_runs)
+        .where(
+            job_runs.c.job == bindparam("b_job"),
+            job_runs.c.account_id == bindparam("b_account"),
+            job_runs.c.slot < bindparam("b_slot"),
+            job_runs.c.status == "pending",
+        )
+        .values(status="skipped", error=SUPERSEDED)
+    )
+    parameters = [
+        {"b_job": job, "b_account": account, "b_slot": slot} for job, account, slot in slots
+    ]
+    connection.execute(statement, parameters)
+
+
+def recently_failed(connection: Connection, since: datetime) -> set[tuple[str, int]]:
+    """Return the (job, account_id) pairs with a run that failed at or after `since`."""
+    rows = connection.execute(
+        select(job_runs.c.job, job_runs.c.account_id)
+        .where(job_runs.c.status == "failed", job_runs.c.finished_at >= since)
+        .distinct()
+    )
+    return {(row.job, row.account_id) for row in rows}
+
+
 def skip_superseded_runs(connection: Connection, job: str, account_id: int, slot: int) -> int:
     """Skip pending runs of older slots: a late worker runs the current slot, not a backlog."""
     result = connection.execute(
@@ -71,7 +118,7 @@ def skip_superseded_runs(connection: Connection, job: str, account_id: int, slot
             job_runs.c.slot < slot,
             job_runs.c.status == "pending",
         )
-        .values(status="skipped", error="superseded by a newer slot")
+        .values(status="skipped", error=SUPERSEDED)
     )
     return result.rowcount
 
@@ -87,7 +134,9 @@ def claim_run(
             and_(job_runs.c.status == "running", job_runs.c.lease_until < now),
         ),
     )
-    candidate = select(job_runs.c.id).where(claimable).order_by(job_runs.c.slot, job_runs.c.id)
+    candidate = (
+        select(job_runs.c.id).where(claimable).order_by(job_runs.c.created_at, job_runs.c.id)
+    )
     if is_postgres(connection):
         candidate = candidate.with_for_update(skip_locked=True)
     statement = (

@@ -14,6 +14,7 @@ from xbot.domain.job_runs import (
     JobRun,
     JobRunStatus,
     LastRun,
+    SlotOpening,
     StalledRun,
     WorkerIdentity,
 )
@@ -35,8 +36,33 @@ class SqlJobRuns:
             job_runs.skip_superseded_runs(connection, job, account_id, slot)
             return job_runs.create_run(connection, job, account_id, slot, now)
 
+    def open_slots(self, openings: Sequence[SlotOpening], now: datetime) -> int:
+        """Open many slots in one transaction: older pending runs skipped, missed ones recorded."""
+        if not openings:
+            return 0
+        ordered = sorted(openings, key=lambda opening: (opening.job, opening.account_id,
+                                                         opening.slot))  # fmt: skip
+        newest = {(item.job, item.account_id): item.slot for item in ordered if not item.missed}
+        rows = [
+            {"job": item.job, "account_id": item.account_id, "slot": item.slot,
+             "created_at": now, "status": "skipped" if item.missed else "pending",
+             "error": job_runs.MISSED if item.missed else None}
+            for item in ordered
+        ]  # fmt: skip
+        with self.transactions.begin() as connection:
+            if newest:
+                job_runs.skip_superseded_many(
+                    connection, [(job, account, slot) for (job, account), slot in newest.items()]
+                )
+            return job_runs.create_runs(connection, rows)
+
+    def recently_failed(self, since: datetime) -> set[tuple[str, int]]:
+        """Return the (job, account) pairs with a run that failed at or after `since`."""
+        with self.transactions.read() as connection:
+            return job_runs.recently_failed(connection, since)
+
     def claim(self, owner: str, jobs: Sequence[str], lease: timedelta) -> JobRun | None:
-        """Claim the oldest pending run (or one whose lease expired) and bump its fence."""
+        """Claim the first opened pending run (or one whose lease expired) and bump its fence."""
         if self.transactions.postgres:
             with self.transactions.single() as connection:
                 return _claimed(job_runs.claim_run_now(connection, owner, jobs, lease))

@@ -1,0 +1,162 @@
+"""When each (job, account) comes due next: the runner opens only the slots that are due.
+
+A heap of next-due times, one entry per (job, account): a pass costs nothing for what is not
+due, however many accounts there are, and memory stays one entry per (job, account). A slot
+that opened and closed while this process was busy with a long run is handed back as missed,
+so the store records it as skipped instead of losing it.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from xbot.domain.errors import XbotError
+from xbot.domain.job_runs import SlotOpening
+from xbot.domain.stores import Store
+from xbot.jobs.backoff import MAX_BACKOFF, consecutive_failures, retry_at
+from xbot.jobs.base import JobSpec
+from xbot.jobs.slots import slot_at, slot_start
+
+#: at most this many missed slots of one (job, account) are recorded per pass
+MAX_MISSED = 20
+
+#: how long the list of lately failing (job, account) pairs is trusted before it is read again
+FAILURES_FRESH_SECONDS = 30.0
+
+Key = tuple[str, int]
+
+
+class SlotScheduler:
+    """Knows the next due time of every (job, account) it tracks."""
+
+    def __init__(self, specs: Mapping[str, JobSpec]) -> None:
+        self.specs = specs
+        #: (due epoch, job, account_id, whether the slots before it count as missed)
+        self._heap: list[tuple[float, str, int, bool]] = []
+        self._due: dict[Key, float] = {}
+
+    def __len__(self) -> int:
+        return len(self._due)
+
+    @property
+    def entries(self) -> int:
+        """How many heap entries it holds (stale ones included): bounded, not growing."""
+        return len(self._heap)
+
+    def track(self, account_ids: Iterable[int], epoch: float) -> None:
+        """Track exactly these accounts' jobs; new ones come due at once, gone ones are dropped."""
+        ids = list(account_ids)
+        keys = {
+            (spec.name, account_id)
+            for spec in self.specs.values()
+            for account_id in (ids if spec.per_account else (0,))
+        }
+        for key in set(self._due) - keys:
+            del self._due[key]  # its heap entry is dropped when it comes up
+        for job, account_id in keys - set(self._due):
+            self._set(job, account_id, epoch, missed=False)
+        if len(self._heap) > 2 * len(self._due) + 64:
+            self._compact()
+
+    def take_due(self, epoch: float, held: Callable[[str, int], bool]) -> list[SlotOpening]:
+        """Return the slots due at `epoch` (with missed ones) and move each key to its next slot.
+
+        A key `held` (backing off) opens nothing now and is asked again at its next slot.
+        """
+        openings: list[SlotOpening] = []
+        while self._heap and self._heap[0][0] <= epoch:
+            due, job, account_id, count_missed = heapq.heappop(self._heap)
+            if self._due.get((job, account_id)) != due:
+                continue  # superseded or no longer tracked
+            interval = self.specs[job].interval_seconds
+            current = slot_at(job, account_id, interval, epoch)
+            following = slot_start(job, account_id, interval, current + 1)
+            if held(job, account_id):  # the slots skipped while held are not missed
+                self._set(job, account_id, following, missed=False)
+                continue
+            self._set(job, account_id, following)
+            if count_missed:
+                first = max(slot_at(job, account_id, interval, due), current - MAX_MISSED)
+                openings += [
+                    SlotOpening(job=job, account_id=account_id, slot=slot, missed=True)
+                    for slot in range(first, current)
+                ]
+            openings.append(SlotOpening(job=job, account_id=account_id, slot=current))
+        return openings
+
+    def put_back(self, openings: Sequence[SlotOpening]) -> None:
+        """Make these slots due again (the store could not record them); missed ones are dropped."""
+        for item in openings:
+            if not item.missed and (item.job, item.account_id) in self._due:
+                interval = self.specs[item.job].interval_seconds
+                start = slot_start(item.job, item.account_id, interval, item.slot)
+                self._set(item.job, item.account_id, start, missed=False)
+
+    def _set(self, job: str, account_id: int, due: float, *, missed: bool = True) -> None:
+        self._due[job, account_id] = due
+        heapq.heappush(self._heap, (due, job, account_id, missed))
+
+    def _compact(self) -> None:
+        self._heap = [
+            entry for entry in self._heap if self._due.get((entry[1], entry[2])) == entry[0]
+        ]
+        heapq.heapify(self._heap)
+
+
+class SlotOpener:
+    """Opens the due slots of every tracked (job, account) in one store call, backing off.
+
+    A (job, account) whose runs keep failing waits before its next slot (xbot.jobs.backoff);
+    which pairs failed lately is read once every FAILURES_FRESH_SECONDS, not per slot, so an
+    idle account costs no query.
+    """
+
+    def __init__(self, store: Store, specs: Mapping[str, JobSpec]) -> None:
+        self.store = store
+        self.specs = specs
+        self.slots = SlotScheduler(specs)
+        self._tracked: tuple[int, ...] | None = None
+        self._failing: set[Key] = set()
+        self._failures_read = -math.inf
+
+    def note_failure(self, job: str, account_id: int) -> None:
+        """Back this pair off now (a run just failed here), without waiting for the next read."""
+        self._failing.add((job, account_id))
+
+    def open_due(self, now: datetime, account_ids: Sequence[int]) -> int:
+        """Open every slot due at `now`; return how many runs to claim it created."""
+        epoch = now.timestamp()
+        if tuple(account_ids) != self._tracked:
+            self._tracked = tuple(account_ids)
+            self.slots.track(self._tracked, epoch)
+        self._read_failures(now)
+        openings = self.slots.take_due(epoch, lambda job, account: self._held(job, account, now))
+        if not openings:
+            return 0
+        try:
+            return self.store.job_runs.open_slots(openings, now)
+        except XbotError:
+            self.slots.put_back(openings)
+            raise
+
+    def _read_failures(self, now: datetime) -> None:
+        clock = time.monotonic()
+        if clock - self._failures_read < FAILURES_FRESH_SECONDS:
+            return
+        self._failing = self.store.job_runs.recently_failed(now - MAX_BACKOFF)
+        self._failures_read = clock
+
+    def _held(self, job: str, account_id: int, now: datetime) -> bool:
+        if (job, account_id) not in self._failing:
+            return False
+        outcomes = self.store.job_runs.recent_outcomes(job, account_id)
+        failures = consecutive_failures([row.status for row in outcomes])
+        if failures == 0 or outcomes[0].finished_at is None:
+            self._failing.discard((job, account_id))
+            return False
+        interval = timedelta(seconds=self.specs[job].interval_seconds)
+        return now < retry_at(outcomes[0].finished_at, failures, interval)
