@@ -366,6 +366,10 @@ class StatusStore(Protocol):
         """Count permits per status."""
         ...
 
+    def accounts_with_pending_permits(self) -> set[int]:
+        """Return the accounts that have a PENDING permit (the post job's work)."""
+        ...
+
 
 class Store(Protocol):
     """Everything a job may read or write, one attribute per aggregate."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -107,6 +107,9 @@ class JobSpec:
     event_prefix: JobPrefix | None = None
     #: every run calls the platform: a refusal blocks the account, a completed run unblocks it
     calls_platform: bool = False
+    #: the accounts with work for this job, read once per scheduling pass: they open every
+    #: slot, the idle ones one slot each in turn (about one run per interval for all of them)
+    busy_accounts: Callable[[Store], Collection[int]] | None = None
 
 
 def require_account(context: JobContext) -> Account:

@@ -62,10 +62,11 @@ class SlotScheduler:
         if len(self._heap) > 2 * len(self._due) + 64:
             self._compact()
 
-    def take_due(self, epoch: float, held: Callable[[str, int], bool]) -> list[SlotOpening]:
+    def take_due(self, epoch: float, held: Callable[[str, int, int], bool]) -> list[SlotOpening]:
         """Return the slots due at `epoch` (with missed ones) and move each key to its next slot.
 
-        A key `held` (backing off) opens nothing now and is asked again at its next slot.
+        A key `held(job, account_id, slot)` (backing off, or idle) opens nothing now and is asked
+        again at its next slot.
         """
         openings: list[SlotOpening] = []
         while self._heap and self._heap[0][0] <= epoch:
@@ -75,7 +76,7 @@ class SlotScheduler:
             interval = self.specs[job].interval_seconds
             current = slot_at(job, account_id, interval, epoch)
             following = slot_start(job, account_id, interval, current + 1)
-            if held(job, account_id):  # the slots skipped while held are not missed
+            if held(job, account_id, current):  # the slots skipped while held are not missed
                 self._set(job, account_id, following, missed=False)
                 continue
             self._set(job, account_id, following)
@@ -120,6 +121,10 @@ class SlotOpener:
         self.specs = specs
         self.slots = SlotScheduler(specs)
         self._tracked: tuple[int, ...] | None = None
+        #: each tracked account's turn among them, for jobs that run idle accounts in turn
+        self._turn: dict[int, int] = {}
+        #: per pass: each `busy_accounts` job's accounts with work
+        self._busy: dict[str, set[int]] = {}
         self._failing: set[Key] = set()
         self._failures_read = -math.inf
 
@@ -132,9 +137,16 @@ class SlotOpener:
         epoch = now.timestamp()
         if tuple(account_ids) != self._tracked:
             self._tracked = tuple(account_ids)
+            self._turn = {account: turn for turn, account in enumerate(sorted(self._tracked))}
             self.slots.track(self._tracked, epoch)
         self._read_failures(now)
-        openings = self.slots.take_due(epoch, lambda job, account: self._held(job, account, now))
+        self._busy = {}
+        openings = self.slots.take_due(
+            epoch,
+            lambda job, account, slot: (
+                self._idle(job, account, slot) or self._held(job, account, now)
+            ),
+        )
         if not openings:
             return 0
         try:
@@ -149,6 +161,16 @@ class SlotOpener:
             return
         self._failing = self.store.job_runs.recently_failed(now - MAX_BACKOFF)
         self._failures_read = clock
+
+    def _idle(self, job: str, account_id: int, slot: int) -> bool:
+        """Return True when the job has no work for the account and it is not its turn."""
+        spec = self.specs[job]
+        if spec.busy_accounts is None or not spec.per_account or account_id not in self._turn:
+            return False
+        busy = self._busy.get(job)
+        if busy is None:
+            busy = self._busy[job] = set(spec.busy_accounts(self.store))
+        return account_id not in busy and slot % len(self._turn) != self._turn[account_id]
 
     def _held(self, job: str, account_id: int, now: datetime) -> bool:
         if (job, account_id) not in self._failing:

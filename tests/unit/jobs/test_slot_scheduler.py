@@ -26,7 +26,7 @@ def scheduler(*specs: JobSpec) -> SlotScheduler:
     return SlotScheduler({item.name: item for item in specs})
 
 
-def never_held(_job: str, _account_id: int) -> bool:
+def never_held(_job: str, _account_id: int, _slot: int) -> bool:
     return False
 
 
@@ -87,7 +87,7 @@ def test_slots_that_closed_unseen_come_back_as_missed() -> None:
 def test_a_held_pair_opens_nothing_and_its_held_slots_are_not_missed() -> None:
     slots = scheduler(spec("fetch", 60.0))
     slots.track([1, 2], E0)
-    items = slots.take_due(E0, lambda _job, account_id: account_id == 1)
+    items = slots.take_due(E0, lambda _job, account_id, _slot: account_id == 1)
     assert [(item.account_id, item.missed) for item in items] == [(2, False)]
     items = slots.take_due(E0 + 600, never_held)
     assert [item.missed for item in items if item.account_id == 1] == [False]

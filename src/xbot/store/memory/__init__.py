@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from xbot.domain.candidates import CandidateStatus
+from xbot.domain.permits import PermitStatus
 from xbot.store.memory.accounts import MemoryAccounts
 from xbot.store.memory.candidates import MemoryCandidates
 from xbot.store.memory.decisions import MemoryDecisions
@@ -45,6 +46,15 @@ class MemoryStatus:
             for permit in tables.permits.values():
                 counts[permit.status.value] = counts.get(permit.status.value, 0) + 1
         return counts
+
+    def accounts_with_pending_permits(self) -> set[int]:
+        """Return the accounts that have a PENDING permit (the post job's work)."""
+        with self.tables.transaction() as tables:
+            return {
+                permit.account_id
+                for permit in tables.permits.values()
+                if permit.status is PermitStatus.PENDING
+            }
 
 
 class MemoryStore:

@@ -13,6 +13,16 @@ from xbot.domain.permits import PermitStatus
 from xbot.store.tables import ghost_tweets, post_attempts, reply_candidate_queue
 
 
+def accounts_with_pending_permits(connection: Connection) -> set[int]:
+    """Return the accounts that have a PENDING permit (the post job's work)."""
+    rows = connection.execute(
+        select(post_attempts.c.account_id)
+        .where(post_attempts.c.status == PermitStatus.PENDING.value)
+        .distinct()
+    )
+    return {int(row.account_id) for row in rows}
+
+
 def queue_size(connection: Connection, now: datetime) -> int:
     """Count queued, unexpired candidates."""
     return int(

@@ -23,3 +23,8 @@ class SqlStatus:
         """Count permits per status."""
         with self.transactions.read() as connection:
             return status.permits_by_status(connection)
+
+    def accounts_with_pending_permits(self) -> set[int]:
+        """Return the accounts that have a PENDING permit (the post job's work)."""
+        with self.transactions.read() as connection:
+            return status.accounts_with_pending_permits(connection)
