@@ -16,6 +16,8 @@ from sqlalchemy import Connection, text
 from xbot.jobs.slots import slot_at, slot_start
 
 TICKS = os.sysconf("SC_CLK_TCK")
+#: jobs whose slots follow the work (xbot.jobs.registry): every slot is not due work
+FOLLOWS_WORK = frozenset({"post"})
 
 
 @dataclass(kw_only=True)
@@ -110,6 +112,9 @@ def slot_figures(
     for job, interval in intervals.items():
         mine = [row for row in rows if row.job == job]
         per_job[job] = _one_job(mine, interval, window)
+        if job in FOLLOWS_WORK:
+            # an idle account opens a post slot only in turn: its slots are not all due work
+            per_job[job] |= {"slots_expected_in_window": None, "slots_never_created": 0}
     return per_job
 
 
@@ -168,6 +173,13 @@ def post_figures(
         )
     )
     recorded = {row.actual_tweet_id for row in used}
+    waits = connection.execute(
+        text(
+            "SELECT EXTRACT(EPOCH FROM claimed_at - GREATEST(created_at, "
+            "COALESCE(not_before, created_at))) AS wait FROM post_attempts "
+            "WHERE claimed_at IS NOT NULL"
+        )
+    ).all()
     published = [reply for answers in replies.values() for reply in answers]
     latencies = [
         (min(_when(reply) for reply in replies[post_id]) - created).total_seconds()
@@ -183,6 +195,7 @@ def post_figures(
         "targets_replied_twice": sum(len(answers) > 1 for answers in replies.values()),
         "replies_no_permit_explains": sum(reply["id"] not in recorded for reply in published),
         "mention_to_reply_s": spread(latencies),
+        "permit_claim_lag_s": spread([float(row.wait) for row in waits]),
     }
 
 

@@ -56,7 +56,8 @@ def print_summary(data: dict[str, Any], args: argparse.Namespace) -> None:
         print(
             f"  {job:<10} runs {figures['runs']:>6}  dup slots {figures['duplicate_slots']}  "
             f"never created {figures['slots_never_created']:>4} / "
-            f"{figures['slots_expected_in_window']}  skipped {figures['skipped_as_backlog']:>4}"
+            f"{figures['slots_expected_in_window'] or 'work'}  "
+            f"skipped {figures['skipped_as_backlog']:>4}"
             f"  claim lag p95 {lag['p95']} s max {lag['max']} s (target p95 <= 1 s)"
         )
     print(
@@ -74,6 +75,11 @@ def print_summary(data: dict[str, Any], args: argparse.Namespace) -> None:
     print(
         f"  mention->reply p50 {latency['p50']} s p95 {latency['p95']} s "
         f"(target p95 <= {args.fetch + 2:g} s)"
+    )
+    waited = posts["permit_claim_lag_s"]
+    print(
+        f"  permit claim lag (claimed - due) p50 {waited['p50']} s p95 {waited['p95']} s "
+        f"max {waited['max']} s"
     )
     for name, worker in data["workers"].items():
         print(
