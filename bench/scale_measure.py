@@ -173,10 +173,9 @@ def post_figures(
         )
     )
     recorded = {row.actual_tweet_id for row in used}
-    waits = connection.execute(
+    claims = connection.execute(
         text(
-            "SELECT EXTRACT(EPOCH FROM claimed_at - GREATEST(created_at, "
-            "COALESCE(not_before, created_at))) AS wait FROM post_attempts "
+            "SELECT created_at, not_before, claimed_at FROM post_attempts "
             "WHERE claimed_at IS NOT NULL"
         )
     ).all()
@@ -195,7 +194,15 @@ def post_figures(
         "targets_replied_twice": sum(len(answers) > 1 for answers in replies.values()),
         "replies_no_permit_explains": sum(reply["id"] not in recorded for reply in published),
         "mention_to_reply_s": spread(latencies),
-        "permit_claim_lag_s": spread([float(row.wait) for row in waits]),
+        # how long a permit waited for its claim after it could first be claimed
+        "permit_claim_lag_s": spread(
+            [
+                (
+                    row.claimed_at - max(row.created_at, row.not_before or row.created_at)
+                ).total_seconds()
+                for row in claims
+            ]
+        ),
     }
 
 

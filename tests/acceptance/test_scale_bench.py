@@ -79,13 +79,22 @@ def _measure() -> Any:
 def test_the_checks_see_a_slot_run_twice_and_a_target_replied_twice() -> None:
     measure = _measure()
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
-    run = SimpleNamespace(account_id=1, slot=5, status="done", created_at=t0, started_at=t0)
+    run = SimpleNamespace(
+        job="fetch", account_id=1, slot=5, status="done", created_at=t0, started_at=t0
+    )
     figures = measure._one_job([run, run], 10.0, (t0, t0 + timedelta(seconds=60)))
     assert figures["duplicate_slots"] == 1
     engine = create_engine("sqlite://")
     with engine.begin() as connection:
-        connection.execute(text("CREATE TABLE post_attempts (status TEXT, actual_tweet_id TEXT)"))
-        connection.execute(text("INSERT INTO post_attempts VALUES ('USED', 'r1')"))
+        connection.execute(
+            text(
+                "CREATE TABLE post_attempts (status TEXT, actual_tweet_id TEXT, "
+                "created_at TEXT, not_before TEXT, claimed_at TEXT)"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO post_attempts VALUES ('USED', 'r1', NULL, NULL, NULL)")
+        )
         mention_at = "2026-01-01T00:00:00+00:00"
         replies = {
             "m1": [
