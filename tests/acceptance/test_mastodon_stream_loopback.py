@@ -28,7 +28,7 @@ from xbot.platforms.mastodon import MastodonPlatform, build_mastodon_platform
 from xbot.sim.core.server import SimServer
 from xbot.sim.core.streams import StreamFault
 from xbot.sim.core.world import build_world
-from xbot.sim.mastodon.fake import FakeMastodon
+from xbot.sim.mastodon.fake import FakeMastodon, MastodonFakeSettings
 
 #: a mention must reach the stream within this (generous for a loaded 2-core machine)
 DELIVERY_SECONDS = 5.0
@@ -328,3 +328,19 @@ def test_health_instance_urls_and_the_admin_api(masto: Harness) -> None:
     assert httpx2.delete(f"{base}/_sim/stream/faults").json() == {"faults": []}
     assert httpx2.post(f"{base}/_sim/stream/faults", json={"kind": "drop"}).status_code == 201
     masto.wait_connections(0)
+
+
+def test_an_open_stream_lets_the_generated_traffic_mention_the_bot_without_a_request() -> None:
+    fake = FakeMastodon(build_world(3, user_count=6),
+                        settings=MastodonFakeSettings(traffic_per_minute=600))  # fmt: skip
+    token = fake.credentials()["access_token"]
+    try:
+        with fake.server() as server:
+            url = server.base_url.replace("http://", "ws://") + STREAM
+            headers = {"Authorization": f"Bearer {token}"}
+            with connect(url, additional_headers=headers, proxy=None) as ws:
+                frame = json.loads(ws.recv(timeout=DELIVERY_SECONDS * 3))
+            assert json.loads(frame["payload"])["type"] == "mention"
+            assert fake.requests() == []  # nothing but the stream asked the fake for anything
+    finally:
+        fake.close()

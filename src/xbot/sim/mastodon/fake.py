@@ -96,7 +96,7 @@ class FakeMastodon(ScriptedFake):
         )  # fmt: skip
         # apps and OAuth (ours, in front of the REST fake): `xbot accounts add mastodon`
         self.oauth = MastodonOAuth(self.limits, self.world, self.token)
-        self.streaming = MastodonStreaming(self.stream, self._account_of, tap)
+        self.streaming = MastodonStreaming(self.stream, self._account_of, tap, self._tick)
         self._start = self.clock.now()
         self.traffic = self._traffic()
         admin_api = [*admin_routes(self, self.parts), *stream_admin_routes(self.stream)]
@@ -190,6 +190,10 @@ class FakeMastodon(ScriptedFake):
     def _error_response(self, status: int, scope: Scope) -> Response:
         del scope
         return mastodon_error(status, self.clock)
+
+    def _tick(self) -> None:
+        if self.settings.traffic_per_minute > 0:
+            self.catch_up()
 
     async def _account_of(self, token: str) -> str | None:
         """Return the mastodon-mock account id a token acts for (seeded or issued by OAuth)."""

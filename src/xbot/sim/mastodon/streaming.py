@@ -12,6 +12,8 @@ duplicate, reorder, slow) a real stream also shows. `MastodonStreaming` answers 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,6 +29,8 @@ STREAMING_PATH = "/api/v1/streaming"
 USER_STREAMS = ("user", "user:notification")
 #: resolves an access token to the mastodon-mock account id it acts for (None: invalid)
 AccountOf = Callable[[str], Awaitable[str | None]]
+#: how often an open stream lets the fake's traffic generator post what is due
+TICK_SECONDS = 0.25
 
 
 def stream_key(stream: str, account_id: str) -> str:
@@ -82,10 +86,14 @@ def _tap_bus(mock_app: Any, hub: StreamHub) -> Any:
 class MastodonStreaming:
     """ASGI app for the websocket scopes of the fake Mastodon."""
 
-    def __init__(self, hub: StreamHub, account_of: AccountOf, tap: EventTap) -> None:
+    def __init__(
+        self, hub: StreamHub, account_of: AccountOf, tap: EventTap, tick: Callable[[], None]
+    ) -> None:
         self.hub = hub
         self.account_of = account_of
         self.tap = tap
+        #: runs the fake's traffic generator: mentions it schedules appear without a request
+        self.tick = tick
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Open one account's stream, or refuse the upgrade with Mastodon's error."""
@@ -107,11 +115,19 @@ class MastodonStreaming:
             return
         self.tap.attach()
         await websocket.accept(subprotocol=protocol)
+        ticker = asyncio.create_task(self._ticking())
         try:
             await self.hub.serve(websocket, stream_key(stream, account_id))
         finally:
+            ticker.cancel()
             if self.hub.connections() == 0:
                 self.tap.detach()
+
+    async def _ticking(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            with contextlib.suppress(Exception):  # a failed post is the generator's business
+                await asyncio.to_thread(self.tick)
 
 
 def _token(websocket: WebSocket) -> tuple[str, str | None]:
