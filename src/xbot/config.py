@@ -53,6 +53,7 @@ from xbot.config_types import (
     Url,
     VariableName,
 )
+from xbot.config_x_webhooks import XWebhookSettings
 from xbot.domain.budgets import parse_quiet_hours, parse_timezone
 from xbot.domain.errors import ConfigError
 from xbot.redact import redact_data, url_passwords
@@ -305,6 +306,8 @@ class Settings(BaseSettings):
     bluesky: BlueskySettings = Field(default_factory=BlueskySettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     review: ReviewSettings = Field(default_factory=ReviewSettings)
+    #: X Activity API events by webhook to the web role instead of the stream (config_x_webhooks)
+    x_webhooks: XWebhookSettings = Field(default_factory=XWebhookSettings)
     opt_outs: OptOutSettings = Field(default_factory=OptOutSettings)
     labels: LabelSettings = Field(default_factory=LabelSettings)
     #: every account's spend caps together, and rate-card overrides (xbot.config_cost)

@@ -18,6 +18,7 @@ import httpx2
 import structlog
 from pydantic import SecretStr
 from sqlalchemy import Engine
+from starlette.applications import Starlette
 
 from xbot.config import AccountSettings, Settings, secret_from_environment
 from xbot.console_service import ConsoleService
@@ -41,6 +42,7 @@ from xbot.platforms.x.credentials import (
     credentials_from,
 )
 from xbot.platforms.x.factory import build_x_platform
+from xbot.platforms.x.stream import StreamOptions
 from xbot.provenance import running_sha
 from xbot.serve import Service
 from xbot.store.engine import make_engine
@@ -51,6 +53,8 @@ from xbot.web.app import create_app
 from xbot.web.auth import Sessions
 from xbot.web.bridge import AsgiBridge
 from xbot.web.health import HealthServer, HealthState, current
+from xbot.web.x_webhooks import WEBHOOK_PATH
+from xbot.wiring_x_webhooks import x_webhook_routes
 
 log = structlog.get_logger("xbot.wiring")
 
@@ -120,13 +124,27 @@ def serve_console(service: Service, server: HealthServer | None = None) -> bool:
     server = server or current()
     if server is None:
         return False
-    app = console_app(service.settings, service.engine)
-    if app is None:
+    webhooks = x_webhook_routes(service)
+    console = console_app(service.settings, service.engine)
+    if console is None and not webhooks:
         return False
+    app = console or Starlette()
+    app.router.routes.extend(webhooks)
     server.mount(AsgiBridge(app))
     host, port = server.address
-    log.info("console_served", url=f"http://{host}:{port}/console")
+    if webhooks:
+        log.info("x_webhooks_served", url=f"http://{host}:{port}{WEBHOOK_PATH}")
+    if console is not None:
+        log.info("console_served", url=f"http://{host}:{port}/console")
     return True
+
+
+def x_stream_options(settings: Settings) -> StreamOptions:
+    """Return how X accounts take Activity API events: the stream, or webhooks ([x_webhooks])."""
+    hooks = settings.x_webhooks
+    return StreamOptions(
+        by_webhook=hooks.enabled, webhook_id=hooks.webhook_id, replay_minutes=hooks.replay_minutes
+    )
 
 
 def console_app(settings: Settings, engine: Engine) -> Any:
@@ -237,6 +255,8 @@ class PlatformCache:
                 self.engine, account.account_id, X_SESSION_KEY, self.cipher
             )
             extra["meter"] = self.meter(account)
+            if "transport" not in extra:  # an in-process fake has no stream to hold open
+                extra["stream"] = x_stream_options(self.settings)
             return _x(account, store, self._secrets(account), extra)
         if account.platform in {"bluesky", "mastodon"}:
             extra["meter"] = self.meter(account)

@@ -175,3 +175,19 @@ def test_in_webhook_mode_the_adapter_subscribes_to_the_webhook_and_replays_it(x:
             assert stream.replay(webhook_id, now - timedelta(minutes=5), now)
             wait_for(lambda: mention["id"] in sink.stored)
     assert x.fake.stream.connected() == 0
+
+
+def test_in_webhook_mode_the_first_listen_of_a_process_asks_for_one_replay(x: Served) -> None:
+    receiver = RecordingSink(x.fake.auth.consumer_secret)
+    with SimServer(Starlette(routes=webhook_routes(receiver))) as server, x.client() as client:
+        registered = client.post("/2/webhooks", json={"url": server.base_url + WEBHOOK_PATH})
+        options = StreamOptions(
+            by_webhook=True, webhook_id=registered.json()["data"]["id"], replay_minutes=30
+        )
+        with platform_for(x, stream=options) as platform:
+            for _ in range(3):
+                with pytest.raises(StreamUnavailable):
+                    next(iter(platform.mention_stream().listen(None, threading.Event())))
+    replays = x.fake.requests(method="POST", path="/2/webhooks/replay")
+    assert len(replays) == 1
+    assert replays[0].body["from_date"] == "202603020830"

@@ -32,7 +32,7 @@ ANSWER_SECONDS = 30.0
 
 def is_console_path(path: str) -> bool:
     """Return True when the console answers `path`."""
-    return path == "/console" or path.startswith(("/console/", "/api/v1/"))
+    return path == "/console" or path.startswith(("/console/", "/api/v1/", "/webhooks/"))
 
 
 @dataclass(kw_only=True, slots=True)

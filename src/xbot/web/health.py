@@ -34,8 +34,9 @@ MAX_BODY_BYTES = 1024
 METRICS_PATH = "/metrics"
 #: a metrics provider returns the body and its Content-Type
 MetricsBody = Callable[[], tuple[bytes, str]]
-#: the paths the console answers once mounted (web.bridge); everything else stays here
-CONSOLE_PATHS = ("/console/", "/api/v1/")
+#: the paths the console (and X's webhooks, /webhooks/x) answer once mounted (web.bridge);
+#: everything else stays here
+CONSOLE_PATHS = ("/console/", "/api/v1/", "/webhooks/")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -15,6 +15,7 @@ token is refreshed and the request sent once more; X answers 401 before acting o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -78,6 +79,7 @@ class XPlatform:
         self._wire = wire
         self._fetch = fetch or FetchOptions()
         self._stream_options = stream or StreamOptions()
+        self._replayed = threading.Event()
         self._now = now or (lambda: datetime.now(UTC))
         self._me: Me | None = None
         self._limits: dict[str, RateLimitState] = {}
@@ -186,7 +188,7 @@ class XPlatform:
             raise StreamUnavailable(self._stream_options.unavailable)
         return XActivityStream(
             wire=self._wire, whoami=self._whoami, now=self._now, meter=self.meter,
-            options=self._stream_options,
+            options=self._stream_options, replayed=self._replayed,
         )  # fmt: skip
 
     def rate_limits(self) -> Mapping[str, RateLimitState]:

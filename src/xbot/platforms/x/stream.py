@@ -20,7 +20,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx2
 
@@ -55,6 +55,8 @@ class StreamOptions:
     by_webhook: bool = False
     #: the registered webhook new subscriptions deliver to ([x_webhooks] webhook_id; empty: none)
     webhook_id: str = ""
+    #: in webhook mode, the first listen of a process asks X to re-deliver this many minutes
+    replay_minutes: int = 0
     #: why this adapter has no stream at all (empty: it has one)
     unavailable: str = ""
 
@@ -71,7 +73,7 @@ class XActivityStream:
 
     name = "x_activity"
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the adapter's parts it shares
         self,
         *,
         wire: Wire,
@@ -79,6 +81,7 @@ class XActivityStream:
         now: Callable[[], datetime],
         meter: Meter,
         options: StreamOptions | None = None,
+        replayed: threading.Event | None = None,
     ) -> None:
         self._wire = wire
         self._whoami = whoami
@@ -87,6 +90,8 @@ class XActivityStream:
         self.options = options or StreamOptions()
         self._reader: _Reader | None = None
         self._closing = threading.Event()
+        #: set once this process asked X for a replay (shared by the account's streams)
+        self._replayed = replayed or threading.Event()
 
     def ensure_subscriptions(self) -> None:
         """Subscribe the account to the three post events it lacks (idempotent)."""
@@ -121,6 +126,7 @@ class XActivityStream:
         """Yield what the stream delivers until `stop` is set (see the module docstring)."""
         if self.options.by_webhook:
             self.ensure_subscriptions()
+            self._replay_after_downtime()
             raise StreamUnavailable(
                 "X events arrive by webhook at /webhooks/x on the web role ([x_webhooks] enabled)"
             )
@@ -161,6 +167,15 @@ class XActivityStream:
             self._reader.close()
 
     # --- helpers ---
+
+    def _replay_after_downtime(self) -> None:
+        """Once a process: X re-delivers the last `replay_minutes` to the webhook."""
+        minutes = self.options.replay_minutes
+        if not (self.options.webhook_id and minutes) or self._replayed.is_set():
+            return
+        now = self._now()
+        self.replay(self.options.webhook_id, now - timedelta(minutes=minutes), now)
+        self._replayed.set()
 
     def _me(self) -> Me:
         try:
