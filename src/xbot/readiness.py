@@ -18,6 +18,7 @@ from xbot.redact import redact_url
 from xbot.store.engine import translated_errors
 from xbot.store.queries import controls, deployments, labels
 from xbot.store.queries.common import database_now
+from xbot.store.sql import SqlStore
 
 #: the /ready reason when accounts exist and none of them may post now (each says why)
 NO_ACCOUNT_POSTING = "no_account_posting"
@@ -64,19 +65,19 @@ class Readiness:
             switch = controls.kill_switch(connection)
             declared = deployment.sha if deployment else None
             required = self.settings.require_deploy_mark
-            reasons = posting_blockers(
-                role=self.role,
-                running_sha=self.worker.git_sha,
-                declared_sha=declared,
-                kill_switch_on=switch["on"],
-                require_deploy_mark=required,
-            )
-            states = read_account_states(
-                connection, accounts, self.settings,
-                fence=[reason for reason in reasons if reason != "wrong_role"],
-                fence_since=deployment.declared_at if deployment else None,
-                now=database_now(connection),
-            )  # fmt: skip
+            now = database_now(connection)
+        reasons = posting_blockers(
+            role=self.role,
+            running_sha=self.worker.git_sha,
+            declared_sha=declared,
+            kill_switch_on=switch["on"],
+            require_deploy_mark=required,
+        )
+        states = read_account_states(
+            SqlStore(self.engine), accounts, self.settings,
+            fence=[reason for reason in reasons if reason != "wrong_role"],
+            fence_since=deployment.declared_at if deployment else None, now=now,
+        )  # fmt: skip
         notes = posting_notes(declared_sha=declared, require_deploy_mark=required)
         if accounts and not reasons and not overall_posting_allowed(states):
             reasons.append(NO_ACCOUNT_POSTING)

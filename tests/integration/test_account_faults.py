@@ -78,10 +78,9 @@ def caches(engine: Engine, fake: FakeX, setup: tuple[Settings, Account]) -> Iter
 
 
 def states(engine: Engine, settings: Settings, account: Account) -> list[Any]:
-    with engine.connect() as connection:
-        return read_account_states(
-            connection, [account], settings, fence=[], fence_since=None, now=datetime.now(UTC)
-        )
+    return read_account_states(
+        SqlStore(engine), [account], settings, fence=[], fence_since=None, now=datetime.now(UTC)
+    )
 
 
 def event_types(engine: Engine) -> list[str]:

@@ -176,11 +176,10 @@ def test_a_daily_cap_stops_posting_at_the_right_count_and_costs_match_the_fake(
     assert fetch.run_once(governed.at(seconds=2)).cost_cap is not None
     assert governed.fake.billing()["total_micro_usd"] == 49_000
     now = governed.at(seconds=2).now
-    with governed.engine.connect() as connection:
-        [state] = read_account_states(
-            connection, [governed.account], governed.context.settings, fence=(), fence_since=None,
-            now=now,
-        )  # fmt: skip
+    [state] = read_account_states(
+        SqlStore(governed.engine), [governed.account], governed.context.settings, fence=(),
+        fence_since=None, now=now,
+    )  # fmt: skip
     assert (state.state, state.reason, state.until) == ("blocked", "cost_cap", next_day(now))
     assert "account daily cap $0.05 reached" in state.describe()
     _costs_are_shown(governed, now)
@@ -228,20 +227,18 @@ def test_a_402_blocks_the_account_until_the_next_utc_day_or_a_resume(governed: G
     later = governed.at(minutes=11)  # past the permit's back-off: the stop refuses the claim
     assert post.run_once(later) == {"expired": 0, "claimed": 0, "blocked": "cost_cap"}
     assert fetch.run_once(later).cost_cap is not None
-    with governed.engine.connect() as connection:
-        [state] = read_account_states(
-            connection, [governed.account], governed.context.settings, fence=(), fence_since=None,
-            now=later.now,
-        )  # fmt: skip
+    [state] = read_account_states(
+        SqlStore(governed.engine), [governed.account], governed.context.settings, fence=(),
+        fence_since=None, now=later.now,
+    )  # fmt: skip
     assert (state.state, state.reason, state.until) == ("blocked", "cost_cap", next_day(later.now))
     assert "credits_depleted" in state.detail
 
     tomorrow = replace(later, now=next_day(later.now) + timedelta(minutes=1))
-    with governed.engine.connect() as connection:
-        [state] = read_account_states(
-            connection, [governed.account], governed.context.settings, fence=(), fence_since=None,
-            now=tomorrow.now,
-        )  # fmt: skip
+    [state] = read_account_states(
+        SqlStore(governed.engine), [governed.account], governed.context.settings, fence=(),
+        fence_since=None, now=tomorrow.now,
+    )  # fmt: skip
     assert state.state == "posting"
 
     governed.fake.configure(credits=5.0)

@@ -208,3 +208,12 @@ def refused_stop(detail: str, *, now: datetime) -> CostStop:
     """Return the stop a 402 or UsageCapExceeded sets: until the next UTC day (or a resume)."""
     return CostStop(detail=f"{detail} until {next_day(now):%Y-%m-%d %H:%M} UTC",
                     until=next_day(now), since=ensure_utc(now))  # fmt: skip
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AccountCharges:
+    """Charges to add to one account's usage of `at`'s UTC day, with the job's own writes."""
+
+    account_id: int
+    charges: tuple[Charge, ...]
+    at: datetime

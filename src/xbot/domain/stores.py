@@ -20,7 +20,7 @@ from xbot.domain.budgets import ReplyRecord
 from xbot.domain.candidates import CandidateMark, NewCandidate, WaitingCandidate
 from xbot.domain.claiming import ClaimPlan, ClaimRead, ClaimRequest, ClaimResult
 from xbot.domain.claims import KillSwitch
-from xbot.domain.cost import Charge
+from xbot.domain.cost import AccountCharges, Charge, CostStop, Spend
 from xbot.domain.decisions import Decided, NewDecision
 from xbot.domain.ghosts import GhostRecord, GhostScan, NewGhost
 from xbot.domain.job_runs import (
@@ -33,7 +33,8 @@ from xbot.domain.job_runs import (
     WorkerIdentity,
 )
 from xbot.domain.opt_outs import NewOptOut
-from xbot.domain.permits import Permit
+from xbot.domain.permit_changes import PermitChange
+from xbot.domain.permits import Permit, PermitReply
 from xbot.domain.readiness import Deployment
 
 
@@ -302,6 +303,31 @@ class PermitStore(Protocol):
         """
         ...
 
+    def posting_past_lease(self, account_id: int, now: datetime) -> list[Permit]:
+        """Return the account's POSTING permits whose lease ran out by `now`, oldest first."""
+        ...
+
+    def unknown_replies(self, account_id: int) -> list[PermitReply]:
+        """Return the account's UNKNOWN permits with their text and target, oldest first."""
+        ...
+
+    def open_replies(self, account_id: int) -> list[PermitReply]:
+        """Return permits whose post may be out unrecorded: POSTING, UNKNOWN, retried PENDING."""
+        ...
+
+    def used_post_ids(self, account_id: int, post_ids: Sequence[str]) -> set[str]:
+        """Return which of these post ids a USED permit of the account holds."""
+        ...
+
+    def settle(
+        self, changes: Sequence[PermitChange], charges: AccountCharges | None = None
+    ) -> set[str]:
+        """Write each change at its fence with its mark and events, and the charges, at once.
+
+        Return the ids of the permits that had moved on (nothing of their change is written).
+        """
+        ...
+
 
 class OptOutStore(Protocol):
     """Authors who asked not to be answered, per platform (`opt_outs`)."""
@@ -336,8 +362,14 @@ class GhostStore(Protocol):
         """Record a ghost once with `event(ghost_id)`; None (and no event) when already known."""
         ...
 
-    def record_scan(self, scan: GhostScan, event: NewEvent) -> None:
-        """Record a finished scan, move the account's watermark, and append `event`."""
+    def decision_texts(self, account_id: int, since: datetime) -> list[str]:
+        """Return every reply text the account decided on since `since` (ours, if it shows up)."""
+        ...
+
+    def record_scan(
+        self, scan: GhostScan, event: NewEvent, charges: AccountCharges | None = None
+    ) -> None:
+        """Record a finished scan, move the account's watermark, append `event`, add the charges."""
         ...
 
     def answered_targets(self, account_id: int, target_ids: Sequence[str]) -> dict[str, str]:
@@ -352,6 +384,22 @@ class GhostStore(Protocol):
         self, identifier: str, by: str, event: Callable[[GhostRecord], NewEvent]
     ) -> GhostRecord | None:
         """Acknowledge a ghost by its id or post id, with `event(ghost)`; None when unknown."""
+        ...
+
+
+class UsageStore(Protocol):
+    """What platform calls cost (`platform_usage`); charges ride with the writes of the job."""
+
+    def spend(self, account_id: int, now: datetime) -> Spend:
+        """Return what the account and all accounts spent on `now`'s UTC day and month."""
+        ...
+
+    def cost_stops(self) -> dict[int, CostStop]:
+        """Return each account's stop set by a platform refusal (ended ones too), by account id."""
+        ...
+
+    def set_cost_stop(self, account_id: int, stop: CostStop, by: str, event: NewEvent) -> None:
+        """Record that the platform refused payment for the account until `stop.until`."""
         ...
 
 
@@ -417,6 +465,11 @@ class Store(Protocol):
     @property
     def ghosts(self) -> GhostStore:
         """Ghosts and ghost scans."""
+        ...
+
+    @property
+    def usage(self) -> UsageStore:
+        """What platform calls cost."""
         ...
 
     @property

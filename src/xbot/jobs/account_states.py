@@ -9,24 +9,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Connection
-
 from xbot.config import Settings
 from xbot.domain.account_state import AccountFacts, AccountState, account_state
 from xbot.domain.budgets import BudgetRules
 from xbot.domain.cost import cost_stop
 from xbot.domain.labels import is_live
 from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, account_block
+from xbot.domain.stores import Store
 from xbot.jobs.base import Account
 from xbot.jobs.costs import account_caps, account_card
-from xbot.jobs.history import reply_intent, reply_record
-from xbot.store.queries import candidates, controls, decisions, faults, usage
 
 DAY = timedelta(days=1)
 
 
 def read_account_states(  # noqa: PLR0913 - the fence's inputs come from the caller's process
-    connection: Connection,
+    store: Store,
     accounts: Sequence[Account],
     settings: Settings,
     *,
@@ -35,26 +32,25 @@ def read_account_states(  # noqa: PLR0913 - the fence's inputs come from the cal
     now: datetime,
 ) -> list[AccountState]:
     """Return each account's state now; `fence` is `posting_blockers` without the kill switch."""
-    switch = controls.kill_switch_state(connection)
-    standing = faults.faults(connection)
-    stops = usage.cost_stops(connection)
+    switch = store.accounts.kill_switch()
+    standing = store.accounts.faults()
+    stops = store.usage.cost_stops()
     states = []
     for account in accounts:
+        account_id = account.account_id
         facts = AccountFacts(
             account=account.key,
             fence=[reason for reason in fence if reason != "kill_switch"],
             fence_since=fence_since,
             kill_switch=switch,
-            fault=standing.get(account.account_id),
+            fault=standing.get(account_id),
             policy=policy_block(account, settings),
-            cost=cost_stop(usage.read_spend(connection, account.account_id, now),
-                           account_caps(settings, account), account_card(settings, account),
-                           refused=stops.get(account.account_id), now=now),
-            history=[reply_record(row) for row in decisions.posting_history(
-                connection, account.account_id, now - DAY)],
+            cost=cost_stop(store.usage.spend(account_id, now), account_caps(settings, account),
+                           account_card(settings, account), refused=stops.get(account_id),
+                           now=now),
+            history=store.decisions.posting_history(account_id, now - DAY),
             rules=BudgetRules.from_settings(account.settings.budgets),
-            waiting=[reply_intent(row) for row in candidates.queued_candidates(
-                connection, account.account_id, now)],
+            waiting=[waiting.intent() for waiting in store.candidates.queued(account_id, now)],
         )  # fmt: skip
         states.append(account_state(facts, now=now))
     return states

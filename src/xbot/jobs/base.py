@@ -4,27 +4,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Engine
-from sqlalchemy.engine import Connection
 
 from xbot.config import AccountSettings, Settings
-from xbot.domain.audit import NewEvent
+from xbot.domain.audit import NewEvent, Severity
 from xbot.domain.errors import XbotError
 from xbot.domain.job_runs import WorkerIdentity
 from xbot.domain.meter import Meter
 from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.domain.stores import Store
 from xbot.events import EventType, JobPrefix
-from xbot.store.queries.events import Severity, append_event
 
 log = structlog.get_logger("xbot.jobs")
 
-__all__ = ["Account", "JobContext", "JobSpec", "WorkerIdentity", "job_event", "log_event"]
+__all__ = ["Account", "JobContext", "JobSpec", "WorkerIdentity", "log_event", "run_event"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -43,11 +41,24 @@ class Account:
         return f"{self.platform}:{self.handle}"
 
 
+class Database(Protocol):
+    """The SQLAlchemy engine, as the jobs not yet on the store port open transactions on it."""
+
+    def begin(self) -> AbstractContextManager[Any]:
+        """Open one read-write transaction."""
+        ...
+
+    def connect(self) -> AbstractContextManager[Any]:
+        """Open one connection for reads."""
+        ...
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class JobContext:
     """Everything one run of a job may use. Jobs read the clock once: `now`."""
 
-    engine: Engine
+    #: the engine, for the jobs not yet on the store port (fetch, costs, post, review posting)
+    engine: Database
     #: the store port; jobs read and write through it (xbot.domain.stores)
     store: Store
     settings: Settings
@@ -138,25 +149,6 @@ def require_generator(context: JobContext, account: Account) -> ReplyGenerator:
     return context.generator_for(account)
 
 
-def job_event(  # noqa: PLR0913 - the event's parts, all by keyword but the first four
-    connection: Connection,
-    context: JobContext,
-    event_type: EventType,
-    data: Mapping[str, Any],
-    *,
-    component: str,
-    account_id: int | None,
-    severity: Severity = "info",
-) -> None:
-    """Append one event written by this run's worker, at the run's `now`, and log it."""
-    append_event(
-        connection, event_type, data, now=context.now, severity=severity, component=component,
-        account_id=account_id, worker_id=context.worker.worker_id,
-    )  # fmt: skip
-    log_event(context, event_type, data, component=component, account_id=account_id,
-              severity=severity)  # fmt: skip
-
-
 def run_event(  # noqa: PLR0913 - the event's parts, as job_event takes them
     context: JobContext,
     event_type: EventType,
@@ -185,7 +177,7 @@ def log_event(  # noqa: PLR0913 - the event's parts, as job_event takes them
     account_id: int | None,
     severity: Severity = "info",
 ) -> None:
-    """Log one event the run wrote (by job_event, or inside a store statement) for operators."""
+    """Log one event the run wrote (through a store method, or a statement) for operators."""
     account = context.account.key if context.account is not None else None
     fields = {"account": account, "account_id": account_id, "component": component, **data}
     getattr(log, severity)(str(event_type), **fields)

@@ -26,7 +26,8 @@ from xbot.domain.errors import CreditsDepleted, UsageCapExceeded
 from xbot.domain.permits import PermitReply
 from xbot.domain.rate_card import WRITES, RateCard, rate_card
 from xbot.events import EventType
-from xbot.jobs.base import Account, JobContext, account_meter, job_event, require_account
+from xbot.jobs.base import Account, JobContext, account_meter, require_account
+from xbot.jobs.sql_event import job_event
 from xbot.store.engine import translated_errors
 from xbot.store.queries import usage
 

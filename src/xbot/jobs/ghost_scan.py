@@ -21,9 +21,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from xbot.domain.audit import NewEvent
-from xbot.domain.errors import LeaseLost
+from xbot.domain.cost import AccountCharges
 from xbot.domain.ghosts import (
     Ghost,
+    GhostScan,
     Known,
     NewGhost,
     PostVerdict,
@@ -37,18 +38,14 @@ from xbot.events import EventType
 from xbot.jobs.base import (
     Account,
     JobContext,
-    job_event,
     log_event,
     require_account,
     require_platform,
     run_event,
 )
 from xbot.jobs.costs import written_charges
-from xbot.jobs.reconcile import record_found
+from xbot.jobs.reconcile import found_change, settle
 from xbot.jobs.summaries import ScanSkipped, ScanSummary
-from xbot.store.engine import translated_errors
-from xbot.store.queries import ghosts as ghost_queries
-from xbot.store.queries import usage
 
 COMPONENT = "ghost_scan"
 #: own posts read per scan; a full page is reported as `truncated`
@@ -95,19 +92,14 @@ def _scan(context: JobContext, account: Account) -> ScanSummary:
 def _classify(
     context: JobContext, account: Account, posts: Sequence[Post], managed_since: datetime
 ) -> list[tuple[Post, PostVerdict]]:
-    with translated_errors(), context.engine.connect() as connection:
-        ids = [post.post_id for post in posts]
-        known = Known(
-            used_post_ids=ghost_queries.used_post_ids(connection, account.account_id, ids),
-            open_replies=ghost_queries.open_replies(connection, account.account_id),
-            decision_texts={
-                normalized_text(text)
-                for text in ghost_queries.recent_decision_texts(
-                    connection, account.account_id, context.now - DECISION_LOOKBACK
-                )
-            },
-            managed_since=managed_since,
-        )
+    store, account_id = context.store, account.account_id
+    texts = store.ghosts.decision_texts(account_id, context.now - DECISION_LOOKBACK)
+    known = Known(
+        used_post_ids=store.permits.used_post_ids(account_id, [post.post_id for post in posts]),
+        open_replies=store.permits.open_replies(account_id),
+        decision_texts={normalized_text(text) for text in texts},
+        managed_since=managed_since,
+    )
     # Oldest first, so the events read in the order the posts were made.
     ordered = sorted(posts, key=lambda post: post.created_at)
     return [(post, classify_post(post, known, context.now)) for post in ordered]
@@ -115,11 +107,9 @@ def _classify(
 
 def _apply(context: JobContext, account: Account, post: Post, verdict: PostVerdict) -> str:
     if isinstance(verdict, Reconcile):
-        try:
-            with translated_errors(), context.engine.begin() as connection:
-                return record_found(connection, context, verdict.reply, post, COMPONENT)
-        except LeaseLost:
-            return "taken_over"
+        planned = found_change(context, verdict.reply, post, COMPONENT)
+        [resolution] = settle(context, account, [planned], charged=False)
+        return resolution.value
     if isinstance(verdict, Ghost):
         return _record_ghost(context, account, post, verdict)
     return type(verdict).__name__.lower()
@@ -151,28 +141,15 @@ def _record_ghost(context: JobContext, account: Account, post: Post, verdict: Gh
 
 
 def _record_scan(context: JobContext, account: Account, summary: ScanSummary) -> None:
+    scan = GhostScan(account_id=account.account_id, scanned=summary.scanned,
+                     ghosts=summary.ghosts, watermark=summary.watermark,
+                     worker_id=context.worker.worker_id, at=context.now)  # fmt: skip
+    done = run_event(context, EventType.GHOST_SCAN_COMPLETED, summary.as_data(),
+                     component=COMPONENT, account_id=account.account_id)  # fmt: skip
     # the read-back's price goes in with the scan's record (xbot.jobs.costs)
-    with (
-        written_charges(context, account) as charges,
-        translated_errors(),
-        context.engine.begin() as connection,
-    ):
-        usage.add_charges(connection, account.account_id, charges, context.now)
-        ghost_queries.set_ghost_watermark(connection, account.account_id, summary.watermark)
-        ghost_queries.record_ghost_scan(
-            connection,
-            account_id=account.account_id,
-            scanned=summary.scanned,
-            ghosts=summary.ghosts,
-            watermark=summary.watermark,
-            worker_id=context.worker.worker_id,
-            now=context.now,
-        )
-        job_event(
-            connection,
-            context,
-            EventType.GHOST_SCAN_COMPLETED,
-            summary.as_data(),
-            component=COMPONENT,
-            account_id=account.account_id,
-        )
+    with written_charges(context, account) as charges:
+        bill = AccountCharges(account_id=account.account_id, charges=tuple(charges),
+                              at=context.now) if charges else None  # fmt: skip
+        context.store.ghosts.record_scan(scan, done, bill)
+    log_event(context, done.event_type, done.data, component=COMPONENT,
+              account_id=account.account_id)  # fmt: skip

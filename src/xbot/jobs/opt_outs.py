@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection
 from xbot.domain.opt_outs import OptOutHow, StopWords, stop_word_in
 from xbot.domain.posts import Post
 from xbot.events import EventType
-from xbot.jobs.base import Account, JobContext, job_event
+from xbot.jobs.base import Account, JobContext
+from xbot.jobs.sql_event import job_event
 from xbot.store.queries import opt_outs
 from xbot.store.queries.opt_outs import NewOptOut
 

@@ -20,6 +20,7 @@ from xbot.store.memory.job_runs import MemoryJobRuns, MemoryWorkers
 from xbot.store.memory.opt_outs import MemoryOptOuts
 from xbot.store.memory.permits import MemoryPermits
 from xbot.store.memory.tables import Tables, system_clock
+from xbot.store.memory.usage import MemoryUsage
 
 
 class MemoryStatus:
@@ -71,6 +72,7 @@ class MemoryStore:
         self.permits = MemoryPermits(self.tables)
         self.opt_outs = MemoryOptOuts(self.tables)
         self.ghosts = MemoryGhosts(self.tables)
+        self.usage = MemoryUsage(self.tables)
         self.status = MemoryStatus(self.tables)
 
     def now(self) -> datetime:

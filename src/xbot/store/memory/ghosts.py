@@ -7,10 +7,12 @@ from dataclasses import replace
 from datetime import datetime
 
 from xbot.domain.audit import NewEvent
+from xbot.domain.cost import AccountCharges
 from xbot.domain.ghosts import GhostRecord, GhostScan, NewGhost
 from xbot.domain.permits import PermitStatus
 from xbot.store.memory.events import append_to
 from xbot.store.memory.tables import Lease, Tables
+from xbot.store.memory.usage import add_charges_to
 
 
 class MemoryGhosts:
@@ -66,9 +68,22 @@ class MemoryGhosts:
             append_to(tables, event(ghost_id))
             return ghost_id
 
-    def record_scan(self, scan: GhostScan, event: NewEvent) -> None:
-        """Record a finished scan, move the account's watermark, and append `event`."""
+    def decision_texts(self, account_id: int, since: datetime) -> list[str]:
+        """Return every reply text the account decided on since `since` (ours, if it shows up)."""
         with self.tables.transaction() as tables:
+            return [
+                row.decision.reply_text
+                for row in tables.decisions.values()
+                if row.decision.account_id == account_id and row.created_at >= since
+            ]
+
+    def record_scan(
+        self, scan: GhostScan, event: NewEvent, charges: AccountCharges | None = None
+    ) -> None:
+        """Record a finished scan, move the account's watermark, append `event`, add the charges."""
+        with self.tables.transaction() as tables:
+            if charges is not None:
+                add_charges_to(tables, charges)
             tables.ghost_watermarks[scan.account_id] = scan.watermark
             tables.ghost_scans.append(scan)
             append_to(tables, event)

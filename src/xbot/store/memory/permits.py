@@ -15,13 +15,14 @@ from xbot.domain.claiming import (
     Refuse,
     Take,
 )
-from xbot.domain.cost import Charge, usage_day
+from xbot.domain.cost import AccountCharges, Charge, usage_day
 from xbot.domain.errors import LeaseLost
 from xbot.domain.permit_changes import PermitChange
-from xbot.domain.permits import Permit, PermitStatus
+from xbot.domain.permits import Permit, PermitReply, PermitStatus
 from xbot.store.memory import claims
 from xbot.store.memory.events import append_to
 from xbot.store.memory.tables import Tables
+from xbot.store.memory.usage import add_charges_to
 
 
 class MemoryPermits:
@@ -83,6 +84,72 @@ class MemoryPermits:
             _transition(tables, change)
             day = usage_day(event.now or datetime.now(UTC))
             tables.charges.extend((after.account_id, day, charge) for charge in charges)
+
+    def posting_past_lease(self, account_id: int, now: datetime) -> list[Permit]:
+        """Return the account's POSTING permits whose lease ran out by `now`, oldest first."""
+        with self.tables.transaction() as tables:
+            found = [
+                permit
+                for permit in tables.permits.values()
+                if permit.account_id == account_id
+                and permit.status is PermitStatus.POSTING
+                and (permit.lease_until is None or permit.lease_until <= now)
+            ]
+        return sorted(found, key=lambda permit: permit.created_at)
+
+    def unknown_replies(self, account_id: int) -> list[PermitReply]:
+        """Return the account's UNKNOWN permits with their text and target, oldest first."""
+        return self._replies(account_id, (PermitStatus.UNKNOWN,))
+
+    def open_replies(self, account_id: int) -> list[PermitReply]:
+        """Return permits whose post may be out unrecorded: POSTING, UNKNOWN, retried PENDING."""
+        return self._replies(account_id, (PermitStatus.POSTING, PermitStatus.UNKNOWN), retried=True)
+
+    def _replies(
+        self, account_id: int, statuses: Sequence[PermitStatus], *, retried: bool = False
+    ) -> list[PermitReply]:
+        with self.tables.transaction() as tables:
+            found = [
+                permit
+                for permit in tables.permits.values()
+                if permit.account_id == account_id
+                and (
+                    permit.status in statuses
+                    or (retried and permit.status is PermitStatus.PENDING and permit.attempts > 0)
+                )
+            ]
+            found.sort(key=lambda permit: permit.created_at)
+            return [claims.permit_reply(tables, permit) for permit in found]
+
+    def used_post_ids(self, account_id: int, post_ids: Sequence[str]) -> set[str]:
+        """Return which of these post ids a USED permit of the account holds."""
+        wanted = set(post_ids)
+        with self.tables.transaction() as tables:
+            return {
+                permit.actual_tweet_id
+                for permit in tables.permits.values()
+                if permit.account_id == account_id
+                and permit.status is PermitStatus.USED
+                and permit.actual_tweet_id in wanted
+            }
+
+    def settle(
+        self, changes: Sequence[PermitChange], charges: AccountCharges | None = None
+    ) -> set[str]:
+        """Write each change at its fence with its mark and events, and the charges, at once.
+
+        Return the ids of the permits that had moved on (nothing of their change is written).
+        """
+        with self.tables.transaction() as tables:
+            lost = set()
+            for change in changes:
+                try:
+                    _transition(tables, change)
+                except LeaseLost:
+                    lost.add(change.permit_id)
+            if charges is not None:
+                add_charges_to(tables, charges)
+            return lost
 
 
 def _apply(tables: Tables, request: ClaimRequest, read: ClaimRead, plan: ClaimPlan) -> ClaimResult:

@@ -13,7 +13,7 @@ from typing import Any
 from xbot.domain.account_state import AccountRecord, PlatformFault, Switch
 from xbot.domain.audit import StoredEvent
 from xbot.domain.candidates import CandidateStatus, NewCandidate
-from xbot.domain.cost import Charge
+from xbot.domain.cost import Charge, CostStop
 from xbot.domain.decisions import NewDecision
 from xbot.domain.ghosts import GhostRecord, GhostScan
 from xbot.domain.job_runs import JobRunStatus
@@ -114,6 +114,8 @@ class Tables:
     permits: dict[str, Permit] = field(default_factory=dict)
     #: `platform_usage`: (account id, UTC day, charge), one per charge recorded
     charges: list[tuple[int, date, Charge]] = field(default_factory=list)
+    #: the cost stops a platform's refusal to be paid set, by account id
+    cost_stops: dict[int, CostStop] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 

@@ -17,6 +17,7 @@ from xbot.store.sql.opt_outs import SqlOptOuts
 from xbot.store.sql.permits import SqlPermits
 from xbot.store.sql.status import SqlStatus
 from xbot.store.sql.transactions import Transactions
+from xbot.store.sql.usage import SqlUsage
 
 
 class SqlStore:
@@ -34,6 +35,7 @@ class SqlStore:
         self.permits = SqlPermits(self.transactions)
         self.opt_outs = SqlOptOuts(self.transactions)
         self.ghosts = SqlGhosts(self.transactions)
+        self.usage = SqlUsage(self.transactions)
         self.status = SqlStatus(self.transactions)
 
     def now(self) -> datetime:

@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from xbot.domain.audit import NewEvent
+from xbot.domain.cost import AccountCharges
 from xbot.domain.ghosts import GhostRecord, GhostScan, NewGhost
-from xbot.store.queries import ghosts
+from xbot.store.queries import ghosts, usage
 from xbot.store.queries.common import database_now
 from xbot.store.queries.events import insert_event
 from xbot.store.sql.transactions import Transactions
@@ -48,9 +49,18 @@ class SqlGhosts:
                 insert_event(connection, event(ghost_id))
             return ghost_id
 
-    def record_scan(self, scan: GhostScan, event: NewEvent) -> None:
-        """Record a finished scan, move the account's watermark, and append `event`."""
+    def decision_texts(self, account_id: int, since: datetime) -> list[str]:
+        """Return every reply text the account decided on since `since` (ours, if it shows up)."""
+        with self.transactions.read() as connection:
+            return ghosts.recent_decision_texts(connection, account_id, since)
+
+    def record_scan(
+        self, scan: GhostScan, event: NewEvent, charges: AccountCharges | None = None
+    ) -> None:
+        """Record a finished scan, move the account's watermark, append `event`, add the charges."""
         with self.transactions.begin() as connection:
+            if charges is not None:
+                usage.add_charges(connection, charges.account_id, charges.charges, charges.at)
             ghosts.set_ghost_watermark(connection, scan.account_id, scan.watermark)
             ghosts.record_ghost_scan(
                 connection, account_id=scan.account_id, scanned=scan.scanned, ghosts=scan.ghosts,

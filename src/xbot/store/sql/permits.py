@@ -18,10 +18,10 @@ from xbot.domain.claiming import (
     Refuse,
     Take,
 )
-from xbot.domain.cost import Charge
+from xbot.domain.cost import AccountCharges, Charge
 from xbot.domain.permit_changes import PermitChange
-from xbot.domain.permits import Permit
-from xbot.store.queries import claims, permits, records, reviews
+from xbot.domain.permits import Permit, PermitReply
+from xbot.store.queries import claims, ghosts, permits, records, reviews, usage
 from xbot.store.queries.events import insert_event
 from xbot.store.sql.transactions import Transactions
 
@@ -74,6 +74,52 @@ class SqlPermits:
         """Record a claimed permit's outcome at its fence with its mark, event and charges."""
         with self.transactions.begin() as connection:
             records.record_outcome(connection, before, after, candidate, event, charges=charges)
+
+    def posting_past_lease(self, account_id: int, now: datetime) -> list[Permit]:
+        """Return the account's POSTING permits whose lease ran out by `now`, oldest first."""
+        with self.transactions.read() as connection:
+            return permits.posting_past_lease(connection, account_id, now)
+
+    def unknown_replies(self, account_id: int) -> list[PermitReply]:
+        """Return the account's UNKNOWN permits with their text and target, oldest first."""
+        with self.transactions.read() as connection:
+            return permits.unknown_replies(connection, account_id)
+
+    def open_replies(self, account_id: int) -> list[PermitReply]:
+        """Return permits whose post may be out unrecorded: POSTING, UNKNOWN, retried PENDING."""
+        with self.transactions.read() as connection:
+            return ghosts.open_replies(connection, account_id)
+
+    def used_post_ids(self, account_id: int, post_ids: Sequence[str]) -> set[str]:
+        """Return which of these post ids a USED permit of the account holds."""
+        with self.transactions.read() as connection:
+            return ghosts.used_post_ids(connection, account_id, post_ids)
+
+    def settle(
+        self, changes: Sequence[PermitChange], charges: AccountCharges | None = None
+    ) -> set[str]:
+        """Write each change at its fence with its mark and events, and the charges, at once.
+
+        Return the ids of the permits that had moved on (nothing of their change is written).
+        """
+        with self.transactions.begin() as connection:
+            lost = {change.permit_id for change in changes if not write_change(connection, change)}
+            if charges is not None:
+                usage.add_charges(connection, charges.account_id, charges.charges, charges.at)
+            return lost
+
+
+def write_change(connection: Connection, change: PermitChange) -> bool:
+    """Write one change at its fence in the caller's transaction; False when the permit moved on."""
+    written = connection.execute(permits.fenced_transition(change.before, change.after))
+    if written.rowcount != 1:
+        return False
+    if change.candidate is not None:
+        mark = change.candidate
+        permits.mark_candidate(connection, change.before.decision_id, mark.status, mark.reason)
+    for event in change.events:
+        insert_event(connection, event)
+    return True
 
 
 def _transition(connection: Connection, change: PermitChange) -> None:
