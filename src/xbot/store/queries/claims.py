@@ -49,7 +49,8 @@ from xbot.domain.permits import Permit, PermitReply, PermitStatus
 from xbot.domain.review import mode_control
 from xbot.store.queries import permits as permit_queries
 from xbot.store.queries.common import is_postgres
-from xbot.store.queries.events import NewEvent, event_values, insert_event
+from xbot.store.queries.events import NewEvent, append, event_values
+from xbot.store.queries.fast import Prepared, run
 from xbot.store.queries.permits import (
     COUNTED_AT,
     REPLY_COLUMNS,
@@ -57,7 +58,7 @@ from xbot.store.queries.permits import (
     claim_values,
     claimable,
     gates_columns,
-    gates_from_row,
+    gates_from_mapping,
     gates_unchanged,
 )
 from xbot.store.queries.usage import STOP_PREFIX, spend_columns, spend_from, stop_from
@@ -179,7 +180,9 @@ def _claim_read(*, drain: bool) -> Select[Any]:
     )
 
 
-_READ = {drain: _claim_read(drain=drain) for drain in (False, True)}
+_READ = {drain: Prepared(_claim_read(drain=drain)) for drain in (False, True)}
+_GATES = Prepared(select(*gates_columns()))
+_LOCKED_GATES = Prepared(_LOCK_AND_GATES)
 
 
 def lock_and_read_gates(connection: Connection, account_id: int) -> ClaimGates:
@@ -188,16 +191,16 @@ def lock_and_read_gates(connection: Connection, account_id: int) -> ClaimGates:
     SQLite needs no lock: every transaction begins IMMEDIATE and so holds the write lock already.
     """
     if not is_postgres(connection):
-        return permit_queries.read_claim_gates(connection)
+        return gates_from_mapping(run(connection, _GATES, {}).rows[0])
     key = (permit_queries.CLAIM_LOCK_NAMESPACE << 32) | (account_id & 0xFFFF_FFFF)
-    return gates_from_row(connection.execute(_LOCK_AND_GATES, {"lock_key": key}).one())
+    return gates_from_mapping(run(connection, _LOCKED_GATES, {"lock_key": key}).rows[0])
 
 
 def read_claim(connection: Connection, request: ClaimRequest, gates: ClaimGates) -> ClaimRead:
     """Return the stale permits, the claimable one, its ghost answer and the budget's usage."""
     drain = gates.kill_switch.on and gates.kill_switch.drain
     params = _read_params(request.account_id, request.now, request.rules)
-    rows = [dict(row) for row in connection.execute(_READ[drain], params).mappings()]
+    rows = run(connection, _READ[drain], params).rows
     stale = [Permit.from_row(row) for row in rows if row["stale"]]
     fresh = [row for row in rows if not row["stale"]]
     if not fresh:
@@ -272,8 +275,11 @@ def _with_event(claim: Update) -> Select[Any]:
     return select(claimed).add_cte(written)
 
 
-_CLAIM = {switch_set: _targeted_claim(switch_set=switch_set) for switch_set in (False, True)}
-_CLAIM_WITH_EVENT = {switch_set: _with_event(claim) for switch_set, claim in _CLAIM.items()}
+_CLAIMS = {switch_set: _targeted_claim(switch_set=switch_set) for switch_set in (False, True)}
+_CLAIM = {switch_set: Prepared(claim) for switch_set, claim in _CLAIMS.items()}
+_CLAIM_WITH_EVENT = {
+    switch_set: Prepared(_with_event(claim)) for switch_set, claim in _CLAIMS.items()
+}
 
 
 def claim_with_event(
@@ -300,10 +306,10 @@ def claim_with_event(
     switch_set = gates.kill_switch_seen is not None
     if is_postgres(connection):
         values = {f"event_{name}": value for name, value in event_values(event).items()}
-        row = connection.execute(_CLAIM_WITH_EVENT[switch_set], params | values).mappings().first()
-        return Permit.from_row(dict(row)) if row else None
-    row = connection.execute(_CLAIM[switch_set], params).mappings().first()
-    if row is None:
+        rows = run(connection, _CLAIM_WITH_EVENT[switch_set], params | values).rows
+        return Permit.from_row(rows[0]) if rows else None
+    rows = run(connection, _CLAIM[switch_set], params).rows
+    if not rows:
         return None
-    insert_event(connection, event)
-    return Permit.from_row(dict(row))
+    append(connection, event)
+    return Permit.from_row(rows[0])

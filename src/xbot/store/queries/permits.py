@@ -7,6 +7,7 @@ clock by another.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -103,6 +104,16 @@ def gates_from_row(row: Any) -> ClaimGates:
         deployments_seen=int(row.seen),
         kill_switch=KillSwitch.from_value(row.switch_value),
         kill_switch_seen=row.switch_seen,
+    )
+
+
+def gates_from_mapping(row: Mapping[str, Any]) -> ClaimGates:
+    """Build the gates from a mapping holding gates_columns()."""
+    return ClaimGates(
+        declared_sha=row["declared_sha"],
+        deployments_seen=int(row["seen"]),
+        kill_switch=KillSwitch.from_value(row["switch_value"]),
+        kill_switch_seen=row["switch_seen"],
     )
 
 

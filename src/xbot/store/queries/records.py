@@ -10,19 +10,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, cast, func, insert, select, update
+from sqlalchemy import Select, Update, bindparam, cast, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from xbot.domain.candidates import CandidateMark
 from xbot.domain.cost import Charge
 from xbot.domain.permits import Permit
 from xbot.store.queries.common import is_postgres
-from xbot.store.queries.events import NewEvent, event_values, insert_event
-from xbot.store.queries.permits import (
-    lease_lost,
-    mark_candidate,
-    write_transition,
-)
+from xbot.store.queries.events import NewEvent, append, event_values
+from xbot.store.queries.fast import Prepared, run
+from xbot.store.queries.permits import lease_lost
 from xbot.store.queries.usage import add_charges, charge_params, merged_charges, upsert_statement
 from xbot.store.tables import (
     post_attempts,
@@ -49,11 +46,7 @@ def record_outcome(  # noqa: PLR0913 - the outcome's parts: permit before/after,
     back, charges included (they stay in the meter for the next commit).
     """
     if not is_postgres(connection):
-        write_transition(connection, before, after)
-        if candidate is not None:
-            mark_candidate(connection, after.decision_id, candidate.status, candidate.reason)
-        insert_event(connection, event)
-        add_charges(connection, after.account_id, charges, _charged_at(event))
+        _record_apart(connection, before, after, candidate, event, charges=charges)
         return
     # the post's own charge rides in the statement; others (rare: a token refresh) follow it
     merged = merged_charges(charges)
@@ -62,7 +55,8 @@ def record_outcome(  # noqa: PLR0913 - the outcome's parts: permit before/after,
     params = _params(before, after, candidate, event)
     if first is not None:
         params |= charge_params(after.account_id, first, _charged_at(event))
-    if connection.execute(_STATEMENTS[(*key, first is not None)], params).scalar_one() != 1:
+    (counted,) = run(connection, _STATEMENTS[(*key, first is not None)], params).rows
+    if next(iter(counted.values())) != 1:
         raise lease_lost(before)
     add_charges(connection, after.account_id, rest, _charged_at(event))
 
@@ -133,7 +127,60 @@ def _statement(*, mark: bool, reason: bool, charged: bool) -> Select[Any]:
 
 
 _STATEMENTS = {
-    (mark, reason, charged): _statement(mark=mark, reason=reason, charged=charged)
+    (mark, reason, charged): Prepared(_statement(mark=mark, reason=reason, charged=charged))
     for mark, reason in ((False, False), (True, False), (True, True))
     for charged in (False, True)
 }
+
+
+def _moved() -> Update:
+    column = post_attempts.c
+    return (
+        update(post_attempts)
+        .where(
+            column.permit_id == bindparam("before_permit"),
+            column.fence == bindparam("before_fence"),
+            column.status == bindparam("before_status"),
+        )
+        .values({name: bindparam(f"after_{name}", type_=column[name].type) for name in _WRITTEN})
+    )
+
+
+def _mark(*, reason: bool) -> Update:
+    values: dict[str, Any] = {"status": bindparam("mark_status")}
+    if reason:
+        values["skip_reason"] = bindparam("mark_reason")
+    decided = select(reply_decisions.c.candidate_id).where(
+        reply_decisions.c.decision_id == bindparam("mark_decision")
+    )
+    return (
+        update(reply_candidate_queue).where(reply_candidate_queue.c.id.in_(decided)).values(values)
+    )
+
+
+_MOVE = Prepared(_moved())
+_MARK = {reason: Prepared(_mark(reason=reason)) for reason in (False, True)}
+_UPSERT = Prepared(upsert_statement(postgres=False))
+
+
+def _record_apart(  # noqa: PLR0913 - as record_outcome
+    connection: Connection,
+    before: Permit,
+    after: Permit,
+    candidate: CandidateMark | None,
+    event: NewEvent,
+    *,
+    charges: Sequence[Charge],
+) -> None:
+    # SQLite writes no CTE: the fenced write, the mark, the event and each charge one by one
+    params = _params(before, after, None, event)
+    if run(connection, _MOVE, params).rowcount != 1:
+        raise lease_lost(before)
+    if candidate is not None:
+        mark = {"mark_decision": after.decision_id, "mark_status": candidate.status.value}
+        if candidate.reason is not None:
+            mark["mark_reason"] = candidate.reason[:64]
+        run(connection, _MARK[candidate.reason is not None], mark)
+    append(connection, event)
+    for charge in merged_charges(charges):
+        run(connection, _UPSERT, charge_params(after.account_id, charge, _charged_at(event)))
