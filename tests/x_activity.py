@@ -109,7 +109,7 @@ class RawStream:
             threading.Event().wait(0.01)
         raise AssertionError("the stream did not connect")
 
-    def events(self, count: int, timeout: float = 3.0) -> list[dict[str, Any]]:
+    def events(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """The next `count` events (keep-alives skipped)."""
         found: list[dict[str, Any]] = []
         while len(found) < count:
@@ -120,7 +120,7 @@ class RawStream:
                 found.append(json.loads(item)["data"])
         return found
 
-    def end(self, timeout: float = 3.0) -> bytes | BaseException | None:
+    def end(self, timeout: float = 10.0) -> bytes | BaseException | None:
         """Wait for the stream to end; return its last item (an error, None, or an error line)."""
         while True:
             item = self.lines.get(timeout=timeout)
@@ -165,7 +165,7 @@ class WebhookReceiver:
             routes=[Route("/hook", crc, methods=["GET"]), Route("/hook", post, methods=["POST"])]
         )
 
-    def wait(self, count: int, timeout: float = 3.0) -> list[tuple[bytes, str | None]]:
+    def wait(self, count: int, timeout: float = 10.0) -> list[tuple[bytes, str | None]]:
         deadline = threading.Event()
         for _ in range(int(timeout / 0.02)):
             if len(self.posts) >= count:

@@ -33,7 +33,7 @@ class Listener:
         except Exception as exc:
             self.items.put(exc)
 
-    def posts(self, count: int, timeout: float = 3.0) -> list[StreamItem]:
+    def posts(self, count: int, timeout: float = 10.0) -> list[StreamItem]:
         found: list[StreamItem] = []
         while len(found) < count:
             item = self.items.get(timeout=timeout)
@@ -42,7 +42,7 @@ class Listener:
                 found.append(item)
         return found
 
-    def ended(self, timeout: float = 3.0) -> BaseException | None:
+    def ended(self, timeout: float = 10.0) -> BaseException | None:
         while True:
             item = self.items.get(timeout=timeout)
             if not isinstance(item, StreamItem):

@@ -143,7 +143,7 @@ def test_the_fake_x_registers_the_route_and_delivers_mentions_and_replays(x: Ser
         wait_for(lambda: mention["id"] in sink.stored)
 
 
-def wait_for(condition: object, seconds: float = 3.0) -> None:
+def wait_for(condition: object, seconds: float = 10.0) -> None:
     import time
 
     deadline = time.monotonic() + seconds

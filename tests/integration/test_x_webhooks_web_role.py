@@ -57,7 +57,7 @@ def stored(service: Service, post_id: str) -> bool:
     return post_id in service.store.candidates.known_post_ids(account_id, [post_id])
 
 
-def wait_for(condition: object, seconds: float = 5.0) -> None:
+def wait_for(condition: object, seconds: float = 10.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if callable(condition) and condition():
@@ -76,6 +76,8 @@ def test_a_signed_mention_becomes_one_candidate_and_a_forged_one_nothing(
         x.subscribe("post.mention.create", webhook_id=registered.json()["data"]["id"])
     mention = x.fake.post_as(x.user(0), "@replybot by webhook to the web role")
     wait_for(lambda: stored(service, mention["id"]))
+    # the fake records the delivery once the 200 is back, which follows the commit
+    wait_for(lambda: any(d.post_id == mention["id"] for d in x.fake.webhooks.deliveries()))
     delivered = [d for d in x.fake.webhooks.deliveries() if d.post_id == mention["id"]]
     assert [d.status for d in delivered] == [200]
 
