@@ -161,6 +161,10 @@ class AccountStore(Protocol):
         """Remember the platform's id for the account."""
         ...
 
+    def our_accounts(self, platform: str, except_id: int) -> set[str]:
+        """Return the handles and platform ids of our other accounts on a platform (any state)."""
+        ...
+
     def faults(self) -> dict[int, PlatformFault]:
         """Return every account's standing platform fault, by account id."""
         ...
@@ -225,10 +229,21 @@ class CandidateStore(Protocol):
         """Mark a queued candidate skipped with `reason` (and append `event`, if any)."""
         ...
 
-    def add(
-        self, account_id: int, found: Sequence[NewCandidate], keep: int, watermark: str | None
+    def add(  # noqa: PLR0913 - one transaction's parts
+        self,
+        account_id: int,
+        found: Sequence[NewCandidate],
+        keep: int,
+        watermark: str | None,
+        *,
+        charges: Sequence[Charge] = (),
+        now: datetime | None = None,
     ) -> int:
-        """Add unknown candidates, trim the queue to `keep`, move the watermark; return trimmed."""
+        """Add unknown candidates, trim the queue to `keep`, move the watermark; return trimmed.
+
+        A candidate whose post the queue has already is left as it is (replays are no-ops). The
+        reads' `charges` are added to the account's usage of `now`'s day in the same transaction.
+        """
         ...
 
 

@@ -26,10 +26,7 @@ from xbot.domain.errors import CreditsDepleted, UsageCapExceeded
 from xbot.domain.permits import PermitReply
 from xbot.domain.rate_card import WRITES, RateCard, rate_card
 from xbot.events import EventType
-from xbot.jobs.base import Account, JobContext, account_meter, require_account
-from xbot.jobs.sql_event import job_event
-from xbot.store.engine import translated_errors
-from xbot.store.queries import usage
+from xbot.jobs.base import Account, JobContext, account_meter, log_event, require_account, run_event
 
 
 @contextmanager
@@ -66,10 +63,11 @@ def stop_spending(context: JobContext, account_id: int, error: BaseException) ->
     kind = "usage_cap_exceeded" if isinstance(error, UsageCapExceeded) else "credits_depleted"
     stop = refused_stop(f"{kind}: {str(error)[:120]}", now=context.now)
     data = {"reason": "cost_cap", "detail": stop.detail, "until": stop.until.isoformat()}
-    with translated_errors(), context.engine.begin() as connection:
-        usage.set_cost_stop(connection, account_id, stop, by=context.worker.worker_id)
-        job_event(connection, context, EventType.ACCOUNT_BLOCKED, data, component="cost",
-                  account_id=account_id, severity="error")  # fmt: skip
+    event = run_event(context, EventType.ACCOUNT_BLOCKED, data, component="cost",
+                      account_id=account_id, severity="error")  # fmt: skip
+    context.store.usage.set_cost_stop(account_id, stop, context.worker.worker_id, event)
+    log_event(context, EventType.ACCOUNT_BLOCKED, data, component="cost",
+              account_id=account_id, severity="error")  # fmt: skip
 
 
 def spending_refused(error: BaseException | None) -> bool:
@@ -79,9 +77,8 @@ def spending_refused(error: BaseException | None) -> bool:
 
 def read_stop(context: JobContext, account: Account) -> CostStop | None:
     """Return why the account may not read now (a fetch backs off), or None."""
-    with translated_errors(), context.engine.connect() as connection:
-        spend = usage.read_spend(connection, account.account_id, context.now)
-        refused = usage.cost_stops(connection).get(account.account_id)
+    spend = context.store.usage.spend(account.account_id, context.now)
+    refused = context.store.usage.cost_stops().get(account.account_id)
     card = account_card(context.settings, account)
     caps = account_caps(context.settings, account)
     return cost_stop(spend, caps, card, refused=refused, now=context.now)

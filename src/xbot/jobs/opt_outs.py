@@ -1,22 +1,17 @@
-"""Opt-outs heard by the fetch job: stop messages and blocks, recorded before anything is queued.
+"""Opt-outs heard at intake: stop messages and blocks, recorded before anything is queued.
 
-A stop message is itself never answered: its author is opted out in the same transaction that
-stores the candidate, so the candidate is skipped `opted_out` (xbot.domain.opt_outs).
+A stop message is itself never answered: its author is opted out before the candidate is
+written, so the candidate is skipped `opted_out` (xbot.domain.opt_outs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.engine import Connection
-
-from xbot.domain.opt_outs import OptOutHow, StopWords, stop_word_in
+from xbot.domain.opt_outs import NewOptOut, OptOutHow, StopWords, stop_word_in
 from xbot.domain.posts import Post
 from xbot.events import EventType
-from xbot.jobs.base import Account, JobContext
-from xbot.jobs.sql_event import job_event
-from xbot.store.queries import opt_outs
-from xbot.store.queries.opt_outs import NewOptOut
+from xbot.jobs.base import Account, JobContext, log_event, run_event
 
 COMPONENT = "fetch"
 
@@ -41,34 +36,28 @@ def heard_opt_out(post: Post, stop_words: StopWords) -> tuple[OptOutHow, str] | 
     return None
 
 
-def record_opt_outs(
-    connection: Connection, context: JobContext, account: Account, posts: Sequence[Post]
-) -> set[str]:
+def record_opt_outs(context: JobContext, account: Account, posts: Sequence[Post]) -> set[str]:
     """Record the opt-outs these posts say; return every opted-out author id among them."""
+    if not posts:
+        return set()
     stop_words = stop_words_for(context, account)
     for post in posts:
         heard = heard_opt_out(post, stop_words)
         if heard is not None:
-            _record(connection, context, account, post, heard)
-    return opt_outs.opted_out_authors(
-        connection, account.platform, [post.author_id for post in posts]
+            _record(context, account, post, heard)
+    return context.store.opt_outs.opted_out_authors(
+        account.platform, [post.author_id for post in posts]
     )
 
 
 def _record(
-    connection: Connection,
-    context: JobContext,
-    account: Account,
-    post: Post,
-    heard: tuple[OptOutHow, str],
+    context: JobContext, account: Account, post: Post, heard: tuple[OptOutHow, str]
 ) -> None:
     how, detail = heard
     opt_out = NewOptOut(
         platform=account.platform, author_id=post.author_id, author_handle=post.author_handle,
         how=how.value, detail=detail, account_id=account.account_id, created_by=account.key,
     )  # fmt: skip
-    if not opt_outs.add_opt_out(connection, opt_out, now=context.now):
-        return
     data = {
         "platform": account.platform,
         "author_id": post.author_id,
@@ -76,11 +65,8 @@ def _record(
         "how": how.value,
         "post_id": post.post_id,
     }
-    job_event(
-        connection,
-        context,
-        EventType.OPT_OUT_RECORDED,
-        data,
-        component=COMPONENT,
-        account_id=account.account_id,
-    )
+    event = run_event(context, EventType.OPT_OUT_RECORDED, data, component=COMPONENT,
+                      account_id=account.account_id)  # fmt: skip
+    if context.store.opt_outs.add(opt_out, context.now, event):
+        log_event(context, EventType.OPT_OUT_RECORDED, data, component=COMPONENT,
+                  account_id=account.account_id)  # fmt: skip

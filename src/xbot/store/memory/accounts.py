@@ -52,6 +52,13 @@ class MemoryAccounts:
             if row is not None:
                 tables.accounts[account_id] = replace(row, platform_user_id=platform_user_id)
 
+    def our_accounts(self, platform: str, except_id: int) -> set[str]:
+        """Return the handles and platform ids of our other accounts on a platform (any state)."""
+        with self.tables.transaction() as tables:
+            rows = [row for account_id, row in tables.accounts.items()
+                    if row.platform == platform and account_id != except_id]  # fmt: skip
+        return {name for row in rows for name in (row.handle, row.platform_user_id) if name}
+
     def faults(self) -> dict[int, PlatformFault]:
         """Return every account's standing platform fault, by account id."""
         with self.tables.transaction() as tables:

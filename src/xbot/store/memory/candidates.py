@@ -7,8 +7,10 @@ from datetime import datetime
 
 from xbot.domain.audit import NewEvent
 from xbot.domain.candidates import CandidateStatus, ExpiryReason, NewCandidate, WaitingCandidate
+from xbot.domain.cost import AccountCharges, Charge
 from xbot.store.memory.events import append_to
 from xbot.store.memory.tables import CandidateRow, Tables
+from xbot.store.memory.usage import add_charges_to
 
 
 class MemoryCandidates:
@@ -99,11 +101,24 @@ class MemoryCandidates:
         mine = [row for row in tables.candidates.values() if row.found.account_id == account_id]
         return [row for row in mine if row.status is CandidateStatus.QUEUED]
 
-    def add(
-        self, account_id: int, found: Sequence[NewCandidate], keep: int, watermark: str | None
+    def add(  # noqa: PLR0913 - one transaction's parts
+        self,
+        account_id: int,
+        found: Sequence[NewCandidate],
+        keep: int,
+        watermark: str | None,
+        *,
+        charges: Sequence[Charge] = (),
+        now: datetime | None = None,
     ) -> int:
-        """Add unknown candidates, trim the queue to `keep`, move the watermark; return trimmed."""
+        """Add unknown candidates, trim the queue to `keep`, move the watermark; return trimmed.
+
+        Known posts are left as they are; `charges` are added to `now`'s usage in the same
+        transaction.
+        """
         with self.tables.transaction() as tables:
+            at = now or tables.clock()
+            add_charges_to(tables, AccountCharges(account_id=account_id, charges=tuple(charges), at=at))
             for candidate in found:
                 if not self.known_post_ids(candidate.account_id, [candidate.candidate_post_id]):
                     candidate_id = tables.next_id()

@@ -41,6 +41,11 @@ class SqlAccounts:
         with self.transactions.begin() as connection:
             accounts.set_platform_user_id(connection, account_id, platform_user_id)
 
+    def our_accounts(self, platform: str, except_id: int) -> set[str]:
+        """Return the handles and platform ids of our other accounts on a platform (any state)."""
+        with self.transactions.read() as connection:
+            return accounts.our_accounts(connection, platform, except_id)
+
     def faults(self) -> dict[int, PlatformFault]:
         """Return every account's standing platform fault, by account id."""
         with self.transactions.read() as connection:

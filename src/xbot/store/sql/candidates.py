@@ -7,7 +7,9 @@ from datetime import datetime
 
 from xbot.domain.audit import NewEvent
 from xbot.domain.candidates import NewCandidate, WaitingCandidate
-from xbot.store.queries import candidates
+from xbot.domain.cost import Charge
+from xbot.store.queries import candidates, usage
+from xbot.store.queries.common import database_now
 from xbot.store.queries.events import insert_event
 from xbot.store.sql.transactions import Transactions
 
@@ -74,11 +76,24 @@ class SqlCandidates:
             if event is not None:
                 insert_event(connection, event)
 
-    def add(
-        self, account_id: int, found: Sequence[NewCandidate], keep: int, watermark: str | None
+    def add(  # noqa: PLR0913 - one transaction's parts
+        self,
+        account_id: int,
+        found: Sequence[NewCandidate],
+        keep: int,
+        watermark: str | None,
+        *,
+        charges: Sequence[Charge] = (),
+        now: datetime | None = None,
     ) -> int:
-        """Add unknown candidates, trim the queue to `keep`, move the watermark; return trimmed."""
+        """Add unknown candidates, trim the queue to `keep`, move the watermark; return trimmed.
+
+        Known posts are left as they are; `charges` are added to `now`'s usage in the same
+        transaction.
+        """
         with self.transactions.begin() as connection:
+            if charges:
+                usage.add_charges(connection, account_id, charges, now or database_now(connection))
             for candidate in found:
                 candidates.insert_candidate(connection, candidate.values())
             trimmed = candidates.trim_queue(connection, account_id, keep)
