@@ -23,6 +23,7 @@ from xbot.domain.claims import KillSwitch
 from xbot.domain.cost import AccountCharges, Charge, CostStop, Spend
 from xbot.domain.decisions import Decided, NewDecision
 from xbot.domain.ghosts import GhostRecord, GhostScan, NewGhost
+from xbot.domain.intake import Delivery, StreamHealth, StreamLease, StreamState
 from xbot.domain.job_runs import (
     FinishedRun,
     JobRun,
@@ -418,6 +419,66 @@ class UsageStore(Protocol):
         ...
 
 
+class IntakeStore(Protocol):
+    """Streams (`intake_streams`): one consumer per (account, stream) under a fenced lease.
+
+    Leases are compared on the store's clock; a dead worker's lease is taken over once it
+    expires. The cursor moves only in `admit`, with the candidates it delivered.
+    """
+
+    def acquire(
+        self, account_id: int, stream: str, owner: str, lease: timedelta
+    ) -> StreamLease | None:
+        """Take the stream's lease unless another owner holds it unexpired; bump its fence."""
+        ...
+
+    def renew(self, held: StreamLease, lease: timedelta) -> StreamLease | None:
+        """Extend the lease while still held; None means another worker took it."""
+        ...
+
+    def release(self, held: StreamLease, events: Sequence[NewEvent] = ()) -> bool:
+        """Give the lease back with `events`; False when it was no longer ours.
+
+        The stream's state becomes `stopped`, unless it is `unavailable` (intake polls).
+        """
+        ...
+
+    def admit(
+        self,
+        held: StreamLease,
+        found: Sequence[NewCandidate],
+        keep: int,
+        delivery: Delivery,
+    ) -> int:
+        """Insert unknown candidates, trim the queue, move the cursor and health; one transaction.
+
+        Known posts are no-ops (counted as duplicates); a `delivery.cursor` of None leaves the
+        cursor. Returns how many queued candidates were trimmed; raises LeaseLost (nothing
+        written) when the fence moved.
+        """
+        ...
+
+    def mark(
+        self, held: StreamLease, state: StreamState, detail: str | None, events: Sequence[NewEvent]
+    ) -> None:
+        """Record that the stream connected, dropped or is unavailable, with `events`.
+
+        Raises LeaseLost when the fence moved.
+        """
+        ...
+
+    def backfilled(self, held: StreamLease, count: int, events: Sequence[NewEvent]) -> None:
+        """Count the candidates a (re)connect's backfill found, with `events`.
+
+        Raises LeaseLost when the fence moved.
+        """
+        ...
+
+    def health(self) -> list[StreamHealth]:
+        """Return every (account, stream) row, by account and stream."""
+        ...
+
+
 class StatusStore(Protocol):
     """Read-only counts the watchdog and /ready report."""
 
@@ -480,6 +541,11 @@ class Store(Protocol):
     @property
     def ghosts(self) -> GhostStore:
         """Ghosts and ghost scans."""
+        ...
+
+    @property
+    def intake(self) -> IntakeStore:
+        """Streams: cursors, consumer leases and health."""
         ...
 
     @property

@@ -315,3 +315,32 @@ platform_usage = Table(
     Column("updated_at", UtcDateTime, nullable=False, server_default=NOW),
     Index(None, "day"),
 )
+
+#: one row per (account, stream): the stream's cursor, the lease that makes one worker its only
+#: consumer (fenced like job_runs), and its health for the watchdog, certify and /ready (0012)
+intake_streams = Table(
+    "intake_streams",
+    metadata,
+    Column("account_id", BigId, ForeignKey("accounts.id"), primary_key=True),
+    #: `jetstream`, `mastodon_user`, `x_activity`
+    Column("stream", String(32), primary_key=True),
+    #: where the stream resumes; moved only with (after) the candidates it delivered
+    Column("cursor", String(255)),
+    Column("owner", String(255)),
+    Column("lease_until", UtcDateTime),
+    Column("fence", Integer, nullable=False, server_default=text("0")),
+    #: `connected`, `disconnected`, `unavailable` (the access has no stream) or `stopped`
+    Column("state", String(16), nullable=False, server_default=text("'stopped'")),
+    #: why it is disconnected or unavailable (one line, never a secret)
+    Column("detail", Text),
+    Column("connected_since", UtcDateTime),
+    Column("last_event_at", UtcDateTime),
+    #: received_at - created_at of the newest post the stream delivered
+    Column("lag_seconds", Float),
+    Column("events", BigInteger, nullable=False, server_default=text("0")),
+    Column("admitted", BigInteger, nullable=False, server_default=text("0")),
+    Column("duplicates", BigInteger, nullable=False, server_default=text("0")),
+    Column("connects", Integer, nullable=False, server_default=text("0")),
+    Column("backfilled", BigInteger, nullable=False, server_default=text("0")),
+    Column("updated_at", UtcDateTime, nullable=False, server_default=NOW),
+)

@@ -16,6 +16,7 @@ from xbot.store.memory.candidates import MemoryCandidates
 from xbot.store.memory.decisions import MemoryDecisions
 from xbot.store.memory.events import MemoryEvents
 from xbot.store.memory.ghosts import MemoryGhosts
+from xbot.store.memory.intake import MemoryIntake
 from xbot.store.memory.job_runs import MemoryJobRuns, MemoryWorkers
 from xbot.store.memory.opt_outs import MemoryOptOuts
 from xbot.store.memory.permits import MemoryPermits
@@ -73,6 +74,7 @@ class MemoryStore:
         self.opt_outs = MemoryOptOuts(self.tables)
         self.ghosts = MemoryGhosts(self.tables)
         self.usage = MemoryUsage(self.tables)
+        self.intake = MemoryIntake(self.tables)
         self.status = MemoryStatus(self.tables)
 
     def now(self) -> datetime:

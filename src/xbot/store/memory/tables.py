@@ -16,6 +16,7 @@ from xbot.domain.candidates import CandidateStatus, NewCandidate
 from xbot.domain.cost import Charge, CostStop
 from xbot.domain.decisions import NewDecision
 from xbot.domain.ghosts import GhostRecord, GhostScan
+from xbot.domain.intake import StreamState
 from xbot.domain.job_runs import JobRunStatus
 from xbot.domain.opt_outs import NewOptOut
 from xbot.domain.permits import Permit
@@ -81,6 +82,26 @@ class DecisionRow:
     created_at: datetime
 
 
+@dataclass(kw_only=True, slots=True)
+class IntakeRow:
+    """One `intake_streams` row."""
+
+    cursor: str | None = None
+    owner: str | None = None
+    lease_until: datetime | None = None
+    fence: int = 0
+    state: StreamState = StreamState.STOPPED
+    detail: str | None = None
+    connected_since: datetime | None = None
+    last_event_at: datetime | None = None
+    lag_seconds: float | None = None
+    events: int = 0
+    admitted: int = 0
+    duplicates: int = 0
+    connects: int = 0
+    backfilled: int = 0
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Lease:
     """One `leases` row: who holds it, until when, and its fence."""
@@ -116,6 +137,8 @@ class Tables:
     charges: list[tuple[int, date, Charge]] = field(default_factory=list)
     #: the cost stops a platform's refusal to be paid set, by account id
     cost_stops: dict[int, CostStop] = field(default_factory=dict)
+    #: `intake_streams`: (account id, stream) -> its row
+    intake: dict[tuple[int, str], IntakeRow] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 

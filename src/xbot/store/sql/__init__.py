@@ -12,6 +12,7 @@ from xbot.store.sql.candidates import SqlCandidates
 from xbot.store.sql.decisions import SqlDecisions
 from xbot.store.sql.events import SqlEvents
 from xbot.store.sql.ghosts import SqlGhosts
+from xbot.store.sql.intake import SqlIntake
 from xbot.store.sql.job_runs import SqlJobRuns, SqlWorkers
 from xbot.store.sql.opt_outs import SqlOptOuts
 from xbot.store.sql.permits import SqlPermits
@@ -36,6 +37,7 @@ class SqlStore:
         self.opt_outs = SqlOptOuts(self.transactions)
         self.ghosts = SqlGhosts(self.transactions)
         self.usage = SqlUsage(self.transactions)
+        self.intake = SqlIntake(self.transactions)
         self.status = SqlStatus(self.transactions)
 
     def now(self) -> datetime:
