@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from xbot.config import AccountSettings, Settings
+from xbot.domain.intake import MentionStream, StreamDisconnected, StreamItem
 from xbot.domain.posts import CandidateBatch, Post, Published, RateLimitState, ReplyTarget
 from xbot.domain.stores import Store
 from xbot.jobs.base import Account, JobContext, WorkerIdentity
@@ -70,8 +72,75 @@ def account_on(store: Store, platform: str = "mastodon", handle: str = "bot") ->
 
 
 def context_for(
-    store: Store, account: Account, platform: ScriptedPlatform, now: datetime = T0
+    store: Store,
+    account: Account,
+    platform: ScriptedPlatform,
+    now: datetime = T0,
+    *,
+    settings: Settings | None = None,
+    worker: WorkerIdentity = WORKER,
 ) -> JobContext:
     """A job context on the store for the account, with the scripted platform wired in."""
-    return JobContext(engine=None, store=store, settings=Settings(), worker=WORKER, now=now,  # type: ignore[arg-type]
-                      account=account, platform_for=lambda _account: platform)  # fmt: skip
+    return JobContext(engine=None, store=store, settings=settings or Settings(),  # type: ignore[arg-type]
+                      worker=worker, now=now, account=account,
+                      platform_for=lambda _account: platform)  # fmt: skip
+
+
+class ScriptedStream:
+    """A MentionStream that plays one scripted connection per `listen` call.
+
+    A connection is a list of items, then StreamDisconnected (`drop=True`) or waiting for stop.
+    An exception instance in the list is raised at that point.
+    """
+
+    name = "mastodon_user"
+
+    def __init__(self) -> None:
+        self.connections: list[tuple[list[object], bool]] = []
+        self.cursors: list[str | None] = []
+        self.closed = False
+        self.done = threading.Event()
+
+    def play(self, items: list[object], *, drop: bool) -> None:
+        self.connections.append((items, drop))
+
+    def listen(self, cursor: str | None, stop: threading.Event) -> Iterator[StreamItem]:
+        self.cursors.append(cursor)
+        if not self.connections:
+            self.done.set()
+            stop.wait()
+            return
+        items, drop = self.connections.pop(0)
+        for item in items:
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, StreamItem)
+            yield item
+        if drop:
+            raise StreamDisconnected("the connection was reset")
+        self.done.set() if not self.connections else None
+        stop.wait()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class StreamingPlatform(ScriptedPlatform):
+    """The scripted platform with a push channel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stream = ScriptedStream()
+
+    def mention_stream(self) -> MentionStream:
+        return self.stream
+
+
+def opened(at: datetime = T0) -> StreamItem:
+    """The keep-alive a stream yields once its connection is open."""
+    return StreamItem(post=None, cursor=None, received_at=at)
+
+
+def pushed(post: Post, cursor: str, at: datetime = T0) -> StreamItem:
+    """A delivered post with the stream's position after it."""
+    return StreamItem(post=post, cursor=cursor, received_at=at)

@@ -40,6 +40,7 @@ from xbot.config_errors import (
     describe_validation_error,
     field_rules,
 )
+from xbot.config_intake import IntakeModeSetting, IntakeSettings
 from xbot.config_review import ReviewSettings
 from xbot.config_types import (
     DAY,
@@ -200,6 +201,8 @@ class AccountSettings(BaseModel):
     reply_to_bots: bool = False
     #: this account's spend caps (xbot.config_cost)
     cost: AccountCostSettings = Field(default_factory=AccountCostSettings)
+    #: auto: stream where the platform offers it, else poll; stream; poll (xbot.config_intake)
+    intake: IntakeModeSetting = "auto"
 
 
 class XSettings(BaseModel):
@@ -308,6 +311,8 @@ class Settings(BaseSettings):
     review: ReviewSettings = Field(default_factory=ReviewSettings)
     #: X Activity API events by webhook to the web role instead of the stream (config_x_webhooks)
     x_webhooks: XWebhookSettings = Field(default_factory=XWebhookSettings)
+    #: streams, their leases and the gap-filling poll (xbot.config_intake)
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
     opt_outs: OptOutSettings = Field(default_factory=OptOutSettings)
     labels: LabelSettings = Field(default_factory=LabelSettings)
     #: every account's spend caps together, and rate-card overrides (xbot.config_cost)

@@ -144,6 +144,15 @@ class EventType(StrEnum):
     #: operations (CLI `xbot mode`), warning: an account switched between live and shadow
     ACCOUNT_MODE_CHANGED = "account_mode_changed"
 
+    #: intake (xbot.jobs.intake), info: an account's stream (re)connected, with its connects
+    INTAKE_STREAM_CONNECTED = "intake_stream_connected"
+    #: intake, warning: the stream dropped (reason) and reconnects after a back-off
+    INTAKE_STREAM_DISCONNECTED = "intake_stream_disconnected"
+    #: intake, info: the poll a (re)connect runs as backfill, with its counts
+    INTAKE_STREAM_BACKFILLED = "intake_stream_backfilled"
+    #: intake, warning: the account's access has no stream (reason); intake polls instead
+    INTAKE_STREAM_UNAVAILABLE = "intake_stream_unavailable"
+
 
 class JobPrefix(StrEnum):
     """The prefix of a job's lifecycle events; jobs without one write only `job_failed`."""

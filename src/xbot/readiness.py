@@ -10,13 +10,14 @@ from sqlalchemy import Engine
 
 from xbot.config import Settings
 from xbot.domain.account_state import overall_posting_allowed
+from xbot.domain.intake import IntakeMode, intake_status
 from xbot.domain.policy import GeneratorKind, PlatformName, XTier, policy_summary
 from xbot.domain.readiness import posting_blockers, posting_notes
 from xbot.jobs.account_states import read_account_states
 from xbot.jobs.base import Account, WorkerIdentity
 from xbot.redact import redact_url
 from xbot.store.engine import translated_errors
-from xbot.store.queries import controls, deployments, labels
+from xbot.store.queries import controls, deployments, intake, labels
 from xbot.store.queries.common import database_now
 from xbot.store.sql import SqlStore
 
@@ -40,6 +41,8 @@ class Readiness:
         posting = self.posting_state(accounts)
         with translated_errors(), self.engine.connect() as connection:
             checked = labels.newest_label_checks(connection)
+            streams = intake.health(connection)
+            now = database_now(connection)
         return {
             "role": self.role,
             "worker_id": self.worker.worker_id,
@@ -53,6 +56,11 @@ class Readiness:
                     **self._account_policy(account),
                     **state,
                     "label": labels.label_summary(checked.get(account.account_id)),
+                    "intake": intake_status(
+                        IntakeMode(account.settings.intake),
+                        [row for row in streams if row.account_id == account.account_id],
+                        now,
+                    ),
                 }
                 for account, state in zip(accounts, posting["accounts"], strict=True)
             ],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from types import FrameType
@@ -27,6 +28,7 @@ from xbot.domain.stores import Store
 from xbot.events import EventType
 from xbot.jobs import watchdog
 from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
+from xbot.jobs.intake_threads import start_streams
 from xbot.jobs.loop import WorkerLoop
 from xbot.jobs.runner import JobRunner
 from xbot.readiness import Readiness
@@ -111,6 +113,8 @@ class Service:
         #: runs once booted, just before /ready turns 200 (the CLI mounts the console here)
         self.before_ready: Callable[[], object] | None = None
         self.accounts: list[Account] = []
+        #: the intake supervisors' threads, one per streaming account (xbot.jobs.intake)
+        self.streams: list[threading.Thread] = []
         jobs = tuple(spec.name for spec in self.specs)
         self.readiness = Readiness(settings=settings, engine=engine, role=role, worker=worker,
                                    jobs=jobs)  # fmt: skip
@@ -213,10 +217,12 @@ class Service:
             target=self._run_loop, args=(runner, failure), name="job-runner", daemon=True
         )
         thread.start()
+        self.start_streams()
         while thread.is_alive() and not self.stop.is_set():
             self.stop.wait(0.5)
         if failure or not self.stop.is_set():
             reason = f"job runner died: {failure[0] if failure else 'unknown'}"
+            self.stop.set()  # the intake supervisors stop with it
             self.state.set_dead(reason)
             log.error("runner_died", reason=reason)
             return 1
@@ -229,7 +235,15 @@ class Service:
         thread = threading.Thread(target=self._run_loop, args=(runner, failure),
                                   name="job-runner", daemon=True)  # fmt: skip
         thread.start()
+        self.start_streams()
         return runner, thread, failure
+
+    def start_streams(self) -> None:
+        """Start the intake supervisors where this process fetches (xbot.jobs.intake_threads)."""
+        fetches = any(spec.name == "fetch" for spec in self.specs)
+        if self.role == "web" or not fetches or self.platform_for is None:
+            return
+        self.streams = start_streams(self.context(), self.accounts)
 
     def stop_background(self, runner: JobRunner, thread: threading.Thread) -> None:
         """Stop the background jobs the way SIGTERM stops a worker."""
@@ -250,7 +264,10 @@ class Service:
             log.exception("runner_crashed")
 
     def _shut_down(self, runner: JobRunner, thread: threading.Thread) -> int:
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
         thread.join(STOP_GRACE_SECONDS)
+        for stream in self.streams:  # each gives its lease back as it ends
+            stream.join(max(0.1, deadline - time.monotonic()))
         abandoned = thread.is_alive() and runner.current_run is not None
         released = False
         try:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from xbot.certify.context import Context, evidence_since, short, too_early
@@ -42,6 +42,11 @@ def check_fetch(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
         evidence.append(failures)
         facts["failure_reason"] = failures.first.get("reason")
     status, explanation = judge_fetch(facts, context, prior)
+    streams = run("stream_health", now=context.now, account=context.account)
+    if streams.rows:  # an account that streams: its health counts beside the fetch runs
+        evidence.append(streams)
+        facts["streams"] = stream_health(streams.rows, context.now)
+        explanation = f"{explanation}; streams: {facts['streams']}"
     return CheckResult(
         key="C",
         title="Fetch",
@@ -50,6 +55,23 @@ def check_fetch(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
         evidence=tuple(evidence),
         facts=facts,
     )
+
+
+def stream_health(rows: Sequence[Mapping[str, Any]], now: datetime) -> str:
+    """Return the streams' health in a few words each: state, connected for, lag, last event."""
+    parts = []
+    for row in rows:
+        state = row["state"] if row["held"] or row["state"] == "unavailable" else "stopped"
+        words = [f"{row['stream']} {state}"]
+        if state == "connected" and row["connected_at"] is not None:
+            words.append(f"for {describe(now - row['connected_at'])}")
+        if row["lag_seconds"] is not None:
+            words.append(f"lag {row['lag_seconds']:.1f} s")
+        if row["last_event_at"] is not None:
+            words.append(f"last event {describe(now - row['last_event_at'])} ago")
+        words.append(f"{row['admitted']} admitted, {row['connects']} connects")
+        parts.append(", ".join(words))
+    return "; ".join(parts)
 
 
 def judge_fetch(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:

@@ -25,6 +25,18 @@ WHERE e.event_type = 'production_watchdog_report'
   AND e.created_at >= :window_start
   AND w.git_sha = :sha
 
+-- stream_health --
+-- Each account's intake streams beside its fetch runs (issue 16): state, since when connected,
+-- the newest event and its lag (seconds from post to read), and what each delivered. `held` is
+-- 1 while a worker's lease on the stream runs past :now.
+SELECT s.account_id, s.stream, s.state, s.detail, s.connected_since AS connected_at,
+       s.last_event_at, s.lag_seconds, s.events, s.admitted, s.duplicates, s.connects,
+       s.backfilled, CASE WHEN s.lease_until > :now THEN 1 ELSE 0 END AS held
+FROM intake_streams AS s
+WHERE (:account IS NULL
+       OR s.account_id IN (SELECT a.id FROM accounts AS a WHERE a.platform || ':' || a.handle = :account))
+ORDER BY s.account_id, s.stream
+
 -- queue --
 -- Candidates waiting for the scheduler: queued and not yet expired (the seed's D), and when
 -- the newest of them was queued (E waits for the scheduler's next slot after it).

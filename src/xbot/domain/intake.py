@@ -9,11 +9,11 @@ the stream's cursor in one store transaction.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from xbot.domain.errors import XbotError
 from xbot.domain.posts import Post
@@ -59,8 +59,10 @@ class MentionStream(Protocol):
     def listen(self, cursor: str | None, stop: threading.Event) -> Iterator[StreamItem]:
         """Connect and yield items until `stop` is set.
 
-        Resume from `cursor` minus the platform's safety margin. Raise StreamDisconnected when the
-        connection drops, StreamUnavailable when the account's access has no stream.
+        Resume from `cursor` minus the platform's safety margin. Yield one item with `post` None
+        as soon as the connection is open: the supervisor runs its backfill then, so nothing
+        published during the handshake is missed. Raise StreamDisconnected when the connection
+        drops, StreamUnavailable when the account's access has no stream.
         """
         ...
 
@@ -76,3 +78,120 @@ class Streaming(Protocol):
     def mention_stream(self) -> MentionStream:
         """Return the account's push channel (raise StreamUnavailable when its access has none)."""
         ...
+
+
+class StreamState(StrEnum):
+    """Where an account's stream stands, as `intake_streams.state` keeps it."""
+
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    #: the account's access has no stream: intake polls (the reason is in `detail`)
+    UNAVAILABLE = "unavailable"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StreamLease:
+    """A worker's hold on one (account, stream): the only consumer while its fence stands."""
+
+    account_id: int
+    stream: str
+    owner: str
+    fence: int
+    until: datetime
+    #: where the stream resumes, as stored with the last admitted delivery
+    cursor: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Delivery:
+    """What a stream delivered since the last write: its newest item's position and times."""
+
+    cursor: str | None
+    received_at: datetime
+    #: items read (keep-alives and events that do not concern the account included)
+    events: int = 1
+    #: received_at - created_at of the newest post delivered, when there was one
+    lag_seconds: float | None = None
+    #: posts delivered that the queue had already (replays, repeats), dropped before the write
+    duplicates: int = 0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StreamHealth:
+    """One (account, stream) row as the watchdog, certify and /ready read it."""
+
+    account_id: int
+    stream: str
+    state: StreamState
+    detail: str | None
+    owner: str | None
+    lease_until: datetime | None
+    cursor: str | None
+    connected_since: datetime | None
+    last_event_at: datetime | None
+    lag_seconds: float | None
+    events: int
+    admitted: int
+    duplicates: int
+    connects: int
+    backfilled: int
+
+
+def stream_live(health: StreamHealth, now: datetime) -> bool:
+    """Return True when a worker holds the stream (its lease runs past `now`)."""
+    return health.owner is not None and health.lease_until is not None and health.lease_until > now
+
+
+def intake_status(
+    mode: IntakeMode, streams: Sequence[StreamHealth], now: datetime
+) -> dict[str, Any]:
+    """Return how an account takes in mentions now, and why, for /ready.
+
+    `streams` are the account's rows. A stream counts as connected only while its lease is live.
+    """
+    if mode is IntakeMode.POLL:
+        return {"mode": "poll", "why": "intake = poll"}
+    for health in streams:
+        if health.state is StreamState.CONNECTED and stream_live(health, now):
+            return {"mode": "stream", "stream": health.stream, **_times(health, now)}
+    for health in streams:
+        if health.state is StreamState.UNAVAILABLE:
+            return {"mode": "poll", "why": f"{health.stream} unavailable: {health.detail}"}
+        if stream_live(health, now):
+            why = f"{health.stream} reconnecting ({health.detail or health.state.value})"
+            return {"mode": "poll", "why": why}
+    return {"mode": "poll", "why": "no stream connected (no worker holds one for this account)"}
+
+
+def stream_report(health: StreamHealth, now: datetime) -> dict[str, Any]:
+    """Return one stream's health for the watchdog report: state, times and counts."""
+    return {
+        "account_id": health.account_id,
+        "stream": health.stream,
+        "state": _reported_state(health, now).value,
+        "detail": health.detail,
+        "owner": health.owner if stream_live(health, now) else None,
+        **_times(health, now),
+        "events": health.events,
+        "admitted": health.admitted,
+        "duplicates": health.duplicates,
+        "connects": health.connects,
+        "backfilled": health.backfilled,
+    }
+
+
+def _times(health: StreamHealth, now: datetime) -> dict[str, Any]:
+    since, last = health.connected_since, health.last_event_at
+    return {
+        "connected_seconds": round((now - since).total_seconds(), 1) if since else None,
+        "lag_seconds": None if health.lag_seconds is None else round(health.lag_seconds, 3),
+        "last_event_age_seconds": round((now - last).total_seconds(), 1) if last else None,
+    }
+
+
+def _reported_state(health: StreamHealth, now: datetime) -> StreamState:
+    """Return the state to report: a stream whose holder died (lease expired) is stopped."""
+    if health.state is StreamState.UNAVAILABLE or stream_live(health, now):
+        return health.state
+    return StreamState.STOPPED

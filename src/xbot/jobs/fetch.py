@@ -18,8 +18,9 @@ from collections.abc import Sequence
 import structlog
 
 from xbot.domain.candidates import NewCandidate
+from xbot.domain.intake import StreamState, stream_live
 from xbot.jobs.admit import admission, admit
-from xbot.jobs.base import JobContext, require_account, require_platform
+from xbot.jobs.base import Account, JobContext, require_account, require_platform
 from xbot.jobs.costs import read_stop, written_charges
 from xbot.jobs.summaries import FetchSummary
 
@@ -34,6 +35,10 @@ def run_once(context: JobContext) -> FetchSummary:
         log.info("fetch_stopped_by_cost_cap", account=account.key, detail=stop.detail)
         return FetchSummary(fetched=0, new=0, evaluated=0, queued=0, skipped={}, trimmed=0,
                             watermark=None, cost_cap=stop.detail)  # fmt: skip
+    streaming = gap_filler_rest(context, account)
+    if streaming is not None:  # the stream delivers; this poll only fills gaps, less often
+        return FetchSummary(fetched=0, new=0, evaluated=0, queued=0, skipped={}, trimmed=0,
+                            watermark=None, streaming=streaming)  # fmt: skip
     platform = require_platform(context, account)
     store = context.store
     known = admission(context, account, platform)
@@ -57,3 +62,19 @@ def run_once(context: JobContext) -> FetchSummary:
         trimmed=admitted.trimmed,
         watermark=batch.watermark or watermark,
     )
+
+
+def gap_filler_rest(context: JobContext, account: Account) -> str | None:
+    """Return which stream delivers when this scheduled run is not a gap-filling one, or None.
+
+    While a stream of the account is connected (its lease live), the runner's fetch runs poll
+    only every `intake.gap_fill_factor` slots. A backfill (no slot) always polls.
+    """
+    factor = context.settings.intake.gap_fill_factor
+    if context.slot is None or factor <= 1 or context.slot % factor == 0:
+        return None
+    for health in context.store.intake.health():
+        if (health.account_id == account.account_id and health.state is StreamState.CONNECTED
+                and stream_live(health, context.now)):  # fmt: skip
+            return f"{health.stream} connected; polls every {factor} fetch intervals"
+    return None

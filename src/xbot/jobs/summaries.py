@@ -26,12 +26,15 @@ class FetchSummary:
     watermark: str | None  #: where the next fetch starts
     #: why the fetch read nothing: a cost cap or X's refusal to be paid (xbot.jobs.costs)
     cost_cap: str | None = None
+    #: why the fetch did not poll: a connected stream delivers (xbot.jobs.fetch.gap_filler_rest)
+    streaming: str | None = None
 
     def as_data(self) -> dict[str, Any]:
         """Return the summary as the JSON the runner stores."""
         data = {**asdict(self), "skipped": dict(self.skipped)}
-        if self.cost_cap is None:
-            del data["cost_cap"]
+        for optional in ("cost_cap", "streaming"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from xbot.domain.audit import NewEvent, Severity
+from xbot.domain.intake import StreamState, stream_report
 from xbot.domain.stores import Store
 from xbot.events import EventType
 from xbot.jobs.base import JobContext, WorkerIdentity
@@ -39,6 +40,8 @@ def write_report(context: JobContext, posting: Mapping[str, Any]) -> Mapping[str
     jobs = {last.job: last.as_data() for last in store.job_runs.last_by_job()}
     stalled = [run.as_data() for run in store.job_runs.stalled(context.now)]
     overdue = overdue_jobs(jobs, context.settings.jobs.model_dump(), context.now)
+    #: each stream's health beside the fetch runs: connected time, lag, last event (issue 16)
+    streams = [stream_report(health, context.now) for health in store.intake.health()]
     report = {
         **_identity(context.worker),
         "jobs": jobs,
@@ -46,10 +49,12 @@ def write_report(context: JobContext, posting: Mapping[str, Any]) -> Mapping[str
         "overdue_jobs": overdue,
         "queue_size": store.status.queue_size(context.now),
         "permits_by_status": store.status.permits_by_status(),
+        "streams": streams,
         **posting,
     }
     blocked = any(item.get("state") == "blocked" for item in posting.get("accounts", ()))
-    severity: Severity = "warning" if stalled or overdue or blocked else "info"
+    dropped = any(item["state"] == StreamState.DISCONNECTED.value for item in streams)
+    severity: Severity = "warning" if stalled or overdue or blocked or dropped else "info"
     event = NewEvent(
         event_type=EventType.PRODUCTION_WATCHDOG_REPORT, data=report, now=context.now,
         severity=severity, component="watchdog", worker_id=context.worker.worker_id,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,9 +14,13 @@ from xbot.domain.intake import (
     IntakeMode,
     MentionStream,
     StreamDisconnected,
+    StreamHealth,
     Streaming,
     StreamItem,
+    StreamState,
     StreamUnavailable,
+    intake_status,
+    stream_report,
 )
 from xbot.domain.posts import Post
 
@@ -80,3 +85,45 @@ def test_stream_errors_are_xbot_errors_with_a_default_message() -> None:
 def test_streaming_is_an_optional_capability() -> None:
     assert isinstance(StreamingAdapter(), Streaming)
     assert not isinstance(object(), Streaming)
+
+
+def _health(**changes: object) -> StreamHealth:
+    base = StreamHealth(
+        account_id=1, stream="mastodon_user", state=StreamState.CONNECTED, detail=None,
+        owner="w1", lease_until=NOW + timedelta(seconds=20), cursor="c9",
+        connected_since=NOW - timedelta(minutes=12), last_event_at=NOW - timedelta(seconds=3),
+        lag_seconds=0.4321, events=40, admitted=7, duplicates=1, connects=2, backfilled=3,
+    )  # fmt: skip
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_ready_says_stream_while_a_held_stream_is_connected() -> None:
+    assert intake_status(IntakeMode.AUTO, [_health()], NOW) == {
+        "mode": "stream", "stream": "mastodon_user", "connected_seconds": 720.0,
+        "lag_seconds": 0.432, "last_event_age_seconds": 3.0,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("mode", "rows", "why"),
+    [
+        (IntakeMode.POLL, [_health()], "intake = poll"),
+        (IntakeMode.AUTO, [_health(state=StreamState.UNAVAILABLE, detail="no Activity API")],
+         "mastodon_user unavailable: no Activity API"),
+        (IntakeMode.STREAM, [_health(state=StreamState.DISCONNECTED, detail="reset")],
+         "mastodon_user reconnecting (reset)"),
+        (IntakeMode.AUTO, [_health(lease_until=NOW - timedelta(seconds=1))],
+         "no stream connected (no worker holds one for this account)"),
+        (IntakeMode.AUTO, [], "no stream connected (no worker holds one for this account)"),
+    ],
+)  # fmt: skip
+def test_ready_says_poll_and_why(mode: IntakeMode, rows: list[StreamHealth], why: str) -> None:
+    assert intake_status(mode, rows, NOW) == {"mode": "poll", "why": why}
+
+
+def test_the_watchdog_reports_a_dead_holders_stream_as_stopped() -> None:
+    live = stream_report(_health(), NOW)
+    assert (live["state"], live["owner"], live["admitted"], live["connects"]) == (
+        "connected", "w1", 7, 2)  # fmt: skip
+    dead = stream_report(_health(lease_until=NOW - timedelta(seconds=1)), NOW)
+    assert (dead["state"], dead["owner"]) == ("stopped", None)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from intake_support import ScriptedPlatform, account_on, context_for, mention
+from dataclasses import replace
+from datetime import timedelta
+
+from intake_support import T0, ScriptedPlatform, account_on, context_for, mention
 from xbot.domain.candidates import CandidateStatus
+from xbot.domain.intake import StreamState
 from xbot.jobs import fetch
 from xbot.jobs.admit import admission, admit
 from xbot.store.memory import MemoryStore
@@ -54,3 +58,21 @@ def test_a_stop_message_opts_its_author_out_and_is_skipped() -> None:
     assert store.opt_outs.opted_out_authors("mastodon", ["id-cy"]) == {"id-cy"}
     assert [event.event_type for event in store.events.recent()] == ["opt_out_recorded"]
     assert CandidateStatus.QUEUED not in {row.status for row in store.tables.candidates.values()}
+
+
+def test_with_a_stream_connected_fetch_polls_only_every_gap_fill_slot() -> None:
+    store, platform = MemoryStore(clock=lambda: T0), ScriptedPlatform()
+    account = account_on(store)
+    context = context_for(store, account, platform)
+    held = store.intake.acquire(account.account_id, "mastodon_user", "w1", timedelta(minutes=5))
+    assert held is not None
+    store.intake.mark(held, StreamState.CONNECTED, None, [])
+    platform.posts = [mention(1)]
+    rest = fetch.run_once(replace(context, slot=11))
+    assert rest.streaming == "mastodon_user connected; polls every 5 fetch intervals"
+    assert platform.fetches == []
+    assert fetch.run_once(replace(context, slot=10)).queued == 1
+    assert fetch.run_once(replace(context, slot=None)).fetched == 0, "backfill"
+    assert platform.fetches == [None, "1"]
+    store.intake.mark(held, StreamState.DISCONNECTED, "reset", [])
+    assert fetch.run_once(replace(context, slot=12)).streaming is None
