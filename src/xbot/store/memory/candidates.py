@@ -118,7 +118,9 @@ class MemoryCandidates:
         """
         with self.tables.transaction() as tables:
             at = now or tables.clock()
-            add_charges_to(tables, AccountCharges(account_id=account_id, charges=tuple(charges), at=at))
+            add_charges_to(
+                tables, AccountCharges(account_id=account_id, charges=tuple(charges), at=at)
+            )
             for candidate in found:
                 if not self.known_post_ids(candidate.account_id, [candidate.candidate_post_id]):
                     candidate_id = tables.next_id()
