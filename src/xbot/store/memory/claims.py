@@ -47,6 +47,7 @@ def read_claim(tables: Tables, request: ClaimRequest, gates: ClaimGates) -> Clai
         usage=budget_usage(times, request.rules, now=request.now),
         posts_in_day=len(times),
         spend=spend(tables, request.account_id, request.now),
+        cost_stop=tables.cost_stops.get(request.account_id),
     )
 
 
