@@ -19,7 +19,7 @@ from xbot.domain.budgets import BudgetRules, budget_usage
 from xbot.domain.candidates import CandidateMark, CandidateStatus, NewCandidate
 from xbot.domain.claiming import ClaimPlan, ClaimRead, ClaimRequest, ClaimResult, Refuse, Take
 from xbot.domain.claims import ClaimRefusal, ClaimRefusalReason, KillSwitch
-from xbot.domain.cost import Charge
+from xbot.domain.cost import Charge, refused_stop
 from xbot.domain.decisions import Decided, NewDecision
 from xbot.domain.errors import LeaseLost
 from xbot.domain.permit_changes import PermitChange
@@ -274,3 +274,14 @@ def test_claims_of_one_account_are_serialised(store: Store) -> None:
         thread.join()
     assert max(overlaps) == 1
     assert len(claimed) == len(set(claimed)) == 4
+
+
+def test_the_accounts_cost_stop_is_read_with_the_claim(store: Store) -> None:
+    account_id = _account(store)
+    _permit(store, account_id, "100")
+    stop = refused_stop("credits_depleted: 402", now=T0)
+    store.usage.set_cost_stop(account_id, stop, "w1", _event("account_blocked", ""))
+    read = store.permits.claim_next(_request(account_id), lambda _read: ClaimPlan()).read
+    assert read.cost_stop is not None
+    assert read.cost_stop.until == stop.until
+    assert read.cost_stop.stands(T0)

@@ -111,7 +111,7 @@ def test_one_permit_per_run_oldest_first(
         ("transient", PermitStatus.PENDING, "permit_deferred", "warning"),
         ("rate_limited", PermitStatus.PENDING, "permit_deferred", "warning"),
         ("auth", PermitStatus.PENDING, "permit_deferred", "error"),
-        # ("credits": X's 402 also stops spending through the cost store: test_cost_governor.py)
+        ("credits", PermitStatus.PENDING, "permit_deferred", "error"),
         ("forbidden", PermitStatus.FAILED, "permit_failed", "warning"),
         ("not_found", PermitStatus.FAILED, "permit_failed", "warning"),
         ("ambiguous", PermitStatus.UNKNOWN, "permit_unknown", "warning"),
@@ -405,3 +405,15 @@ def test_the_claim_the_reply_and_its_events_are_logged_after_they_commit(
     names = [line["event"] for line in logs]
     assert names == ["permit_claimed", "reply_posted"]
     assert logs[1]["text"] == "A reply over two lines"
+
+
+def test_a_payment_refusal_stops_the_next_claim_until_the_next_day(
+    store: MemoryStore, platform: FakePlatform, account_id: int
+) -> None:
+    add_permit(store, account_id)
+    second = add_permit(store, account_id, now=T0 + timedelta(seconds=1))
+    platform.inject("credits")
+    post.run_once(make_context(store, account_id, platform))
+    later = make_context(store, account_id, platform, now=T0 + timedelta(minutes=20))
+    assert post.run_once(later)["blocked"] == "cost_cap"
+    assert load_permit(store, second.permit_id).status is PermitStatus.PENDING
