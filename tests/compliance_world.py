@@ -103,7 +103,6 @@ def _context(
     engine: Engine, settings: Settings, account: Account, platforms: PlatformCache
 ) -> JobContext:
     return JobContext(
-        engine=engine,
         store=SqlStore(engine),
         settings=settings,
         worker=WORKER,

@@ -81,7 +81,7 @@ def context_for(
     worker: WorkerIdentity = WORKER,
 ) -> JobContext:
     """A job context on the store for the account, with the scripted platform wired in."""
-    return JobContext(engine=None, store=store, settings=settings or Settings(),  # type: ignore[arg-type]
+    return JobContext(store=store, settings=settings or Settings(),
                       worker=worker, now=now, account=account,
                       platform_for=lambda _account: platform)  # fmt: skip
 

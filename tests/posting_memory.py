@@ -139,7 +139,6 @@ def make_context(
     worker = WorkerIdentity(worker_id="worker-1", role=role, git_sha=git_sha, sha_source="test",
                             host="test", pid=1)  # fmt: skip
     return JobContext(
-        engine=None,  # type: ignore[arg-type]  # the post job reaches no engine
         store=store,
         settings=settings or Settings(lease_seconds=60.0),
         worker=worker,

@@ -212,7 +212,6 @@ def make_context(
         worker_id=worker_id, role=role, git_sha=git_sha, sha_source="test", host="test", pid=1
     )
     return JobContext(
-        engine=engine,
         store=SqlStore(engine),
         settings=settings,
         worker=worker,

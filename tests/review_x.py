@@ -144,7 +144,6 @@ def review_world(engine: Engine, *, webhook_url: str = "", **account: Any) -> It
         )
         notifier = review_webhook(settings.review)
         context = JobContext(
-            engine=engine,
             store=SqlStore(engine),
             settings=settings,
             worker=worker,

@@ -52,7 +52,6 @@ def schedule_context(
         ),
     )
     return JobContext(
-        engine=engine,
         store=SqlStore(engine),
         settings=settings,
         worker=worker,

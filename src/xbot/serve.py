@@ -173,7 +173,6 @@ class Service:
     def context(self) -> JobContext:
         """Return the base context of every job run (the runner fills in `now` and the account)."""
         return JobContext(
-            engine=self.engine,
             store=self.store,
             settings=self.settings,
             worker=self.worker,

@@ -63,7 +63,7 @@ def admit_post(service: Service, account: Account, post: Post, user_id: str) -> 
     the web role holds no adapter and never posts.
     """
     context = JobContext(
-        engine=service.engine, store=service.store, settings=service.settings,
+        store=service.store, settings=service.settings,
         worker=service.worker, now=datetime.now(UTC), account=account,
         platform_for=lambda _account: Delivered(post, user_id, account.handle),
     )  # fmt: skip

@@ -50,7 +50,6 @@ def fetch_runner(
     engine: Engine, settings: Settings, account: Account, platforms: PlatformCache
 ) -> JobRunner:
     context = JobContext(
-        engine=engine,
         store=SqlStore(engine),
         settings=settings,
         worker=WORKER,

@@ -98,7 +98,6 @@ def _governed(engine: Engine, read_timeout: float | None = None) -> Iterator[Gov
         overrides = Overrides(credentials={bot: fake.credentials()}, http=http)
         platforms = PlatformCache(settings, engine, overrides)
         context = JobContext(
-            engine=engine,
             store=SqlStore(engine),
             settings=settings,
             worker=WORKER,

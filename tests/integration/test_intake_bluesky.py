@@ -69,7 +69,7 @@ def test_jetstream_admits_mentions_once_and_the_backfill_finds_lost_ones(
         settings, SecretStr(creds["password"]), MemorySessionStore(),
         http=HttpOptions(read_timeout=10.0), jetstream=jetstream,
     )  # fmt: skip
-    context = JobContext(engine=engine, store=store, settings=Settings(intake=FAST), worker=WORKER,
+    context = JobContext(store=store, settings=Settings(intake=FAST), worker=WORKER,
                          now=datetime.now(UTC), platform_for=lambda _account: platform)  # fmt: skip
     users = [user.handle for user in fake.world.users if not user.automated]
 

@@ -62,7 +62,7 @@ def test_the_stream_admits_mentions_once_and_backfills_a_gap(
                       platform_user_id=None, settings=settings)  # fmt: skip
     token = SecretStr(fake.credentials()["access_token"])
     platform = build_mastodon_platform(settings, token, http=HttpOptions(read_timeout=10.0))
-    context = JobContext(engine=engine, store=store, settings=Settings(intake=FAST), worker=WORKER,
+    context = JobContext(store=store, settings=Settings(intake=FAST), worker=WORKER,
                          now=datetime.now(UTC), platform_for=lambda _account: platform)  # fmt: skip
     users = [user.handle for user in fake.world.users if not user.automated]
 

@@ -31,7 +31,7 @@ def make_runner(engine: Engine, worker_id: str, specs: list[JobSpec], **settings
         worker_id=worker_id, role="worker", git_sha="abc", sha_source="test", host="h", pid=1
     )
     context = JobContext(
-        engine=engine, store=SqlStore(engine), settings=Settings(**settings), worker=worker, now=T0
+        store=SqlStore(engine), settings=Settings(**settings), worker=worker, now=T0
     )
     return JobRunner(context, specs, list)
 

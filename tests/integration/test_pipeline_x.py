@@ -55,7 +55,6 @@ def wired(engine: Engine, fake: FakeX) -> Iterator[tuple[JobContext, Account]]:
     )
     platforms = PlatformCache(settings, engine, overrides)
     context = JobContext(
-        engine=engine,
         store=SqlStore(engine),
         settings=settings,
         worker=WORKER,

@@ -32,9 +32,7 @@ def _completed(engine: Engine, summary: Mapping[str, Any]) -> dict[str, Any]:
     worker = WorkerIdentity(
         worker_id="w1", role="worker", git_sha="abc", sha_source="test", host="h", pid=1
     )
-    context = JobContext(
-        engine=engine, store=SqlStore(engine), settings=Settings(), worker=worker, now=T0
-    )
+    context = JobContext(store=SqlStore(engine), settings=Settings(), worker=worker, now=T0)
     runner = JobRunner(context, [_spec(summary)], lambda: [account])
     assert runner.schedule(T0) == 1
     with capture_logs() as logs:

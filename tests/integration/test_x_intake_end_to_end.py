@@ -47,7 +47,7 @@ def intake(engine: Engine) -> Iterator[Intake]:
         account = Account(account_id=record.account_id, platform="x", handle="replybot",
                           platform_user_id=None, settings=settings)  # fmt: skip
         base = JobContext(
-            engine=engine, store=store,
+            store=store,
             settings=Settings(accounts=[settings], intake={"reconnect_initial_seconds": 0.1,
                                                             "reconnect_max_seconds": 0.5}),
             worker=WORKER, now=datetime.now(UTC), account=account,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -41,24 +40,10 @@ class Account:
         return f"{self.platform}:{self.handle}"
 
 
-class Database(Protocol):
-    """The SQLAlchemy engine, as the jobs not yet on the store port open transactions on it."""
-
-    def begin(self) -> AbstractContextManager[Any]:
-        """Open one read-write transaction."""
-        ...
-
-    def connect(self) -> AbstractContextManager[Any]:
-        """Open one connection for reads."""
-        ...
-
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class JobContext:
     """Everything one run of a job may use. Jobs read the clock once: `now`."""
 
-    #: the engine, for the jobs not yet on the store port (fetch, costs, post, review posting)
-    engine: Database
     #: the store port; jobs read and write through it (xbot.domain.stores)
     store: Store
     settings: Settings

@@ -52,7 +52,7 @@ class World:
             worker_id=worker_id, role="worker", git_sha="abc1234", sha_source="env", host="h",
             pid=2,
         )  # fmt: skip
-        return JobContext(engine=None, store=self.store, settings=SETTINGS,
+        return JobContext(store=self.store, settings=SETTINGS,
                           worker=worker, now=now, account=self.account,
                           platform_for=lambda _account: self.platform,
                           meter_for=lambda _account: self.meter)  # fmt: skip

@@ -44,7 +44,7 @@ def _context(store: MemoryStore) -> JobContext:
     worker = WorkerIdentity(worker_id="w1", role="worker", git_sha="abc1234", sha_source="env",
                             host="h", pid=1)  # fmt: skip
     # no database: the job reads and writes only through the in-memory store
-    return JobContext(engine=None, store=store, settings=Settings(), worker=worker, now=T0)
+    return JobContext(store=store, settings=Settings(), worker=worker, now=T0)
 
 
 def test_a_refusal_blocks_the_account_once_and_a_completed_run_unblocks_it() -> None:

@@ -53,7 +53,7 @@ def _world(per_hour: int = 100) -> tuple[MemoryStore, JobContext, ListGenerator]
     generator = ListGenerator()
     # a live X account: the operator attests X's Automated label
     attested = Settings(accounts=[settings], x={"automated_label_attested": True})
-    context = JobContext(engine=None, store=store, settings=attested,
+    context = JobContext(store=store, settings=attested,
                          worker=WORKER, now=T0, account=account,
                          generator_for=lambda _account: generator)  # fmt: skip
     return store, context, generator
