@@ -48,6 +48,8 @@ def test_added_candidates_are_known_and_move_the_watermark(store: Store) -> None
     assert queue.fetch_watermark(account_id) == "2"
     assert store.status.queue_size(T0) == 1
     assert store.status.queue_size(T0 + timedelta(hours=1)) == 0
+    assert store.status.accounts_with_queued_candidates(T0) == {account_id}
+    assert store.status.accounts_with_queued_candidates(T0 + timedelta(hours=1)) == set()
 
 
 def test_a_full_queue_keeps_its_best_scored_candidates(store: Store) -> None:

@@ -115,6 +115,7 @@ def test_a_decision_selects_its_candidate_once_and_counts_in_the_history(store: 
     assert store.decisions.recent_reply_texts(account_id, T0) == ["hello there"]
     assert store.decisions.recent_reply_texts(account_id, T0 + TTL) == []
     assert store.status.permits_by_status() == {"PENDING": 1}
+    assert store.status.accounts_with_pending_permits() == {account_id}
     (event,) = store.events.recent(event_type="reply_v2_attempt_created")
     assert event.data == {"permit_id": decided.permit_id}
     assert store.candidates.replied_conversations(account_id) == {"c1"}

@@ -196,3 +196,5 @@ def test_workers_register_with_their_boot_event_and_their_shas_are_found(store: 
 def test_an_empty_store_counts_nothing(store: Store) -> None:
     assert store.status.queue_size(T0) == 0
     assert store.status.permits_by_status() == {}
+    assert store.status.accounts_with_pending_permits() == set()
+    assert store.status.accounts_with_queued_candidates(T0) == set()

@@ -494,6 +494,10 @@ class StatusStore(Protocol):
         """Return the accounts that have a PENDING permit (the post job's work)."""
         ...
 
+    def accounts_with_queued_candidates(self, now: datetime) -> set[int]:
+        """Return the accounts with a queued candidate not expired at `now`."""
+        ...
+
 
 class Store(Protocol):
     """Everything a job may read or write, one attribute per aggregate."""

@@ -17,6 +17,13 @@ def accounts_with_pending_permits(store: Store) -> set[int]:
     return store.status.accounts_with_pending_permits()
 
 
+def accounts_to_schedule(store: Store) -> set[int]:
+    """Return the schedule job's work: queued candidates, or PENDING permits (review expiry)."""
+    return store.status.accounts_with_queued_candidates(store.now()) | (
+        store.status.accounts_with_pending_permits()
+    )
+
+
 def job_specs(settings: Settings) -> list[JobSpec]:
     """Return the job specs; which of them a process runs is `enabled_jobs`' business."""
     every = settings.jobs
@@ -24,8 +31,10 @@ def job_specs(settings: Settings) -> list[JobSpec]:
         JobSpec(name="fetch", interval_seconds=every.fetch, per_account=True,
                 run_once=fetch.run_once, event_prefix=JobPrefix.FETCH,
                 calls_platform=True),
+        # an account with no queued candidate and no PENDING permit has nothing to schedule
         JobSpec(name="schedule", interval_seconds=every.schedule, per_account=True,
-                run_once=schedule.run_once, event_prefix=JobPrefix.SCHEDULE),
+                run_once=schedule.run_once, event_prefix=JobPrefix.SCHEDULE,
+                busy_accounts=accounts_to_schedule),
         # posting is frequent and quiet: its events are the permits' own transitions; an
         # account without a PENDING permit has nothing to post, so it runs only in turn
         JobSpec(name="post", interval_seconds=every.post, per_account=True,

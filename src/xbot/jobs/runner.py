@@ -67,8 +67,11 @@ class JobRunner:
         return self.store.now()
 
     def run_due(self) -> list[RunOutcome]:
-        """Create the current slot of every due job and run every claimable run once."""
-        self.schedule(self.now())
+        """Create the current slot of every due job and run every claimable run once.
+
+        One pass runs in order (fetch, schedule, post): an idle account's jobs run too.
+        """
+        self.schedule(self.now(), every_account=True)
         outcomes = []
         try:
             while not self.context.stop.is_set():
@@ -80,14 +83,14 @@ class JobRunner:
             self.close()
         return outcomes
 
-    def schedule(self, now: datetime) -> int:
+    def schedule(self, now: datetime, *, every_account: bool = False) -> int:
         """Open the slots due at `now` (staggered per account, xbot.jobs.slots) in one call.
 
         Returns how many runs to claim it created; a pair backing off opens none.
         """
         self._scheduled_at = time.monotonic()
         account_ids = [account.account_id for account in self.accounts()]
-        return self.opener.open_due(now, account_ids)
+        return self.opener.open_due(now, account_ids, every_account=every_account)
 
     def schedule_if_stale(self) -> int:
         """Schedule again when the last pass is over RESCHEDULE_SECONDS old (between runs)."""

@@ -132,8 +132,13 @@ class SlotOpener:
         """Back this pair off now (a run just failed here), without waiting for the next read."""
         self._failing.add((job, account_id))
 
-    def open_due(self, now: datetime, account_ids: Sequence[int]) -> int:
-        """Open every slot due at `now`; return how many runs to claim it created."""
+    def open_due(
+        self, now: datetime, account_ids: Sequence[int], *, every_account: bool = False
+    ) -> int:
+        """Open every slot due at `now`; return how many runs to claim it created.
+
+        `every_account` opens idle accounts' slots too (a one-shot pass: `xbot run --once`).
+        """
         epoch = now.timestamp()
         if tuple(account_ids) != self._tracked:
             self._tracked = tuple(account_ids)
@@ -144,11 +149,15 @@ class SlotOpener:
         openings = self.slots.take_due(
             epoch,
             lambda job, account, slot: (
-                self._idle(job, account, slot) or self._held(job, account, now)
+                (not every_account and self._idle(job, account, slot))
+                or self._held(job, account, now)
             ),
         )
         if not openings:
             return 0
+        # runs are claimed in the order they were opened: fetch, schedule, post… as listed
+        order = {name: index for index, name in enumerate(self.specs)}
+        openings.sort(key=lambda item: (order[item.job], item.account_id, item.slot))
         try:
             return self.store.job_runs.open_slots(openings, now)
         except XbotError:

@@ -49,6 +49,17 @@ class MemoryStatus:
                 counts[permit.status.value] = counts.get(permit.status.value, 0) + 1
         return counts
 
+    def accounts_with_queued_candidates(self, now: datetime) -> set[int]:
+        """Return the accounts with a queued candidate not expired at `now`."""
+        with self.tables.transaction() as tables:
+            return {
+                row.found.account_id
+                for row in tables.candidates.values()
+                if row.status is CandidateStatus.QUEUED
+                and row.expires_at is not None
+                and row.expires_at > now
+            }
+
     def accounts_with_pending_permits(self) -> set[int]:
         """Return the accounts that have a PENDING permit (the post job's work)."""
         with self.tables.transaction() as tables:

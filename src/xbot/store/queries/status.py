@@ -23,6 +23,19 @@ def accounts_with_pending_permits(connection: Connection) -> set[int]:
     return {int(row.account_id) for row in rows}
 
 
+def accounts_with_queued_candidates(connection: Connection, now: datetime) -> set[int]:
+    """Return the accounts with a queued, unexpired candidate (the schedule job's work)."""
+    rows = connection.execute(
+        select(reply_candidate_queue.c.account_id)
+        .where(
+            reply_candidate_queue.c.status == CandidateStatus.QUEUED.value,
+            reply_candidate_queue.c.expires_at > now,
+        )
+        .distinct()
+    )
+    return {int(row.account_id) for row in rows}
+
+
 def queue_size(connection: Connection, now: datetime) -> int:
     """Count queued, unexpired candidates."""
     return int(

@@ -40,14 +40,15 @@ class SqlJobRuns:
         """Open many slots in one transaction: older pending runs skipped, missed ones recorded."""
         if not openings:
             return 0
-        ordered = sorted(openings, key=lambda opening: (opening.job, opening.account_id,
-                                                         opening.slot))  # fmt: skip
+        # older pending runs are skipped in one order in every worker (no lock cycles); the
+        # new runs are inserted in the caller's order, which is the order they are claimed in
+        ordered = sorted(openings, key=lambda item: (item.job, item.account_id, item.slot))
         newest = {(item.job, item.account_id): item.slot for item in ordered if not item.missed}
         rows = [
             {"job": item.job, "account_id": item.account_id, "slot": item.slot,
              "created_at": now, "status": "skipped" if item.missed else "pending",
              "error": job_runs.MISSED if item.missed else None}
-            for item in ordered
+            for item in openings
         ]  # fmt: skip
         with self.transactions.begin() as connection:
             if newest:

@@ -28,3 +28,8 @@ class SqlStatus:
         """Return the accounts that have a PENDING permit (the post job's work)."""
         with self.transactions.read() as connection:
             return status.accounts_with_pending_permits(connection)
+
+    def accounts_with_queued_candidates(self, now: datetime) -> set[int]:
+        """Return the accounts with a queued candidate not expired at `now`."""
+        with self.transactions.read() as connection:
+            return status.accounts_with_queued_candidates(connection, now)
