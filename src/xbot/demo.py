@@ -27,6 +27,7 @@ from xbot.config import AccountSettings, BudgetSettings, JobIntervals, Settings,
 from xbot.demo_fakes import FAKES, DemoFake
 from xbot.demo_output import (
     explain_acknowledgement,
+    latency_line,
     print_certification,
     print_legend,
     report_path,
@@ -191,6 +192,7 @@ def _run_and_certify(run: _Run, console: Console) -> int:
     report = run_certification(service.engine, run.settings)
     path = report_path(run.options.platform)
     print_certification(console, report, path, full=run.options.full)
+    console.print(latency_line(operations.reply_latencies(service.engine)), markup=False)
     _show_trace(run, console)
     console.print(
         f"\nfull report, with every check's SQL and rows: {path}", markup=False, soft_wrap=True

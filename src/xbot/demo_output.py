@@ -65,3 +65,18 @@ def print_certification(console: Console, report: Report, path: Path, *, full: b
     # written as is: a rich print would wrap the SQL at the terminal's width
     console.file.write("\n" + (text if full else render_summary(report)) + "\n")
     console.file.flush()
+
+
+def latency_line(seconds: list[float]) -> str:
+    """Return the demo's mention → reply line: how many replies, p50, p95 and max."""
+    if not seconds:
+        return "mention → reply: no reply was posted"
+    ordered = sorted(seconds)
+
+    def rank(share: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+    return (
+        f"mention → reply: {len(ordered)} replies, p50 {rank(0.5):.1f} s, "
+        f"p95 {rank(0.95):.1f} s, max {ordered[-1]:.1f} s"
+    )

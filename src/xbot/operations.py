@@ -175,3 +175,9 @@ def pipeline_counts(engine: Engine) -> dict[str, int]:
     """Count each stage of the pipeline, for progress displays."""
     with translated_errors(), engine.connect() as connection:
         return status.pipeline_counts(connection)
+
+
+def reply_latencies(engine: Engine) -> list[float]:
+    """Return seconds from mention to reply for the newest published replies."""
+    with translated_errors(), engine.connect() as connection:
+        return status.reply_latencies(connection)

@@ -22,6 +22,12 @@ def test_demo_is_operational_then_certify_fails_b_once_the_worker_is_gone(
     assert "**Status**: ✅ **OPERATIONAL**" in done.stdout
     assert "one trace chain" in done.stdout
     assert "injected a ghost" in done.stdout
+    latency = re.search(
+        r"mention → reply: (\d+) replies, p50 ([\d.]+) s, p95 ([\d.]+) s", done.stdout
+    )
+    assert latency, done.stdout[-2000:]
+    assert int(latency.group(1)) > 0
+    assert 0 <= float(latency.group(2)) <= float(latency.group(3)) < 120
     for check in "ABCDEFGHI":
         assert re.search(rf"\| {check}\) [^|]+\| ✅ PASS", done.stdout), check
     # the table has a legend; the demo says it acknowledged its own ghost, and why

@@ -10,7 +10,12 @@ from sqlalchemy.engine import Connection
 
 from xbot.domain.candidates import CandidateStatus
 from xbot.domain.permits import PermitStatus
-from xbot.store.tables import ghost_tweets, post_attempts, reply_candidate_queue
+from xbot.store.tables import (
+    ghost_tweets,
+    post_attempts,
+    reply_candidate_queue,
+    reply_decisions,
+)
 
 
 def accounts_with_pending_permits(connection: Connection) -> set[int]:
@@ -78,3 +83,28 @@ def pipeline_counts(connection: Connection) -> dict[str, int]:
         "in review": count(post_attempts, permits.status == PermitStatus.AWAITING_REVIEW.value),
         "ghosts": count(ghost_tweets),
     }
+
+
+def reply_latencies(connection: Connection, limit: int = 10_000) -> list[float]:
+    """Return, for the newest published replies, seconds from the mention to the reply."""
+    queue = reply_candidate_queue.c
+    permits = post_attempts.c
+    statement = (
+        select(queue.posted_at, permits.used_at)
+        .select_from(
+            post_attempts.join(
+                reply_decisions, reply_decisions.c.decision_id == permits.decision_id
+            ).join(reply_candidate_queue, queue.id == reply_decisions.c.candidate_id)
+        )
+        .where(
+            permits.status == PermitStatus.USED.value,
+            permits.used_at.is_not(None),
+            queue.posted_at.is_not(None),
+        )
+        .order_by(permits.used_at.desc())
+        .limit(limit)
+    )
+    return [
+        (used_at - posted_at).total_seconds()
+        for posted_at, used_at in connection.execute(statement)
+    ]
