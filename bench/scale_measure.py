@@ -17,7 +17,7 @@ from xbot.jobs.slots import slot_at, slot_start
 
 TICKS = os.sysconf("SC_CLK_TCK")
 #: jobs whose slots follow the work (xbot.jobs.registry): every slot is not due work
-FOLLOWS_WORK = frozenset({"post"})
+FOLLOWS_WORK = frozenset({"post", "schedule"})
 
 
 @dataclass(kw_only=True)
@@ -113,7 +113,7 @@ def slot_figures(
         mine = [row for row in rows if row.job == job]
         per_job[job] = _one_job(mine, interval, window)
         if job in FOLLOWS_WORK:
-            # an idle account opens a post slot only in turn: its slots are not all due work
+            # an idle account opens these slots only in turn: its slots are not all due work
             per_job[job] |= {"slots_expected_in_window": None, "slots_never_created": 0}
     return per_job
 
