@@ -26,6 +26,10 @@ class IntakeSettings(BaseModel):
     #: seconds a worker holds an account's stream without renewing it; another worker takes
     #: the stream over once a dead holder's lease expires
     lease_seconds: float = Field(30.0, ge=2, le=3600, description="seconds, 2 to 3600")
+    #: a second backfill this long after each (re)connect: a platform lists a mention in its
+    #: notifications a little after its stream carries it (Bluesky's AppView lags by seconds),
+    #: so a mention made just before a reconnect is only seen by a later poll; 0 turns it off
+    backfill_again_seconds: float = Field(5.0, ge=0, le=600, description="seconds, 0 (off) to 600")
     #: the first reconnect waits about this long, doubling (with jitter) up to the maximum
     reconnect_initial_seconds: float = Field(
         1.0, gt=0, le=3600, description="seconds, above 0 and up to 3600"

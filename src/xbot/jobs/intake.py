@@ -2,7 +2,8 @@
 
 Each thread holds the account's stream under a lease in the store (renewed by a heartbeat; a
 lost lease stops the consumer, and the store refuses its writes by fence). On every (re)connect
-(the stream's first item) it runs the account's fetch as backfill, through the same admit path;
+(the stream's first item) it runs the account's fetch as backfill, through the same admit path,
+and once more `backfill_again_seconds` later (notifications lag behind the stream);
 then it admits each delivered post together with the stream's cursor in one store call, so the
 cursor never runs ahead of a committed candidate. A dropped stream reconnects after a jittered
 exponential back-off; a stream the access does not offer is recorded `unavailable` and the
@@ -193,6 +194,8 @@ class _Connection:
         self.pending = 0
         self.pending_cursor: str | None = None
         self.flushed_at = time.monotonic()
+        #: when to backfill once more after this connection opened (None: done or off)
+        self.again_at: float | None = None
 
     def consume_until_done(self, lost: threading.Event) -> str:
         """Connect and consume until the signal; reconnect with back-off after each drop."""
@@ -226,6 +229,9 @@ class _Connection:
                 connected = True
                 self._connected()
             self._take(item)
+            if self.again_at is not None and time.monotonic() >= self.again_at:
+                self.again_at = None
+                self._backfill()
             if self.signal.is_set():
                 break
         self._flush()
@@ -235,6 +241,12 @@ class _Connection:
         intake = self.owner.base.store.intake
         event = self.owner.event(EventType.INTAKE_STREAM_CONNECTED, {"cursor": self.cursor})
         intake.mark(self.held, StreamState.CONNECTED, None, [event])
+        self._backfill()
+        again = self.owner.base.settings.intake.backfill_again_seconds
+        self.again_at = time.monotonic() + again if again > 0 else None
+
+    def _backfill(self) -> None:
+        intake = self.owner.base.store.intake
         summary = fetch.run_once(self.owner.context())
         counts: dict[str, Any] = {"fetched": summary.fetched, "new": summary.new,
                                   "queued": summary.queued}  # fmt: skip

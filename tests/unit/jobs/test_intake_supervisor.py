@@ -18,6 +18,7 @@ import pytest
 from intake_support import (
     T0,
     WORKER,
+    ScriptedStream,
     StreamingPlatform,
     account_on,
     context_for,
@@ -28,7 +29,8 @@ from intake_support import (
 from xbot.config import Settings
 from xbot.config_intake import IntakeSettings
 from xbot.domain.errors import StoreError
-from xbot.domain.intake import StreamState, StreamUnavailable
+from xbot.domain.intake import StreamItem, StreamState, StreamUnavailable
+from xbot.domain.posts import CandidateBatch, Post
 from xbot.domain.stores import Store
 from xbot.jobs.base import Account, JobContext
 from xbot.jobs.intake import Backoff, StreamSupervisor, stream_of
@@ -199,3 +201,50 @@ def test_back_off_doubles_with_jitter_up_to_its_maximum() -> None:
     high = Backoff(initial=1, maximum=8, jitter=lambda: 1.0)
     assert [low.delay(n) for n in range(5)] == [0.5, 1, 2, 4, 4]
     assert [high.delay(n) for n in range(5)] == [1, 2, 4, 8, 8]
+
+
+class SlowStream(ScriptedStream):
+    """Delivers each scripted item 20 ms after the one before."""
+
+    def listen(self, cursor: str | None, stop: threading.Event) -> Iterator[StreamItem]:
+        for item in super().listen(cursor, stop):
+            time.sleep(0.02)
+            yield item
+
+
+class LaggingPlatform(StreamingPlatform):
+    """Its notifications list a mention only from the second fetch on (an AppView's lag)."""
+
+    def __init__(self, late: Post) -> None:
+        super().__init__()
+        self.late = late
+        self.stream = SlowStream()
+
+    def fetch_candidates(self, since: str | None) -> CandidateBatch:
+        if self.fetches:
+            self.posts = [self.late]
+        return super().fetch_candidates(since)
+
+
+@pytest.mark.parametrize(("again", "fetches"), [(0.01, 2), (0.0, 1)])
+def test_a_second_backfill_finds_what_the_notifications_listed_late(
+    again: float, fetches: int
+) -> None:
+    store = MemoryStore(clock=Clock())
+    platform = LaggingPlatform(mention(2))
+    account = account_on(store)
+    intake = FAST.intake.model_copy(update={"backfill_again_seconds": again})
+    context = context_for(
+        store, account, platform, settings=FAST.model_copy(update={"intake": intake})
+    )
+    # the stream lost mention 2 in the reconnect; the first backfill cannot list it yet
+    platform.stream.play([opened(), pushed(mention(1), "c1"), opened()], drop=False)
+    thread = run(context, account, platform)
+    until(platform.stream.done.is_set)
+    until(lambda: len(platform.fetches) >= fetches)
+    time.sleep(0.05)
+    assert len(platform.fetches) == fetches
+    expected = {"1", "2"} if fetches == 2 else {"1"}
+    until(lambda: queued(store, account) == expected)
+    context.stop.set()
+    thread.join(5)
