@@ -96,7 +96,6 @@ def worker(config_path: str, worker_id: str) -> None:
             with engine.connect() as connection:
                 now = database_now(connection)
             context = JobContext(
-                engine=engine,
                 store=SqlStore(engine),
                 settings=settings,
                 worker=identity,
@@ -321,7 +320,6 @@ def _final_scan(chaos: Chaos) -> None:
         settings=AccountSettings(platform="x", handle=HANDLE),
     )
     context = JobContext(
-        engine=chaos.engine,
         store=SqlStore(chaos.engine),
         settings=Settings(lease_seconds=30),
         worker=identity,

@@ -66,8 +66,8 @@ def main() -> None:
         meter = Meter()
         meter.watch(engine)
         context = _context(engine, fake, meter)
-        _permits(context, fake, options.permits)
-        per_permit, baseline = _interleaved(context, options.permits, meter)
+        _permits(engine, context, fake, options.permits)
+        per_permit, baseline = _interleaved(engine, context, options.permits, meter)
         engine.dispose()
     _report(engine.dialect.name, options.permits, per_permit, baseline)
 
@@ -241,7 +241,6 @@ def _context(engine: object, fake: FakeX, meter: Meter) -> JobContext:
         ),
     )
     return JobContext(
-        engine=engine,
         store=SqlStore(engine),
         settings=settings,
         worker=WORKER,  # type: ignore[arg-type]
@@ -252,12 +251,12 @@ def _context(engine: object, fake: FakeX, meter: Meter) -> JobContext:
     )
 
 
-def _permits(context: JobContext, fake: FakeX, count: int) -> None:
+def _permits(engine: Engine, context: JobContext, fake: FakeX, count: int) -> None:
     if context.account is None:
         raise SystemExit("no account")
     now = datetime.now(UTC)
     humans = [user.handle for user in fake.world.everyone if not user.is_bot_account]
-    with context.engine.begin() as connection:
+    with engine.begin() as connection:
         for number in range(count):
             mention = fake.post_as(
                 humans[number % len(humans)], f"@{context.account.handle} q{number}"
@@ -283,11 +282,11 @@ def _permits(context: JobContext, fake: FakeX, count: int) -> None:
 
 
 def _interleaved(
-    context: JobContext, count: int, meter: Meter
+    engine: Engine, context: JobContext, count: int, meter: Meter
 ) -> tuple[list[Permit], list[Permit]]:
     """Post each permit, then time three single-row commits: a busy machine slows both alike."""
     permits, baseline = [], []
-    with context.engine.connect() as connection:
+    with engine.connect() as connection:
         connection.execute(text("CREATE TABLE IF NOT EXISTS bench_commits (id INTEGER, note TEXT)"))
         connection.commit()
         for number in range(count):

@@ -80,7 +80,6 @@ def drain_xbot(url: str, worker_id: str) -> int:
         worker_id=worker_id, role="worker", git_sha="b0", sha_source="bench", host="h", pid=0
     )
     context = JobContext(
-        engine=engine,
         store=SqlStore(engine),
         settings=Settings(),
         worker=identity,
