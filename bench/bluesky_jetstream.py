@@ -20,10 +20,10 @@ import argparse
 import statistics
 import threading
 import time
-from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
+from stream_watch import Seen, report, settle
 from xbot.config import AccountSettings
 from xbot.domain.intake import StreamDisconnected
 from xbot.platforms.bluesky import BlueskyPlatform, MemorySessionStore, build_bluesky_platform
@@ -32,25 +32,6 @@ from xbot.sim.bluesky.fake import FakeBluesky
 from xbot.sim.bluesky.settings import BlueskyFakeSettings
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.server import SimServer
-
-
-@dataclass
-class Seen:
-    """When each post was first seen, and how."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    first: dict[str, float] = field(default_factory=dict)
-    by_stream: set[str] = field(default_factory=set)
-    by_poll: set[str] = field(default_factory=set)
-    yielded: dict[str, int] = field(default_factory=dict)
-
-    def note(self, post_id: str, *, stream: bool) -> None:
-        with self.lock:
-            if post_id not in self.first:
-                self.first[post_id] = time.monotonic()
-                (self.by_stream if stream else self.by_poll).add(post_id)
-            if stream:
-                self.yielded[post_id] = self.yielded.get(post_id, 0) + 1
 
 
 def consume(platform: BlueskyPlatform, seen: Seen, stop: threading.Event) -> None:
@@ -96,25 +77,6 @@ def inject(fake: FakeBluesky, count: int, rate: float, disconnects: int) -> dict
     return created
 
 
-def settle(seen: Seen, created: dict[str, float], limit: float) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        with seen.lock:
-            if all(post_id in seen.first for post_id in created):
-                return
-        time.sleep(0.05)
-
-
-def latencies(seen: Seen, created: dict[str, float]) -> list[float]:
-    return sorted(seen.first[p] - at for p, at in created.items() if p in seen.first)
-
-
-def quantile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
 def run(args: argparse.Namespace, *, streaming: bool) -> tuple[Seen, dict[str, float]]:
     settings = BlueskyFakeSettings(notification_delay_seconds=args.notification_delay)
     fake = FakeBluesky(clock=SimClock(), settings=settings)
@@ -145,26 +107,6 @@ def run(args: argparse.Namespace, *, streaming: bool) -> tuple[Seen, dict[str, f
             worker.join(timeout=10)
         platform.close()
     return seen, created
-
-
-def report(name: str, seen: Seen, created: dict[str, float]) -> list[float]:
-    values = latencies(seen, created)
-    lost = sum(1 for post_id in created if post_id not in seen.first)
-    again = sum(1 for count in seen.yielded.values() if count > 1)
-    ms = [quantile(values, 0.5) * 1000, quantile(values, 0.95) * 1000]
-    ms.append(max(values, default=float("nan")) * 1000)
-    by_stream, by_poll = len(seen.by_stream & set(created)), len(seen.by_poll & set(created))
-    print(
-        f"{name:<8} p50 {ms[0]:8.1f} ms  p95 {ms[1]:8.1f} ms  max {ms[2]:8.1f} ms"
-        f"  by stream {by_stream:4d}  by poll {by_poll:4d}  lost {lost}  yielded again {again}"
-    )
-    carried = sorted(seen.first[p] - created[p] for p in seen.by_stream if p in created)
-    if carried:
-        print(
-            f"{'':8} the {len(carried)} the stream carried: p50 {quantile(carried, 0.5) * 1000:.1f}"
-            f" ms  p95 {quantile(carried, 0.95) * 1000:.1f} ms  max {carried[-1] * 1000:.1f} ms"
-        )
-    return values
 
 
 def main() -> None:

@@ -19,72 +19,17 @@ import argparse
 import statistics
 import threading
 import time
-from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
+from stream_watch import Poller, Seen, consume, gap_filler, report, settle
 from xbot.config import AccountSettings
-from xbot.domain.intake import StreamDisconnected
 from xbot.platforms.http import HttpOptions
-from xbot.platforms.mastodon import MastodonPlatform, build_mastodon_platform
+from xbot.platforms.mastodon import build_mastodon_platform
 from xbot.sim.core.server import SimServer
 from xbot.sim.core.streams import StreamFault
 from xbot.sim.core.world import build_world
 from xbot.sim.mastodon.fake import FakeMastodon
-
-
-@dataclass
-class Seen:
-    """When each post was first seen, and how."""
-
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    first: dict[str, float] = field(default_factory=dict)
-    by_stream: set[str] = field(default_factory=set)
-    by_poll: set[str] = field(default_factory=set)
-    yielded: dict[str, int] = field(default_factory=dict)
-
-    def note(self, post_id: str, *, stream: bool) -> None:
-        with self.lock:
-            if post_id not in self.first:
-                self.first[post_id] = time.monotonic()
-                (self.by_stream if stream else self.by_poll).add(post_id)
-            if stream:
-                self.yielded[post_id] = self.yielded.get(post_id, 0) + 1
-
-
-@dataclass
-class Poller:
-    """The notifications poll with its watermark, shared by the backfill and the gap filler."""
-
-    platform: MastodonPlatform
-    seen: Seen
-    watermark: str | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def poll(self) -> None:
-        with self.lock:
-            batch = self.platform.fetch_candidates(self.watermark)
-            for post in batch.posts:
-                self.seen.note(post.post_id, stream=False)
-            self.watermark = batch.watermark
-
-
-def consume(platform: MastodonPlatform, poller: Poller, stop: threading.Event) -> None:
-    stream = platform.mention_stream()
-    while not stop.is_set():
-        try:
-            for number, item in enumerate(stream.listen(None, stop)):
-                if number == 0:  # connected: what was published while down comes back now
-                    poller.poll()
-                if item.post is not None:
-                    poller.seen.note(item.post.post_id, stream=True)
-        except StreamDisconnected:
-            stop.wait(0.05)
-
-
-def gap_filler(poller: Poller, stop: threading.Event, every: float) -> None:
-    while not stop.wait(every):
-        poller.poll()
 
 
 def inject(fake: FakeMastodon, args: argparse.Namespace, disconnects: int) -> dict[str, float]:
@@ -101,21 +46,6 @@ def inject(fake: FakeMastodon, args: argparse.Namespace, disconnects: int) -> di
         post = fake.post_as(users[n % len(users)], f"@replybot question {n}")
         created[post["id"]] = at
     return created
-
-
-def settle(seen: Seen, created: dict[str, float], limit: float) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        with seen.lock:
-            if all(post_id in seen.first for post_id in created):
-                return
-        time.sleep(0.05)
-
-
-def quantile(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def run(args: argparse.Namespace, *, streaming: bool) -> tuple[Seen, dict[str, float]]:
@@ -146,26 +76,6 @@ def run(args: argparse.Namespace, *, streaming: bool) -> tuple[Seen, dict[str, f
         platform.close()
     fake.close()
     return poller.seen, created
-
-
-def report(name: str, seen: Seen, created: dict[str, float]) -> list[float]:
-    values = sorted(seen.first[p] - at for p, at in created.items() if p in seen.first)
-    lost = sum(1 for post_id in created if post_id not in seen.first)
-    again = sum(1 for count in seen.yielded.values() if count > 1)
-    ms = [quantile(values, 0.5) * 1000, quantile(values, 0.95) * 1000]
-    ms.append(max(values, default=float("nan")) * 1000)
-    by_stream, by_poll = len(seen.by_stream & set(created)), len(seen.by_poll & set(created))
-    print(
-        f"{name:<8} p50 {ms[0]:8.1f} ms  p95 {ms[1]:8.1f} ms  max {ms[2]:8.1f} ms"
-        f"  by stream {by_stream:4d}  by poll {by_poll:4d}  lost {lost}  yielded again {again}"
-    )
-    carried = sorted(seen.first[p] - created[p] for p in seen.by_stream if p in created)
-    if carried:
-        print(
-            f"{'':8} the {len(carried)} the stream carried: p50 {quantile(carried, 0.5) * 1000:.1f}"
-            f" ms  p95 {quantile(carried, 0.95) * 1000:.1f} ms  max {carried[-1] * 1000:.1f} ms"
-        )
-    return values
 
 
 def main() -> None:
