@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,11 @@ from xbot.store.engine import make_engine
 
 
 @pytest.fixture
-def waiting_engine(xbot_env: dict[str, str], tmp_path: Path) -> Engine:
+def waiting_engine(xbot_env: dict[str, str], tmp_path: Path) -> Iterator[Engine]:
     assert run_xbot(["migrate"], xbot_env, tmp_path).returncode == 0
-    return make_engine(xbot_env["XBOT_DATABASE_URL"])
+    engine = make_engine(xbot_env["XBOT_DATABASE_URL"])
+    yield engine
+    engine.dispose()  # an engine left to the garbage collector warns about its open connections
 
 
 def test_a_reviewer_lists_shows_approves_edits_and_rejects_from_the_cli(
