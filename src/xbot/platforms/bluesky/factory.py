@@ -16,7 +16,7 @@ from xbot.platforms.bluesky.client import BlueskyPlatform, FetchOptions
 from xbot.platforms.bluesky.session import DEFAULT_PLC_DIRECTORY, SessionStore
 from xbot.platforms.bluesky.stream import JetstreamOptions
 from xbot.platforms.bluesky.wire import DEFAULT_BASE_URL, XrpcWire
-from xbot.platforms.http import HttpOptions, metered
+from xbot.platforms.http import HttpOptions, metered, shared_tls
 
 #: the name of the app password in an account's [credentials]
 PASSWORD_CREDENTIAL = "app_password"  # noqa: S105 - a name, not a password
@@ -57,6 +57,7 @@ def build_bluesky_platform(  # noqa: PLR0913 - every part is optional but the ac
         base_url=service,
         timeout=options.timeout(),
         transport=transport,
+        verify=shared_tls(),  # one CA bundle in memory, not one per account
         headers={"User-Agent": options.user_agent},
         follow_redirects=False,
         event_hooks=metered(meter, _creates),  # calls counted against the free rate limits

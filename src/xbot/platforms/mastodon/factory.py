@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from xbot.config import AccountSettings, secret_from_environment
 from xbot.domain.errors import ConfigError
 from xbot.domain.meter import Meter
-from xbot.platforms.http import HttpOptions, metered
+from xbot.platforms.http import HttpOptions, metered, shared_tls
 from xbot.platforms.mastodon.client import FetchOptions, MastodonPlatform
 from xbot.platforms.mastodon.stream import StreamOptions
 from xbot.platforms.mastodon.wire import MastodonWire
@@ -50,6 +50,7 @@ def build_mastodon_platform(  # noqa: PLR0913 - every part is optional but the a
         base_url=account.base_url.rstrip("/"),
         timeout=options.timeout(),
         transport=transport,
+        verify=shared_tls(),  # one CA bundle in memory, not one per account
         headers={"User-Agent": options.user_agent},
         follow_redirects=False,
         event_hooks=metered(meter, _creates),  # calls counted against the free rate limits

@@ -10,7 +10,7 @@ import httpx2
 from xbot.config import AccountSettings
 from xbot.domain.errors import ConfigError
 from xbot.domain.meter import Meter
-from xbot.platforms.http import HttpOptions
+from xbot.platforms.http import HttpOptions, shared_tls
 from xbot.platforms.x.auth import Authorizer, OAuth1Signer, OAuth2Session
 from xbot.platforms.x.client import FetchOptions, XPlatform
 from xbot.platforms.x.credentials import (
@@ -56,6 +56,7 @@ def build_x_platform(  # noqa: PLR0913 - every part is optional but the account
         base_url=base_url,
         timeout=options.timeout(),
         transport=transport,
+        verify=shared_tls(),  # one CA bundle in memory, not one per account
         headers={"User-Agent": options.user_agent},
         follow_redirects=False,
     )
