@@ -52,6 +52,9 @@ class ClaimRequest:
     now: datetime
     lease: timedelta
     rules: BudgetRules
+    #: a global cost cap is set: claims of every account then run one at a time (PostgreSQL's
+    #: advisory lock), so each reads the others' reservations (xbot.domain.cost.Spend)
+    global_caps: bool = False
 
     @property
     def lease_until(self) -> datetime:
@@ -91,6 +94,8 @@ class Take:
     """Claim the read claimable permit at its fence, with its `permit_claimed` event."""
 
     event: NewEvent
+    #: the reply's price, reserved against the cost caps while the permit is POSTING
+    reserve_micro: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -77,12 +77,24 @@ class Spend:
     account_month: int = 0
     global_day: int = 0
     global_month: int = 0
+    #: the prices claims reserved for replies not yet recorded (POSTING permits), the
+    #: account's and everyone's: a cap counts them as spent, so concurrent claims cannot pass it
+    account_reserved: int = 0
+    global_reserved: int = 0
 
     def of(self, scope: CapScope, period: CapPeriod) -> int:
-        """Return the spend a cap of `scope` and `period` counts."""
+        """Return the spend a cap of `scope` and `period` counts, reservations included."""
+        return self.spent(scope, period) + self.reserved(scope)
+
+    def spent(self, scope: CapScope, period: CapPeriod) -> int:
+        """Return what was recorded as spent, without the reservations."""
         if scope is CapScope.ACCOUNT:
             return self.account_day if period is CapPeriod.DAILY else self.account_month
         return self.global_day if period is CapPeriod.DAILY else self.global_month
+
+    def reserved(self, scope: CapScope) -> int:
+        """Return what claims of the account (or of all accounts) reserved and did not record."""
+        return self.account_reserved if scope is CapScope.ACCOUNT else self.global_reserved
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -123,13 +135,17 @@ class CapBlock:
     limit_micro: int
     spent_micro: int
     until: datetime
+    #: the part of the spend that in-flight claims reserved (not yet recorded)
+    reserved_micro: int = 0
 
     def describe(self) -> str:
         """Return one line: "account daily cap $0.05 reached ($0.0480 spent) until …"."""
+        spent = micro_to_usd(self.spent_micro - self.reserved_micro)
+        reserved = micro_to_usd(self.reserved_micro)
+        held = f" + ${reserved:.4f} reserved" if self.reserved_micro else ""
         return (
             f"{self.scope.value} {self.period.value} cap ${micro_to_usd(self.limit_micro):g} "
-            f"reached (${micro_to_usd(self.spent_micro):.4f} spent) "
-            f"until {self.until:%Y-%m-%d %H:%M} UTC"
+            f"reached (${spent:.4f} spent{held}) until {self.until:%Y-%m-%d %H:%M} UTC"
         )
 
 
@@ -150,8 +166,9 @@ def cap_block(spend: Spend, caps: CostCaps, *, next_cost: int, now: datetime) ->
         if limit is not None and next_cost > 0 and spent + next_cost > limit:
             until = next_day(now) if period is CapPeriod.DAILY else next_month(now)
             return CapBlock(
-                scope=scope, period=period, limit_micro=limit, spent_micro=spent, until=until
-            )
+                scope=scope, period=period, limit_micro=limit, spent_micro=spent, until=until,
+                reserved_micro=spend.reserved(scope),
+            )  # fmt: skip
     return None
 
 

@@ -84,20 +84,30 @@ def read_stop(context: JobContext, account: Account) -> CostStop | None:
     return cost_stop(spend, caps, card, refused=refused, now=context.now)
 
 
-def claim_cost_refusal(
-    context: JobContext, reply: PermitReply, spend: Spend, stop: CostStop | None
-) -> str | None:
-    """Return why this reply may not be paid for: X refused payment, or a cap would be crossed.
+def reply_price(context: JobContext, reply: PermitReply) -> int:
+    """Return what publishing this reply will cost, in micro-dollars (what its claim reserves)."""
+    card = account_card(context.settings, require_account(context))
+    summoned = reply.target_meta.get("summoned") is True
+    return reply_charge(card, reply.reply_text, summoned=summoned).cost_micro
 
-    `spend` and `stop` come from the claim's own read (xbot.store.queries.claims): no round trip.
+
+def has_global_caps(settings: Settings) -> bool:
+    """Return True when a cap limits all accounts together (claims then run one at a time)."""
+    return settings.cost.daily_usd is not None or settings.cost.monthly_usd is not None
+
+
+def claim_cost_refusal(
+    context: JobContext, price: int, spend: Spend, stop: CostStop | None
+) -> str | None:
+    """Return why a reply of `price` may not be paid: X refused payment, or a cap would be crossed.
+
+    `spend` (with the reservations of claims not yet recorded) and `stop` come from the claim's
+    own read (xbot.store.queries.claims): no round trip.
     """
     if stop is not None and stop.stands(context.now):
         return stop.detail
-    account = require_account(context)
-    card = account_card(context.settings, account)
-    price = reply_charge(card, reply.reply_text, summoned=reply.target_meta.get("summoned") is True)
-    caps = account_caps(context.settings, account)
-    block = cap_block(spend, caps, next_cost=price.cost_micro, now=context.now)
+    caps = account_caps(context.settings, require_account(context))
+    block = cap_block(spend, caps, next_cost=price, now=context.now)
     return block.describe() if block is not None else None
 
 

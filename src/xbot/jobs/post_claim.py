@@ -37,7 +37,7 @@ from xbot.domain.permits import (
 from xbot.events import EventType, posting_blocked
 from xbot.jobs.answered import withdrawal
 from xbot.jobs.base import Account, JobContext, run_event
-from xbot.jobs.costs import claim_cost_refusal
+from xbot.jobs.costs import claim_cost_refusal, has_global_caps, reply_price
 from xbot.jobs.review_posting import mismatch_transition
 
 COMPONENT = "post"
@@ -54,6 +54,7 @@ def claim_request(context: JobContext, account: Account) -> ClaimRequest:
         now=context.now,
         lease=timedelta(seconds=context.settings.lease_seconds),
         rules=BudgetRules.from_settings(account.settings.budgets),
+        global_caps=has_global_caps(context.settings),
     )
 
 
@@ -109,7 +110,8 @@ def _step(context: JobContext, request: ClaimRequest, read: ClaimRead) -> ClaimS
         budget=usage_budget_refusal(read.usage, read.posts_in_day, request.rules, context.now),
         require_deploy_mark=context.settings.require_deploy_mark,
     )
-    cost = claim_cost_refusal(context, reply, read.spend, read.cost_stop)
+    price = reply_price(context, reply)
+    cost = claim_cost_refusal(context, price, read.spend, read.cost_stop)
     verdict = may_claim(replace(facts, cost=cost))
     if isinstance(verdict, ClaimRefusal):
         return _refusal(context, verdict, reply.permit)
@@ -118,7 +120,7 @@ def _step(context: JobContext, request: ClaimRequest, read: ClaimRead) -> ClaimS
         return withdrawn  # a ghost reply answers its target; the next run takes the next permit
     # the text is not the approved text: the next run takes the next permit
     return mismatch_transition(context, reply, COMPONENT) or Take(
-        event=_claimed(context, request, reply)
+        event=_claimed(context, request, reply), reserve_micro=price
     )
 
 

@@ -165,6 +165,8 @@ post_attempts = Table(
     Column("approved_sha256", String(64)),
     Column("approved_by", String(255)),
     Column("approved_at", UtcDateTime),
+    #: the reply's price its latest claim reserved; the cost caps count it while POSTING (0013)
+    Column("reserved_micro_usd", BigInteger),
     Index(None, "status", "not_before"),
     Index(None, "pipeline_source", "created_at"),
     Index(None, "account_id", "status", "used_at"),

@@ -115,6 +115,19 @@ CAPS = CostCaps.from_usd((0.05, 1.0), (None, 10.0))
             1,
             (CapScope.ACCOUNT, CapPeriod.MONTHLY),
         ),
+        # claims not yet recorded count: 30 000 spent + 10 000 reserved lands on the cap ...
+        (Spend(account_day=30_000, account_reserved=10_000), 10_000, None),
+        (  # ... and 20 000 reserved crosses it
+            Spend(account_day=30_000, account_reserved=20_000),
+            10_000,
+            (CapScope.ACCOUNT, CapPeriod.DAILY),
+        ),
+        (  # other accounts' reservations count against the global cap only
+            Spend(global_month=9_000_000, global_reserved=990_001),
+            10_000,
+            (CapScope.GLOBAL, CapPeriod.MONTHLY),
+        ),
+        (Spend(global_month=9_000_000, global_reserved=990_000), 10_000, None),
     ],
 )
 def test_cap_block(
@@ -160,3 +173,13 @@ def test_meter_bills_a_resource_once_per_utc_day() -> None:
     assert meter.take() == []
     meter.give_back(charges[:1])
     assert meter.take() == charges[:1]
+
+
+def test_a_cap_block_says_what_is_reserved_apart_from_what_is_spent() -> None:
+    spend = Spend(account_day=30_000, account_month=30_000, account_reserved=20_000)
+    block = cap_block(spend, CAPS, next_cost=10_000, now=NOW)
+    assert block is not None
+    assert "($0.0300 spent + $0.0200 reserved)" in block.describe()
+    recorded = cap_block(Spend(account_day=50_000), CAPS, next_cost=10_000, now=NOW)
+    assert recorded is not None
+    assert "($0.0500 spent) until" in recorded.describe()

@@ -46,7 +46,11 @@ def read_claim(tables: Tables, request: ClaimRequest, gates: ClaimGates) -> Clai
         answered_by=_answered_by(tables, request.account_id, reply.target_post_id),
         usage=budget_usage(times, request.rules, now=request.now),
         posts_in_day=len(times),
-        spend=spend(tables, request.account_id, request.now),
+        spend=replace(
+            spend(tables, request.account_id, request.now),
+            account_reserved=reserved(tables, request.account_id),
+            global_reserved=reserved(tables, None),
+        ),
         cost_stop=tables.cost_stops.get(request.account_id),
     )
 
@@ -121,6 +125,16 @@ def spend(tables: Tables, account_id: int, now: datetime) -> Spend:
             if mine and day >= first:
                 sums[f"{scope}_month"] += charge.cost_micro
     return Spend(**sums)
+
+
+def reserved(tables: Tables, account_id: int | None) -> int:
+    """Return what claims of the account (None: of every account) reserved while POSTING."""
+    return sum(
+        tables.reserved.get(permit.permit_id, 0)
+        for permit in tables.permits.values()
+        if permit.status is PermitStatus.POSTING
+        and (account_id is None or permit.account_id == account_id)
+    )
 
 
 def claimed(permit: Permit, request: ClaimRequest) -> Permit:

@@ -170,6 +170,7 @@ def _apply(tables: Tables, request: ClaimRequest, read: ClaimRead, plan: ClaimPl
         if current == read.claimable.permit and claims.claimable(current, request.now):
             taken = claims.claimed(current, request)
             tables.permits[current.permit_id] = taken
+            tables.reserved[current.permit_id] = step.reserve_micro
             append_to(tables, step.event)
             written.append(step.event)
     reply = claims.permit_reply(tables, taken) if taken is not None else None

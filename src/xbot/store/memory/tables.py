@@ -135,6 +135,8 @@ class Tables:
     permits: dict[str, Permit] = field(default_factory=dict)
     #: `platform_usage`: (account id, UTC day, charge), one per charge recorded
     charges: list[tuple[int, date, Charge]] = field(default_factory=list)
+    #: `post_attempts.reserved_micro_usd`: the price each permit's latest claim reserved
+    reserved: dict[str, int] = field(default_factory=dict)
     #: the cost stops a platform's refusal to be paid set, by account id
     cost_stops: dict[int, CostStop] = field(default_factory=dict)
     #: `intake_streams`: (account id, stream) -> its row

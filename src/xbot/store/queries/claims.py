@@ -7,13 +7,15 @@
    claimable one with its decision, whether a ghost reply answers its target, the budget's
    window usage counted in SQL (xbot.domain.budgets.BudgetUsage: the rule stays in the domain)
    and the day's and month's spend for the cost caps (xbot.domain.cost).
-3. `claim_with_event`: the claim of exactly that permit at its fence and its `permit_claimed`
-   event: one statement on PostgreSQL, two on SQLite.
+3. `claim_with_event`: the claim of exactly that permit at its fence, reserving its reply's
+   price against the cost caps, and its `permit_claimed` event: one statement on PostgreSQL,
+   two on SQLite.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -42,14 +44,14 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from xbot.domain.budgets import DAY, BudgetRules, BudgetUsage, WindowUsage, budget_windows
-from xbot.domain.claiming import ClaimGates, ClaimRead, ClaimRequest
+from xbot.domain.claiming import ClaimGates, ClaimRead, ClaimRequest, Take
 from xbot.domain.clock import ensure_utc
 from xbot.domain.cost import month_start, usage_day
 from xbot.domain.permits import Permit, PermitReply, PermitStatus
 from xbot.domain.review import mode_control
 from xbot.store.queries import permits as permit_queries
 from xbot.store.queries.common import is_postgres
-from xbot.store.queries.events import NewEvent, append, event_values
+from xbot.store.queries.events import append, event_values
 from xbot.store.queries.fast import Prepared, run
 from xbot.store.queries.permits import (
     COUNTED_AT,
@@ -68,6 +70,16 @@ _LOCK_AND_GATES = select(
     func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger)).label("locked"),
     *gates_columns(),
 )
+# With a global cost cap, the claims of every account take one more lock, after the account's
+# (always in this order, so no two claims wait on each other): each then reads the reservations
+# the claims before it committed, and together they cannot pass the cap.
+_LOCK_ALL_AND_GATES = select(
+    func.pg_advisory_xact_lock(bindparam("lock_key", type_=BigInteger)).label("locked"),
+    func.pg_advisory_xact_lock(bindparam("all_key", type_=BigInteger)).label("locked_all"),
+    *gates_columns(),
+)
+#: the key of the lock all accounts' claims share when a global cost cap is set
+ALL_ACCOUNTS_LOCK_KEY = (permit_queries.CLAIM_LOCK_NAMESPACE + 1) << 32
 
 _ACCOUNT = bindparam("account", type_=BigInteger)
 _NOW = bindparam("now", type_=COUNTED_AT.type)
@@ -129,6 +141,18 @@ def _answered_by() -> ScalarSelect[Any]:
     )
 
 
+def _reserved_columns() -> list[Label[Any]]:
+    # What claims not yet recorded reserved against the cost caps: the account's and everyone's.
+    column = post_attempts.c
+    total = func.coalesce(func.sum(column.reserved_micro_usd), 0)
+    posting = column.status == PermitStatus.POSTING.value
+    return [
+        select(total).where(posting, column.account_id == _ACCOUNT).scalar_subquery()
+        .label("account_reserved"),
+        select(total).where(posting).scalar_subquery().label("global_reserved"),
+    ]  # fmt: skip
+
+
 def _mode_switch() -> ScalarSelect[Any]:
     # The account's live/shadow switch (xbot.domain.review.effective_mode), read with the claim.
     return (
@@ -168,6 +192,7 @@ def _claim_read(*, drain: bool) -> Select[Any]:
             _mode_switch().label("mode_switch"),
             *_usage_columns(),
             *spend_columns(_ACCOUNT, _TODAY, _MONTH),
+            *_reserved_columns(),
             _cost_stop().label("cost_stop"),
         )
         .select_from(REPLY_SOURCE)
@@ -183,16 +208,23 @@ def _claim_read(*, drain: bool) -> Select[Any]:
 _READ = {drain: Prepared(_claim_read(drain=drain)) for drain in (False, True)}
 _GATES = Prepared(select(*gates_columns()))
 _LOCKED_GATES = Prepared(_LOCK_AND_GATES)
+_ALL_LOCKED_GATES = Prepared(_LOCK_ALL_AND_GATES)
 
 
-def lock_and_read_gates(connection: Connection, account_id: int) -> ClaimGates:
+def lock_and_read_gates(
+    connection: Connection, account_id: int, *, all_accounts: bool = False
+) -> ClaimGates:
     """Serialise claims of the account until commit and read the gates, in one statement.
 
+    `all_accounts` (a global cost cap is set) serialises the claims of every account too.
     SQLite needs no lock: every transaction begins IMMEDIATE and so holds the write lock already.
     """
     if not is_postgres(connection):
         return gates_from_mapping(run(connection, _GATES, {}).rows[0])
     key = (permit_queries.CLAIM_LOCK_NAMESPACE << 32) | (account_id & 0xFFFF_FFFF)
+    if all_accounts:
+        params = {"lock_key": key, "all_key": ALL_ACCOUNTS_LOCK_KEY}
+        return gates_from_mapping(run(connection, _ALL_LOCKED_GATES, params).rows[0])
     return gates_from_mapping(run(connection, _LOCKED_GATES, {"lock_key": key}).rows[0])
 
 
@@ -214,7 +246,11 @@ def read_claim(connection: Connection, request: ClaimRequest, gates: ClaimGates)
         usage=_usage(row),
         posts_in_day=int(row["posts_in_day"]),
         mode_switch=row["mode_switch"],
-        spend=spend_from(row),
+        spend=replace(
+            spend_from(row),
+            account_reserved=int(row["account_reserved"] or 0),
+            global_reserved=int(row["global_reserved"] or 0),
+        ),
         cost_stop=stop_from(row["cost_stop"], None),
     )
 
@@ -247,6 +283,7 @@ _CLAIM_PARAMS = {
     "now": _NOW,
     "lease_until": bindparam("lease_until_", type_=COUNTED_AT.type),
 }
+_RESERVE = bindparam("claim_reserve", type_=BigInteger)
 
 
 def _targeted_claim(*, switch_set: bool) -> Update:
@@ -259,7 +296,7 @@ def _targeted_claim(*, switch_set: bool) -> Update:
             claimable(_ACCOUNT, _NOW),
             gates_unchanged(bindparam("deployments_seen", type_=BigInteger), switch_seen),
         )
-        .values(claim_values(**_CLAIM_PARAMS))
+        .values(claim_values(**_CLAIM_PARAMS) | {"reserved_micro_usd": _RESERVE})
         .returning(*post_attempts.c)
     )
 
@@ -283,12 +320,13 @@ _CLAIM_WITH_EVENT = {
 
 
 def claim_with_event(
-    connection: Connection, request: ClaimRequest, read: ClaimRead, event: NewEvent
+    connection: Connection, request: ClaimRequest, read: ClaimRead, take: Take
 ) -> Permit | None:
-    """Claim the permit read by read_claim, at its fence, and append `event` with it.
+    """Claim the permit read by read_claim, at its fence, reserving its price, with its event.
 
     None when the permit changed or a gate moved since they were read: nothing is written.
     """
+    event = take.event
     if read.claimable is None:
         return None
     permit, gates = read.claimable.permit, read.gates
@@ -302,6 +340,7 @@ def claim_with_event(
         "lease_until_": request.lease_until,
         "deployments_seen": gates.deployments_seen,
         "switch_seen": gates.kill_switch_seen,
+        "claim_reserve": take.reserve_micro,
     }
     switch_set = gates.kill_switch_seen is not None
     if is_postgres(connection):

@@ -54,7 +54,9 @@ class SqlPermits:
     ) -> ClaimResult:
         """Read the gates and the account's permits, and write what `decide` plans on them."""
         with self.transactions.begin() as connection:
-            gates = claims.lock_and_read_gates(connection, request.account_id)
+            gates = claims.lock_and_read_gates(
+                connection, request.account_id, all_accounts=request.global_caps
+            )
             read = claims.read_claim(connection, request, gates)
             plan = decide(read)
             written: list[NewEvent] = []
@@ -149,7 +151,7 @@ def _step(
             insert_event(connection, step.event)
             written.append(step.event)
     elif isinstance(step, Take) and read.claimable is not None:
-        permit = claims.claim_with_event(connection, request, read, step.event)
+        permit = claims.claim_with_event(connection, request, read, step)
         if permit is not None:
             claimed = replace(read.claimable, permit=permit)
             written.append(step.event)
