@@ -78,6 +78,7 @@ class MastodonPlatform:
         self._now = now or (lambda: datetime.now(UTC))
         self._me: Me | None = None
         self._limits: dict[str, RateLimitState] = {}
+        self._relationship_cache = relationships.RelationshipCache()
 
     # --- Platform ---
 
@@ -189,8 +190,13 @@ class MastodonPlatform:
             raise StreamUnavailable("the adapter talks to an in-process transport: no websocket")
         return MastodonUserStream(
             streaming_url=self.streaming_url, token=self._wire.token(), me=self._whoami,
-            options=self._stream, now=self._now,
+            options=self._stream, now=self._now, mark=self._streamed_relationships,
         )  # fmt: skip
+
+    def _streamed_relationships(self, post: Post) -> Post:
+        # the poll's rule for a streamed mention: blocks and mutes opt its author out
+        (marked,) = self._relationship_cache.mark([post], self._relationships, self._now())
+        return marked
 
     def streaming_url(self) -> str:
         """Return the websocket origin of the streaming API (`configuration.urls.streaming`)."""

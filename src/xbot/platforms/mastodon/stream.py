@@ -5,7 +5,8 @@
 in an `Authorization: Bearer` header (never in the URL, so it stays out of proxies' logs). Each
 message is `{"stream": [...], "event": "notification", "payload": "<JSON Notification>"}`
 [platform-facts §5.5]; a mention is read with the same `post_from` as the notifications poll, so
-the same post has the same id and fields whichever way it arrives.
+the same post has the same id and fields whichever way it arrives, and `mark` asks the
+relationships about its author as the poll does (a block or the account's mute opts them out).
 
 Mastodon keeps no position for a stream: a reconnect starts from now, so the cursor (the
 notification id) is only informational, and the supervisor's backfill (the notifications poll,
@@ -17,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -28,6 +29,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from xbot.domain.errors import AuthFailed, PlatformError
 from xbot.domain.intake import StreamDisconnected, StreamItem, StreamUnavailable
+from xbot.domain.posts import Post
 from xbot.platforms.mastodon.statuses import MalformedError, Me, post_from
 
 STREAM_NAME = "mastodon_user"
@@ -60,7 +62,7 @@ class MastodonUserStream:
 
     name = STREAM_NAME
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - where to connect, who we are; the rest is optional
         self,
         *,
         streaming_url: Callable[[], str],
@@ -68,8 +70,10 @@ class MastodonUserStream:
         me: Callable[[], Me],
         options: StreamOptions | None = None,
         now: Callable[[], datetime] | None = None,
+        mark: Callable[[Post], Post] | None = None,
     ) -> None:
         self._streaming_url = streaming_url
+        self._mark = mark
         self._token = token
         self._me = me
         self.options = options or StreamOptions()
@@ -146,11 +150,23 @@ class MastodonUserStream:
             code = exc.rcvd.code if exc.rcvd is not None else 1006
             raise StreamDisconnected(f"Mastodon closed the stream (code {code})") from None
         try:
-            return item_from(raw, me, received_at=self._now())
+            item = item_from(raw, me, received_at=self._now())
         except MalformedError as exc:
             # reconnecting runs the backfill, which reads the mention the stream garbled
             raise StreamDisconnected(
                 f"Mastodon's stream sent an unreadable message: {exc}"
+            ) from None
+        return self._marked(item)
+
+    def _marked(self, item: StreamItem) -> StreamItem:
+        if item.post is None or self._mark is None:
+            return item
+        try:
+            return replace(item, post=self._mark(item.post))
+        except PlatformError as exc:
+            # never admit a mention unchecked: the backfill's poll reads it with its lookup
+            raise StreamDisconnected(
+                f"Mastodon's relationships lookup failed: {exc}; backfilling instead"
             ) from None
 
     def _forget(self, connection: ClientConnection) -> None:

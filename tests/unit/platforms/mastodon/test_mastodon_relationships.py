@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from xbot.domain.posts import Post, PostId
-from xbot.platforms.mastodon.relationships import relationship_params, with_relationships
+from xbot.platforms.mastodon.relationships import (
+    RelationshipCache,
+    relationship_params,
+    with_relationships,
+)
+
+AT = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 def post(author: str) -> Post:
@@ -46,3 +52,35 @@ def test_authors_are_asked_once_each_forty_a_call() -> None:
     assert len(with_relationships(posts, lookup)) == 42
     assert [len(ids) for ids in asked] == [40, 1]
     assert relationship_params(["1", "2"]) == {"id[]": ["1", "2"]}
+
+
+def test_the_stream_s_cache_asks_about_an_author_once_a_minute() -> None:
+    asked: list[list[str]] = []
+
+    def lookup(ids: Sequence[str]) -> list[Any]:
+        asked.append(list(ids))
+        return [{"id": one, "blocked_by": one == "1", "muting": one == "2"} for one in ids]
+
+    cache = RelationshipCache(ttl=timedelta(minutes=1))
+    first = cache.mark([post("1"), post("2"), post("3")], lookup, AT)
+    assert [(p.author_blocks_us, p.author_muted) for p in first] == [
+        (True, False), (False, True), (False, False),
+    ]  # fmt: skip
+    again = cache.mark([post("1"), post("4")], lookup, AT + timedelta(seconds=59))
+    assert [(p.author_blocks_us, p.author_muted) for p in again] == [(True, False), (False, False)]
+    cache.mark([post("1")], lookup, AT + timedelta(minutes=1))
+    assert asked == [["1", "2", "3"], ["4"], ["1"]]  # one batch of the unknown, then expiry
+
+
+def test_the_stream_s_cache_forgets_the_oldest_answers_first() -> None:
+    asked: list[list[str]] = []
+
+    def lookup(ids: Sequence[str]) -> list[Any]:
+        asked.append(list(ids))
+        return []
+
+    cache = RelationshipCache(size=2)
+    for second, author in enumerate("123"):
+        cache.mark([post(author)], lookup, AT + timedelta(seconds=second))
+    cache.mark([post("3"), post("2"), post("1")], lookup, AT + timedelta(seconds=5))
+    assert asked == [["1"], ["2"], ["3"], ["1"]]

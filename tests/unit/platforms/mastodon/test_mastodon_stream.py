@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,11 +13,13 @@ import pytest
 from pydantic import SecretStr
 
 from xbot.config import AccountSettings
-from xbot.domain.intake import MentionStream, Streaming, StreamUnavailable
+from xbot.domain.errors import PlatformError
+from xbot.domain.intake import MentionStream, StreamDisconnected, Streaming, StreamUnavailable
+from xbot.domain.posts import Post
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon import build_mastodon_platform
 from xbot.platforms.mastodon.statuses import MalformedError, Me, post_from
-from xbot.platforms.mastodon.stream import item_from, streaming_base
+from xbot.platforms.mastodon.stream import MastodonUserStream, item_from, streaming_base
 
 ME = Me(account_id="7", acct="replybot")
 AT = datetime(2026, 12, 2, 5, 0, tzinfo=UTC)
@@ -174,3 +178,38 @@ def test_an_adapter_on_an_in_process_transport_has_no_stream() -> None:
             platform.mention_stream()
     finally:
         platform.close()
+
+
+class OneMessage:
+    """A connection that delivers one message (the stream's `recv`)."""
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+
+    def recv(self, timeout: float) -> str:
+        del timeout
+        return self.raw
+
+
+def _stream(mark: Callable[[Post], Post]) -> MastodonUserStream:
+    return MastodonUserStream(streaming_url=lambda: "ws://m.sim", token=SecretStr("t"),
+                              me=lambda: ME, now=lambda: AT, mark=mark)  # fmt: skip
+
+
+def test_a_streamed_mention_is_marked_with_its_author_s_relationships() -> None:
+    def blocks_us(post: Post) -> Post:
+        return replace(post, author_blocks_us=True)
+
+    raw = message("notification", notification())
+    item = _stream(blocks_us)._next(OneMessage(raw), ME)  # type: ignore[arg-type]
+    assert item.post is not None
+    assert item.post.author_blocks_us
+
+
+def test_a_mention_whose_relationships_cannot_be_read_is_left_to_the_backfill() -> None:
+    def unreachable(post: Post) -> Post:
+        raise PlatformError(f"503 for {post.author_id}")
+
+    raw = message("notification", notification())
+    with pytest.raises(StreamDisconnected, match="relationships lookup failed"):
+        _stream(unreachable)._next(OneMessage(raw), ME)  # type: ignore[arg-type]
