@@ -31,6 +31,7 @@ from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.intake_threads import start_streams
 from xbot.jobs.loop import WorkerLoop
 from xbot.jobs.runner import JobRunner
+from xbot.jobs.wakeups import Wakeups
 from xbot.readiness import Readiness
 from xbot.store.migrate import upgrade, verify_schema
 from xbot.store.secretbox import SessionCipher
@@ -110,6 +111,7 @@ class Service:
         self.generator_for = generator_for
         self.notify_review = notify_review
         self.stop = threading.Event()
+        self.wakeups = Wakeups()
         #: runs once booted, just before /ready turns 200 (the CLI mounts the console here)
         self.before_ready: Callable[[], object] | None = None
         self.accounts: list[Account] = []
@@ -182,6 +184,7 @@ class Service:
             notify_review=self.notify_review,
             meter_for=self.platform_for.meter if self.platform_for is not None else None,
             stop=self.stop,
+            wakeups=self.wakeups,
         )
 
     def runner(self) -> JobRunner:

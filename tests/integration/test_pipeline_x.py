@@ -103,6 +103,7 @@ def test_mentions_become_candidates_then_one_permit_per_thread(
 
     scheduled = schedule.run_once(replace(context, now=datetime.now(UTC)))
     assert scheduled.permits_created == 2
+    assert context.wakeups.take() == [("post", account.account_id)], "permits wake the post job"
     assert scheduled.skipped == {"thread_already_replied": 1}
 
     permits = rows(engine, post_attempts)
@@ -120,6 +121,7 @@ def test_mentions_become_candidates_then_one_permit_per_thread(
 
     nothing = schedule.run_once(replace(context, now=datetime.now(UTC)))
     assert nothing.permits_created == 0
+    assert context.wakeups.take() == []
 
 
 def test_budget_caps_permits_per_hour(

@@ -18,6 +18,7 @@ from xbot.domain.meter import Meter
 from xbot.domain.ports import Platform, ReplyGenerator
 from xbot.domain.stores import Store
 from xbot.events import EventType, JobPrefix
+from xbot.jobs.wakeups import Wakeups
 
 log = structlog.get_logger("xbot.jobs")
 
@@ -64,6 +65,8 @@ class JobContext:
     #: the `job_runs` row and slot this run executes, when run by the runner
     job_run_id: int | None = None
     slot: int | None = None
+    #: "run this job for this account now", taken by this worker's runner (xbot.jobs.wakeups)
+    wakeups: Wakeups = field(default_factory=Wakeups)
 
 
 class JobSummary(Protocol):
@@ -113,6 +116,11 @@ def require_account(context: JobContext) -> Account:
     if context.account is None:
         raise XbotError("this job runs per account, but the run has no account")
     return context.account
+
+
+def wake(context: JobContext, job: str, account: Account) -> None:
+    """Bring the account's next run of `job` forward to the runner's next pass in this worker."""
+    context.wakeups.wake(job, account.account_id)
 
 
 def require_platform(context: JobContext, account: Account) -> Platform:

@@ -46,7 +46,8 @@ class WorkerLoop:
                     self._outage_started = None
                 except StoreError as exc:
                     self._note_outage(exc)
-                self.context.stop.wait(settings.poll_interval)
+                # a wake-up (xbot.jobs.wakeups) ends the wait before the poll interval
+                self.context.wakeups.wait(settings.poll_interval, self.context.stop)
         finally:
             self._close_runner()
 

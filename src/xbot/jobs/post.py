@@ -18,7 +18,8 @@ act); anything ambiguous -> UNKNOWN (`permit_unknown`): reconcile reads back, an
 re-sent before it has. What each platform error means is xbot.domain.claims.event_for_error. A
 crash between publish and record leaves the permit POSTING; its lease runs out and reconcile
 takes it from there. One permit per run: a lease is measured from the run's `now`, so each run
-claims once and the runner calls it again.
+claims once and the runner calls it again: a run that claimed wakes the account's post job
+(xbot.jobs.wakeups), so PENDING permits go out one after another, not one per slot.
 
 Review and shadow (issue 14): a permit whose text's hash is not its approved hash is never
 claimed: FAILED `review_mismatch` with `posting_blocked_review_mismatch` (xbot.domain.review).
@@ -58,6 +59,7 @@ from xbot.jobs.base import (
     require_account,
     require_platform,
     run_event,
+    wake,
 )
 from xbot.jobs.costs import spending_refused, stop_spending, write_cost, written_charges
 from xbot.jobs.post_claim import COMPONENT, REFUSAL_REPEAT, claim_request, plan_claim
@@ -97,9 +99,11 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
         return {"expired": expired, "claimed": 0}
     if _mode(account, result) is AccountMode.SHADOW:
         status = record_shadowed(context, claimed, COMPONENT)
+        wake(context, "post", account)
         return {"expired": expired, "claimed": 1, "permit_id": claimed.permit.permit_id, **status}
     outcome = _publish(context, account, claimed)
     status = _record(context, claimed, outcome)
+    wake(context, "post", account)  # one claim per run: the next PENDING permit is claimed next
     return {"expired": expired, "claimed": 1, "permit_id": claimed.permit.permit_id, **status}
 
 

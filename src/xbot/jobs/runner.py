@@ -90,12 +90,22 @@ class JobRunner:
         """
         self._scheduled_at = time.monotonic()
         account_ids = [account.account_id for account in self.accounts()]
-        return self.opener.open_due(now, account_ids, every_account=every_account)
+        opened = self.opener.open_due(now, account_ids, every_account=every_account)
+        return opened + self.open_woken(now)
+
+    def open_woken(self, now: datetime) -> int:
+        """Open a run of each (job, account) woken since the last pass (xbot.jobs.wakeups)."""
+        if not self.context.wakeups.pending():
+            return 0
+        return self.opener.open_woken(now, self.context.wakeups.take())
 
     def schedule_if_stale(self) -> int:
-        """Schedule again when the last pass is over RESCHEDULE_SECONDS old (between runs)."""
+        """Schedule again when the last pass is over RESCHEDULE_SECONDS old (between runs).
+
+        Wake-ups are opened at once, stale or not.
+        """
         if time.monotonic() - self._scheduled_at < RESCHEDULE_SECONDS:
-            return 0
+            return self.open_woken(self.now()) if self.context.wakeups.pending() else 0
         return self.schedule(self.now())
 
     def claim_and_run(self) -> RunOutcome | None:

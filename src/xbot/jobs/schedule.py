@@ -55,6 +55,7 @@ from xbot.jobs.base import (
     require_account,
     require_generator,
     run_event,
+    wake,
 )
 from xbot.jobs.review_expiry import expire_reviews
 from xbot.jobs.review_requests import (
@@ -122,6 +123,8 @@ def run_once(context: JobContext) -> ScheduleSummary | SchedulePolicyBlocked:
         )
     state = _Pass(history=records, recent_texts=recent, answered=answered, opted_out=opted_out)
     refusal = _schedule(context, account, queued, state)
+    if state.created:
+        wake(context, "post", account)  # the new permits need not wait for the post job's slot
     return ScheduleSummary(
         expired=expired,
         review_expired=review_expired,

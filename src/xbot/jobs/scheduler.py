@@ -20,6 +20,7 @@ from xbot.domain.stores import Store
 from xbot.jobs.backoff import MAX_BACKOFF, consecutive_failures, retry_at
 from xbot.jobs.base import JobSpec
 from xbot.jobs.slots import slot_at, slot_start
+from xbot.jobs.wakeups import wake_slot
 
 #: at most this many missed slots of one (job, account) are recorded per pass
 MAX_MISSED = 20
@@ -127,6 +128,8 @@ class SlotOpener:
         self._busy: dict[str, set[int]] = {}
         self._failing: set[Key] = set()
         self._failures_read = -math.inf
+        #: the slot of the last woken runs opened (xbot.jobs.wakeups): they count down
+        self._woken_slot = 0
 
     def note_failure(self, job: str, account_id: int) -> None:
         """Back this pair off now (a run just failed here), without waiting for the next read."""
@@ -163,6 +166,24 @@ class SlotOpener:
         except XbotError:
             self.slots.put_back(openings)
             raise
+
+    def open_woken(self, now: datetime, woken: Sequence[tuple[str, int]]) -> int:
+        """Open one extra run of each woken (job, account) now (xbot.jobs.wakeups).
+
+        Pairs this process does not run, or that back off after failures, open nothing.
+        """
+        self._read_failures(now)
+        tracked = set(self._tracked or ())
+        # each pass's woken slots differ from the last pass's, even on a coarse clock
+        self._woken_slot = min(wake_slot(now.timestamp()), self._woken_slot - 1)
+        openings = [
+            SlotOpening(job=job, account_id=account_id, slot=self._woken_slot)
+            for job, account_id in woken
+            if job in self.specs and account_id in tracked and not self._held(job, account_id, now)
+        ]
+        if not openings:
+            return 0
+        return self.store.job_runs.open_slots(openings, now)
 
     def _read_failures(self, now: datetime) -> None:
         clock = time.monotonic()
