@@ -2,13 +2,16 @@
 
 Each thread holds the account's stream under a lease in the store (renewed by a heartbeat; a
 lost lease stops the consumer, and the store refuses its writes by fence). On every (re)connect
-(the stream's first item) it runs the account's fetch as backfill, through the same admit path,
-and once more `backfill_again_seconds` later (notifications lag behind the stream);
-then it admits each delivered post together with the stream's cursor in one store call, so the
-cursor never runs ahead of a committed candidate. A dropped stream reconnects after a jittered
-exponential back-off; a stream the access does not offer is recorded `unavailable` and the
-account polls. Keep-alives move the cursor at most every CURSOR_FLUSH_SECONDS (a replay after a
-crash is a no-op, so a slightly old cursor costs nothing but a few duplicates).
+(the stream's first item) it starts the account's fetch as backfill, through the same admit
+path, in a thread beside the stream (xbot.jobs.intake_backfill), and once more
+`backfill_again_seconds` later (notifications lag behind the stream); meanwhile it admits each
+delivered post together with the stream's cursor in one store call, so the cursor never runs
+ahead of a committed candidate. A dropped stream reconnects after a jittered exponential
+back-off, which starts over once a connection has delivered; a stream the access does not offer
+is recorded `unavailable` and the account polls. An admitted candidate wakes the account's
+schedule job (xbot.jobs.wakeups): its reply need not wait for the job's next slot. Keep-alives
+move the cursor at most every CURSOR_FLUSH_SECONDS (a replay after a crash is a no-op, so a
+slightly old cursor costs nothing but a few duplicates).
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ from xbot.domain.posts import Post
 from xbot.events import EventType
 from xbot.jobs import fetch
 from xbot.jobs.admit import admission, admit
-from xbot.jobs.base import Account, JobContext, log_event, require_platform
+from xbot.jobs.base import Account, JobContext, log_event, require_platform, wake
+from xbot.jobs.intake_backfill import Backfiller
 
 log = structlog.get_logger("xbot.intake")
 
@@ -120,13 +124,15 @@ class StreamSupervisor:
         renewer = threading.Thread(target=self._renew, args=(held, lost, signal), daemon=True,
                                    name=f"intake-lease-{self.account.key}")  # fmt: skip
         renewer.start()
+        connection = _Connection(self, held, signal.event)
         try:
-            return _Connection(self, held, signal.event).consume_until_done(lost)
+            return connection.consume_until_done(lost)
         except LeaseLost:
             lost.set()
             return "lost"
         finally:
             signal.event.set()
+            connection.backfiller.join()
             renewer.join()
             if not lost.is_set():
                 self._release(held)
@@ -194,17 +200,19 @@ class _Connection:
         self.pending = 0
         self.pending_cursor: str | None = None
         self.flushed_at = time.monotonic()
-        #: when to backfill once more after this connection opened (None: done or off)
-        self.again_at: float | None = None
+        #: the (re)connects' backfills, beside the stream (xbot.jobs.intake_backfill)
+        self.backfiller = Backfiller(self._backfill, signal, f"intake-backfill-{owner.account.key}")
+        #: whether the current connection delivered its first item (then a drop resets back-off)
+        self.delivered = False
 
     def consume_until_done(self, lost: threading.Event) -> str:
         """Connect and consume until the signal; reconnect with back-off after each drop."""
         attempt = 0
         store = self.owner.base.store.intake
         while not self.signal.is_set():
+            self.delivered = False
             try:
-                if self._listen():
-                    attempt = 0
+                self._listen()
             except StreamUnavailable as exc:
                 event = self.owner.event(EventType.INTAKE_STREAM_UNAVAILABLE,
                                          {"reason": str(exc)}, "warning")  # fmt: skip
@@ -213,37 +221,39 @@ class _Connection:
             except LeaseLost:
                 raise
             except (StreamDisconnected, XbotError) as exc:
+                if self.delivered:  # a connection that delivered drops: reconnect at once
+                    attempt = 0
                 reason = str(exc) or type(exc).__name__
                 data = {"reason": reason, "attempt": attempt}
                 event = self.owner.event(EventType.INTAKE_STREAM_DISCONNECTED, data, "warning")
                 store.mark(self.held, StreamState.DISCONNECTED, reason, [event])
                 self.signal.wait(self.owner.backoff.delay(attempt))
                 attempt += 1
+            else:
+                attempt = 0 if self.delivered else attempt
+        self.backfiller.raise_if_lost()
         return "lost" if lost.is_set() else "stop"
 
-    def _listen(self) -> bool:
-        """One connection: True when it delivered at least its first item."""
-        connected = False
+    def _listen(self) -> None:
+        """One connection (`delivered` once it delivered its first item)."""
         for item in self.owner.stream.listen(self.cursor, self.signal):
-            if not connected:
-                connected = True
+            if not self.delivered:
+                self.delivered = True
                 self._connected()
             self._take(item)
-            if self.again_at is not None and time.monotonic() >= self.again_at:
-                self.again_at = None
-                self._backfill()
+            self.backfiller.raise_if_lost()
             if self.signal.is_set():
                 break
         self._flush()
-        return connected
 
     def _connected(self) -> None:
         intake = self.owner.base.store.intake
         event = self.owner.event(EventType.INTAKE_STREAM_CONNECTED, {"cursor": self.cursor})
         intake.mark(self.held, StreamState.CONNECTED, None, [event])
-        self._backfill()
+        self.backfiller.ask()
         again = self.owner.base.settings.intake.backfill_again_seconds
-        self.again_at = time.monotonic() + again if again > 0 else None
+        if again > 0:
+            self.backfiller.ask(again)
 
     def _backfill(self) -> None:
         intake = self.owner.base.store.intake
@@ -252,6 +262,8 @@ class _Connection:
                                   "queued": summary.queued}  # fmt: skip
         if summary.cost_cap is not None:
             counts["cost_cap"] = summary.cost_cap
+        if summary.queued:
+            wake(self.owner.base, "schedule", self.owner.account)
         backfilled = self.owner.event(EventType.INTAKE_STREAM_BACKFILLED, counts)
         intake.backfilled(self.held, summary.new, [backfilled])
 
@@ -285,7 +297,9 @@ class _Connection:
 
         if posts:
             platform = require_platform(context, account)
-            admit(context, account, admission(context, account, platform), posts, write)
+            admitted = admit(context, account, admission(context, account, platform), posts, write)
+            if admitted.queued:  # a reply within seconds, not at the schedule job's next slot
+                wake(context, "schedule", account)
         else:
             write([])
         if delivery.cursor is not None:

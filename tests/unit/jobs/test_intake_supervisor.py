@@ -29,7 +29,7 @@ from intake_support import (
 from xbot.config import Settings
 from xbot.config_intake import IntakeSettings
 from xbot.domain.errors import StoreError
-from xbot.domain.intake import StreamItem, StreamState, StreamUnavailable
+from xbot.domain.intake import StreamDisconnected, StreamItem, StreamState, StreamUnavailable
 from xbot.domain.posts import CandidateBatch, Post
 from xbot.domain.stores import Store
 from xbot.jobs.base import Account, JobContext
@@ -90,7 +90,7 @@ def test_pushed_posts_are_admitted_once_with_their_cursor(world) -> None:  # typ
     assert queued(store, account) == {"1", "2"}
     assert (health.state, health.admitted, health.duplicates, health.events) == (
         StreamState.CONNECTED, 2, 1, 4)  # fmt: skip
-    assert platform.fetches == [None], "one backfill at connect"
+    until(lambda: platform.fetches == [None])  # one backfill at connect
     context.stop.set()
     thread.join(5)
     assert not thread.is_alive()
@@ -110,7 +110,7 @@ def test_a_drop_reconnects_from_the_cursor_and_backfills_the_gap(world) -> None:
     until(platform.stream.done.is_set)
     until(lambda: queued(store, account) == {"1", "2", "3"})
     assert platform.stream.cursors[:2] == [None, "c1"]
-    assert len(platform.fetches) == 2, "a backfill on every (re)connect"
+    until(lambda: len(platform.fetches) == 2)  # a backfill on every (re)connect, beside it
     (health,) = store.intake.health()
     assert (health.connects, health.cursor) == (2, "c3")
     reasons = [event.data["reason"] for event in store.events.recent(
@@ -247,4 +247,71 @@ def test_a_second_backfill_finds_what_the_notifications_listed_late(
     expected = {"1", "2"} if fetches == 2 else {"1"}
     until(lambda: queued(store, account) == expected)
     context.stop.set()
+    thread.join(5)
+
+
+def test_a_connection_that_delivered_reconnects_after_the_first_back_off_step(world) -> None:  # type: ignore[no-untyped-def]
+    store, platform, account, context = world
+    for number in (1, 2, 3):
+        platform.stream.play([opened(), pushed(mention(number), f"c{number}")], drop=True)
+    platform.stream.play([StreamDisconnected("refused"), opened()], drop=True)
+    platform.stream.play([StreamDisconnected("refused again"), opened()], drop=False)
+    thread = run(context, account, platform)
+    until(platform.stream.done.is_set)
+    until(lambda: len(store.events.recent(event_type="intake_stream_disconnected")) == 5)
+    attempts = [event.data["attempt"] for event in reversed(store.events.recent(
+        event_type="intake_stream_disconnected"))]  # fmt: skip
+    assert attempts == [0, 0, 0, 1, 2], "each delivering connection starts the back-off over"
+    context.stop.set()
+    thread.join(5)
+
+
+class BlockingPlatform(StreamingPlatform):
+    """Its backfill waits until the test lets it go (a long page of notifications)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def fetch_candidates(self, since: str | None) -> CandidateBatch:
+        assert self.release.wait(10), "the test never let the backfill go"
+        return super().fetch_candidates(since)
+
+
+def test_the_stream_is_admitted_while_a_backfill_runs() -> None:
+    store = MemoryStore(clock=Clock())
+    platform = BlockingPlatform()
+    account = account_on(store)
+    context = context_for(store, account, platform, settings=FAST)
+    platform.posts = [mention(2)]  # only the backfill finds it
+    platform.stream.play([opened(), pushed(mention(1), "c1")], drop=False)
+    thread = run(context, account, platform)
+    until(lambda: queued(store, account) == {"1"})
+    assert store.intake.health()[0].cursor == "c1", "the backfill held nothing back"
+    platform.release.set()
+    until(lambda: queued(store, account) == {"1", "2"})
+    context.stop.set()
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_an_admitted_mention_wakes_the_accounts_schedule_job(world) -> None:  # type: ignore[no-untyped-def]
+    store, platform, account, context = world
+    platform.stream.play([opened()], drop=False)
+    thread = run(context, account, platform)
+    until(platform.stream.done.is_set)
+    until(lambda: len(store.events.recent(event_type="intake_stream_backfilled")) == 1)
+    assert context.wakeups.take() == [], "nothing admitted, nothing to schedule"
+    context.stop.set()
+    thread.join(5)
+    store2 = MemoryStore(clock=Clock())
+    platform2 = StreamingPlatform()
+    account2 = account_on(store2)
+    context2 = context_for(store2, account2, platform2, settings=FAST)
+    platform2.stream.play([opened(), pushed(mention(1), "c1")], drop=False)
+    thread = run(context2, account2, platform2)
+    until(lambda: queued(store2, account2) == {"1"})
+    until(context2.wakeups.pending)
+    assert context2.wakeups.take() == [("schedule", account2.account_id)]
+    context2.stop.set()
     thread.join(5)
