@@ -1,3 +1,3 @@
-from xbot.cli import main
+from xbot.entry import main
 
 main()

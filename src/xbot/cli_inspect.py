@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from xbot.cli_support import EXIT_DATABASE, fail, operate
+from xbot.cli_support import fail, operate
 from xbot.domain.errors import XbotError
 
 
@@ -47,8 +47,8 @@ def certify(  # noqa: PLR0913 - one keyword per documented option
 
     Exit codes: 0 operational, 1 not operational, 2 inconclusive, 3 could not run.
     """
-    from xbot.certify.command import CertifyRequest, certify_command
-    from xbot.config import load_settings
+    from xbot.certify.command import CertifyRequest
+    from xbot.cli_certify import run_certify
 
     request = CertifyRequest(
         expect_sha=expect_sha,
@@ -60,12 +60,7 @@ def certify(  # noqa: PLR0913 - one keyword per documented option
         as_json=as_json,
         wait_interval=wait_interval,
     )
-    try:
-        loaded = load_settings()
-        code = certify_command(loaded, request, out=sys.stdout, err=sys.stderr)
-    except XbotError as exc:
-        fail(exc, code=EXIT_DATABASE)
-    raise SystemExit(code)
+    raise SystemExit(run_certify(request))
 
 
 def trace(

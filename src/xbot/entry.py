@@ -4,6 +4,9 @@ Reading PORT and XBOT_HOST here (and `host`/`port` from xbot.toml with the stdli
 before pydantic loads, is the one deliberate exception to "only config.py reads the
 environment": a platform's health check must get an answer at once (DESIGN §2), and Settings
 validates the same values a moment later. Anything odd here is left for Settings to report.
+
+`xbot certify` skips the Typer app when its command line is plain (xbot.cli_certify): a CI gate
+runs it as a process and should not pay for the whole CLI.
 """
 
 from __future__ import annotations
@@ -89,6 +92,21 @@ def main() -> None:
     """Entry point of the `xbot` command."""
     if len(sys.argv) > 1 and sys.argv[1] in SERVING_COMMANDS and "--help" not in sys.argv:
         _start_health()
+    if len(sys.argv) > 1 and sys.argv[1] == "certify":
+        _certify(sys.argv[2:])  # returns only when Typer should read the command line
     from xbot.cli import main as cli_main
 
     cli_main()
+
+
+def _certify(args: list[str]) -> None:
+    """Run `xbot certify` without building the CLI (see cli_certify), as click would end it."""
+    from xbot.cli_certify import fast_certify
+
+    try:
+        code = fast_certify(args)
+    except KeyboardInterrupt:  # click's standalone mode: a blank line, "Aborted!", exit 1
+        sys.stderr.write("\nAborted!\n")
+        raise SystemExit(1) from None
+    if code is not None:
+        raise SystemExit(code)
