@@ -38,7 +38,7 @@ def test_a_healthy_production_can_post_on_every_account(engine: Engine) -> None:
     check = result(report, "I")
     assert check.status is Status.PASS
     assert check.explanation == "1 of 1 account(s) can post now"
-    [row] = check.facts["accounts"]
+    [row] = check.facts.as_data()["accounts"]
     assert (row["account"], row["state"], row["posts_today"], row["per_day"]) == (
         "x:acme",
         "posting",
@@ -126,7 +126,7 @@ def test_a_held_account_says_until_when_and_stays_operational(engine: Engine) ->
         f"0 of 1 account(s) can post now; held: x:acme quiet_hours until "
         f"{until:%Y-%m-%d %H:%M:%S} UTC"
     )
-    assert check.facts["explains"] == ["E", "F", "J"]
+    assert check.facts.as_data()["explains"] == ["E", "F", "J"]
     assert report.verdict is Verdict.OPERATIONAL
     markdown = render_markdown(report)
     assert "| x:acme | held | quiet_hours: until " in markdown
@@ -140,7 +140,7 @@ def test_the_hourly_budget_holds_the_account(engine: Engine) -> None:
     account = AccountSettings(platform="x", handle="acme", budgets=BudgetSettings(per_hour=2))
     check = result(with_settings(engine, account), "I")
     assert check.status is Status.PASS
-    [row] = check.facts["accounts"]
+    [row] = check.facts.as_data()["accounts"]
     assert (row["state"], row["reason"], row["until"]) == (
         "held",
         "hourly_budget",

@@ -70,7 +70,7 @@ def test_a_planted_violation_fails(
     report = certify(engine)
     check = result(report, "J")
     assert check.status is Status.FAIL
-    assert [(v["permit_id"], v["rule"]) for v in check.facts["violations"]] == [
+    assert [(v["permit_id"], v["rule"]) for v in check.facts.as_data()["violations"]] == [
         (permit_id, one) for one in rule.split()
     ]
     assert report.verdict is Verdict.NOT_OPERATIONAL
@@ -89,7 +89,7 @@ def test_a_reply_to_an_opted_out_author_fails(engine: Engine) -> None:
     report = certify(engine)
     check = result(report, "J")
     assert check.status is Status.FAIL
-    assert [v["rule"] for v in check.facts["violations"]] == ["opted_out"]
+    assert [v["rule"] for v in check.facts.as_data()["violations"]] == ["opted_out"]
     assert "had opted out" in check.explanation
     # an opt-out recorded after the decision was made does not make the reply a violation
     world.execute(update(opt_outs).values(created_at=NOW - minutes(1)))
@@ -116,7 +116,7 @@ def test_an_x_url_without_the_cost_allowance_fails_even_on_an_allowed_domain(
     permit_id = plant(world, account_id, text="See https://docs.example/reset")
     check = result(certify(engine), "J")
     assert check.status is Status.FAIL
-    assert [(v["permit_id"], v["rule"]) for v in check.facts["violations"]] == [
+    assert [(v["permit_id"], v["rule"]) for v in check.facts.as_data()["violations"]] == [
         (permit_id, "url_cost")
     ]
     assert "cost.allow_url_posts" in check.explanation
@@ -128,8 +128,8 @@ def test_an_unlabelled_account_fails(engine: Engine) -> None:
     world.label_check(account_id, NOW - minutes(5), state="not_attested")
     check = result(certify(engine), "J")
     assert check.status is Status.FAIL
-    assert {v["rule"] for v in check.facts["violations"]} == {"unlabelled_account"}
-    assert check.facts["unlabelled"] == ["x:acme not_attested"]
+    assert {v["rule"] for v in check.facts.as_data()["violations"]} == {"unlabelled_account"}
+    assert check.facts.as_data()["unlabelled"] == ["x:acme not_attested"]
 
 
 def test_no_post_in_the_window_is_inconclusive_not_pass(engine: Engine) -> None:
@@ -181,7 +181,7 @@ def test_spend_under_the_caps_is_shown_and_passes(engine: Engine) -> None:
     assert "all accounts today $0.0490 of no cap, month $0.0490 of $1 (under every cap)" in (
         check.explanation
     )
-    assert check.facts["overspent"] == []
+    assert check.facts.as_data()["overspent"] == []
 
 
 @pytest.mark.parametrize(
@@ -199,7 +199,7 @@ def test_spend_past_a_cap_fails(
     spent(world, healthy(world), micro, days_ago=days_ago)
     check = result(run_certification(engine, settings, CertifyOptions(now=NOW)), "J")
     assert check.status is Status.FAIL
-    assert check.facts["overspent"] == [line]
+    assert check.facts.as_data()["overspent"] == [line]
     assert check.explanation == f"spend over a cost cap: {line}"
 
 

@@ -33,7 +33,7 @@ def test_a_ghost_reply_and_a_bot_reply_to_one_target_fail_h(
     check = result(report, "H")
     assert check.status is Status.FAIL
     assert f"{TARGET} (1 bot, 1 ghost replies)" in check.explanation
-    [row] = check.facts["duplicates"]
+    [row] = check.facts.as_data()["duplicates"]
     assert (row["answers"], row["used_permits"], row["ghost_replies"]) == (2, 1, 1)
 
 

@@ -288,8 +288,8 @@ def test_certify_proves_each_reviewed_post_is_the_approved_text(world: ReviewWor
     operations_review.approve(world.engine, ANN, permit.permit_id)
     world.post_all()
     _, checks = certify(world)
-    assert checks["H"].facts["reviewed_posts"] == 1
-    assert checks["H"].facts["review_violations"] == []
+    assert checks["H"].facts.as_data()["reviewed_posts"] == 1
+    assert checks["H"].facts.as_data()["review_violations"] == []
     world.tamper(permit, "A text nobody approved")
     report, checks = certify(world)
     assert checks["H"].status.value == "FAIL"
@@ -305,11 +305,11 @@ def test_certify_reports_a_shadow_account_as_shadow(engine: Engine) -> None:
         world.post_all()
         report, checks = certify(world)
         key = world.context.account.key
-        assert checks["I"].facts["shadow_accounts"] == [key]
+        assert checks["I"].facts.as_data()["shadow_accounts"] == [key]
         assert "shadow" in checks["I"].explanation
-        assert checks["I"].facts["explains"] == ["F"]
+        assert checks["I"].facts.as_data()["explains"] == ["F"]
         assert report.verdict.value != "OPERATIONAL"
         assert any(f"xbot mode {key} live" in action for action in report.next_actions)
         operations_review.set_mode(world.engine, ANN, key, "live")
         _, checks = certify(world)
-        assert checks["I"].facts["shadow_accounts"] == []
+        assert checks["I"].facts.as_data()["shadow_accounts"] == []

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from xbot.certify.check_accounts import accounts_advice
 from xbot.certify.context import is_unknown_sha, sha_matches
-from xbot.certify.model import CheckResult, Status
+from xbot.certify.facts_compliance import ComplianceFacts
+from xbot.certify.facts_deploy import RunningShaFacts
+from xbot.certify.facts_pipeline import FetchFacts, TraceChainFacts
+from xbot.certify.facts_safety import GhostFacts, StuckFacts
+from xbot.certify.model import CheckResult, Status, facts_of
+from xbot.certify.verdict import shadow_accounts
 from xbot.config import SHA_ENVIRONMENT_VARIABLES
 from xbot.events import JobPrefix
 
@@ -44,7 +48,7 @@ def next_actions(blocker: CheckResult | None) -> tuple[str, ...]:
 
 def shadow_actions(checks: Sequence[CheckResult]) -> tuple[str, ...]:
     """Return how to take each shadow account live (the verdict says SHADOW while one is)."""
-    shadow = [name for check in checks for name in check.facts.get("shadow_accounts", ())]
+    shadow = [name for check in checks for name in shadow_accounts(check)]
     return tuple(
         f"{name} is in shadow mode and posts nothing: `xbot mode {name} live --by NAME` when "
         "its shadowed replies (`xbot trace PERMIT`) look right."
@@ -53,7 +57,7 @@ def shadow_actions(checks: Sequence[CheckResult]) -> tuple[str, ...]:
 
 
 def _review(check: CheckResult) -> list[str]:
-    if not check.facts.get("review_violations"):
+    if not facts_of(check, StuckFacts).review_violations:
         return []
     return [
         (
@@ -65,20 +69,20 @@ def _review(check: CheckResult) -> list[str]:
 
 
 def _running_sha(check: CheckResult) -> list[str]:
-    facts = check.facts
-    running = facts["running_sha"]
-    if facts["booted_at"] is None:
+    facts = facts_of(check, RunningShaFacts)
+    running = facts.running_sha
+    if facts.booted_at is None:
         return NO_BOOT
-    undeclared = facts["expected_sha"] is None or facts.get("require_deploy_mark")
-    if facts["declared_sha"] is None and undeclared and not is_unknown_sha(running):
+    undeclared = facts.expected_sha is None or facts.require_deploy_mark
+    if facts.declared_sha is None and undeclared and not is_unknown_sha(running):
         required = (
             " and require_deploy_mark refuses every claim until one is"
-            if facts.get("require_deploy_mark")
+            if facts.require_deploy_mark
             else ""
         )
         return [
             (
-                f"The worker runs `{running}` (source: {facts['sha_source']}); no deployment is "
+                f"The worker runs `{running}` (source: {facts.sha_source}); no deployment is "
                 f"declared to compare it with{required}."
             ),
             (
@@ -90,34 +94,34 @@ def _running_sha(check: CheckResult) -> list[str]:
         variables = ", ".join(SHA_ENVIRONMENT_VARIABLES)
         return [
             (
-                f"The worker {facts['worker_id']} cannot tell which commit it runs. Let the build "
+                f"The worker {facts.worker_id} cannot tell which commit it runs. Let the build "
                 f"set one of {variables} (never by hand), then restart the worker."
             ),
             READY,
         ]
-    if sha_matches(running, facts["expected_sha"]):
+    if sha_matches(running, facts.expected_sha):
         return [
             (
                 f"The worker runs `{running}` as --expect-sha says, but the active deployment "
-                f"declares `{facts['declared_sha']}`: the fence refuses its claims."
+                f"declares `{facts.declared_sha}`: the fence refuses its claims."
             ),
             f"Declare what runs: `xbot deploy mark --sha {running}`.",
         ]
     return _sha_mismatch(facts)
 
 
-def _sha_mismatch(facts: Mapping[str, Any]) -> list[str]:
-    running, expected, source = facts["running_sha"], facts["expected_sha"], facts["sha_source"]
+def _sha_mismatch(facts: RunningShaFacts) -> list[str]:
+    running, expected, source = facts.running_sha, facts.expected_sha, facts.sha_source
     declared = "given by --expect-sha"
-    if facts["expected_from"] == "deployment":
+    if facts.expected_from == "deployment":
         declared = (
-            f"declared {facts['declared_at']:%Y-%m-%d %H:%M:%S} UTC "
-            f"by {facts['declared_by'] or 'an unnamed operator'}"
+            f"declared {facts.declared_at:%Y-%m-%d %H:%M:%S} UTC "
+            f"by {facts.declared_by or 'an unnamed operator'}"
         )
     actions = [
         (
-            f"The newest worker ({facts['worker_id']} on {facts['host']}, booted "
-            f"{facts['booted_at']:%Y-%m-%d %H:%M:%S} UTC) runs `{running}`, read from {source}; "
+            f"The newest worker ({facts.worker_id} on {facts.host}, booted "
+            f"{facts.booted_at:%Y-%m-%d %H:%M:%S} UTC) runs `{running}`, read from {source}; "
             f"the expected SHA is `{expected}` ({declared})."
         ),
         (
@@ -152,7 +156,7 @@ def _worker_alive(check: CheckResult) -> list[str]:
 def _fetch(check: CheckResult) -> list[str]:
     if check.status is Status.INCONCLUSIVE:
         return [WAIT]
-    reason = check.facts.get("failure_reason")
+    reason = facts_of(check, FetchFacts).failure_reason
     return [
         *([f"The last fetch failed: {reason}."] if reason else []),
         READY,
@@ -203,7 +207,7 @@ def _scheduler(check: CheckResult) -> list[str]:
 def _trace_chain(check: CheckResult) -> list[str]:
     if check.status is Status.INCONCLUSIVE:
         return [WAIT]
-    permit = check.facts.get("permit")
+    permit = facts_of(check, TraceChainFacts).permit
     return [
         *([f"Follow the newest permit: `xbot trace {permit}`."] if permit else []),
         (
@@ -221,8 +225,9 @@ def _trace_chain(check: CheckResult) -> list[str]:
 def _ghosts(check: CheckResult) -> list[str]:
     if check.status is Status.INCONCLUSIVE:
         return [WAIT]
-    if check.facts["ghosts"]:
-        first = check.facts["ghosts"][0]["id"]
+    ghosts = facts_of(check, GhostFacts).ghosts
+    if ghosts:
+        first = ghosts[0].id
         return [
             "Something posted on the account without a permit: read each ghost in G's rows.",
             (
@@ -246,10 +251,11 @@ def _ghosts(check: CheckResult) -> list[str]:
 def _stuck(check: CheckResult) -> list[str]:
     if check.status is Status.INCONCLUSIVE:
         return [WAIT]
-    stuck = check.facts["stuck"]
-    if check.facts.get("review_violations"):
+    facts = facts_of(check, StuckFacts)
+    stuck = facts.stuck
+    if facts.review_violations:
         return _review(check)
-    if check.facts["duplicates"]:
+    if facts.duplicates:
         return [
             (
                 "A target got more than one reply: delete the extra reply on the platform, then "
@@ -267,12 +273,12 @@ def _stuck(check: CheckResult) -> list[str]:
 
 
 def _compliance(check: CheckResult) -> list[str]:
-    violations = check.facts.get("violations") or []
-    if violations:
-        first = violations[0]
+    facts = facts_of(check, ComplianceFacts)
+    if facts.violations:
+        first = facts.violations[0]
         return [
             (
-                f"Follow the first broken rule: `xbot trace {first['permit_id']}`; delete the "
+                f"Follow the first broken rule: `xbot trace {first.permit_id}`; delete the "
                 "reply on the platform if it should not stand."
             ),
             (
@@ -280,7 +286,7 @@ def _compliance(check: CheckResult) -> list[str]:
                 "skipped at fetch: a violation means a rule was off or changed after the decision."
             ),
         ]
-    if check.facts.get("unlabelled") or check.facts.get("unchecked"):
+    if facts.unlabelled or facts.unchecked:
         return [
             (
                 "Label the accounts: `xbot accounts check` (labels.apply = true writes Bluesky's "

@@ -18,12 +18,15 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from xbot.certify.context import Context, is_unknown_sha
 from xbot.certify.evidence import QueryRunner
-from xbot.certify.model import CheckResult, Status
+from xbot.certify.facts_accounts import AccountRow, AccountsFacts
+from xbot.certify.facts_deploy import RunningShaFacts
+from xbot.certify.model import CheckResult, Status, facts_of
+from xbot.certify.rows import count
 from xbot.certify.spend import spend_line, spend_parameters, with_cost
 from xbot.config import AccountSettings
 from xbot.domain.account_state import (
@@ -66,10 +69,10 @@ def check_accounts(run: QueryRunner, context: Context, prior: Prior) -> CheckRes
         facts = with_cost(
             facts, spent.get(row["account_id"]), context, _account_settings(context, row)
         )
-        table_row = _table_row(account_state(facts, now=context.now), row, facts.rules)
-        rows.append(table_row | {"mode": _mode(context, row).value})
+        state = account_state(facts, now=context.now)
+        rows.append(_table_row(state, row, facts.rules, _mode(context, row)))
     status, explanation = judge_accounts(rows)
-    shadow = [row["account"] for row in rows if row["mode"] == AccountMode.SHADOW]
+    shadow = [row.account for row in rows if row.mode == AccountMode.SHADOW]
     if shadow:
         explanation += f"; shadow (no platform write): {', '.join(shadow)}"
     line = spend_line(spend.rows, context, lambda item: _account_settings(context, item))
@@ -79,28 +82,26 @@ def check_accounts(run: QueryRunner, context: Context, prior: Prior) -> CheckRes
         status=status,
         explanation=f"{explanation}; {line}" if line else explanation,
         evidence=(accounts, switch_rows, history, waiting, spend),
-        facts={
-            "accounts": rows,
-            "explains": _explains(rows, status),
-            "shadow_accounts": shadow,
-        },
+        facts=AccountsFacts(
+            accounts=tuple(rows), explains=_explains(rows, status), shadow_accounts=tuple(shadow)
+        ),
         permanent=status is Status.FAIL and _beyond_the_fence(rows),
     )
 
 
-def _beyond_the_fence(rows: Sequence[Mapping[str, Any]]) -> bool:
+def _beyond_the_fence(rows: Sequence[AccountRow]) -> bool:
     # The fence's own reasons are A's to judge and name first; the others are I's alone.
     return any(
-        row["state"] == PostingState.BLOCKED and row["reason"] not in FENCE_REASONS for row in rows
+        row.state == PostingState.BLOCKED and row.reason not in FENCE_REASONS for row in rows
     )
 
 
-def judge_accounts(rows: Sequence[Mapping[str, Any]]) -> tuple[Status, str]:
+def judge_accounts(rows: Sequence[AccountRow]) -> tuple[Status, str]:
     """Decide I: any blocked account fails it; held ones pass, named with their end."""
     if not rows:
         return Status.INCONCLUSIVE, "no enabled account to judge"
-    blocked = [row for row in rows if row["state"] == PostingState.BLOCKED]
-    held = [row for row in rows if row["state"] == PostingState.HELD]
+    blocked = [row for row in rows if row.state == PostingState.BLOCKED]
+    held = [row for row in rows if row.state == PostingState.HELD]
     if blocked:
         return Status.FAIL, "; ".join(_blocked_text(row) for row in blocked)
     posting = len(rows) - len(held)
@@ -110,25 +111,25 @@ def judge_accounts(rows: Sequence[Mapping[str, Any]]) -> tuple[Status, str]:
     return Status.PASS, text
 
 
-def _blocked_text(row: Mapping[str, Any]) -> str:
-    if row["reason"] == BlockReason.KILL_SWITCH:
-        return f"{row['detail']}: no account posts ({row['account']} blocked)"
-    since = f" since {row['since']:%Y-%m-%d %H:%M:%S} UTC" if row["since"] else ""
-    detail = f" ({row['detail']})" if row["detail"] else ""
-    return f"{row['account']} blocked: {row['reason']}{since}{detail}"
+def _blocked_text(row: AccountRow) -> str:
+    if row.reason == BlockReason.KILL_SWITCH:
+        return f"{row.detail}: no account posts ({row.account} blocked)"
+    since = f" since {row.since:%Y-%m-%d %H:%M:%S} UTC" if row.since else ""
+    detail = f" ({row.detail})" if row.detail else ""
+    return f"{row.account} blocked: {row.reason}{since}{detail}"
 
 
-def _held_text(row: Mapping[str, Any]) -> str:
-    until = f"until {row['until']:%Y-%m-%d %H:%M:%S} UTC" if row["until"] else "until changed"
-    return f"{row['account']} {row['reason']} {until}"
+def _held_text(row: AccountRow) -> str:
+    until = f"until {row.until:%Y-%m-%d %H:%M:%S} UTC" if row.until else "until changed"
+    return f"{row.account} {row.reason} {until}"
 
 
-def _explains(rows: Sequence[Mapping[str, Any]], status: Status) -> list[str]:
-    every_held = bool(rows) and all(row["state"] == PostingState.HELD for row in rows)
+def _explains(rows: Sequence[AccountRow], status: Status) -> tuple[str, ...]:
+    every_held = bool(rows) and all(row.state == PostingState.HELD for row in rows)
     if status is Status.PASS and every_held:
-        return list(SILENT_WHEN_HELD)
-    every_shadow = bool(rows) and all(row["mode"] == AccountMode.SHADOW for row in rows)
-    return ["F"] if status is Status.PASS and every_shadow else []
+        return SILENT_WHEN_HELD
+    every_shadow = bool(rows) and all(row.mode == AccountMode.SHADOW for row in rows)
+    return ("F",) if status is Status.PASS and every_shadow else ()
 
 
 def _mode(context: Context, row: Mapping[str, Any]) -> AccountMode:
@@ -147,14 +148,14 @@ def _switch(row: Mapping[str, Any]) -> Switch:
 
 def _fence(running: CheckResult | None, switch: Switch) -> list[str]:
     # The fence as a posting worker on the running SHA would apply it; A judges the SHA itself.
-    facts = running.facts if running else {}
-    sha = facts.get("running_sha")
+    facts = facts_of(running, RunningShaFacts) if running else RunningShaFacts()
+    sha = facts.running_sha
     if is_unknown_sha(sha):
         return []
     reasons = posting_blockers(
         role="worker",
         running_sha=str(sha),
-        declared_sha=facts.get("declared_sha"),
+        declared_sha=facts.declared_sha,
         kill_switch_on=switch.on,
     )
     return [reason for reason in reasons if reason != BlockReason.KILL_SWITCH]
@@ -164,11 +165,11 @@ def _facts(
     row: Mapping[str, Any], context: Context, *, fence: list[str], switch: Switch, prior: Prior
 ) -> AccountFacts:
     settings = _account_settings(context, row)
-    declared_at = prior["A"].facts.get("declared_at") if "A" in prior else None
+    declared_at = facts_of(prior["A"], RunningShaFacts).declared_at if "A" in prior else None
     return AccountFacts(
         account=f"{row['platform']}:{row['handle']}",
         fence=fence,
-        fence_since=declared_at if isinstance(declared_at, datetime) else None,
+        fence_since=declared_at,
         kill_switch=switch,
         fault=_fault(row),
         policy=_policy(row, settings, context),
@@ -231,17 +232,20 @@ def _account_settings(context: Context, row: Mapping[str, Any]) -> AccountSettin
     return next((item for item in configured if (item.platform, item.handle.lower()) == key), None)
 
 
-def _table_row(state: AccountState, row: Mapping[str, Any], rules: BudgetRules) -> dict[str, Any]:
-    return {
-        "account": state.account,
-        "state": state.state.value,
-        "reason": state.reason,
-        "detail": state.detail,
-        "since": state.since,
-        "until": state.until,
-        "posts_today": int(row.get("posts_today") or 0),
-        "per_day": rules.per_day,
-    }
+def _table_row(
+    state: AccountState, row: Mapping[str, Any], rules: BudgetRules, mode: AccountMode
+) -> AccountRow:
+    return AccountRow(
+        account=state.account,
+        state=state.state.value,
+        reason=state.reason,
+        detail=state.detail,
+        since=state.since,
+        until=state.until,
+        posts_today=count(row, "posts_today"),
+        per_day=rules.per_day,
+        mode=mode.value,
+    )
 
 
 def _json(value: Any) -> dict[str, Any]:
@@ -277,8 +281,9 @@ def accounts_advice(check: CheckResult) -> list[str]:
     """Return the next actions for a failing or inconclusive check I."""
     if check.status is Status.INCONCLUSIVE:
         return ["Enable an account in xbot.toml ([[accounts]]) and start a worker."]
-    reasons = [row["reason"] for row in check.facts["accounts"] if row["state"] == "blocked"]
-    known = [BlockReason(reason) for reason in reasons if reason in REMEDY]
+    rows = facts_of(check, AccountsFacts).accounts
+    reasons = [row.reason for row in rows if row.state == PostingState.BLOCKED]
+    known = [BlockReason(reason) for reason in reasons if reason is not None and reason in REMEDY]
     return [REMEDY[reason] for reason in dict.fromkeys(known)] or [
         "Read each blocked account's reason in I's table and remove it."
     ]

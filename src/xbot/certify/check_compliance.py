@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from xbot.certify.context import Context, evidence_since
 from xbot.certify.evidence import QueryRunner
+from xbot.certify.facts_compliance import ComplianceFacts, Violation
 from xbot.certify.model import CheckResult, Status
 from xbot.certify.spend import account_settings, overspent, spend_line, spend_parameters
 from xbot.config import AccountSettings
@@ -40,16 +41,16 @@ def check_compliance(run: QueryRunner, context: Context, prior: Prior) -> CheckR
     labels = run("label_checks", account=context.account)
     spend = run("account_spend", **spend_parameters(context))
     unlabelled = _unlabelled(labels.rows)
-    facts: dict[str, Any] = {
-        "since": since,
-        "posts": len(posts.rows),
-        "violations": [v for row in posts.rows for v in violations(row, unlabelled)],
-        "unlabelled": sorted(unlabelled.values()),
-        "unchecked": [_key(row) for row in labels.rows if row["label"] is None],
-        "accounts": [_key(row) for row in labels.rows],
-        "overspent": overspent(spend.rows, context),
-        "spend": spend_line(spend.rows, context, lambda row: account_settings(context, row)),
-    }
+    facts = ComplianceFacts(
+        since=since,
+        posts=len(posts.rows),
+        violations=tuple(v for row in posts.rows for v in violations(row, unlabelled)),
+        unlabelled=tuple(sorted(unlabelled.values())),
+        unchecked=tuple(_key(row) for row in labels.rows if row["label"] is None),
+        accounts=tuple(_key(row) for row in labels.rows),
+        overspent=tuple(overspent(spend.rows, context)),
+        spend=spend_line(spend.rows, context, lambda row: account_settings(context, row)),
+    )
     status, explanation = judge_compliance(facts)
     return CheckResult(
         key="J",
@@ -59,11 +60,11 @@ def check_compliance(run: QueryRunner, context: Context, prior: Prior) -> CheckR
         evidence=(posts, labels, spend),
         facts=facts,
         # a post that broke a rule stays in the window: waiting cannot clear it
-        permanent=status is Status.FAIL and bool(facts["violations"]),
+        permanent=status is Status.FAIL and bool(facts.violations),
     )
 
 
-def violations(row: Mapping[str, Any], unlabelled: Mapping[int, str]) -> list[dict[str, str]]:
+def violations(row: Mapping[str, Any], unlabelled: Mapping[int, str]) -> list[Violation]:
     """Return the rules one USED permit broke, each with a detail."""
     settings = _settings(row["account_settings"], row["platform"], row["handle"])
     meta = _json(row["target_meta"])
@@ -84,39 +85,38 @@ def violations(row: Mapping[str, Any], unlabelled: Mapping[int, str]) -> list[di
          f"{unlabelled.get(row['account_id'])}"),
     ]  # fmt: skip
     return [
-        {"permit_id": str(row["permit_id"]), "account": f"{row['platform']}:{row['handle']}",
-         "rule": rule, "detail": detail}
+        Violation(permit_id=str(row["permit_id"]), account=f"{row['platform']}:{row['handle']}",
+                  rule=rule, detail=detail)
         for failed, rule, detail in broken
         if failed
     ]  # fmt: skip
 
 
-def judge_compliance(facts: Mapping[str, Any]) -> tuple[Status, str]:
+def judge_compliance(facts: ComplianceFacts) -> tuple[Status, str]:
     """Decide J: a broken rule or a missing label fails; nothing to check is inconclusive."""
-    since = f"{facts['since']:%Y-%m-%d %H:%M} UTC"
-    if facts["violations"]:
+    since = f"{facts.since:%Y-%m-%d %H:%M} UTC"
+    if facts.violations:
         shown = "; ".join(
-            f"{item['permit_id']} {item['rule']} ({item['detail']})"
-            for item in facts["violations"][:5]
+            f"{item.permit_id} {item.rule} ({item.detail})" for item in facts.violations[:5]
         )
-        return Status.FAIL, f"{len(facts['violations'])} rule(s) broken since {since}: {shown}"
-    if facts["unlabelled"]:
-        return Status.FAIL, "bot label not verified: " + "; ".join(facts["unlabelled"])
-    if facts.get("overspent"):
-        return Status.FAIL, "spend over a cost cap: " + "; ".join(facts["overspent"])
-    if facts["unchecked"]:
+        return Status.FAIL, f"{len(facts.violations)} rule(s) broken since {since}: {shown}"
+    if facts.unlabelled:
+        return Status.FAIL, "bot label not verified: " + "; ".join(facts.unlabelled)
+    if facts.overspent:
+        return Status.FAIL, "spend over a cost cap: " + "; ".join(facts.overspent)
+    if facts.unchecked:
         return Status.INCONCLUSIVE, (
             "no bot-label check recorded for "
-            + ", ".join(facts["unchecked"])
+            + ", ".join(facts.unchecked)
             + ": run `xbot accounts check` (a worker checks at every boot)"
         )
-    if not facts["posts"]:
+    if not facts.posts:
         return Status.INCONCLUSIVE, f"no post since {since} to check against the rules"
-    spend = f"; {facts['spend']} (under every cap)" if facts.get("spend") else ""
+    spend = f"; {facts.spend} (under every cap)" if facts.spend else ""
     return Status.PASS, (
-        f"{facts['posts']} post(s) since {since} broke no rule (opt-outs, bots, #nobot, "
+        f"{facts.posts} post(s) since {since} broke no rule (opt-outs, bots, #nobot, "
         f"threadgates, cashtags, links, URL cost); labels verified for "
-        f"{', '.join(facts['accounts'])}{spend}"
+        f"{', '.join(facts.accounts)}{spend}"
     )
 
 

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from xbot.certify.context import Context, evidence_since, short, too_early
 from xbot.certify.evidence import QueryRunner
-from xbot.certify.model import CheckResult, Evidence, JobRuns, Status
+from xbot.certify.facts_pipeline import (
+    AcceptedPermit,
+    FetchFacts,
+    QueueFacts,
+    SchedulerFacts,
+    TraceChain,
+    TraceChainFacts,
+)
+from xbot.certify.model import CheckResult, Evidence, JobRuns, Status, facts_of
 from xbot.certify.not_yet import history_short, scheduler_waiting
+from xbot.certify.rows import count, moment, text
 from xbot.certify.windows import describe
 
 Prior = Mapping[str, CheckResult]
@@ -35,18 +45,17 @@ def check_fetch(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
     start = context.window_start(context.windows.fetch)
     runs = run("fetch_runs", window_start=start, sha=context.sha, account=context.account)
     evidence = [runs]
-    facts: dict[str, Any] = {key: runs.first.get(key) for key in runs.columns}
-    counted = JobRuns.from_facts(facts)
-    if counted.failed and not counted.completed:
+    facts = FetchFacts(runs=JobRuns.from_facts(runs.first))
+    if facts.failures_read:
         failures = run("fetch_failures", window_start=start, account=context.account)
         evidence.append(failures)
-        facts["failure_reason"] = failures.first.get("reason")
+        facts = dataclasses.replace(facts, failure_reason=text(failures.first, "reason"))
     status, explanation = judge_fetch(facts, context, prior)
     streams = run("stream_health", now=context.now, account=context.account)
     if streams.rows:  # an account that streams: its health counts beside the fetch runs
         evidence.append(streams)
-        facts["streams"] = stream_health(streams.rows, context.now)
-        explanation = f"{explanation}; streams: {facts['streams']}"
+        facts = dataclasses.replace(facts, streams=stream_health(streams.rows, context.now))
+        explanation = f"{explanation}; streams: {facts.streams}"
     return CheckResult(
         key="C",
         title="Fetch",
@@ -74,9 +83,9 @@ def stream_health(rows: Sequence[Mapping[str, Any]], now: datetime) -> str:
     return "; ".join(parts)
 
 
-def judge_fetch(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
+def judge_fetch(facts: FetchFacts, context: Context, prior: Prior) -> tuple[Status, str]:
     """Decide C from the fetch runs in the window."""
-    runs, window = JobRuns.from_facts(facts), describe(context.windows.fetch)
+    runs, window = facts.runs, describe(context.windows.fetch)
     started, completed, failed = runs.started, runs.completed, runs.failed
     if completed:
         return Status.PASS, (
@@ -94,7 +103,7 @@ def judge_fetch(facts: Mapping[str, Any], context: Context, prior: Prior) -> tup
             Status.INCONCLUSIVE,
             "the worker booted less than one fetch interval ago: no fetch is due yet",
         )
-    reason = f" (last failure: {facts['failure_reason']})" if facts.get("failure_reason") else ""
+    reason = f" (last failure: {facts.failure_reason})" if facts.failure_reason else ""
     return Status.FAIL, (
         f"no fetch completed in the last {window} on `{short(context.sha)}`: "
         f"started {started}, failed {failed}{reason}"
@@ -105,20 +114,23 @@ def check_queue(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
     """Check D: a queued, unexpired candidate, or the window's candidates reached an outcome."""
     queue = run("queue", now=context.now, account=context.account)
     evidence = [queue]
-    facts: dict[str, Any] = {
-        "queued_unexpired": int(queue.first.get("queued_unexpired") or 0),
-        "newest_queued_at": queue.first.get("newest_queued_at"),
-    }
-    if not facts["queued_unexpired"]:
+    facts = QueueFacts(
+        queued_unexpired=count(queue.first, "queued_unexpired"),
+        newest_queued_at=moment(queue.first, "newest_queued_at"),
+    )
+    if not facts.queued_unexpired:
         recent = run(
             "queue_recent",
             window_start=context.window_start(context.windows.fetch),
             account=context.account,
         )
         evidence.append(recent)
-        facts["recent"] = _count_by_status(recent)
-        facts["taken"] = _count(recent, lambda status, _reason: status in TAKEN)
-        facts["settled"] = _count(recent, settled)
+        facts = dataclasses.replace(
+            facts,
+            recent=_count_by_status(recent),
+            taken=_count(recent, lambda status, _reason: status in TAKEN),
+            settled=_count(recent, settled),
+        )
     status, explanation = judge_queue(facts, context, prior)
     return CheckResult(
         key="D",
@@ -144,23 +156,23 @@ def _count(evidence: Evidence, wanted: Callable[[str, str | None], bool]) -> int
     )
 
 
-def judge_queue(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
+def judge_queue(facts: QueueFacts, context: Context, prior: Prior) -> tuple[Status, str]:
     """Decide D; an empty queue passes when what the fetches queued reached an outcome."""
-    if facts["queued_unexpired"]:
-        return Status.PASS, f"{facts['queued_unexpired']} candidate(s) queued and not expired"
-    recent: Mapping[str, int] = facts["recent"]
+    if facts.queued_unexpired:
+        return Status.PASS, f"{facts.queued_unexpired} candidate(s) queued and not expired"
+    recent = facts.recent or {}
     window = describe(context.windows.fetch)
-    if facts["settled"]:
+    if facts.settled:
         shown = ", ".join(f"{label} {count}" for label, count in recent.items())
         return Status.PASS, (
-            f"the queue is empty and the {facts['settled']} candidate(s) queued in the last "
+            f"the queue is empty and the {facts.settled} candidate(s) queued in the last "
             f"{window} reached an outcome: taken by the scheduler or skipped with a reason "
             f"({shown})"
         )
     fetch = prior["C"]
     if fetch.status is Status.INCONCLUSIVE:
         return Status.INCONCLUSIVE, "no candidate is queued and no fetch has completed yet"
-    fetched = JobRuns.from_facts(fetch.facts)
+    fetched = facts_of(fetch, FetchFacts).runs
     if not fetched.completed:
         return Status.FAIL, f"no candidate is queued and no fetch completed in the last {window}"
     if not fetched.queued:
@@ -182,13 +194,16 @@ def check_scheduler(run: QueryRunner, context: Context, prior: Prior) -> CheckRe
     since = evidence_since(context, prior, context.windows.fetch)
     accepted = run("accepted_permit", since=since, account=context.account)
     evidence = [runs, accepted]
-    facts: dict[str, Any] = {key: runs.first.get(key) for key in runs.columns}
-    facts["since"] = since
-    facts["permit"] = dict(accepted.first) or None
-    if facts["permit"] is None:
+    facts = SchedulerFacts(
+        runs=JobRuns.from_facts(runs.first),
+        since=since,
+        permit=AcceptedPermit.from_row(accepted.first) if accepted.rows else None,
+    )
+    if facts.permit is None:
         refused = run("refused_permits", since=since, account=context.account)
         evidence.append(refused)
-        facts["permits_by_status"] = {row["status"]: row["permits"] for row in refused.rows}
+        by_status = {str(row["status"]): count(row, "permits") for row in refused.rows}
+        facts = dataclasses.replace(facts, permits_by_status=by_status)
     status, explanation = judge_scheduler(facts, context, prior)
     return CheckResult(
         key="E",
@@ -200,16 +215,16 @@ def check_scheduler(run: QueryRunner, context: Context, prior: Prior) -> CheckRe
     )
 
 
-def judge_scheduler(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
+def judge_scheduler(facts: SchedulerFacts, context: Context, prior: Prior) -> tuple[Status, str]:
     """Decide E from the scheduler runs and the newest permit that was not refused."""
-    started, window = JobRuns.from_facts(facts).started, describe(context.windows.schedule)
-    permit = facts["permit"]
+    started, window = facts.runs.started, describe(context.windows.schedule)
+    permit = facts.permit
     early = too_early(context, prior, timedelta(seconds=context.intervals.schedule))
     if permit and started:
         return Status.PASS, (
             f"the scheduler ran {started} time(s) in the last {window}; permit "
-            f"{permit['permit_id']} ({permit['status']}) was created "
-            f"{permit['created_at']:%H:%M:%S} UTC"
+            f"{permit.permit_id} ({permit.status}) was created "
+            f"{permit.created_at:%H:%M:%S} UTC"
         )
     if not started:
         if early:
@@ -226,11 +241,11 @@ def judge_scheduler(facts: Mapping[str, Any], context: Context, prior: Prior) ->
     waiting = scheduler_waiting(facts, context, prior)
     if waiting is not None:
         return Status.INCONCLUSIVE, waiting
-    by_status = facts.get("permits_by_status") or {}
+    by_status = facts.permits_by_status or {}
     shown = ", ".join(f"{status} {count}" for status, count in by_status.items()) or "none"
     return Status.FAIL, (
         f"the scheduler ran {started} time(s) in the last {window}, but no permit since "
-        f"{facts['since']:%Y-%m-%d %H:%M} UTC was accepted (permits: {shown})"
+        f"{facts.since:%Y-%m-%d %H:%M} UTC was accepted (permits: {shown})"
     )
 
 
@@ -238,12 +253,12 @@ def check_trace_chain(run: QueryRunner, context: Context, prior: Prior) -> Check
     """Check F: a USED permit since deploy with a posted id whose decision and candidate exist."""
     since = evidence_since(context, prior, context.windows.fetch)
     chain = run("trace_chain", since=since, account=context.account)
-    accepted = prior["E"].facts.get("permit")
-    facts: dict[str, Any] = {
-        "chain": dict(chain.first) or None,
-        "permit": accepted["permit_id"] if accepted else None,
-        "since": since,
-    }
+    accepted = facts_of(prior["E"], SchedulerFacts).permit
+    facts = TraceChainFacts(
+        chain=TraceChain.from_row(chain.first) if chain.rows else None,
+        permit=accepted.permit_id if accepted else None,
+        since=since,
+    )
     status, explanation = judge_trace_chain(facts, context, prior)
     return CheckResult(
         key="F",
@@ -255,29 +270,27 @@ def check_trace_chain(run: QueryRunner, context: Context, prior: Prior) -> Check
     )
 
 
-def judge_trace_chain(
-    facts: Mapping[str, Any], context: Context, prior: Prior
-) -> tuple[Status, str]:
+def judge_trace_chain(facts: TraceChainFacts, context: Context, prior: Prior) -> tuple[Status, str]:
     """Decide F; a permit still on its way to the platform makes it inconclusive."""
-    chain = facts["chain"]
+    chain = facts.chain
     if chain:
         return Status.PASS, (
-            f"{chain['decision_id']} -> {chain['permit_id']} -> {chain['posted_id']} "
-            f"(candidate {chain['candidate_id']}, used {chain['used_at']:%H:%M:%S} UTC)"
+            f"{chain.decision_id} -> {chain.permit_id} -> {chain.posted_id} "
+            f"(candidate {chain.candidate_id}, used {chain.used_at:%H:%M:%S} UTC)"
         )
-    waiting = history_short(context, facts["since"], "post")
+    waiting = history_short(context, facts.since, "post")
     if waiting is not None:
         return Status.INCONCLUSIVE, waiting
     scheduler = prior["E"]
     if scheduler.status is Status.INCONCLUSIVE:
         return Status.INCONCLUSIVE, "no post yet, and the scheduler had nothing to permit (E)"
-    permit = scheduler.facts.get("permit")
-    if permit and permit["status"] in IN_FLIGHT:
+    permit = facts_of(scheduler, SchedulerFacts).permit
+    if permit and permit.status in IN_FLIGHT:
         return (
             Status.INCONCLUSIVE,
-            f"permit {permit['permit_id']} is {permit['status']}: not posted yet",
+            f"permit {permit.permit_id} is {permit.status}: not posted yet",
         )
     return Status.FAIL, (
         f"no USED permit with a posted id, a decision and a candidate since "
-        f"{facts['since']:%Y-%m-%d %H:%M} UTC"
+        f"{facts.since:%Y-%m-%d %H:%M} UTC"
     )

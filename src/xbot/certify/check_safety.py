@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
 from xbot.certify.check_review import review_proof
 from xbot.certify.context import Context, too_early
 from xbot.certify.evidence import QueryRunner
+from xbot.certify.facts_safety import Duplicate, Ghost, GhostFacts, StuckFacts
 from xbot.certify.model import CheckResult, Status
+from xbot.certify.rows import count
 from xbot.certify.windows import describe
 
 Prior = Mapping[str, CheckResult]
@@ -26,12 +27,12 @@ def check_ghosts(run: QueryRunner, context: Context, prior: Prior) -> CheckResul
     )
     ghosts = run("unacknowledged_ghosts", since=since, account=context.account)
     blocked = run("blocked_attempts", since=since, account=context.account)
-    facts: dict[str, Any] = {
-        "accounts": [row["handle"] for row in scans.rows],
-        "unscanned": [row["handle"] for row in scans.rows if not row["scans"]],
-        "ghosts": [dict(row) for row in ghosts.rows],
-        "blocked": {row["event_type"]: int(row["attempts"]) for row in blocked.rows},
-    }
+    facts = GhostFacts(
+        accounts=tuple(str(row["handle"]) for row in scans.rows),
+        unscanned=tuple(str(row["handle"]) for row in scans.rows if not row["scans"]),
+        ghosts=tuple(Ghost.from_row(row) for row in ghosts.rows),
+        blocked={str(row["event_type"]): count(row, "attempts") for row in blocked.rows},
+    )
     status, explanation = judge_ghosts(facts, context, prior)
     return CheckResult(
         key="G",
@@ -41,30 +42,30 @@ def check_ghosts(run: QueryRunner, context: Context, prior: Prior) -> CheckResul
         evidence=(scans, ghosts, blocked),
         facts=facts,
         # a ghost stays until an operator acknowledges it: waiting cannot clear it
-        permanent=status is Status.FAIL and bool(facts["ghosts"]),
+        permanent=status is Status.FAIL and bool(facts.ghosts),
     )
 
 
-def judge_ghosts(facts: Mapping[str, Any], context: Context, prior: Prior) -> tuple[Status, str]:
+def judge_ghosts(facts: GhostFacts, context: Context, prior: Prior) -> tuple[Status, str]:
     """Decide G: a scan that never ran proves nothing, so it cannot pass."""
     window = describe(context.windows.ghost_scan)
     since = context.since_at_least(context.windows.ghost_scan)
-    blocked = sum(facts["blocked"].values())
+    blocked = sum(facts.blocked.values())
     listed = f"; blocked attempts: {blocked}" + (
-        f" ({', '.join(f'{kind} {count}' for kind, count in facts['blocked'].items())})"
+        f" ({', '.join(f'{kind} {attempts}' for kind, attempts in facts.blocked.items())})"
         if blocked
         else ""
     )
-    if facts["ghosts"]:
-        ids = ", ".join(str(ghost["post_id"]) for ghost in facts["ghosts"][:5])
+    if facts.ghosts:
+        ids = ", ".join(ghost.post_id for ghost in facts.ghosts[:5])
         return Status.FAIL, (
-            f"{len(facts['ghosts'])} unacknowledged ghost(s) since "
+            f"{len(facts.ghosts)} unacknowledged ghost(s) since "
             f"{since:%Y-%m-%d %H:%M} UTC: {ids}{listed}"
         )
-    if not facts["accounts"]:
+    if not facts.accounts:
         return Status.FAIL, f"no enabled account, so no ghost scan can run{listed}"
-    if facts["unscanned"]:
-        handles = ", ".join(facts["unscanned"])
+    if facts.unscanned:
+        handles = ", ".join(facts.unscanned)
         if too_early(context, prior, timedelta(seconds=context.intervals.ghost_scan)):
             return (
                 Status.INCONCLUSIVE,
@@ -75,7 +76,7 @@ def judge_ghosts(facts: Mapping[str, Any], context: Context, prior: Prior) -> tu
             )
         return Status.FAIL, f"the ghost scan did not run in the last {window} for {handles}{listed}"
     return Status.PASS, (
-        f"ghost scan ran in the last {window} for {len(facts['accounts'])} account(s); "
+        f"ghost scan ran in the last {window} for {len(facts.accounts)} account(s); "
         f"no unacknowledged ghost since {since:%Y-%m-%d %H:%M} UTC{listed}"
     )
 
@@ -95,13 +96,13 @@ def check_stuck(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
     )
     duplicates = run("duplicate_posts", since=context.since_deploy(), account=context.account)
     reviewed = review_proof(run, context)
-    facts: dict[str, Any] = {
-        "stuck": [row["permit_id"] for row in stuck.rows if row["state"] == "stuck"],
-        "reconciling": [row["permit_id"] for row in stuck.rows if row["state"] != "stuck"],
-        "duplicates": [dict(row) for row in duplicates.rows],
-        "reviewed_posts": reviewed.reviewed,
-        "review_violations": reviewed.violations,
-    }
+    facts = StuckFacts(
+        stuck=tuple(str(row["permit_id"]) for row in stuck.rows if row["state"] == "stuck"),
+        reconciling=tuple(str(row["permit_id"]) for row in stuck.rows if row["state"] != "stuck"),
+        duplicates=tuple(Duplicate.from_row(row) for row in duplicates.rows),
+        reviewed_posts=reviewed.reviewed,
+        review_violations=tuple(reviewed.violations),
+    )
     status, explanation = judge_stuck(facts, context)
     return CheckResult(
         key="H",
@@ -114,31 +115,31 @@ def check_stuck(run: QueryRunner, context: Context, prior: Prior) -> CheckResult
     )
 
 
-def judge_stuck(facts: Mapping[str, Any], context: Context) -> tuple[Status, str]:
+def judge_stuck(facts: StuckFacts, context: Context) -> tuple[Status, str]:
     """Decide H: open outcomes younger than the reconcile window are still being resolved."""
     window = describe(context.windows.reconcile)
-    violations = facts.get("review_violations") or []
+    violations = facts.review_violations
     if violations:
         more = f" (and {len(violations) - 3} more)" if len(violations) > 3 else ""
         return Status.FAIL, "not the approved text: " + "; ".join(violations[:3]) + more
-    if facts["duplicates"]:
-        targets = ", ".join(_answered_twice(row) for row in facts["duplicates"][:5])
+    if facts.duplicates:
+        targets = ", ".join(_answered_twice(row) for row in facts.duplicates[:5])
         return (
             Status.FAIL,
-            f"{len(facts['duplicates'])} target(s) answered more than once: {targets}",
+            f"{len(facts.duplicates)} target(s) answered more than once: {targets}",
         )
-    if facts["stuck"]:
-        permits = ", ".join(facts["stuck"][:5])
+    if facts.stuck:
+        permits = ", ".join(facts.stuck[:5])
         return Status.FAIL, (
-            f"{len(facts['stuck'])} permit(s) POSTING past their lease or UNKNOWN for more than "
+            f"{len(facts.stuck)} permit(s) POSTING past their lease or UNKNOWN for more than "
             f"{window}: {permits}"
         )
-    if facts["reconciling"]:
+    if facts.reconciling:
         return Status.INCONCLUSIVE, (
-            f"{len(facts['reconciling'])} permit(s) await reconcile (POSTING past lease or UNKNOWN "
-            f"for less than {window}): {', '.join(facts['reconciling'][:5])}"
+            f"{len(facts.reconciling)} permit(s) await reconcile (POSTING past lease or UNKNOWN "
+            f"for less than {window}): {', '.join(facts.reconciling[:5])}"
         )
-    reviewed = int(facts.get("reviewed_posts") or 0)
+    reviewed = facts.reviewed_posts
     approved = f"; {reviewed} reviewed post(s) are the approved text" if reviewed else ""
     return Status.PASS, (
         "no POSTING past its lease, no UNKNOWN permit, no target answered twice (bot and ghost "
@@ -147,7 +148,7 @@ def judge_stuck(facts: Mapping[str, Any], context: Context) -> tuple[Status, str
     )
 
 
-def _answered_twice(row: Mapping[str, Any]) -> str:
+def _answered_twice(row: Duplicate) -> str:
     """Return "target (N bot replies, M ghost replies)" for one target answered twice."""
-    bots, ghosts = int(row.get("used_permits") or 0), int(row.get("ghost_replies") or 0)
-    return f"{row['target_post_id']} ({bots} bot, {ghosts} ghost replies)"
+    bots, ghosts = row.used_permits, row.ghost_replies
+    return f"{row.target_post_id} ({bots} bot, {ghosts} ghost replies)"

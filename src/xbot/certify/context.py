@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from xbot.certify.model import CheckResult, Windows
+from xbot.certify.facts_deploy import WorkerAliveFacts
+from xbot.certify.model import CheckResult, Windows, facts_of
 from xbot.config import JobIntervals, Settings
 from xbot.domain.readiness import is_unknown_sha, sha_matches
 
@@ -60,9 +60,8 @@ class Context:
 
 def too_early(context: Context, prior: Mapping[str, CheckResult], needed: timedelta) -> bool:
     """Return True when workers on the SHA have not been up long enough to show `needed` work."""
-    worker = prior.get("B")
-    booted_at: Any = worker.facts.get("sha_booted_at") if worker else None
-    return isinstance(booted_at, datetime) and context.now - booted_at < needed
+    booted_at = _sha_booted_at(prior)
+    return booted_at is not None and context.now - booted_at < needed
 
 
 def evidence_since(
@@ -75,9 +74,14 @@ def evidence_since(
     SHA under test, so the previous release's work does not count.
     """
     start = context.since_at_least(needed)
+    booted_at = _sha_booted_at(prior)
+    return max(start, booted_at) if booted_at is not None else start
+
+
+def _sha_booted_at(prior: Mapping[str, CheckResult]) -> datetime | None:
+    # when a worker first booted on the SHA under test, as check B read it
     worker = prior.get("B")
-    booted_at: Any = worker.facts.get("sha_booted_at") if worker else None
-    return max(start, booted_at) if isinstance(booted_at, datetime) else start
+    return facts_of(worker, WorkerAliveFacts).sha_booted_at if worker else None
 
 
 def history_left(context: Context, start: datetime, needed: timedelta) -> timedelta | None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from xbot.certify.facts_accounts import AccountRow, AccountsFacts
 from xbot.certify.model import CheckResult, Evidence, Report
 
 
@@ -30,14 +31,14 @@ def report_data(report: Report) -> dict[str, Any]:
         "blocker": _check_summary(report.blocker) if report.blocker else None,
         "next_actions": list(report.next_actions),
         "checks": [_check_data(check) for check in report.checks],
-        "accounts": jsonable(account_rows(report)),
+        "accounts": jsonable([row.as_data() for row in account_rows(report)]),
     }
 
 
-def account_rows(report: Report) -> list[Mapping[str, Any]]:
+def account_rows(report: Report) -> tuple[AccountRow, ...]:
     """Return check I's per-account rows (account, state, reason, since, until, posts, budget)."""
-    check = next((check for check in report.checks if check.key == "I"), None)
-    return list(check.facts.get("accounts", ())) if check else []
+    facts = next((check.facts for check in report.checks if check.key == "I"), None)
+    return facts.accounts if isinstance(facts, AccountsFacts) else ()
 
 
 def render_json(report: Report) -> str:
@@ -58,7 +59,7 @@ def _check_summary(check: CheckResult) -> dict[str, Any]:
 def _check_data(check: CheckResult) -> dict[str, Any]:
     return {
         **_check_summary(check),
-        "facts": jsonable(check.facts),
+        "facts": jsonable(check.facts.as_data()),
         "queries": [evidence_data(evidence) for evidence in check.evidence],
     }
 

@@ -139,16 +139,12 @@ def account_table(report: Report) -> str:
         "|---------|-------|--------|---------------|-----------------------|",
     ]
     for row in account_rows(report):
-        when = row["until"] or row["since"]
-        shown = (
-            f"{'until' if row['until'] else 'since'} {when:%Y-%m-%d %H:%M:%S} UTC" if when else ""
-        )
-        reason = _cell(
-            f"{row['reason']}: {row['detail']}" if row["detail"] else row["reason"] or ""
-        )
+        when = row.until or row.since
+        shown = f"{'until' if row.until else 'since'} {when:%Y-%m-%d %H:%M:%S} UTC" if when else ""
+        reason = _cell(f"{row.reason}: {row.detail}" if row.detail else row.reason or "")
         lines.append(
-            f"| {row['account']} | {row['state']} | {reason} | {shown} | "
-            f"{row['posts_today']} / {row['per_day']} |"
+            f"| {row.account} | {row.state} | {reason} | {shown} | "
+            f"{row.posts_today} / {row.per_day} |"
         )
     if len(lines) == 4:
         lines.append("| (no enabled account) | | | | |")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
+
+from xbot.certify.rows import Row, count, moment
 
 
 class Status(enum.StrEnum):
@@ -64,6 +66,26 @@ class Evidence:
         return self.rows[0] if self.rows else {}
 
 
+class Facts(Protocol):
+    """What one check found, typed per check (xbot.certify.facts_*); reports print `as_data()`."""
+
+    def as_data(self) -> dict[str, object]:
+        """Return the facts as the report's JSON keeps them (datetimes still datetimes)."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NoFacts:
+    """The facts of a check that recorded none."""
+
+    def as_data(self) -> dict[str, object]:
+        """Return no facts."""
+        return {}
+
+
+FactsT = TypeVar("FactsT")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CheckResult:
     """One check of DESIGN §8 with its evidence and a one-line explanation."""
@@ -74,10 +96,18 @@ class CheckResult:
     explanation: str
     evidence: tuple[Evidence, ...] = ()
     #: values later checks and the next actions use (SHAs, counts, times)
-    facts: Mapping[str, Any] = field(default_factory=dict)
+    facts: Facts = NoFacts()
     #: a FAIL that cannot clear by itself (ghost, kill switch, fence mismatch, blocked account):
     #: `certify --wait` stops at once instead of polling
     permanent: bool = False
+
+
+def facts_of(result: CheckResult, kind: type[FactsT]) -> FactsT:
+    """Return `result`'s facts as the type its check records; another type is a bug."""
+    facts = result.facts
+    if not isinstance(facts, kind):
+        raise TypeError(f"check {result.key} recorded {type(facts).__name__}, not {kind.__name__}")
+    return facts
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -92,28 +122,22 @@ class JobRuns:
     #: the fetch's sums of its completed events' `new` and `queued` (0 for other jobs)
     found_new: int = 0
     queued: int = 0
+    #: the scheduler's `attempt_created` events (0 for other jobs)
+    attempts_created: int = 0
 
     @classmethod
-    def from_facts(cls, facts: Mapping[str, Any]) -> JobRuns:
+    def from_facts(cls, facts: Row) -> JobRuns:
         """Read the counts (NULL is 0) and the times (anything but a datetime is None)."""
         return cls(
-            started=_count(facts, "started"),
-            completed=_count(facts, "completed"),
-            failed=_count(facts, "failed"),
-            last_started_at=_moment(facts, "last_started_at"),
-            last_completed_at=_moment(facts, "last_completed_at"),
-            found_new=_count(facts, "found_new"),
-            queued=_count(facts, "queued"),
+            started=count(facts, "started"),
+            completed=count(facts, "completed"),
+            failed=count(facts, "failed"),
+            last_started_at=moment(facts, "last_started_at"),
+            last_completed_at=moment(facts, "last_completed_at"),
+            found_new=count(facts, "found_new"),
+            queued=count(facts, "queued"),
+            attempts_created=count(facts, "attempts_created"),
         )
-
-
-def _count(facts: Mapping[str, Any], key: str) -> int:
-    return int(facts.get(key) or 0)
-
-
-def _moment(facts: Mapping[str, Any], key: str) -> datetime | None:
-    value = facts.get(key)
-    return value if isinstance(value, datetime) else None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -7,30 +7,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from xbot.certify.context import Context, history_left, short
-from xbot.certify.model import CheckResult, JobRuns
+from xbot.certify.facts_pipeline import QueueFacts, SchedulerFacts
+from xbot.certify.model import CheckResult, facts_of
 from xbot.certify.windows import describe
 
 Prior = Mapping[str, CheckResult]
 
 
-def scheduler_waiting(facts: Mapping[str, Any], context: Context, prior: Prior) -> str | None:
+def scheduler_waiting(facts: SchedulerFacts, context: Context, prior: Prior) -> str | None:
     """Return why E cannot judge yet although the scheduler runs, or None."""
-    queue = prior["D"].facts
+    queue = facts_of(prior["D"], QueueFacts)
     return (
-        _next_slot_pending(facts, context, queue.get("newest_queued_at"))
+        _next_slot_pending(facts, context, queue.newest_queued_at)
         or _nothing_to_permit(queue, context)
-        or history_short(context, facts["since"], "accepted permit")
+        or history_short(context, facts.since, "accepted permit")
     )
 
 
-def _next_slot_pending(facts: Mapping[str, Any], context: Context, newest: Any) -> str | None:
+def _next_slot_pending(
+    facts: SchedulerFacts, context: Context, newest: datetime | None
+) -> str | None:
     # no scheduler run has finished since the newest candidate arrived, and its slot is not over
-    runs = JobRuns.from_facts(facts)
-    completed, started = runs.last_completed_at, runs.last_started_at
-    if not isinstance(newest, datetime) or (completed is not None and completed >= newest):
+    completed, started = facts.runs.last_completed_at, facts.runs.last_started_at
+    if newest is None or (completed is not None and completed >= newest):
         return None
     due = newest + timedelta(seconds=context.intervals.schedule)
     if context.now < due:
@@ -46,10 +47,10 @@ def _next_slot_pending(facts: Mapping[str, Any], context: Context, newest: Any) 
     return None
 
 
-def _nothing_to_permit(queue: Mapping[str, Any], context: Context) -> str | None:
-    if queue["queued_unexpired"] or queue.get("taken") or not queue.get("settled"):
+def _nothing_to_permit(queue: QueueFacts, context: Context) -> str | None:
+    if queue.queued_unexpired or queue.taken or not queue.settled:
         return None
-    shown = ", ".join(f"{label} {count}" for label, count in queue["recent"].items())
+    shown = ", ".join(f"{label} {count}" for label, count in (queue.recent or {}).items())
     return (
         f"the scheduler skipped every candidate of the last {describe(context.windows.fetch)} "
         f"with a reason ({shown}): nothing to permit yet"

@@ -16,7 +16,8 @@ from xbot.certify.check_pipeline import check_fetch, check_queue, check_schedule
 from xbot.certify.check_safety import check_ghosts, check_stuck
 from xbot.certify.context import FALLBACK_SINCE, Context
 from xbot.certify.evidence import QueryRunner
-from xbot.certify.model import CertifyOptions, CheckResult, Report
+from xbot.certify.facts_deploy import RunningShaFacts
+from xbot.certify.model import CertifyOptions, CheckResult, Report, facts_of
 from xbot.certify.queries import load_queries
 from xbot.certify.verdict import blocker_of, verdict_of
 from xbot.certify.windows import derive_windows
@@ -106,26 +107,23 @@ def _since(running: CheckResult, options: CertifyOptions, now: datetime) -> date
     # "since deploy": --since, else the active deployment, else the newest boot, else a day.
     if options.since is not None:
         return ensure_utc(options.since)
-    for key in ("declared_at", "booted_at"):
-        moment = running.facts.get(key)
-        if isinstance(moment, datetime):
-            return moment
-    return now - FALLBACK_SINCE
+    facts = facts_of(running, RunningShaFacts)
+    return facts.declared_at or facts.booted_at or now - FALLBACK_SINCE
 
 
 def _report(
     snapshot: Snapshot, url: str, context: Context, checks: tuple[CheckResult, ...]
 ) -> Report:
     blocker = blocker_of(checks)
-    facts = checks[0].facts
+    facts = facts_of(checks[0], RunningShaFacts)
     return Report(
         generated_at=context.now,
         dialect=snapshot.dialect,
         database=redact_url(url),
         account=context.account,
-        expected_sha=facts["expected_sha"],
-        running_sha=facts["running_sha"],
-        sha_source=facts["sha_source"],
+        expected_sha=facts.expected_sha,
+        running_sha=facts.running_sha,
+        sha_source=facts.sha_source,
         since=context.since_deploy(),
         windows=context.windows,
         checks=checks,

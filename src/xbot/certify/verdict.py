@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from xbot.certify.facts_accounts import AccountsFacts
+from xbot.certify.facts_compliance import ComplianceFacts
 from xbot.certify.model import CheckResult, Status, Verdict
 
 
 def excused(checks: Sequence[CheckResult]) -> set[str]:
     """Return the checks a passing check explains (E and F while every account is held)."""
-    return {
-        key
-        for check in checks
-        if check.status is Status.PASS
-        for key in check.facts.get("explains", ())
-    }
+    return {key for check in checks if check.status is Status.PASS for key in _explains(check)}
+
+
+def shadow_accounts(check: CheckResult) -> tuple[str, ...]:
+    """Return the accounts in shadow mode a check found (check I's)."""
+    return check.facts.shadow_accounts if isinstance(check.facts, AccountsFacts) else ()
+
+
+def _explains(check: CheckResult) -> tuple[str, ...]:
+    return check.facts.explains if isinstance(check.facts, AccountsFacts) else ()
+
+
+def _broke_a_rule(check: CheckResult) -> bool:
+    # a broken rule (J's violations) is never explained away by a hold
+    return isinstance(check.facts, ComplianceFacts) and bool(check.facts.violations)
 
 
 def verdict_of(checks: Sequence[CheckResult]) -> Verdict:
@@ -24,15 +35,12 @@ def verdict_of(checks: Sequence[CheckResult]) -> Verdict:
     cannot post, so a report over one is never OPERATIONAL: it says SHADOW.
     """
     skip = excused(checks)
-    # a broken rule (J's violations) is never explained away by a hold
-    statuses = {
-        check.status for check in checks if check.key not in skip or check.facts.get("violations")
-    }
+    statuses = {check.status for check in checks if check.key not in skip or _broke_a_rule(check)}
     if Status.FAIL in statuses:
         return Verdict.NOT_OPERATIONAL
     if Status.INCONCLUSIVE in statuses:
         return Verdict.INCONCLUSIVE
-    if any(check.facts.get("shadow_accounts") for check in checks):
+    if any(shadow_accounts(check) for check in checks):
         return Verdict.SHADOW
     return Verdict.OPERATIONAL
 
@@ -45,9 +53,7 @@ def blocker_of(checks: Sequence[CheckResult]) -> CheckResult | None:
     """
     skip = excused(checks)
     failing = [
-        c
-        for c in checks
-        if c.status is not Status.PASS and (c.key not in skip or c.facts.get("violations"))
+        c for c in checks if c.status is not Status.PASS and (c.key not in skip or _broke_a_rule(c))
     ]
     permanent = [check for check in failing if check.status is Status.FAIL and check.permanent]
     return next(iter(permanent or failing), None)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from xbot.certify.advice import next_actions
-from xbot.certify.model import CheckResult, Evidence, Report, Status, Windows
+from xbot.certify.facts_deploy import RunningShaFacts, WorkerAliveFacts
+from xbot.certify.facts_pipeline import FetchFacts, QueueFacts, SchedulerFacts, TraceChainFacts
+from xbot.certify.facts_safety import GhostFacts, StuckFacts
+from xbot.certify.model import CheckResult, Evidence, Facts, Report, Status, Windows
 from xbot.certify.verdict import blocker_of, verdict_of
 
 NOW = datetime(2026, 1, 9, 19, 55, tzinfo=UTC)
@@ -41,8 +45,18 @@ SEED_RUNNING = {
 }
 EMPTY_FACTS: dict[str, dict[str, Any]] = {
     "A": SEED_RUNNING,
-    "G": {"ghosts": [], "accounts": ["acme"], "unscanned": [], "blocked": {}},
-    "H": {"duplicates": [], "stuck": [], "reconciling": []},
+    "G": {"accounts": ("acme",)},
+}
+#: each check's typed facts, built from the sample's keyword arguments
+FACTS: dict[str, Callable[..., Facts]] = {
+    "A": RunningShaFacts,
+    "B": WorkerAliveFacts,
+    "C": FetchFacts,
+    "D": QueueFacts,
+    "E": lambda **facts: SchedulerFacts(since=NOW - timedelta(hours=3), **facts),
+    "F": lambda **facts: TraceChainFacts(since=NOW - timedelta(hours=3), **facts),
+    "G": GhostFacts,
+    "H": StuckFacts,
 }
 
 
@@ -69,7 +83,7 @@ def check(key: str, status: Status = Status.PASS, **facts: Any) -> CheckResult:
         status=status,
         explanation=f"{TITLES[key]} is {status.value.lower()}",
         evidence=(evidence(rows=({"reports": 3, "last_at": NOW},)),),
-        facts={**EMPTY_FACTS.get(key, {}), **facts},
+        facts=FACTS[key](**{**EMPTY_FACTS.get(key, {}), **facts}),
     )
 
 

@@ -6,6 +6,8 @@ import pytest
 from certify_samples import SEED_RUNNING, TITLES, check, checks, report
 
 from xbot.certify.advice import RERUN, next_actions
+from xbot.certify.facts_accounts import AccountsFacts
+from xbot.certify.facts_safety import Ghost
 from xbot.certify.markdown import summary_line
 from xbot.certify.model import EXIT_CODES, CheckResult, Status, Verdict
 from xbot.certify.verdict import blocker_of, verdict_of
@@ -46,7 +48,11 @@ def test_a_shadow_account_makes_an_all_pass_report_shadow_never_operational() ->
     passing = [CheckResult(key=key, title=key, status=Status.PASS, explanation="") for key in "AB"]
     assert verdict_of(passing) is Verdict.OPERATIONAL
     shadow = CheckResult(
-        key="I", title="I", status=Status.PASS, explanation="", facts={"shadow_accounts": ["x:a"]}
+        key="I",
+        title="I",
+        status=Status.PASS,
+        explanation="",
+        facts=AccountsFacts(shadow_accounts=("x:a",)),
     )
     assert verdict_of([*passing, shadow]) is Verdict.SHADOW
     failing = CheckResult(key="C", title="C", status=Status.FAIL, explanation="")
@@ -98,7 +104,7 @@ def test_worker_alive_failure_says_start_the_worker_and_check_health() -> None:
 
 
 def test_ghosts_name_the_acknowledge_command() -> None:
-    ghosts = [{"id": 17, "post_id": "999"}]
+    ghosts = (Ghost(id=17, handle="acme", post_id="999"),)
     actions = "\n".join(next_actions(check("G", Status.FAIL, ghosts=ghosts)))
     assert "xbot ghosts ack 17 --by NAME" in actions
 
@@ -131,7 +137,7 @@ def accounts_check(status: Status, *, explains: list[str], permanent: bool = Fal
         title="Accounts can post",
         status=status,
         explanation="accounts",
-        facts={"accounts": [], "explains": explains},
+        facts=AccountsFacts(explains=tuple(explains)),
         permanent=permanent,
     )
 
