@@ -298,7 +298,7 @@ def _interleaved(
 def _post_one(context: JobContext, meter: Meter) -> Permit:
     meter.reset()
     started = time.perf_counter()
-    summary = post.run_once(replace(context, now=datetime.now(UTC)))
+    summary = post.run_once(replace(context, now=datetime.now(UTC))).as_data()
     total = time.perf_counter() - started
     if summary.get("claimed") != 1 or summary.get("status") not in (None, "USED"):
         raise SystemExit(f"a permit did not post cleanly: {summary}")

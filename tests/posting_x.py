@@ -72,7 +72,7 @@ class Posting:
         )
 
     def post(self) -> dict[str, Any]:
-        return dict(post.run_once(self.context()))
+        return post.run_once(self.context()).as_data()
 
     def reconcile(self) -> ReconcileSummary:
         return reconcile.run_once(self.context())

@@ -59,7 +59,7 @@ class ReviewWorld:
         return schedule.run_once(self.at(self.now))
 
     def post(self, now: datetime | None = None) -> dict[str, Any]:
-        return dict(post.run_once(self.at(now or self.now)))
+        return post.run_once(self.at(now or self.now)).as_data()
 
     def post_all(self, now: datetime | None = None) -> list[dict[str, Any]]:
         runs = []

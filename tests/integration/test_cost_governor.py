@@ -122,7 +122,7 @@ def _mentions(fake: FakeX, count: int) -> None:
 def _post_until_refused(governed: Governed) -> list[dict[str, Any]]:
     results = []
     for _ in range(20):
-        result = dict(post.run_once(governed.at(seconds=1)))
+        result = post.run_once(governed.at(seconds=1)).as_data()
         results.append(result)
         if not result["claimed"]:
             break
@@ -219,12 +219,12 @@ def test_a_402_blocks_the_account_until_the_next_utc_day_or_a_resume(governed: G
     assert schedule.run_once(governed.at()).permits_created == 2
     governed.fake.configure(credits=0.0)  # X answers 402 credits-depleted to every request
 
-    refused = post.run_once(governed.at(seconds=1))
+    refused = post.run_once(governed.at(seconds=1)).as_data()
     assert refused["status"] == "PENDING"
     assert "account_blocked" in _event_types(governed.engine)
 
     later = governed.at(minutes=11)  # past the permit's back-off: the stop refuses the claim
-    assert post.run_once(later) == {"expired": 0, "claimed": 0, "blocked": "cost_cap"}
+    assert post.run_once(later).as_data() == {"expired": 0, "claimed": 0, "blocked": "cost_cap"}
     assert fetch.run_once(later).cost_cap is not None
     [state] = read_account_states(
         SqlStore(governed.engine), [governed.account], governed.context.settings, fence=(),
@@ -242,7 +242,7 @@ def test_a_402_blocks_the_account_until_the_next_utc_day_or_a_resume(governed: G
 
     governed.fake.configure(credits=5.0)
     resume(governed.engine, Actor(name="ops"))
-    posted = post.run_once(later)
+    posted = post.run_once(later).as_data()
     assert posted["status"] == "USED"
     with governed.engine.connect() as connection:
         statuses = sorted(connection.execute(select(post_attempts.c.status)).scalars())
@@ -256,7 +256,7 @@ def test_a_write_whose_answer_was_lost_is_charged_and_traced(engine: Engine) -> 
         assert fetch.run_once(governed.at()).queued == 1
         assert schedule.run_once(governed.at()).permits_created == 1
         governed.fake.inject("POST /2/tweets", "accept_then_timeout", seconds=2, count=1)
-        assert post.run_once(governed.at()).get("status") == "UNKNOWN"
+        assert post.run_once(governed.at()).status == "UNKNOWN"
     with engine.connect() as connection:
         permit_id = connection.execute(select(post_attempts.c.permit_id)).scalar_one()
     found = trace(engine, str(permit_id))

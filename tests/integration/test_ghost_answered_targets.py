@@ -101,7 +101,7 @@ def test_the_claim_withdraws_a_permit_whose_target_a_ghost_answered(
         == 1
     )
     context = make_context(engine, account_id, platform, now=x.clock.now())
-    first = post.run_once(context)
+    first = post.run_once(context).as_data()
     assert first["claimed"] == 0
     assert context.wakeups.take() == [], "nothing claimed: the post job waits for its slot"
     permit = load_permit(engine, answered.permit_id)
@@ -111,7 +111,7 @@ def test_the_claim_withdraws_a_permit_whose_target_a_ghost_answered(
     [failed] = events(engine, "permit_failed")
     assert (failed["reason"], failed["ghost_post_id"]) == ("target_already_answered", ghost["id"])
     # the next permit is not held up by it
-    second = post.run_once(context)
+    second = post.run_once(context).as_data()
     assert (second["permit_id"], second["status"]) == (other.permit_id, "USED")
     assert context.wakeups.take() == [("post", account_id)], "claimed: the next permit next"
     replies = [item for item in x.posts_of("replybot") if item["in_reply_to"] == answered_target]

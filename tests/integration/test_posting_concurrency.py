@@ -57,7 +57,7 @@ def test_racing_workers_claim_and_post_each_permit_once(engine: Engine, workers:
             claimed = 0
             for account_id, platform in platforms.items():
                 context = make_context(engine, account_id, platform, worker_id=f"w{number}")
-                claimed += post.run_once(context)["claimed"]
+                claimed += post.run_once(context).claimed
             idle = 0 if claimed else idle + 1
 
     _run_workers(workers, work)

@@ -44,16 +44,14 @@ def test_a_back_off_past_the_expiry_expires_the_permit_with_its_reason(
     [target] = mention_targets(x, 1)
     rows = add_permit(engine, account_id, target=target, now=START, expires_in=timedelta(minutes=5))
     x.inject("POST /2/tweets", "status", status=429)
-    assert (
-        post.run_once(make_context(engine, account_id, platform, now=START))["status"] == "PENDING"
-    )
+    assert post.run_once(make_context(engine, account_id, platform, now=START)).status == "PENDING"
     deferred = load_permit(engine, rows.permit_id)
     assert deferred.not_before is not None
     assert deferred.expires_at is not None
     assert deferred.not_before > deferred.expires_at
     # the next run, long before expires_at: the permit can never be claimed, so it expires now
     later = START + timedelta(seconds=10)
-    assert post.run_once(make_context(engine, account_id, platform, now=later))["expired"] == 1
+    assert post.run_once(make_context(engine, account_id, platform, now=later)).expired == 1
     permit = load_permit(engine, rows.permit_id)
     assert permit.status is PermitStatus.EXPIRED
     assert str(permit.failure_reason).startswith("deferred past expiry")
@@ -73,7 +71,7 @@ def test_a_plain_expiry_still_says_expired(engine: Engine, fake: tuple[FakeX, XP
     [target] = mention_targets(x, 1)
     add_permit(engine, account_id, target=target, now=START, expires_in=timedelta(minutes=5))
     later = START + timedelta(minutes=5)
-    assert post.run_once(make_context(engine, account_id, platform, now=later))["expired"] == 1
+    assert post.run_once(make_context(engine, account_id, platform, now=later)).expired == 1
     [event] = events(engine, "posting_blocked_expired")
     assert (event["reason"], event["detail"]) == ("expired", "expired before it was used")
     assert "not_before" not in event

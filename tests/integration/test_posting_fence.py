@@ -58,7 +58,7 @@ def test_a_worker_on_another_sha_posts_nothing_after_deploy_mark(
     account_id = add_account(engine)
     platform = FakePlatform()
     before = add_permit(engine, account_id)
-    assert post.run_once(make_context(engine, account_id, platform, git_sha=OLD))["claimed"] == 1
+    assert post.run_once(make_context(engine, account_id, platform, git_sha=OLD)).claimed == 1
     assert load_permit(engine, before.permit_id).status is PermitStatus.USED
 
     result = cli.invoke(app, ["deploy", "mark", "--sha", NEW, "--by", "ci"])
@@ -66,7 +66,7 @@ def test_a_worker_on_another_sha_posts_nothing_after_deploy_mark(
     after = add_permit(engine, account_id)
     later = T0 + timedelta(minutes=1)
     old_worker = make_context(engine, account_id, platform, git_sha=OLD, worker_id="old", now=later)
-    assert post.run_once(old_worker)["blocked"] == "stale_code"
+    assert post.run_once(old_worker).blocked == "stale_code"
     assert len(platform.calls) == 1
     permit = load_permit(engine, after.permit_id)
     assert (permit.status, permit.fence, permit.claimed_by) == (PermitStatus.PENDING, 0, None)
@@ -79,7 +79,7 @@ def test_a_worker_on_another_sha_posts_nothing_after_deploy_mark(
     assert NEW in blocked["detail"]
 
     new_worker = make_context(engine, account_id, platform, git_sha=NEW, worker_id="new", now=later)
-    assert post.run_once(new_worker)["status"] == "USED"
+    assert post.run_once(new_worker).status == "USED"
     assert load_permit(engine, after.permit_id).claimed_sha == NEW
 
 
@@ -88,11 +88,11 @@ def test_pause_stops_every_worker_and_resume_lets_them_post(engine: Engine, cli:
     platform = FakePlatform()
     rows = add_permit(engine, account_id)
     assert cli.invoke(app, ["pause", "--by", "alice"]).exit_code == 0
-    assert post.run_once(make_context(engine, account_id, platform))["blocked"] == "kill_switch"
+    assert post.run_once(make_context(engine, account_id, platform)).blocked == "kill_switch"
     assert platform.calls == []
     assert events(engine, "posting_blocked_kill_switch")[0]["permit_id"] == rows.permit_id
     assert cli.invoke(app, ["resume"]).exit_code == 0
-    assert post.run_once(make_context(engine, account_id, platform))["status"] == "USED"
+    assert post.run_once(make_context(engine, account_id, platform)).status == "USED"
 
 
 def test_pause_with_drain_expires_pending_permits(engine: Engine, cli: CliRunner) -> None:
@@ -100,7 +100,7 @@ def test_pause_with_drain_expires_pending_permits(engine: Engine, cli: CliRunner
     platform = FakePlatform()
     rows = add_permit(engine, account_id)
     assert cli.invoke(app, ["pause", "--drain"]).exit_code == 0
-    summary = post.run_once(make_context(engine, account_id, platform))
+    summary = post.run_once(make_context(engine, account_id, platform)).as_data()
     assert summary["expired"] == 1
     assert load_permit(engine, rows.permit_id).status is PermitStatus.EXPIRED
     assert platform.calls == []
@@ -138,9 +138,9 @@ def test_a_short_sha_lets_the_worker_on_that_commit_post_and_stops_the_others(
     assert _declared(engine) == NEW[:7]
     rows = add_permit(engine, account_id)
     old = make_context(engine, account_id, platform, git_sha=OLD, worker_id="old-short")
-    assert post.run_once(old)["blocked"] == "stale_code"
+    assert post.run_once(old).blocked == "stale_code"
     new = make_context(engine, account_id, platform, git_sha=NEW, worker_id="new-short")
-    assert post.run_once(new)["status"] == "USED"
+    assert post.run_once(new).status == "USED"
     assert load_permit(engine, rows.permit_id).claimed_sha == NEW
     assert len(platform.calls) == 1
 
@@ -207,7 +207,7 @@ def test_a_refusing_worker_warns_with_both_shas_at_most_once_a_minute(engine: En
             context = make_context(
                 engine, account_id, platform, git_sha=OLD, worker_id=worker_id, now=later
             )
-            assert post.run_once(context)["blocked"] == "stale_code"
+            assert post.run_once(context).blocked == "stale_code"
     warnings = [entry for entry in logs if entry["event"] == "posting_refused_by_fence"]
     assert len(warnings) == 2
     assert {(entry["running_sha"], entry["declared_sha"]) for entry in warnings} == {(OLD, NEW[:7])}
@@ -229,7 +229,7 @@ def test_require_deploy_mark_refuses_claims_until_a_deployment_is_declared(
     )
     assert context.settings.require_deploy_mark is True
     with capture_logs() as logs:
-        assert post.run_once(context)["blocked"] == "deploy_unmarked"
+        assert post.run_once(context).blocked == "deploy_unmarked"
     assert platform.calls == []
     [blocked] = events(engine, "posting_blocked_deploy_unmarked")
     assert blocked["permit_id"] == rows.permit_id
@@ -237,4 +237,4 @@ def test_require_deploy_mark_refuses_claims_until_a_deployment_is_declared(
     assert (warning["running_sha"], warning["declared_sha"]) == (NEW, None)
 
     assert cli.invoke(app, ["deploy", "mark", "--sha", NEW]).exit_code == 0
-    assert post.run_once(context)["status"] == "USED"
+    assert post.run_once(context).status == "USED"

@@ -43,7 +43,7 @@ class Lossy:
         [target] = mention_targets(self.fake, 1)
         rows = add_permit(self.engine, self.account_id, target=target, now=self.fake.clock.now())
         self.fake.inject("POST /2/tweets", "accept_then_timeout", drop=True)
-        assert post.run_once(self.context())["status"] == "UNKNOWN"
+        assert post.run_once(self.context()).status == "UNKNOWN"
         return rows
 
     def bot_reply(self, rows: PermitRows) -> dict[str, Any]:

@@ -29,9 +29,8 @@ the mode is read in the claim's statement, so `xbot mode` takes effect at the ne
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 
@@ -64,6 +63,7 @@ from xbot.jobs.base import (
 from xbot.jobs.costs import spending_refused, stop_spending, write_cost, written_charges
 from xbot.jobs.post_claim import COMPONENT, REFUSAL_REPEAT, claim_request, plan_claim
 from xbot.jobs.review_posting import record_shadowed
+from xbot.jobs.summaries import PostSummary, Recorded
 
 __all__ = ["COMPONENT", "EXCERPT_CHARS", "REFUSAL_REPEAT", "excerpt", "run_once"]
 
@@ -78,7 +78,7 @@ FENCE_REASONS = frozenset({ClaimRefusalReason.STALE_CODE, ClaimRefusalReason.DEP
 _fence_warned_at: dict[str, datetime] = {}
 
 
-def run_once(context: JobContext) -> Mapping[str, Any]:
+def run_once(context: JobContext) -> PostSummary:
     """Expire, then claim and publish at most one permit of the account; return a summary."""
     account = require_account(context)
     request = claim_request(context, account)
@@ -93,18 +93,18 @@ def run_once(context: JobContext) -> Mapping[str, Any]:
     step = result.plan.step
     if isinstance(step, Refuse):
         _warn_fence(context, step.refusal, result.read.gates.declared_sha)
-        return {"expired": expired, "claimed": 0, "blocked": step.refusal.reason.value}
+        return PostSummary(expired=expired, blocked=step.refusal.reason.value)
     claimed = result.claimed
     if claimed is None:
-        return {"expired": expired, "claimed": 0}
+        return PostSummary(expired=expired)
     if _mode(account, result) is AccountMode.SHADOW:
-        status = record_shadowed(context, claimed, COMPONENT)
-        wake(context, "post", account)
-        return {"expired": expired, "claimed": 1, "permit_id": claimed.permit.permit_id, **status}
-    outcome = _publish(context, account, claimed)
-    status = _record(context, claimed, outcome)
+        recorded = record_shadowed(context, claimed, COMPONENT)
+    else:
+        recorded = _record(context, claimed, _publish(context, account, claimed))
     wake(context, "post", account)  # one claim per run: the next PENDING permit is claimed next
-    return {"expired": expired, "claimed": 1, "permit_id": claimed.permit.permit_id, **status}
+    return PostSummary.posted(
+        expired=expired, permit_id=claimed.permit.permit_id, recorded=recorded
+    )
 
 
 def _mode(account: Account, result: ClaimResult) -> AccountMode:
@@ -151,12 +151,12 @@ def _publish(context: JobContext, account: Account, reply: PermitReply) -> Publi
     return Accepted(post_id=str(published.post_id))
 
 
-def _record(context: JobContext, reply: PermitReply, outcome: PublishOutcome) -> dict[str, Any]:
+def _record(context: JobContext, reply: PermitReply, outcome: PublishOutcome) -> Recorded:
     permit = reply.permit
     after = transition(permit, outcome, context.now)
     if isinstance(after, ForbiddenTransition):  # the claim made it POSTING, so this is a bug
         log.error("permit_outcome_forbidden", permit_id=permit.permit_id, reason=after.reason)
-        return {"status": "forbidden", "reason": after.reason}
+        return Recorded(status="forbidden", reason=after.reason)
     try:
         # the publish's price goes in with its outcome: no round trip of its own
         with written_charges(context, require_account(context)) as charges:
@@ -164,13 +164,13 @@ def _record(context: JobContext, reply: PermitReply, outcome: PublishOutcome) ->
             context.store.permits.record(permit, after, mark, event, charges)
     except LeaseLost:
         _note_lease_lost(context, reply, outcome)
-        return {"status": "lease_lost"}
+        return Recorded(status="lease_lost")
     except Exception:
         # The post may be out but unrecorded: the log line is the only trace until reconcile.
         log.exception("publish_not_recorded", permit_id=permit.permit_id, outcome=repr(outcome))
         raise
     _log(context, event, reply)
-    return {"status": after.status.value}
+    return Recorded(status=after.status.value)
 
 
 def _outcome_event(

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
 
 from xbot.domain.candidates import CandidateMark, CandidateStatus
@@ -21,6 +19,7 @@ from xbot.domain.review import REVIEW_MISMATCH, content_sha256, refuse_mismatch,
 from xbot.domain.shadow import SHADOWED, shadow
 from xbot.events import EventType
 from xbot.jobs.base import JobContext, log_event, run_event
+from xbot.jobs.summaries import Recorded
 
 log = structlog.get_logger("xbot.jobs.post")
 
@@ -52,13 +51,13 @@ def mismatch_transition(
     return PermitChange(before=permit, after=after, candidate=mark, events=(event,))
 
 
-def record_shadowed(context: JobContext, reply: PermitReply, component: str) -> dict[str, Any]:
+def record_shadowed(context: JobContext, reply: PermitReply, component: str) -> Recorded:
     """Record the claimed permit SHADOWED instead of publishing it; return the run's status."""
     permit = reply.permit
     after = shadow(permit, context.now)
     if isinstance(after, ForbiddenTransition):  # the claim made it POSTING, so this is a bug
         log.error("permit_outcome_forbidden", permit_id=permit.permit_id, reason=after.reason)
-        return {"status": "forbidden", "reason": after.reason}
+        return Recorded(status="forbidden", reason=after.reason)
     data = {
         "permit_id": permit.permit_id,
         "decision_id": permit.decision_id,
@@ -74,9 +73,9 @@ def record_shadowed(context: JobContext, reply: PermitReply, component: str) -> 
         context.store.permits.record(permit, after, mark, event)
     except LeaseLost:
         log.warning("permit_lease_lost", permit_id=permit.permit_id, post_id=None)
-        return {"status": "lease_lost"}
+        return Recorded(status="lease_lost")
     log_event(
         context, event.event_type, event.data, component=component,
         account_id=event.account_id, severity=event.severity,
     )  # fmt: skip
-    return {"status": after.status.value}
+    return Recorded(status=after.status.value)

@@ -74,6 +74,54 @@ class SchedulePolicyBlocked:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Recorded:
+    """How a claimed permit's run ended: its new status, or why it could not be recorded."""
+
+    #: the permit's status after the outcome, "forbidden" (a bug) or "lease_lost"
+    status: str
+    #: why the transition was forbidden
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PostSummary:
+    """What one post run did: permits expired, then at most one claimed and how it ended."""
+
+    expired: int
+    claimed: int = 0
+    #: why the claim was refused (a ClaimRefusalReason), when it was
+    blocked: str | None = None
+    #: the claimed permit
+    permit_id: str | None = None
+    #: the claimed permit's status after the run (xbot.jobs.summaries.Recorded)
+    status: str | None = None
+    reason: str | None = None
+
+    @classmethod
+    def posted(cls, *, expired: int, permit_id: str, recorded: Recorded) -> PostSummary:
+        """Return the summary of a run that claimed `permit_id` and recorded its outcome."""
+        return cls(
+            expired=expired,
+            claimed=1,
+            permit_id=permit_id,
+            status=recorded.status,
+            reason=recorded.reason,
+        )
+
+    def as_data(self) -> dict[str, Any]:
+        """Return the summary as the JSON the runner stores (keys without a value left out)."""
+        data = {
+            "expired": self.expired,
+            "claimed": self.claimed,
+            "blocked": self.blocked,
+            "permit_id": self.permit_id,
+            "status": self.status,
+            "reason": self.reason,
+        }
+        return {key: value for key, value in data.items() if value is not None}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ScanSummary:
     """What one scan found; also the data of `ghost_scan_completed`."""
 

@@ -7,8 +7,10 @@ import json
 from xbot.jobs.base import summary_data
 from xbot.jobs.summaries import (
     FetchSummary,
+    PostSummary,
     ProbeSummary,
     ReconcileSummary,
+    Recorded,
     Resolution,
     ScanSkipped,
     ScanSummary,
@@ -93,3 +95,20 @@ def test_a_reconcile_summary_counts_each_resolution() -> None:
     data = summary_data(summary)
     assert (data["lease_expired"], data["read_back"], data["reconciled"]) == (1, 7, 2)
     assert set(data) == {"lease_expired", "unknown", "read_back", *(r.value for r in Resolution)}
+
+
+def test_a_post_summary_keeps_its_shapes_in_order() -> None:
+    assert list(summary_data(PostSummary(expired=2))) == ["expired", "claimed"]
+    refused = PostSummary(expired=0, blocked="stale_code")
+    assert summary_data(refused) == {"expired": 0, "claimed": 0, "blocked": "stale_code"}
+    used = PostSummary.posted(expired=1, permit_id="pmt_1", recorded=Recorded(status="USED"))
+    assert list(summary_data(used)) == ["expired", "claimed", "permit_id", "status"]
+    assert summary_data(used) == {
+        "expired": 1,
+        "claimed": 1,
+        "permit_id": "pmt_1",
+        "status": "USED",
+    }
+    forbidden = Recorded(status="forbidden", reason="POSTING -> USED")
+    data = summary_data(PostSummary.posted(expired=0, permit_id="pmt_2", recorded=forbidden))
+    assert list(data) == ["expired", "claimed", "permit_id", "status", "reason"]

@@ -54,7 +54,7 @@ def test_a_pending_permit_is_published_once_and_used(
     store: MemoryStore, platform: FakePlatform, account_id: int
 ) -> None:
     rows = add_permit(store, account_id)
-    summary = post.run_once(make_context(store, account_id, platform))
+    summary = post.run_once(make_context(store, account_id, platform)).as_data()
     assert summary["claimed"] == 1
     assert summary["status"] == "USED"
     [call] = platform.calls
@@ -89,7 +89,7 @@ def test_nothing_to_claim_touches_nothing(store: MemoryStore, account_id: int) -
         raise AssertionError("the platform is not needed when nothing is claimable")
 
     context = replace(make_context(store, account_id, FakePlatform()), platform_for=no_platform)
-    assert post.run_once(context) == {"expired": 0, "claimed": 0}
+    assert post.run_once(context).as_data() == {"expired": 0, "claimed": 0}
     assert events(store) == []
 
 
@@ -130,7 +130,7 @@ def test_each_fault_moves_the_permit_as_designed(
     fault, status, event_type, severity = case
     rows = add_permit(store, account_id)
     platform.inject(fault)
-    summary = post.run_once(make_context(store, account_id, platform))
+    summary = post.run_once(make_context(store, account_id, platform)).as_data()
     permit = load_permit(store, rows.permit_id)
     assert summary["status"] == status.value
     assert permit.status is status
@@ -165,7 +165,7 @@ def test_nothing_is_re_sent_while_unknown(
     post.run_once(make_context(store, account_id, platform))
     for minutes in (1, 10, 100):
         later = make_context(store, account_id, platform, now=T0 + timedelta(minutes=minutes))
-        assert post.run_once(later)["claimed"] == 0
+        assert post.run_once(later).claimed == 0
     assert len(platform.calls) == 1
     assert load_permit(store, rows.permit_id).status is PermitStatus.UNKNOWN
 
@@ -179,9 +179,9 @@ def test_a_deferred_permit_waits_for_its_backoff(
     retry_at = load_permit(store, rows.permit_id).not_before
     assert retry_at is not None
     early = make_context(store, account_id, platform, now=retry_at - timedelta(seconds=1))
-    assert post.run_once(early)["claimed"] == 0
+    assert post.run_once(early).claimed == 0
     on_time = make_context(store, account_id, platform, now=retry_at)
-    assert post.run_once(on_time)["status"] == "USED"
+    assert post.run_once(on_time).status == "USED"
     permit = load_permit(store, rows.permit_id)
     assert (permit.attempts, permit.fence) == (2, 2)
     assert [call.idempotency_key for call in platform.calls] == [rows.permit_id] * 2
@@ -191,7 +191,7 @@ def test_an_expired_permit_expires_and_is_never_sent(
     store: MemoryStore, platform: FakePlatform, account_id: int
 ) -> None:
     rows = add_permit(store, account_id, expires_in=timedelta(seconds=-1))
-    summary = post.run_once(make_context(store, account_id, platform))
+    summary = post.run_once(make_context(store, account_id, platform)).as_data()
     assert summary == {"expired": 1, "claimed": 0}
     assert load_permit(store, rows.permit_id).status is PermitStatus.EXPIRED
     [event] = events(store, "posting_blocked_expired")
@@ -216,10 +216,10 @@ def test_kill_switch_refuses_and_leaves_the_permit(
 ) -> None:
     rows = add_permit(store, account_id)
     set_kill_switch(store, on=True)
-    assert post.run_once(make_context(store, account_id, platform))["blocked"] == "kill_switch"
+    assert post.run_once(make_context(store, account_id, platform)).blocked == "kill_switch"
     _assert_blocked(store, platform, rows.permit_id, "kill_switch")
     set_kill_switch(store, on=False)
-    assert post.run_once(make_context(store, account_id, platform))["status"] == "USED"
+    assert post.run_once(make_context(store, account_id, platform)).status == "USED"
 
 
 def test_kill_switch_drain_expires_every_pending_permit(
@@ -227,7 +227,7 @@ def test_kill_switch_drain_expires_every_pending_permit(
 ) -> None:
     first, second = add_permit(store, account_id), add_permit(store, account_id)
     set_kill_switch(store, on=True, drain=True)
-    assert post.run_once(make_context(store, account_id, platform))["expired"] == 2
+    assert post.run_once(make_context(store, account_id, platform)).expired == 2
     for rows in (first, second):
         permit = load_permit(store, rows.permit_id)
         assert permit.status is PermitStatus.EXPIRED
@@ -254,7 +254,7 @@ def test_stale_code_may_not_post_after_a_deployment_is_declared(
     assert event["git_sha"] == "abc123"
     assert "new456" in event["detail"]
     current = make_context(store, account_id, platform, git_sha="new456")
-    assert post.run_once(current)["status"] == "USED"
+    assert post.run_once(current).status == "USED"
 
 
 def test_the_budget_is_checked_at_claim_time(
@@ -267,7 +267,7 @@ def test_the_budget_is_checked_at_claim_time(
     post.run_once(make_context(store, account_id, platform, per_hour=1))
     _assert_blocked(store, platform, rows.permit_id, "budget")
     later = make_context(store, account_id, platform, per_hour=1, now=T0 + timedelta(minutes=31))
-    assert post.run_once(later)["status"] == "USED"
+    assert post.run_once(later).status == "USED"
 
 
 def test_a_refusal_is_not_repeated_every_run(
@@ -299,7 +299,7 @@ class TakenOverPlatform(FakePlatform):
 def test_a_lost_lease_stops_the_write_and_says_so(store: MemoryStore, account_id: int) -> None:
     rows = add_permit(store, account_id)
     platform = TakenOverPlatform(store, rows.permit_id)
-    assert post.run_once(make_context(store, account_id, platform))["status"] == "lease_lost"
+    assert post.run_once(make_context(store, account_id, platform)).status == "lease_lost"
     permit = load_permit(store, rows.permit_id)
     assert (permit.status, permit.fence, permit.actual_tweet_id) == (PermitStatus.UNKNOWN, 2, None)
     [event] = events(store, "permit_lease_lost")
@@ -314,7 +314,7 @@ def test_an_adapter_that_cannot_be_built_sends_nothing(store: MemoryStore, accou
         raise RuntimeError("no credentials")
 
     context = replace(make_context(store, account_id, FakePlatform()), platform_for=broken)
-    assert post.run_once(context)["status"] == "PENDING"
+    assert post.run_once(context).status == "PENDING"
     permit = load_permit(store, rows.permit_id)
     assert str(permit.failure_reason).startswith("platform_unavailable")
 
@@ -336,10 +336,10 @@ def test_a_deploy_mark_required_but_missing_refuses_at_the_fence(
     rows = add_permit(store, account_id)
     strict = Settings(lease_seconds=60.0, require_deploy_mark=True)
     context = make_context(store, account_id, platform, settings=strict)
-    assert post.run_once(context)["blocked"] == "deploy_unmarked"
+    assert post.run_once(context).blocked == "deploy_unmarked"
     _assert_blocked(store, platform, rows.permit_id, "deploy_unmarked")
     declare_deployment(store, "abc123")
-    assert post.run_once(context)["status"] == "USED"
+    assert post.run_once(context).status == "USED"
 
 
 def test_a_reply_whose_price_crosses_the_daily_cap_is_refused(
@@ -348,7 +348,7 @@ def test_a_reply_whose_price_crosses_the_daily_cap_is_refused(
     rows = add_permit(store, account_id)
     capped = AccountSettings(platform="x", handle="bot", cost={"daily_usd": 0.001})
     context = make_context(store, account_id, platform, account_settings=capped)
-    assert post.run_once(context)["blocked"] == "cost_cap"
+    assert post.run_once(context).blocked == "cost_cap"
     _assert_blocked(store, platform, rows.permit_id, "cost_cap")
 
 
@@ -361,7 +361,10 @@ def test_a_target_a_ghost_reply_answers_is_withdrawn_and_never_sent(
     found = NewGhost(account_id=account_id, post=ghost, detected_at=T0,
                      classification=GhostClassification.UNEXPLAINED)  # fmt: skip
     store.ghosts.record_ghost(found, lambda _id: NewEvent(event_type="ghost_found", data={}))
-    assert post.run_once(make_context(store, account_id, platform)) == {"expired": 0, "claimed": 0}
+    assert post.run_once(make_context(store, account_id, platform)).as_data() == {
+        "expired": 0,
+        "claimed": 0,
+    }
     permit = load_permit(store, rows.permit_id)
     assert permit.status is PermitStatus.FAILED
     assert str(permit.failure_reason).startswith("target_already_answered")
@@ -375,7 +378,7 @@ def test_a_text_changed_after_approval_is_never_claimed(
     store: MemoryStore, platform: FakePlatform, account_id: int
 ) -> None:
     rows = add_permit(store, account_id, content_sha256="0" * 64)
-    assert post.run_once(make_context(store, account_id, platform))["claimed"] == 0
+    assert post.run_once(make_context(store, account_id, platform)).claimed == 0
     assert load_permit(store, rows.permit_id).status is PermitStatus.FAILED
     [refused] = events(store, "posting_blocked_review_mismatch")
     assert refused["severity"] == "error"
@@ -388,7 +391,9 @@ def test_a_shadow_account_claims_and_records_but_never_publishes(
 ) -> None:
     rows = add_permit(store, account_id)
     shadow = AccountSettings(platform="x", handle="bot", mode="shadow")
-    summary = post.run_once(make_context(store, account_id, platform, account_settings=shadow))
+    summary = post.run_once(
+        make_context(store, account_id, platform, account_settings=shadow)
+    ).as_data()
     assert (summary["claimed"], summary["status"]) == (1, "SHADOWED")
     assert platform.calls == []
     [shadowed] = events(store, "reply_shadowed")
@@ -415,5 +420,5 @@ def test_a_payment_refusal_stops_the_next_claim_until_the_next_day(
     platform.inject("credits")
     post.run_once(make_context(store, account_id, platform))
     later = make_context(store, account_id, platform, now=T0 + timedelta(minutes=20))
-    assert post.run_once(later)["blocked"] == "cost_cap"
+    assert post.run_once(later).blocked == "cost_cap"
     assert load_permit(store, second.permit_id).status is PermitStatus.PENDING
