@@ -225,10 +225,10 @@ def test_watchdog_reports_stalled_runs_and_overdue_jobs(engine: Engine) -> None:
         job_runs.create_run(connection, "schedule", 0, 1, T0)
         job_runs.claim_run(connection, "w2", ["schedule"], T0, LEASE)
     runner = make_runner(engine, "w1", [])
-    quiet = watchdog.write_report(replace(runner.context, now=T0 + LEASE / 2), {})
+    quiet = watchdog.write_report(replace(runner.context, now=T0 + LEASE / 2), {}).as_data()
     assert (quiet["stalled_runs"], quiet["overdue_jobs"]) == ([], [])
     late = T0 + timedelta(seconds=301 * 3)  # past the lease and three fetch intervals
-    report = watchdog.write_report(replace(runner.context, now=late), {})
+    report = watchdog.write_report(replace(runner.context, now=late), {}).as_data()
     assert [item["job"] for item in report["stalled_runs"]] == ["schedule"]
     assert report["stalled_runs"][0]["owner"] == "w2"
     assert report["overdue_jobs"] == ["fetch"]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
+from xbot.domain.job_runs import JobRunStatus, LastRun, StalledRun, WorkerIdentity
 from xbot.jobs.base import summary_data
 from xbot.jobs.summaries import (
     FetchSummary,
@@ -17,6 +19,7 @@ from xbot.jobs.summaries import (
     SchedulePolicyBlocked,
     ScheduleSummary,
 )
+from xbot.jobs.watchdog import WatchdogReport
 
 
 def test_a_fetch_summary_keeps_the_keys_certify_sums() -> None:
@@ -112,3 +115,52 @@ def test_a_post_summary_keeps_its_shapes_in_order() -> None:
     forbidden = Recorded(status="forbidden", reason="POSTING -> USED")
     data = summary_data(PostSummary.posted(expired=0, permit_id="pmt_2", recorded=forbidden))
     assert list(data) == ["expired", "claimed", "permit_id", "status", "reason"]
+
+
+def test_a_watchdog_report_keeps_the_events_keys_and_warns_on_a_stall() -> None:
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    worker = WorkerIdentity(
+        worker_id="w1", role="worker", git_sha="abc", sha_source="env", host="h", pid=7
+    )
+    last = LastRun(job="fetch", status=JobRunStatus.DONE, finished_at=at, error=None)
+    report = WatchdogReport(
+        worker=worker,
+        jobs=(last,),
+        stalled_runs=(),
+        overdue_jobs=(),
+        queue_size=2,
+        permits_by_status={"USED": 1},
+        streams=(),
+        posting={"posting_allowed": True, "accounts": []},
+    )
+    data = report.as_data()
+    assert list(data) == [
+        "git_sha",
+        "sha_source",
+        "role",
+        "worker_id",
+        "host",
+        "pid",
+        "jobs",
+        "stalled_runs",
+        "overdue_jobs",
+        "queue_size",
+        "permits_by_status",
+        "streams",
+        "posting_allowed",
+        "accounts",
+    ]
+    assert data["jobs"] == {
+        "fetch": {"last_status": "done", "last_finished_at": at.isoformat(), "last_error": None}
+    }
+    assert report.severity == "info"
+    stall = StalledRun(job_run_id=1, job="post", account_id=3, owner="w2", lease_until=None)
+    stalled = WatchdogReport(**{**_fields(report), "stalled_runs": (stall,)})
+    assert stalled.severity == "warning"
+    assert stalled.as_data()["stalled_runs"] == [
+        {"job_run_id": 1, "job": "post", "account_id": 3, "owner": "w2", "lease_until": None}
+    ]
+
+
+def _fields(report: object) -> dict[str, object]:
+    return {name: getattr(report, name) for name in report.__slots__}
