@@ -29,10 +29,12 @@ class IntakeSettings(BaseModel):
     #: a second backfill this long after each (re)connect: a platform lists a mention in its
     #: notifications a little after its stream carries it (Bluesky's AppView lags by seconds),
     #: so a mention made just before a reconnect is only seen by a later poll; 0 turns it off
-    backfill_again_seconds: float = Field(5.0, ge=0, le=600, description="seconds, 0 (off) to 600")
-    #: the first reconnect waits about this long, doubling (with jitter) up to the maximum
+    backfill_again_seconds: float = Field(2.5, ge=0, le=600, description="seconds, 0 (off) to 600")
+    #: the first reconnect waits about this long, doubling (with jitter) up to the maximum;
+    #: a connection that delivered starts over at this step (the mentions made while the
+    #: stream is down wait for the reconnect's backfill)
     reconnect_initial_seconds: float = Field(
-        1.0, gt=0, le=3600, description="seconds, above 0 and up to 3600"
+        0.25, gt=0, le=3600, description="seconds, above 0 and up to 3600"
     )
     reconnect_max_seconds: float = Field(
         60.0, gt=0, le=86400, description="seconds, above 0 and up to 86400"
