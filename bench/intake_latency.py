@@ -1,28 +1,34 @@
 """Intake latency and loss: mentions injected into a fake platform, read by a streaming worker.
 
-    python bench/intake_latency.py --platform mastodon --mentions 200 --disconnects 4
+    python bench/intake_latency.py --platform mastodon --mentions 1000 --disconnects 10
 
-Starts the platform's fake on loopback and a complete worker (`build_service`, role all, SQLite)
-with the demo's fast schedule/post cadences and the default fetch interval (300 s: intake is the
-stream, and each reconnect's backfill). Injects N mentions of the bot at a steady rate and, K
-times during the run, cuts the stream so that what is posted until it reconnects is lost to the
-stream (only the backfill can find it). Prints mention-created -> candidate-row and
-mention-created -> reply-posted (p50, p95, max), lost mentions (no candidate row), duplicate
-candidates, and the stream's own counts. The baseline, measured in the same run, is what the
-poll alone would give at its default interval (half of it on average, the whole at worst).
+Starts the platform's fake on loopback in a process of its own (bench/fake_process.py) and a
+complete worker (`build_service`, role all, SQLite)
+with every job at its default cadence (fetch 300 s: intake is the stream and each reconnect's
+backfill; schedule 60 s and post 5 s: an admitted mention wakes the account's schedule job, and
+its permit the post job, xbot.jobs.wakeups). Budgets are wide (1000 an hour, no gap, no author
+cool-down) but keep the default three replies per author a day, so the first mentions of each
+of the fake's authors get replies and the rest stay queued, as a busy account's would. Injects
+N mentions of the bot at a steady rate and, K times during the run, cuts the stream so that
+what is posted until it reconnects is lost to the stream (only the backfill can find it).
+Prints mention-created -> candidate-row and mention-created -> reply-posted (p50, p95, max),
+lost mentions (no candidate row), duplicate candidates, and the stream's own counts, then one
+PASS/MISS line per target and the load average. The baseline is what the poll alone would give
+at its default interval (half of it on average, the whole at worst).
 
 Targets on this machine (issue 16): candidate p95 <= 2 s, reply p95 <= 5 s, 0 lost with 10
-disconnects over 1 000 mentions, 0 duplicate candidates.
+disconnects over 1 000 mentions, 0 duplicate candidates. The exit status is non-zero only for a
+lost mention or a duplicate candidate (timings depend on the machine's load).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +36,21 @@ import httpx2
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from fake_process import FakeProcess
 from xbot import operations
 from xbot.config import BudgetSettings, JobIntervals, load_settings
 from xbot.demo import TOPICS
-from xbot.demo_fakes import FAKES
 from xbot.platforms.http import HttpOptions
-from xbot.sim.core.clock import SimClock
-from xbot.sim.core.world import build_world
 from xbot.store.secretbox import generate_key
 from xbot.store.tables import intake_streams, post_attempts, reply_candidate_queue, reply_decisions
 from xbot.wiring import Overrides, build_service
 
-CADENCE = JobIntervals(schedule=1, post=1, reconcile=5, ghost_scan=60, watchdog=30)
+#: every job at its default cadence (the issue's targets hold "with the post job's cadence at
+#: its default")
+CADENCE = JobIntervals()
+#: issue 16's targets, seconds at the 95th percentile
+CANDIDATE_P95_TARGET = 2.0
+REPLY_P95_TARGET = 5.0
 #: how long to wait for the last mentions after the injection ends
 SETTLE_SECONDS = 30.0
 #: how long each cut lasts (what is posted meanwhile is lost to the stream)
@@ -60,13 +69,28 @@ def cut(platform: str, base_url: str) -> None:
         httpx2.post(f"{base_url}/_sim/activity", json={"action": "lose"}).raise_for_status()
 
 
+def p95(values: list[float]) -> float:
+    """Return the 95th percentile (nearest rank) of seconds."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
 def percentiles(values: list[float]) -> str:
     """Return p50/p95/max of seconds, or a dash."""
     if not values:
         return "-"
-    ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered):.2f} s  p95 {p95:.2f} s  max {ordered[-1]:.2f} s"
+    return (f"p50 {statistics.median(values):.2f} s  p95 {p95(values):.2f} s  "
+            f"max {max(values):.2f} s")  # fmt: skip
+
+
+def verdict(name: str, measured: str, target: str, *, met: bool) -> str:
+    """Return one target's line: PASS or MISS, what was measured, and the target."""
+    return f"  {'PASS' if met else 'MISS'}  {name:<28} {measured:>10}  (target {target})"
+
+
+def load() -> str:
+    """Return the machine's load averages over 1, 5 and 15 minutes."""
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def main() -> int:  # noqa: PLR0915 - one run, top to bottom
@@ -77,13 +101,10 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
     parser.add_argument("--rate", type=float, default=10.0, help="mentions per second")
     args = parser.parse_args()
 
-    spec = FAKES[args.platform]
-    fake = spec.build(build_world(7, user_count=12), SimClock())
+    load_at_start = load()
     directory = Path(tempfile.mkdtemp(prefix="xbot-intake-bench-"))
-    with fake.server() as server:
-        base_url = server.base_url
-        bot = fake.describe()["bot_accounts"][0]
-        handle, credentials = spec.login(fake, bot)
+    with FakeProcess(args.platform) as fake:
+        base_url, handle = fake.base_url, fake.handle
         budgets = BudgetSettings(per_hour=1000, per_day=10000, author_cooldown_minutes=0,
                                  min_gap_seconds=0)  # fmt: skip
         settings = load_settings(
@@ -94,7 +115,7 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
             accounts=[{"platform": args.platform, "handle": handle, "base_url": base_url,
                        "topics": TOPICS, "budgets": budgets.model_dump(), "max_queue": 100000}],
         )  # fmt: skip
-        overrides = Overrides(credentials={handle: credentials}, visibility_grace_seconds=5,
+        overrides = Overrides(credentials={handle: fake.credentials}, visibility_grace_seconds=5,
                               http=HttpOptions(read_timeout=5.0))  # fmt: skip
         service = build_service(settings, "all", overrides)
         operations.migrate(service.engine, settings.secret_key)
@@ -116,8 +137,8 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
             time.sleep(0.05)
         time.sleep(1.0)  # the connect's backfill
 
-        users = [user.handle for user in fake.world.users if not user.automated]
-        mention = "@" + fake.bot_handle()
+        users = fake.users
+        mention = "@" + fake.bot_handle
         created: dict[str, float] = {}
         cuts = {round((n + 1) * args.mentions / (args.disconnects + 1))
                 for n in range(args.disconnects)}  # fmt: skip
@@ -126,8 +147,7 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
             if number in cuts:
                 cut(args.platform, base_url)
             text = f"{mention} what do you think about {TOPICS[number % len(TOPICS)]}? #{number}"
-            post = fake.post_as(users[number % len(users)], text)
-            created[str(post["id"])] = datetime.now(UTC).timestamp()
+            post_id, created[post_id] = fake.post_as(users[number % len(users)], text)
             time.sleep(max(0.0, started + (number + 1) / args.rate - time.monotonic()))
 
         def rows() -> dict[str, float]:
@@ -160,6 +180,7 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
     ids = [row[0] for row in per_post]
     duplicates = len(ids) - len(set(ids))
     lost = len(created) - len(candidates)
+    print(f"load average at start {load_at_start}, at end {load()} (1, 5, 15 min; 2 cores)")
     print(f"intake latency, {args.platform}: {args.mentions} mentions at {args.rate}/s, "
           f"{args.disconnects} disconnects (stream loses {GAP_SECONDS} s each)")  # fmt: skip
     print(f"  mention -> candidate row : {percentiles(to_row)}  ({len(to_row)} rows)")
@@ -173,6 +194,17 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
     print(f"  baseline, the poll alone at its default {fetch:.0f} s: mention -> candidate "
           f"~{fetch / 2:.0f} s on average, {fetch:.0f} s at worst; ratio of p50s "
           f"{fetch / 2 / max(statistics.median(to_row), 1e-3):.0f}x" if to_row else "")  # fmt: skip
+    print(f"targets (issue 16; they are stated for 1 000 mentions and 10 disconnects, this run "
+          f"has {args.mentions} and {args.disconnects}):")  # fmt: skip
+    row_p95 = p95(to_row) if to_row else float("inf")
+    reply_p95 = p95(to_reply) if to_reply else float("inf")
+    row_met, reply_met = row_p95 <= CANDIDATE_P95_TARGET, reply_p95 <= REPLY_P95_TARGET
+    print(verdict("mention -> candidate p95", f"{row_p95:.2f} s",
+                  f"<= {CANDIDATE_P95_TARGET:.0f} s", met=row_met))  # fmt: skip
+    print(verdict("mention -> reply p95", f"{reply_p95:.2f} s", f"<= {REPLY_P95_TARGET:.0f} s",
+                  met=reply_met))  # fmt: skip
+    print(verdict("lost mentions", str(lost), "0", met=lost == 0))
+    print(verdict("duplicate candidates", str(duplicates), "0", met=duplicates == 0))
     return 0 if lost == 0 and duplicates == 0 else 1
 
 
