@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 from xbot.certify.context import Context
+from xbot.certify.rows import Row, count
 from xbot.config import AccountSettings
 from xbot.domain.account_state import AccountFacts
 from xbot.domain.clock import ensure_utc
@@ -30,8 +30,11 @@ from xbot.domain.cost import (
 )
 from xbot.domain.rate_card import micro_to_usd, rate_card
 
+#: the configured settings of a spend row's account (None: not configured)
+SettingsOf = Callable[[Row], AccountSettings | None]
 
-def spend_parameters(context: Context) -> dict[str, Any]:
+
+def spend_parameters(context: Context) -> dict[str, object]:
     """Return the `account_spend` query's parameters for the run's `now`."""
     return {
         "today": usage_day(context.now),
@@ -42,7 +45,7 @@ def spend_parameters(context: Context) -> dict[str, Any]:
 
 def with_cost(
     facts: AccountFacts,
-    row: Mapping[str, Any] | None,
+    row: Row | None,
     context: Context,
     settings: AccountSettings | None,
 ) -> AccountFacts:
@@ -67,14 +70,14 @@ def caps(context: Context, settings: AccountSettings | None) -> CostCaps:
     )
 
 
-def account_settings(context: Context, row: Mapping[str, Any]) -> AccountSettings | None:
+def account_settings(context: Context, row: Row) -> AccountSettings | None:
     """Return the configured settings of the row's account (matched by platform and handle)."""
     configured = context.settings.accounts if context.settings else []
     key = (row["platform"], str(row["handle"]).lower())
     return next((item for item in configured if (item.platform, item.handle.lower()) == key), None)
 
 
-def overspent(rows: Sequence[Mapping[str, Any]], context: Context) -> list[str]:
+def overspent(rows: Sequence[Row], context: Context) -> list[str]:
     """Return one line per cap that a spend went past: "x:bot daily $0.0600 over $0.05"."""
     found: list[str] = []
     for row in rows:
@@ -100,7 +103,7 @@ def overspent(rows: Sequence[Mapping[str, Any]], context: Context) -> list[str]:
     return found
 
 
-def spend_line(rows: Sequence[Mapping[str, Any]], context: Context, settings: Any) -> str:
+def spend_line(rows: Sequence[Row], context: Context, settings: SettingsOf) -> str:
     """Return "spend: x:bot today $0.0490 of $0.05, month $0.0490 of no cap; all …" for I, J."""
     if not _worth_a_line(rows, context, settings):
         return ""
@@ -123,7 +126,7 @@ def spend_line(rows: Sequence[Mapping[str, Any]], context: Context, settings: An
     return "spend: " + "; ".join(parts) if parts else ""
 
 
-def _worth_a_line(rows: Sequence[Mapping[str, Any]], context: Context, settings: Any) -> bool:
+def _worth_a_line(rows: Sequence[Row], context: Context, settings: SettingsOf) -> bool:
     # Free platforms and no caps: nothing to say, and the report stays as it was.
     capped = [caps(context, settings(row)) for row in rows] + [caps(context, None)]
     spent = any(_spend(row).global_month for row in rows)
@@ -132,16 +135,16 @@ def _worth_a_line(rows: Sequence[Mapping[str, Any]], context: Context, settings:
     )
 
 
-def _spend(row: Mapping[str, Any]) -> Spend:
+def _spend(row: Row) -> Spend:
     return Spend(
-        account_day=int(row["account_day"] or 0),
-        account_month=int(row["account_month"] or 0),
-        global_day=int(row["global_day"] or 0),
-        global_month=int(row["global_month"] or 0),
+        account_day=count(row, "account_day"),
+        account_month=count(row, "account_month"),
+        global_day=count(row, "global_day"),
+        global_month=count(row, "global_month"),
     )
 
 
-def _refused(row: Mapping[str, Any]) -> CostStop | None:
+def _refused(row: Row) -> CostStop | None:
     value = row.get("cost_stop")
     data = json.loads(value) if isinstance(value, str) else value
     if not isinstance(data, dict) or not isinstance(data.get("until"), str):
