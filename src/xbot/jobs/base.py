@@ -72,13 +72,14 @@ class JobContext:
 class JobSummary(Protocol):
     """A run's typed result (a frozen dataclass); the runner stores `as_data()`."""
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> dict[str, object]:
         """Return the summary as the JSON the runner stores and logs."""
         ...
 
 
-#: what `run_once` returns: a typed summary, or the JSON-able mapping itself
-JobResult = JobSummary | Mapping[str, Any]
+#: what `run_once` returns: xbot's jobs a typed summary (xbot.jobs.summaries); a job with nothing
+#: to type (a test's or a bench's stand-in) may return the JSON-able mapping itself
+JobResult = JobSummary | Mapping[str, object]
 
 
 class JobFunction(Protocol):
@@ -89,7 +90,7 @@ class JobFunction(Protocol):
         ...
 
 
-def summary_data(result: JobResult) -> dict[str, Any]:
+def summary_data(result: JobResult) -> dict[str, object]:
     """Return a run's summary as the JSON the runner stores."""
     return dict(result) if isinstance(result, Mapping) else result.as_data()
 

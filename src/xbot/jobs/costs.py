@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from xbot.config import Settings
 from xbot.domain.cost import (
@@ -111,7 +110,7 @@ def claim_cost_refusal(
     return block.describe() if block is not None else None
 
 
-def write_cost(charges: Sequence[Charge]) -> dict[str, Any]:
+def write_cost(charges: Sequence[Charge]) -> dict[str, int | str]:
     """Return what the publish cost, for the outcome's event (`xbot trace` reads it)."""
     writes = [charge for charge in charges if charge.endpoint_class in WRITES]
     if not writes:

@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
-from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -29,7 +28,7 @@ class FetchSummary:
     #: why the fetch did not poll: a connected stream delivers (xbot.jobs.fetch.gap_filler_rest)
     streaming: str | None = None
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> dict[str, object]:
         """Return the summary as the JSON the runner stores."""
         data = {**asdict(self), "skipped": dict(self.skipped)}
         for optional in ("cost_cap", "streaming"):
@@ -52,7 +51,7 @@ class ScheduleSummary:
     budget: str | None  #: why the budget refused at the end of the pass, or None
     review_expired: int = 0  #: permits whose review deadline passed unreviewed
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> dict[str, object]:
         """Return the summary as the JSON the runner stores."""
         data = asdict(self)
         return data | {"permit_ids": list(self.permit_ids), "skipped": dict(self.skipped)}
@@ -68,7 +67,7 @@ class SchedulePolicyBlocked:
     blocked_by: str
     permits_created: int = 0
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> dict[str, object]:
         """Return the summary as the JSON the runner stores."""
         return asdict(self)
 
@@ -108,7 +107,7 @@ class PostSummary:
             reason=recorded.reason,
         )
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> dict[str, object]:
         """Return the summary as the JSON the runner stores (keys without a value left out)."""
         data = {
             "expired": self.expired,
@@ -132,7 +131,7 @@ class ScanSummary:
     previous_watermark: str | None  #: where this scan started
     truncated: bool  #: a full page was read: the next scan reads on
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> dict[str, object]:
         """Return the summary as the JSON the runner stores."""
         return asdict(self)
 
@@ -143,7 +142,7 @@ class ScanSkipped:
 
     skipped: str = "another worker is scanning this account"
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> dict[str, object]:
         """Return the summary as the JSON the runner stores."""
         return asdict(self)
 
@@ -154,7 +153,7 @@ class ProbeSummary:
 
     slot: int
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> dict[str, object]:
         """Return the summary as the JSON the runner stores."""
         return asdict(self)
 
@@ -196,6 +195,6 @@ class ReconcileSummary:
         unknown = sum(counts.values())
         return cls(lease_expired=lease_expired, unknown=unknown, read_back=read_back, **by_name)
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> dict[str, object]:
         """Return the summary as the JSON the runner stores."""
         return asdict(self)

@@ -58,7 +58,7 @@ class WatchdogReport:
         dropped = any(item["state"] == StreamState.DISCONNECTED.value for item in self.streams)
         return "warning" if self.stalled_runs or self.overdue_jobs or blocked or dropped else "info"
 
-    def as_data(self) -> dict[str, Any]:
+    def as_data(self) -> dict[str, object]:
         """Return the report as the event's JSON."""
         return {
             **_identity(self.worker),
