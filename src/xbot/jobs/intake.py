@@ -258,13 +258,9 @@ class _Connection:
     def _backfill(self) -> None:
         intake = self.owner.base.store.intake
         summary = fetch.run_once(self.owner.context())
-        counts: dict[str, Any] = {"fetched": summary.fetched, "new": summary.new,
-                                  "queued": summary.queued}  # fmt: skip
-        if summary.cost_cap is not None:
-            counts["cost_cap"] = summary.cost_cap
         if summary.queued:
             wake(self.owner.base, "schedule", self.owner.account)
-        backfilled = self.owner.event(EventType.INTAKE_STREAM_BACKFILLED, counts)
+        backfilled = self.owner.event(EventType.INTAKE_STREAM_BACKFILLED, summary.backfill_data())
         intake.backfilled(self.held, summary.new, [backfilled])
 
     def _take(self, item: StreamItem) -> None:

@@ -36,6 +36,13 @@ class FetchSummary:
                 del data[optional]
         return data
 
+    def backfill_data(self) -> dict[str, object]:
+        """Return what a stream's backfill reports (`intake_stream_backfilled`): its counts."""
+        data: dict[str, object] = {"fetched": self.fetched, "new": self.new, "queued": self.queued}
+        if self.cost_cap is not None:
+            data["cost_cap"] = self.cost_cap
+        return data
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ScheduleSummary:

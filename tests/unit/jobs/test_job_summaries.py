@@ -164,3 +164,15 @@ def test_a_watchdog_report_keeps_the_events_keys_and_warns_on_a_stall() -> None:
 
 def _fields(report: object) -> dict[str, object]:
     return {name: getattr(report, name) for name in report.__slots__}
+
+
+def test_a_fetch_summary_as_a_streams_backfill_keeps_its_counts() -> None:
+    summary = FetchSummary(
+        fetched=5, new=4, evaluated=4, queued=3, skipped={}, trimmed=0, watermark="9"
+    )
+    assert summary.backfill_data() == {"fetched": 5, "new": 4, "queued": 3}
+    capped = FetchSummary(
+        fetched=0, new=0, evaluated=0, queued=0, skipped={}, trimmed=0, watermark=None,
+        cost_cap="daily cap reached",
+    )  # fmt: skip
+    assert list(capped.backfill_data()) == ["fetched", "new", "queued", "cost_cap"]
