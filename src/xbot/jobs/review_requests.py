@@ -13,6 +13,7 @@ from xbot.domain.budgets import BudgetRules, ReplyRecord
 from xbot.domain.review import ReviewMode, needs_review, quiet_extended, review_deadline
 from xbot.events import EventType
 from xbot.jobs.base import Account, JobContext, run_event
+from xbot.jobs.summaries import PermitCreated
 
 log = structlog.get_logger("xbot.schedule")
 COMPONENT = "schedule"
@@ -49,15 +50,15 @@ def review_queue_full(account: Account, history: Sequence[ReplyRecord], rules: B
 
 
 def review_request(
-    context: JobContext, account: Account, created: Mapping[str, Any], deadline: datetime
+    context: JobContext, account: Account, created: PermitCreated, deadline: datetime
 ) -> NewEvent:
     """Return `review_requested`, written beside the new permit; its data is the notification."""
     data = {
-        "permit_id": created["permit_id"],
-        "decision_id": created["decision_id"],
+        "permit_id": created.permit_id,
+        "decision_id": created.decision_id,
         "account": account.key,
         "review_deadline": deadline.isoformat(),
-        "generator": created["generator"],
+        "generator": created.generator,
     }
     return run_event(context, EventType.REVIEW_REQUESTED, data, component=COMPONENT,
                      account_id=account.account_id)  # fmt: skip

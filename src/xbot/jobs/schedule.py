@@ -64,7 +64,7 @@ from xbot.jobs.review_requests import (
     review_queue_full,
     review_request,
 )
-from xbot.jobs.summaries import SchedulePolicyBlocked, ScheduleSummary
+from xbot.jobs.summaries import PermitCreated, SchedulePolicyBlocked, ScheduleSummary
 
 log = structlog.get_logger("xbot.schedule")
 COMPONENT = "schedule"
@@ -256,16 +256,12 @@ def _write(
     )
 
     def events(decided: Decided) -> list[NewEvent]:
-        created: dict[str, Any] = {
-            "decision_id": decided.decision_id,
-            "permit_id": decided.permit_id,
-            "candidate_id": row.candidate_id,
-            "target_post_id": row.candidate_post_id,
-            "generator": generator,
-        }
-        if deadline is not None:
-            created["status"] = "AWAITING_REVIEW"
-        written = [run_event(context, EventType.REPLY_V2_ATTEMPT_CREATED, created,
+        created = PermitCreated(
+            decision_id=decided.decision_id, permit_id=decided.permit_id,
+            candidate_id=row.candidate_id, target_post_id=row.candidate_post_id,
+            generator=generator, awaiting_review=deadline is not None,
+        )  # fmt: skip
+        written = [run_event(context, EventType.REPLY_V2_ATTEMPT_CREATED, created.as_data(),
                              component=COMPONENT, account_id=account.account_id)]  # fmt: skip
         if deadline is not None:
             written.append(review_request(context, account, created, deadline))

@@ -1,7 +1,8 @@
 """What each job's run returns: small frozen summaries; the runner stores their `as_data()`.
 
 The JSON keeps the keys it had as a plain dict: certify sums `new` and `queued` from the
-fetch's completed events, and operators read the rest in `job_runs.summary`.
+fetch's completed events, and operators read the rest in `job_runs.summary`. `PermitCreated`
+is what the scheduler records about each permit it made (its event's data).
 """
 
 from __future__ import annotations
@@ -62,6 +63,32 @@ class ScheduleSummary:
         """Return the summary as the JSON the runner stores."""
         data = asdict(self)
         return data | {"permit_ids": list(self.permit_ids), "skipped": dict(self.skipped)}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PermitCreated:
+    """A permit the scheduler made and what it answers (`reply_v2_attempt_created`'s data)."""
+
+    decision_id: str
+    permit_id: str
+    candidate_id: int
+    target_post_id: str
+    generator: str
+    #: a person must approve it first (its status is AWAITING_REVIEW)
+    awaiting_review: bool = False
+
+    def as_data(self) -> dict[str, object]:
+        """Return the event's JSON; `status` only for a permit that awaits review."""
+        data: dict[str, object] = {
+            "decision_id": self.decision_id,
+            "permit_id": self.permit_id,
+            "candidate_id": self.candidate_id,
+            "target_post_id": self.target_post_id,
+            "generator": self.generator,
+        }
+        if self.awaiting_review:
+            data["status"] = "AWAITING_REVIEW"
+        return data
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -9,6 +9,7 @@ from xbot.domain.job_runs import JobRunStatus, LastRun, StalledRun, WorkerIdenti
 from xbot.jobs.base import summary_data
 from xbot.jobs.summaries import (
     FetchSummary,
+    PermitCreated,
     PostSummary,
     ProbeSummary,
     ReconcileSummary,
@@ -176,3 +177,20 @@ def test_a_fetch_summary_as_a_streams_backfill_keeps_its_counts() -> None:
         cost_cap="daily cap reached",
     )  # fmt: skip
     assert list(capped.backfill_data()) == ["fetched", "new", "queued", "cost_cap"]
+
+
+def test_a_created_permit_keeps_its_events_keys_and_says_when_it_awaits_review() -> None:
+    created = PermitCreated(
+        decision_id="dec_1", permit_id="pmt_1", candidate_id=7, target_post_id="t1",
+        generator="bank",
+    )  # fmt: skip
+    assert created.as_data() == {
+        "decision_id": "dec_1",
+        "permit_id": "pmt_1",
+        "candidate_id": 7,
+        "target_post_id": "t1",
+        "generator": "bank",
+    }
+    reviewed = PermitCreated(**{**_fields(created), "awaiting_review": True})
+    assert list(reviewed.as_data())[-1] == "status"
+    assert reviewed.as_data()["status"] == "AWAITING_REVIEW"
