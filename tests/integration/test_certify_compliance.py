@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, select, update
 
 from certify_world import NOW, World, certify, healthy, minutes, result
 from xbot.certify import CertifyOptions, Status, Verdict, run_certification
@@ -209,3 +209,49 @@ def test_spend_under_the_caps_without_a_post_is_still_inconclusive(engine: Engin
     check = result(run_certification(engine, capped(daily=0.05), CertifyOptions(now=NOW)), "J")
     assert check.status is Status.INCONCLUSIVE
     assert check.explanation.startswith("no post since ")
+
+
+def _planted_author(world: World, created_at: Any) -> tuple[str, str]:
+    """The post id and author of the candidate planted at `created_at`."""
+    with world.engine.connect() as connection:
+        row = connection.execute(
+            select(
+                reply_candidate_queue.c.candidate_post_id, reply_candidate_queue.c.author_id
+            ).where(reply_candidate_queue.c.created_at == created_at)
+        ).one()
+    return str(row.candidate_post_id), str(row.author_id)
+
+
+def test_the_one_confirmation_of_a_stop_message_passes_and_any_other_reply_fails(
+    engine: Engine,
+) -> None:
+    world = World(engine)
+    account_id = healthy(world)
+    plant(world, account_id, confirmation=True)  # the reply to the stop message, 10 minutes ago
+    stop_post, author = _planted_author(world, NOW - minutes(12))
+    world.execute(
+        insert(opt_outs).values(
+            platform="x", author_id=author, how="stop_word", account_id=account_id,
+            post_id="another-post", created_at=NOW - minutes(12),
+        )
+    )  # fmt: skip
+    # flagged, but not the post that recorded the opt-out: a breach
+    assert [v["rule"] for v in result(certify(engine), "J").facts.as_data()["violations"]] == [
+        "opted_out"
+    ]
+    world.execute(update(opt_outs).values(post_id=stop_post))
+    check = result(certify(engine), "J")
+    assert check.status is Status.PASS, check.explanation
+
+    # a second reply to the same author (another of their posts) is still a breach
+    _, second = world.reply(account_id, "w-new", NOW - minutes(5))
+    world.execute(
+        update(reply_candidate_queue)
+        .where(reply_candidate_queue.c.created_at == NOW - minutes(7))
+        .values(author_id=author)
+    )
+    check = result(certify(engine), "J")
+    assert check.status is Status.FAIL
+    assert [(v["permit_id"], v["rule"]) for v in check.facts.as_data()["violations"]] == [
+        (second, "opted_out")
+    ]

@@ -2,10 +2,12 @@
 
 Issue 15's check (named J because I is "Accounts can post"). Over the posts of F's window
 (since the deployment, never before the SHA first booted): no reply to an author who had opted
-out before the decision, to a bot (unless the account answers bots), to a `#nobot` author, into
-a threadgated thread; on X at most one cashtag (platform-facts §1.7, §5.2); no link outside
-the account's `allowed_domains` (unless `allow_links`), and on X no URL unless the account's
-`cost.allow_url_posts` (X bills it $0.20, platform-facts §5.1). Every account's newest label check
+out before the decision (but the one confirmation of their stop message: a candidate flagged so
+that is the very post which recorded the opt-out through that account), to a bot (unless the
+account answers bots), to a `#nobot` author, into a threadgated thread; on X at most one
+cashtag (platform-facts §1.7, §5.2); no link outside the account's `allowed_domains` (unless
+`allow_links`), and on X no URL unless the account's `cost.allow_url_posts` (X bills it $0.20,
+platform-facts §5.1). Every account's newest label check
 found its label (Bluesky `bot` self-label, Mastodon `bot` flag, X attested); X accounts on a
 local fake need none. Spend today and this month is under every cost cap (per account and
 global; platform-facts §5.1): a spend past a cap fails J. With no post in the window it is
@@ -26,6 +28,7 @@ from xbot.certify.facts_compliance import ComplianceFacts, Violation
 from xbot.certify.model import CheckResult, Status
 from xbot.certify.spend import account_settings, overspent, spend_line, spend_parameters
 from xbot.config import AccountSettings
+from xbot.domain.candidates import CONFIRMATION_FLAG
 from xbot.domain.labels import LabelState
 from xbot.domain.links import find_cashtags, find_disguised_links, find_links
 
@@ -71,7 +74,8 @@ def violations(row: Mapping[str, Any], unlabelled: Mapping[int, str]) -> list[Vi
     text = str(row["reply_text"] or "")
     author = f"@{row['author_handle']} ({row['author_id']})"
     broken = [
-        (row["opted_out_at"] is not None, "opted_out", f"{author} had opted out"),
+        (row["opted_out_at"] is not None and not _confirmation(row, meta), "opted_out",
+         f"{author} had opted out"),
         (bool(meta.get("author_is_bot")) and not settings.reply_to_bots, "bot_author",
          f"{author} is a bot"),
         (bool(meta.get("author_nobot")), "author_nobot", f"{author} asks for #nobot"),
@@ -90,6 +94,11 @@ def violations(row: Mapping[str, Any], unlabelled: Mapping[int, str]) -> list[Vi
         for failed, rule, detail in broken
         if failed
     ]  # fmt: skip
+
+
+def _confirmation(row: Mapping[str, Any], meta: Mapping[str, Any]) -> bool:
+    # the one reply to the stop message itself (xbot.domain.confirmations); any other is a breach
+    return meta.get(CONFIRMATION_FLAG) is True and int(row.get("confirms_opt_out") or 0) > 0
 
 
 def judge_compliance(facts: ComplianceFacts) -> tuple[Status, str]:

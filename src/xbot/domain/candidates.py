@@ -26,6 +26,8 @@ from xbot.domain.text import clean_untrusted
 
 #: characters of a candidate's text that are stored and shown to a generator
 STORED_TEXT_CHARACTERS = 2000
+#: `target_meta` key of a stop message queued for its one confirmation (xbot.domain.confirmations)
+CONFIRMATION_FLAG = "confirmation"
 
 
 class CandidateStatus(StrEnum):
@@ -232,6 +234,8 @@ class WaitingCandidate:
     conversation_id: str | None
     score: float | None
     tier: str | None
+    #: a stop message queued for its one confirmation (xbot.domain.confirmations)
+    confirmation: bool = False
 
     def intent(self) -> ReplyIntent:
         """Return the reply the scheduler would make to it, as budgets count replies."""

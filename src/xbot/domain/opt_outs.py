@@ -89,3 +89,5 @@ class NewOptOut:
     detail: str | None = None
     account_id: int | None = None
     created_by: str | None = None
+    #: the post that carried the stop word or showed the block
+    post_id: str | None = None

@@ -16,13 +16,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from xbot.domain.budgets import BudgetRules, quiet_until
-from xbot.domain.candidates import Admit, CandidateStatus, NewCandidate, evaluate, stored_text
+from xbot.domain.candidates import (
+    CONFIRMATION_FLAG,
+    Admit,
+    CandidateStatus,
+    NewCandidate,
+    evaluate,
+    stored_text,
+)
 from xbot.domain.filters import CandidateRules, thread_key
 from xbot.domain.policy import PlatformName, XTier, summoned_required
 from xbot.domain.ports import Platform
 from xbot.domain.posts import Post
 from xbot.jobs.base import Account, JobContext
-from xbot.jobs.opt_outs import record_opt_outs
+from xbot.jobs.opt_outs import HeardOptOuts, record_opt_outs
 
 #: the store write that inserts the candidates (and moves the caller's position); returns trimmed
 Write = Callable[[Sequence[NewCandidate]], int]
@@ -74,8 +81,8 @@ def admit(
         account.account_id, [post.post_id for post in posts]
     )
     fresh = list({post.post_id: post for post in posts if post.post_id not in known}.values())
-    opted_out = record_opt_outs(context, account, fresh)
-    found = [candidate(context, account, admission, post, opted_out=opted_out) for post in fresh]
+    heard = record_opt_outs(context, account, fresh)
+    found = [candidate(context, account, admission, post, heard=heard) for post in fresh]
     trimmed = write(found)
     outcomes = Counter(
         "queued" if item.status is CandidateStatus.QUEUED else str(item.skip_reason)
@@ -97,16 +104,22 @@ def candidate(
     admission: Admission,
     post: Post,
     *,
-    opted_out: set[str],
+    heard: HeardOptOuts,
 ) -> NewCandidate:
-    """Return the post as the queue keeps it: queued with a score and expiry, or skipped."""
+    """Return the post as the queue keeps it: queued with a score and expiry, or skipped.
+
+    A stop message to confirm (it just opted its author out, xbot.domain.confirmations) is
+    judged by every rule but the opt-out itself and the thread's (already replied, depth).
+    """
+    confirmation = post.post_id in heard.confirm
     verdict = evaluate(
         post,
         admission.rules,
-        replied_threads=admission.replied,
+        replied_threads=() if confirmation else admission.replied,
         now=context.now,
+        thread_depth=0 if confirmation else None,
         held_until=admission.held_until,
-        opted_out=opted_out,
+        opted_out=() if confirmation else heard.opted_out,
     )
     common = NewCandidate(
         account_id=account.account_id,
@@ -123,8 +136,10 @@ def candidate(
         status=CandidateStatus.SKIPPED,
     )
     if isinstance(verdict, Admit):
+        flag = {CONFIRMATION_FLAG: True} if confirmation else {}
         return replace(
             common,
+            target_meta={**common.target_meta, **flag},
             text=verdict.text,
             score=verdict.score.value,
             score_parts=dict(verdict.score.parts),

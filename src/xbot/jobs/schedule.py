@@ -14,6 +14,11 @@ never beyond the permit's expiry, itself the candidate's TTL extended by quiet h
 `per_hour` permits of an account wait at once (`review_queue_full`). Each pass first expires the
 permits whose review deadline has passed (EXPIRED `review_expired`; xbot.jobs.review_expiry).
 
+A stop message queued as a confirmation (`opt_outs.confirmation`, xbot.domain.confirmations) is
+answered with the configured text instead of the generator's, through the same guard, decision
+and permit (generator `confirmation`); its author's opt-out keeps every other candidate of
+theirs skipped `opted_out`.
+
 The runner writes `reply_v2_scheduler_job_started` / `_completed` / `_failed`; this module
 writes `reply_v2_attempt_created` per permit, in the same transaction as the permit.
 """
@@ -39,6 +44,7 @@ from xbot.domain.budgets import (
     may_post,
 )
 from xbot.domain.candidates import WaitingCandidate, expiry_skip_reason
+from xbot.domain.confirmations import CONFIRMATION_GENERATOR, may_confirm
 from xbot.domain.decisions import Decided, NewDecision
 from xbot.domain.drafts import NEAR_DUPLICATE_WINDOW
 from xbot.domain.errors import GeneratorFailed
@@ -179,23 +185,50 @@ def _schedule(
             return refusal.reason.value
         if review_queue_full(account, state.history, rules):
             return "review_queue_full"
+        if row.confirmation:
+            _confirm(context, account, row, state)
+            continue
         if row.author_id in state.opted_out:
             _skip(context, row, SkipReason.OPTED_OUT.value, state)
             continue
         verdict = may_post(
             state.history, row.intent(), rules, now=context.now, answered=state.answered
         )
-        if not isinstance(verdict, Grant):
-            if verdict.retry_at is None:
-                ghost = state.answered.get(row.candidate_post_id)
-                detail = {"ghost_post_id": ghost} if ghost else None
-                _skip(context, row, verdict.reason.value, state, detail)
-            else:
-                state.waiting += 1
-            continue
-        generator = generator or require_generator(context, account)
-        _decide(context, account, row, generator, state)
+        if _granted(context, row, verdict, state):
+            generator = generator or require_generator(context, account)
+            _decide(context, account, row, generator, state)
     return None
+
+
+def _granted(
+    context: JobContext, row: WaitingCandidate, verdict: Grant | Refusal, state: _Pass
+) -> bool:
+    """Return True on a Grant; else skip the candidate, or count it waiting for a retry."""
+    if isinstance(verdict, Grant):
+        return True
+    if verdict.retry_at is None:
+        ghost = state.answered.get(row.candidate_post_id)
+        detail = {"ghost_post_id": ghost} if ghost else None
+        _skip(context, row, verdict.reason.value, state, detail)
+    else:
+        state.waiting += 1
+    return False
+
+
+def _confirm(context: JobContext, account: Account, row: WaitingCandidate, state: _Pass) -> None:
+    """Answer a stop message once with the configured text, while its author stays opted out."""
+    if row.author_id not in state.opted_out:  # an operator removed the opt-out meanwhile
+        _skip(context, row, "opt_out_removed", state)
+        return
+    rules = BudgetRules.from_settings(account.settings.budgets)
+    verdict = may_confirm(
+        state.history, row.intent(), rules, now=context.now, answered=state.answered
+    )
+    if _granted(context, row, verdict, state):
+        # every confirmation says the same: the guard runs, but not against recent replies
+        text = context.settings.opt_outs.confirmation_text
+        _guard_and_write(context, account, row, text, generator=CONFIRMATION_GENERATOR,
+                         state=state, recent=[])  # fmt: skip
 
 
 def _decide(
@@ -212,10 +245,24 @@ def _decide(
     except GeneratorFailed as exc:
         _skip(context, row, "generator_failed", state, {"error": str(exc)})
         return
+    _guard_and_write(context, account, row, text, generator=generator.name, state=state,
+                     recent=state.recent_texts)  # fmt: skip
+
+
+def _guard_and_write(  # noqa: PLR0913 - the reply, who wrote it, and what this pass has done
+    context: JobContext,
+    account: Account,
+    row: WaitingCandidate,
+    text: str,
+    *,
+    generator: str,
+    state: _Pass,
+    recent: list[str],
+) -> None:
     verdict = check_reply(
         text,
         target_author=row.author_handle,
-        recent_replies=state.recent_texts,
+        recent_replies=recent,
         policy=GuardPolicy.from_settings(
             account.settings, secret_values=context.settings.secret_values()
         ),
@@ -223,7 +270,7 @@ def _decide(
     if not isinstance(verdict, Accepted):
         _skip(context, row, verdict.skip_reason, state, {"detail": verdict.detail})
         return
-    permit_id = _write(context, account, row, verdict.text, generator.name)
+    permit_id = _write(context, account, row, verdict.text, generator)
     if permit_id is None:
         state.skipped["decided_elsewhere"] += 1
         return

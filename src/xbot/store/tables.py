@@ -299,6 +299,8 @@ opt_outs = Table(
     Column("account_id", BigId, ForeignKey("accounts.id", ondelete="SET NULL")),
     Column("created_by", String(255)),
     Column("created_at", UtcDateTime, nullable=False, server_default=NOW),
+    #: the post that carried the stop word or showed the block, when one did (0014)
+    Column("post_id", String(255)),
     UniqueConstraint("platform", "author_id"),
 )
 

@@ -6,7 +6,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from xbot.domain.audit import NewEvent
-from xbot.domain.candidates import CandidateStatus, ExpiryReason, NewCandidate, WaitingCandidate
+from xbot.domain.candidates import (
+    CONFIRMATION_FLAG,
+    CandidateStatus,
+    ExpiryReason,
+    NewCandidate,
+    WaitingCandidate,
+)
 from xbot.domain.cost import AccountCharges, Charge
 from xbot.store.memory.events import append_to
 from xbot.store.memory.tables import CandidateRow, Tables
@@ -60,6 +66,7 @@ class MemoryCandidates:
                 conversation_id=row.found.conversation_id,
                 score=row.found.score,
                 tier=row.found.tier,
+                confirmation=(row.found.target_meta or {}).get(CONFIRMATION_FLAG) is True,
             )
             for row in rows
         ]

@@ -27,6 +27,7 @@ def add_opt_out(connection: Connection, opt_out: NewOptOut, *, now: datetime) ->
         "account_id": opt_out.account_id,
         "created_by": opt_out.created_by,
         "created_at": now,
+        "post_id": opt_out.post_id,
     }
     return insert_ignoring_conflicts(connection, opt_outs, row, "id") is not None
 

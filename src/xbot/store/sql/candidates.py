@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from xbot.domain.audit import NewEvent
-from xbot.domain.candidates import NewCandidate, WaitingCandidate
+from xbot.domain.candidates import CONFIRMATION_FLAG, NewCandidate, WaitingCandidate
 from xbot.domain.cost import Charge
 from xbot.store.queries import candidates, usage
 from xbot.store.queries.common import database_now
@@ -50,6 +50,7 @@ class SqlCandidates:
                 conversation_id=row.conversation_id,
                 score=row.score,
                 tier=row.tier,
+                confirmation=(row.target_meta or {}).get(CONFIRMATION_FLAG) is True,
             )
             for row in rows
         ]
