@@ -2,19 +2,21 @@
 
     python bench/intake_latency.py --platform mastodon --mentions 1000 --disconnects 10
 
-Starts the platform's fake on loopback in a process of its own (bench/fake_process.py) and a
-complete worker (`build_service`, role all, SQLite)
-with every job at its default cadence (fetch 300 s: intake is the stream and each reconnect's
+Starts the platform's fake on loopback in a process of its own and without the demo's background
+traffic (bench/fake_process.py), and a complete worker (`build_service`, role all, SQLite) with
+every job at its default cadence (fetch 300 s: intake is the stream and each reconnect's
 backfill; schedule 60 s and post 5 s: an admitted mention wakes the account's schedule job, and
 its permit the post job, xbot.jobs.wakeups). Budgets are wide (1000 an hour, no gap, no author
-cool-down) but keep the default three replies per author a day, so the first mentions of each
-of the fake's authors get replies and the rest stay queued, as a busy account's would. Injects
-N mentions of the bot at a steady rate and, K times during the run, cuts the stream so that
-what is posted until it reconnects is lost to the stream (only the backfill can find it).
-Prints mention-created -> candidate-row and mention-created -> reply-posted (p50, p95, max),
-lost mentions (no candidate row), duplicate candidates, and the stream's own counts, then one
-PASS/MISS line per target and the load average. The baseline is what the poll alone would give
-at its default interval (half of it on average, the whole at worst).
+cool-down) but keep the default three replies per author a day. One mention in `--reply-every`
+(20) comes from an author the bot has not answered yet, the others from one author past her
+daily cap: replies come at a steady 0.5 a second, so mention -> reply measures the pipeline, not
+a backlog of replies a one-at-a-time post job works through. Injects N mentions of the bot at a
+steady rate and, K times during the run, cuts the stream so that what is posted until it
+reconnects is lost to the stream (only the backfill can find it). Prints mention-created ->
+candidate-row and mention-created -> reply-posted (p50, p95, max), lost mentions (no candidate
+row), duplicate candidates, and the stream's own counts, then one PASS/MISS line per target and
+the load average. The baseline is what the poll alone would give at its default interval (half
+of it on average, the whole at worst).
 
 Targets on this machine (issue 16): candidate p95 <= 2 s, reply p95 <= 5 s, 0 lost with 10
 disconnects over 1 000 mentions, 0 duplicate candidates. The exit status is non-zero only for a
@@ -69,6 +71,17 @@ def cut(platform: str, base_url: str) -> None:
         httpx2.post(f"{base_url}/_sim/activity", json={"action": "lose"}).raise_for_status()
 
 
+def author(users: list[str], number: int, every: int) -> str:
+    """Return who writes mention `number`: a new author every `every`, else the first one.
+
+    The first author's first mentions use up her three replies a day at once; each new
+    author's single mention is one reply.
+    """
+    if every > 0 and number % every == 0:
+        return users[1 + (number // every) % (len(users) - 1)]
+    return users[0]
+
+
 def p95(values: list[float]) -> float:
     """Return the 95th percentile (nearest rank) of seconds."""
     ordered = sorted(values)
@@ -99,11 +112,15 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
     parser.add_argument("--mentions", type=int, default=100)
     parser.add_argument("--disconnects", type=int, default=2)
     parser.add_argument("--rate", type=float, default=10.0, help="mentions per second")
+    parser.add_argument("--reply-every", type=int, default=20,
+                        help="one mention in this many is by a new author")  # fmt: skip
     args = parser.parse_args()
 
     load_at_start = load()
     directory = Path(tempfile.mkdtemp(prefix="xbot-intake-bench-"))
-    with FakeProcess(args.platform) as fake:
+    # the authors: one past her cap, and one new for each reply (the world has a few bots too)
+    authors = args.mentions // max(args.reply_every, 1) + 2
+    with FakeProcess(args.platform, users=authors + authors // 4 + 4) as fake:
         base_url, handle = fake.base_url, fake.handle
         budgets = BudgetSettings(per_hour=1000, per_day=10000, author_cooldown_minutes=0,
                                  min_gap_seconds=0)  # fmt: skip
@@ -147,7 +164,8 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
             if number in cuts:
                 cut(args.platform, base_url)
             text = f"{mention} what do you think about {TOPICS[number % len(TOPICS)]}? #{number}"
-            post_id, created[post_id] = fake.post_as(users[number % len(users)], text)
+            post_id, created[post_id] = fake.post_as(author(users, number, args.reply_every),
+                                                     text)  # fmt: skip
             time.sleep(max(0.0, started + (number + 1) / args.rate - time.monotonic()))
 
         def rows() -> dict[str, float]:
