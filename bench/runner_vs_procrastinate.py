@@ -9,9 +9,11 @@ them with one worker process and again with four, interleaving the sides. A work
 times its own drain; the rate is jobs / (last worker's end - first worker's start), so process
 start-up is not counted.
 
-- xbot: `job_runs` rows of a no-op spec, drained by `JobRunner.claim_and_run` as `xbot worker`
-  runs it (on PostgreSQL one statement per run: it records the run's outcome and claims the next
-  run under a new lease; the run itself under the lease heartbeat);
+- xbot: `job_runs` rows of PAIRS no-op specs (runs of one (job, account) never overlap, and a
+  live deployment has one pending run per pair: the queue is spread over PAIRS pairs), drained
+  by `JobRunner.claim_and_run` as `xbot worker` runs it (on PostgreSQL one statement per run:
+  it records the run's outcome and claims the next run under a new lease; the run itself under
+  the lease heartbeat);
 - procrastinate: a no-op async task, `App.run_worker(wait=False)` (concurrency 1, no
   LISTEN/NOTIFY needed: it stops when the queue is empty), finished jobs kept like xbot's.
 
@@ -50,15 +52,20 @@ SIDES = ("xbot", "procrastinate")
 #: procrastinate warns when its App lives in __main__, as a bench's must
 logging.getLogger("procrastinate").setLevel(logging.ERROR)
 NOOP = "noop"
+#: how many (job, account) pairs xbot's no-op runs are spread over
+PAIRS = 16
 
 
-def noop_spec() -> JobSpec:
-    """A job that does nothing: what is left is the runner's own cost."""
+def noop_specs() -> list[JobSpec]:
+    """Jobs that do nothing: what is left is the runner's own cost."""
 
     def run_once(_context: JobContext) -> Mapping[str, Any]:
         return {}
 
-    return JobSpec(name=NOOP, interval_seconds=3600, per_account=False, run_once=run_once)
+    return [
+        JobSpec(name=f"{NOOP}{pair}", interval_seconds=3600, per_account=False, run_once=run_once)
+        for pair in range(PAIRS)
+    ]
 
 
 def procrastinate_app(conninfo: str) -> tuple[procrastinate.App, Any]:
@@ -85,7 +92,7 @@ def drain_xbot(url: str, worker_id: str) -> int:
         worker=identity,
         now=datetime.now(UTC),
     )
-    runner = JobRunner(context, [noop_spec()], list)
+    runner = JobRunner(context, noop_specs(), list)
     ran = 0
     while runner.claim_and_run() is not None:
         ran += 1
@@ -139,7 +146,7 @@ class Bench:
         if side == "xbot":
             now = datetime.now(UTC)
             rows = [
-                {"job": NOOP, "account_id": 0, "slot": slot, "created_at": now}
+                {"job": f"{NOOP}{slot % PAIRS}", "account_id": 0, "slot": slot, "created_at": now}
                 for slot in range(jobs)
             ]
             with self.engines[side].begin() as connection:

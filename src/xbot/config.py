@@ -54,6 +54,7 @@ from xbot.config_types import (
     Url,
     VariableName,
 )
+from xbot.config_worker import WorkerSettings
 from xbot.config_x_webhooks import XWebhookSettings
 from xbot.domain.budgets import parse_quiet_hours, parse_timezone
 from xbot.domain.errors import ConfigError
@@ -302,6 +303,8 @@ class Settings(BaseSettings):
         0.0, ge=0, le=3600, description="seconds the probe job works for (tests), 0 to 3600"
     )
     jobs: JobIntervals = Field(default_factory=JobIntervals)
+    #: runs in flight at once per worker (xbot.config_worker)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
     #: job names this process runs; empty means all but the probe
     enabled_jobs: list[JobName] = Field(default_factory=list, max_length=len(JOB_NAMES))
     accounts: list[AccountSettings] = Field(default_factory=list, max_length=MAX_ACCOUNTS)

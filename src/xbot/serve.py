@@ -31,6 +31,7 @@ from xbot.jobs.base import Account, JobContext, JobSpec, WorkerIdentity
 from xbot.jobs.intake_threads import start_streams
 from xbot.jobs.loop import WorkerLoop
 from xbot.jobs.runner import JobRunner
+from xbot.jobs.runner_pool import RunnerPool
 from xbot.jobs.wakeups import Wakeups
 from xbot.readiness import Readiness
 from xbot.store.migrate import upgrade, verify_schema
@@ -191,6 +192,12 @@ class Service:
         """Return a job runner over this service's jobs and accounts."""
         return JobRunner(self.context(), self.specs, lambda: self.accounts)
 
+    def runner_pool(self) -> RunnerPool:
+        """Return the serving loop's lanes: `worker.concurrency` runs in flight at once."""
+        return RunnerPool(
+            self.context(), self.specs, lambda: self.accounts, self.settings.worker.concurrency
+        )
+
     def run_once(self) -> list[dict[str, Any]]:
         """Run every due job once (`xbot run --once`)."""
         outcomes = self.runner().run_due()
@@ -213,7 +220,7 @@ class Service:
         if self.role == "web":
             self.stop.wait()
             return 0
-        runner = self.runner()
+        runner = self.runner_pool()
         failure: list[BaseException] = []
         thread = threading.Thread(
             target=self._run_loop, args=(runner, failure), name="job-runner", daemon=True
@@ -230,9 +237,9 @@ class Service:
             return 1
         return self._shut_down(runner, thread)
 
-    def start_in_background(self) -> tuple[JobRunner, threading.Thread, list[BaseException]]:
+    def start_in_background(self) -> tuple[RunnerPool, threading.Thread, list[BaseException]]:
         """Run the jobs in a thread (the demo's way; `serve_forever` is the process's)."""
-        runner = self.runner()
+        runner = self.runner_pool()
         failure: list[BaseException] = []
         thread = threading.Thread(target=self._run_loop, args=(runner, failure),
                                   name="job-runner", daemon=True)  # fmt: skip
@@ -247,7 +254,7 @@ class Service:
             return
         self.streams = start_streams(self.context(), self.accounts)
 
-    def stop_background(self, runner: JobRunner, thread: threading.Thread) -> None:
+    def stop_background(self, runner: RunnerPool, thread: threading.Thread) -> None:
         """Stop the background jobs the way SIGTERM stops a worker."""
         self.stop.set()
         self._shut_down(runner, thread)
@@ -258,19 +265,19 @@ class Service:
             self.platform_for.close()
         self.engine.dispose()
 
-    def _run_loop(self, runner: JobRunner, failure: list[BaseException]) -> None:
+    def _run_loop(self, runner: RunnerPool, failure: list[BaseException]) -> None:
         try:
             WorkerLoop(runner, self.posting_state, self.refresh_readiness).run()
         except BaseException as exc:
             failure.append(exc)
             log.exception("runner_crashed")
 
-    def _shut_down(self, runner: JobRunner, thread: threading.Thread) -> int:
+    def _shut_down(self, runner: RunnerPool, thread: threading.Thread) -> int:
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         thread.join(STOP_GRACE_SECONDS)
         for stream in self.streams:  # each gives its lease back as it ends
             stream.join(max(0.1, deadline - time.monotonic()))
-        abandoned = thread.is_alive() and runner.current_run is not None
+        abandoned = thread.is_alive() and bool(runner.in_flight)
         released = False
         try:
             if abandoned:

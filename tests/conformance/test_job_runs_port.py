@@ -132,9 +132,11 @@ def test_finish_and_claim_after_a_lost_lease_records_nothing_but_still_claims(
         lost, JobRunStatus.DONE, {}, None, jobs=["count"], lease=LEASE
     )
     assert not finished
+    assert after is None  # w2 still runs slot 1: the pair's slot 2 waits for it
+    assert store.job_runs.finish(taken, JobRunStatus.DONE, {}, None)
+    after = store.job_runs.claim("w1", ["count"], LEASE)
     assert after is not None
     assert (after.slot, after.owner) == (2, "w1")
-    assert store.job_runs.finish(taken, JobRunStatus.DONE, {}, None)
 
 
 def test_outcomes_come_back_newest_first_and_only_finished(store: Store) -> None:
@@ -198,3 +200,22 @@ def test_an_empty_store_counts_nothing(store: Store) -> None:
     assert store.status.permits_by_status() == {}
     assert store.status.accounts_with_pending_permits() == set()
     assert store.status.accounts_with_queued_candidates(T0) == set()
+
+
+def test_a_pair_with_a_run_in_flight_is_not_claimed_again_until_it_finishes(store: Store) -> None:
+    store.job_runs.open_slot("fetch", 1, 1, T0)
+    store.job_runs.open_slot("fetch", 2, 1, T0)
+    first = store.job_runs.claim("w1", ["fetch"], LEASE)
+    assert first is not None
+    assert first.account_id == 1
+    store.job_runs.open_slot("fetch", 1, 2, T0)  # the next slot opens while slot 1 runs
+    second = store.job_runs.claim("w2", ["fetch"], LEASE)
+    assert second is not None
+    assert second.account_id == 2  # another account's run: both in flight at once
+    assert store.job_runs.claim("w2", ["fetch"], LEASE) is None  # account 1's slot 2 waits
+    finished, after = store.job_runs.finish_and_claim(
+        first, JobRunStatus.DONE, {}, None, jobs=["fetch"], lease=LEASE
+    )
+    assert finished
+    assert after is not None
+    assert (after.account_id, after.slot) == (1, 2)

@@ -1,4 +1,8 @@
-"""The worker's main loop: schedule, claim and run jobs; beat and report on a cadence."""
+"""The worker's main loop: open due slots, beat and report on a cadence; the lanes run the jobs.
+
+The loop's thread only schedules (xbot.jobs.scheduler) and reports; the runs happen in the
+pool's lanes (xbot.jobs.runner_pool), `worker.concurrency` at once.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import structlog
 
 from xbot.domain.errors import StoreError
 from xbot.jobs import watchdog
-from xbot.jobs.runner import JobRunner
+from xbot.jobs.runner_pool import RunnerPool
 
 log = structlog.get_logger("xbot.loop")
 
@@ -23,7 +27,7 @@ class WorkerLoop:
 
     def __init__(
         self,
-        runner: JobRunner,
+        runner: RunnerPool,
         posting_state: Callable[[], Mapping[str, Any]],
         on_tick: Callable[[], None] = lambda: None,
     ) -> None:
@@ -39,6 +43,7 @@ class WorkerLoop:
         """Poll until stopped."""
         settings = self.context.settings
         self._next_report = time.monotonic()  # the first report right after boot
+        self.runner.start()
         try:
             while not self.context.stop.is_set():
                 try:
@@ -46,9 +51,13 @@ class WorkerLoop:
                     self._outage_started = None
                 except StoreError as exc:
                     self._note_outage(exc)
+                if self.runner.failures:
+                    raise self.runner.failures[0]
                 # a wake-up (xbot.jobs.wakeups) ends the wait before the poll interval
                 self.context.wakeups.wait(settings.poll_interval, self.context.stop)
         finally:
+            self.runner.halt()
+            self.runner.join()  # each lane finishes its run (or serve abandons it at the grace)
             self._close_runner()
 
     def _close_runner(self) -> None:
@@ -58,15 +67,11 @@ class WorkerLoop:
             log.warning("claimed_run_not_released", error=str(exc))
 
     def tick(self) -> None:
-        """One poll: heartbeat and report when due, then every claimable run."""
+        """One poll: heartbeat and report when due, then open the due slots for the lanes."""
         now = self.runner.now()
         self.on_tick()
         self._beat_and_report(now)
         self.runner.schedule(now)
-        while not self.context.stop.is_set() and self.runner.claim_and_run() is not None:
-            # a slot that opens and closes during a long burst is still opened (or recorded)
-            if self.runner.schedule_if_stale() or time.monotonic() >= self._next_beat:
-                self._beat_and_report(self.runner.now())
 
     def _beat_and_report(self, now: Any) -> None:
         clock = time.monotonic()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -19,14 +18,11 @@ from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures
 from xbot.jobs.base import Account, JobContext, JobSpec, summary_data
 from xbot.jobs.heartbeat import LeaseHeartbeat
 from xbot.jobs.platform_faults import note_platform_outcome
-from xbot.jobs.scheduler import SlotOpener
+from xbot.jobs.scheduler import SharedOpener
 from xbot.redact import redact_text
 from xbot.telemetry import observe_job_run
 
 log = structlog.get_logger("xbot.runner")
-
-#: during a burst of runs, due slots are opened again at least this often (seconds)
-RESCHEDULE_SECONDS = 1.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -42,20 +38,24 @@ class RunOutcome:
 
 
 class JobRunner:
-    """Creates each job's slot runs, claims them one at a time and runs them."""
+    """Creates each job's slot runs, claims them one at a time and runs them.
+
+    One runner is one lane: one run at a time. A worker runs several lanes in threads
+    (xbot.jobs.runner_pool) that share one `SharedOpener`.
+    """
 
     def __init__(
         self,
         context: JobContext,
         specs: Sequence[JobSpec],
         accounts: Callable[[], Sequence[Account]],
+        opener: SharedOpener | None = None,
     ) -> None:
         self.context = context
         self.specs = {spec.name: spec for spec in specs}
         self.accounts = accounts
         self.lease = timedelta(seconds=context.settings.lease_seconds)
-        self.opener = SlotOpener(context.store, self.specs)
-        self._scheduled_at = -math.inf
+        self.opener = opener or SharedOpener(context.store, self.specs)
         self.current_run: JobRun | None = None
         #: the run claimed together with the previous run's outcome, to run next
         self.next_run: JobRun | None = None
@@ -88,9 +88,7 @@ class JobRunner:
 
         Returns how many runs to claim it created; a pair backing off opens none.
         """
-        self._scheduled_at = time.monotonic()
-        account_ids = [account.account_id for account in self.accounts()]
-        opened = self.opener.open_due(now, account_ids, every_account=every_account)
+        opened = self.opener.open_due(now, self._account_ids(), every_account=every_account)
         return opened + self.open_woken(now)
 
     def open_woken(self, now: datetime) -> int:
@@ -100,13 +98,15 @@ class JobRunner:
         return self.opener.open_woken(now, self.context.wakeups.take())
 
     def schedule_if_stale(self) -> int:
-        """Schedule again when the last pass is over RESCHEDULE_SECONDS old (between runs).
+        """Schedule again when the last pass is over a second old (between runs of a burst).
 
         Wake-ups are opened at once, stale or not.
         """
-        if time.monotonic() - self._scheduled_at < RESCHEDULE_SECONDS:
-            return self.open_woken(self.now()) if self.context.wakeups.pending() else 0
-        return self.schedule(self.now())
+        opened = self.opener.open_if_stale(self.now, self._account_ids())
+        return opened + (self.open_woken(self.now()) if self.context.wakeups.pending() else 0)
+
+    def _account_ids(self) -> list[int]:
+        return [account.account_id for account in self.accounts()]
 
     def claim_and_run(self) -> RunOutcome | None:
         """Claim one run and execute it; None when nothing is claimable."""

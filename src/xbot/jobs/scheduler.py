@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -27,6 +28,9 @@ MAX_MISSED = 20
 
 #: how long the list of lately failing (job, account) pairs is trusted before it is read again
 FAILURES_FRESH_SECONDS = 30.0
+
+#: during a burst of runs, due slots are opened again at least this often (seconds)
+RESCHEDULE_SECONDS = 1.0
 
 Key = tuple[str, int]
 
@@ -212,3 +216,74 @@ class SlotOpener:
             return False
         interval = timedelta(seconds=self.specs[job].interval_seconds)
         return now < retry_at(outcomes[0].finished_at, failures, interval)
+
+
+class SharedOpener:
+    """One SlotOpener for every lane of a worker (xbot.jobs.runner_pool), and the lanes' wake-up.
+
+    One pass opens at a time (a lock); a lane that finds another lane opening goes on running.
+    A pass that opens runs wakes the lanes waiting for work, so a run this process opened waits
+    for no poll interval before a free lane claims it.
+    """
+
+    def __init__(self, store: Store, specs: Mapping[str, JobSpec]) -> None:
+        self.opener = SlotOpener(store, specs)
+        self._lock = threading.Lock()
+        self._work = threading.Condition()
+        self._generation = 0
+        self._scheduled_at = -math.inf
+
+    def open_due(
+        self, now: datetime, account_ids: Sequence[int], *, every_account: bool = False
+    ) -> int:
+        """Open every slot due at `now` (SlotOpener.open_due), then wake the waiting lanes."""
+        with self._lock:
+            return self._open(now, account_ids, every_account=every_account)
+
+    def open_if_stale(self, now: Callable[[], datetime], account_ids: Sequence[int]) -> int:
+        """Open again when the last pass is over RESCHEDULE_SECONDS old and no lane is opening."""
+        if time.monotonic() - self._scheduled_at < RESCHEDULE_SECONDS:
+            return 0
+        if not self._lock.acquire(blocking=False):
+            return 0
+        try:
+            return self._open(now(), account_ids, every_account=False)
+        finally:
+            self._lock.release()
+
+    def open_woken(self, now: datetime, woken: Sequence[tuple[str, int]]) -> int:
+        """Open one extra run of each woken (job, account) (SlotOpener.open_woken), then wake."""
+        with self._lock:
+            opened = self.opener.open_woken(now, woken)
+        if opened:
+            self.wake()
+        return opened
+
+    def note_failure(self, job: str, account_id: int) -> None:
+        """Back this pair off now (SlotOpener.note_failure)."""
+        with self._lock:
+            self.opener.note_failure(job, account_id)
+
+    @property
+    def generation(self) -> int:
+        """A count of the wake-ups so far: read it before looking for work, then wait on it."""
+        return self._generation
+
+    def wake(self) -> None:
+        """Wake every lane waiting for work."""
+        with self._work:
+            self._generation += 1
+            self._work.notify_all()
+
+    def wait_for_work(self, seen: int, timeout: float) -> None:
+        """Wait up to `timeout` seconds unless a wake-up came after `seen` was read."""
+        with self._work:
+            if self._generation == seen:
+                self._work.wait(timeout)
+
+    def _open(self, now: datetime, account_ids: Sequence[int], *, every_account: bool) -> int:
+        self._scheduled_at = time.monotonic()
+        opened = self.opener.open_due(now, account_ids, every_account=every_account)
+        if opened:
+            self.wake()
+        return opened

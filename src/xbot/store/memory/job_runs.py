@@ -77,8 +77,11 @@ class MemoryJobRuns:
         """Claim the first opened pending run (or one whose lease expired) and bump its fence."""
         with self.tables.transaction() as tables:
             now = tables.clock()
-            claimable = [row for row in tables.job_runs.values()
-                         if row.job in jobs and _claimable(row, now)]  # fmt: skip
+            rows = tables.job_runs.values()
+            # one run of a (job, account) in flight at a time, as the SQL claim
+            busy = {(row.job, row.account_id) for row in rows if _in_flight(row, now)}
+            claimable = [row for row in rows if row.job in jobs and _claimable(row, now)
+                         and (row.job, row.account_id) not in busy]  # fmt: skip
             if not claimable:
                 return None
             row = min(claimable, key=lambda row: (row.created_at, row.job_run_id))
@@ -180,6 +183,11 @@ def _claimable(row: RunRow, now: datetime) -> bool:
         return True
     expired = row.lease_until is not None and row.lease_until < now
     return row.status is JobRunStatus.RUNNING and expired
+
+
+def _in_flight(row: RunRow, now: datetime) -> bool:
+    live = row.lease_until is not None and row.lease_until >= now
+    return row.status is JobRunStatus.RUNNING and live
 
 
 def _held(tables: Tables, run: JobRun) -> RunRow | None:

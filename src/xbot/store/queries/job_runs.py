@@ -17,12 +17,18 @@ from xbot.store.types import JsonData, UtcDateTime
 #: the columns a claim returns, as the port's JobRun needs them
 _CLAIMED = "id, job, account_id, slot, owner, attempts, lease_until, started_at"
 #: PostgreSQL: the oldest claimable run of the named jobs (first opened, first run), locked,
-#: others skipped
+#: others skipped; never one whose (job, account) has another run in flight under a live lease
+#: (a worker runs several at once: xbot.jobs.runner_pool)
 _NEXT_CLAIMABLE = """
-    SELECT id FROM job_runs
+    SELECT id FROM job_runs AS c
     WHERE job = ANY(:jobs) AND id <> :skip_id
       AND (status = 'pending' OR (status = 'running' AND lease_until < clock_timestamp()))
-    ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+      AND NOT EXISTS (
+          SELECT 1 FROM job_runs AS busy
+          WHERE busy.status = 'running' AND busy.lease_until >= clock_timestamp()
+            AND busy.job = c.job AND busy.account_id = c.account_id AND busy.id <> c.id
+            {finished})
+    ORDER BY created_at, id LIMIT 1 FOR UPDATE OF c SKIP LOCKED
 """
 _CLAIM = f"""
     UPDATE job_runs SET status = 'running', owner = :owner, attempts = attempts + 1,
@@ -30,7 +36,7 @@ _CLAIM = f"""
     WHERE id = ({_NEXT_CLAIMABLE})
 """
 #: PostgreSQL: one round trip that claims a run (clock_timestamp(): the shared clock)
-CLAIM_NOW = f"{_CLAIM} RETURNING {_CLAIMED}"
+CLAIM_NOW = f"{_CLAIM.format(finished='')} RETURNING {_CLAIMED}"
 #: PostgreSQL: finish the run held under the fence and claim the next one, in one statement
 FINISH_AND_CLAIM_NOW = f"""
     WITH finished AS (
@@ -39,7 +45,9 @@ FINISH_AND_CLAIM_NOW = f"""
         WHERE id = :run_id AND owner = :fence_owner AND attempts = :fence
           AND status = 'running'
         RETURNING id
-    ), claimed AS ({_CLAIM} RETURNING {_CLAIMED})
+    ), claimed AS (
+        {_CLAIM.format(finished="AND busy.id NOT IN (SELECT id FROM finished)")}
+        RETURNING {_CLAIMED})
     SELECT (SELECT count(*) FROM finished) AS finished, claimed.*
     FROM (SELECT 1) AS one LEFT JOIN claimed ON true
 """
@@ -127,12 +135,25 @@ def claim_run(
     connection: Connection, owner: str, jobs: Sequence[str], now: datetime, lease: timedelta
 ) -> Row[Any] | None:
     """Claim one pending run, or one whose lease expired, and bump its fence (attempts)."""
+    busy = job_runs.alias("busy")
+    in_flight = (
+        select(busy.c.id)
+        .where(
+            busy.c.status == "running",
+            busy.c.lease_until >= now,
+            busy.c.job == job_runs.c.job,
+            busy.c.account_id == job_runs.c.account_id,
+            busy.c.id != job_runs.c.id,
+        )
+        .exists()
+    )
     claimable = and_(
         job_runs.c.job.in_(jobs),
         or_(
             job_runs.c.status == "pending",
             and_(job_runs.c.status == "running", job_runs.c.lease_until < now),
         ),
+        ~in_flight,  # one run of a (job, account) in flight at a time
     )
     candidate = (
         select(job_runs.c.id).where(claimable).order_by(job_runs.c.created_at, job_runs.c.id)
