@@ -237,14 +237,14 @@ def _table_row(
 ) -> AccountRow:
     return AccountRow(
         account=state.account,
-        state=state.state.value,
+        state=state.state,
         reason=state.reason,
         detail=state.detail,
         since=state.since,
         until=state.until,
         posts_today=count(row, "posts_today"),
         per_day=rules.per_day,
-        mode=mode.value,
+        mode=mode,
     )
 
 

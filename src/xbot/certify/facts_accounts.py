@@ -5,22 +5,23 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from xbot.domain.account_state import PostingState
+from xbot.domain.review import AccountMode
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AccountRow:
     """One account's row in I's table: its state now, today's posts and its mode."""
 
     account: str
-    #: posting, held or blocked (xbot.domain.account_state.PostingState)
-    state: str
+    state: PostingState
     reason: str | None = None
     detail: str = ""
     since: datetime | None = None
     until: datetime | None = None
     posts_today: int = 0
     per_day: int = 0
-    #: live or shadow (xbot.domain.review.AccountMode)
-    mode: str = "live"
+    mode: AccountMode = AccountMode.LIVE
 
     def as_data(self) -> dict[str, object]:
         """Return the row as the report's JSON keeps it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -20,6 +21,7 @@ from xbot.certify.facts_pipeline import (
 )
 from xbot.certify.facts_safety import Duplicate, Ghost, GhostFacts, StuckFacts
 from xbot.certify.model import CheckResult, JobRuns, NoFacts, Status, facts_of
+from xbot.domain.account_state import PostingState
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 RUNS = ["started", "completed", "failed", "last_started_at", "last_completed_at"]
@@ -169,9 +171,11 @@ def test_stuck_keys() -> None:
 
 
 def test_accounts_keys() -> None:
-    row = AccountRow(account="x:acme", state="posting", posts_today=2, per_day=30)
+    row = AccountRow(account="x:acme", state=PostingState.POSTING, posts_today=2, per_day=30)
     data = AccountsFacts(accounts=(row,), explains=("F",)).as_data()
     assert list(data) == ["accounts", "explains", "shadow_accounts"]
+    assert jsonable(data["accounts"])[0]["state"] == "posting"
+    assert json.dumps(jsonable(data["accounts"])[0]["mode"]) == '"live"'
     assert list(data["accounts"][0]) == [
         "account",
         "state",
