@@ -1,9 +1,10 @@
-"""The one confirmation of a stop message, against the fake X over loopback, SQLite and PostgreSQL.
+"""The one confirmation of a stop message, against the fakes over loopback, SQLite and PostgreSQL.
 
 With `opt_outs.confirmation` on, the stop message that opts its author out gets exactly one reply,
 the configured text, through decision, permit and publish; then nothing more, not even to a
 second stop message. Off (the default), it gets none. Certify's check J reads the confirmation as
-allowed and still flags any other reply to the opted-out author (issue 15).
+allowed and still flags any other reply to the opted-out author (issue 15). Mastodon's rules
+allow it as well: one reply to the stop message, by the fake Mastodon.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from xbot.config_compliance import OptOutSettings
 from xbot.jobs import post
 from xbot.sim.core.clock import SimClock
 from xbot.sim.core.world import build_world
+from xbot.sim.mastodon.fake import FakeMastodon, MastodonFakeSettings
 from xbot.sim.x.fake import FakeX
 from xbot.sim.x.settings import XFakeSettings
 from xbot.store.snapshot import open_snapshot
@@ -147,3 +149,22 @@ def _plant_reply(engine: Engine, target_post_id: str) -> str:
             )
         )  # fmt: skip
     return "permit_planted"
+
+
+def test_mastodon_s_rules_allow_the_confirmation_too(engine: Engine) -> None:
+    fake = FakeMastodon(build_world(seed=7), clock=SimClock(speed=0),
+                        settings=MastodonFakeSettings(history_posts_per_bot=0))  # fmt: skip
+    bot = fake.world.bot_accounts[0].handle
+    settings = OptOutSettings(confirmation=True, confirmation_text=TEXT)
+    try:
+        with wired(engine, fake, "mastodon", credentials={bot: fake.credentials(bot)},
+                   settings_changes={"opt_outs": settings}) as world:  # fmt: skip
+            ann = next(user.handle for user in fake.world.users if not user.automated)
+            stop = fake.post_as(ann, f"@{bot} stop")
+            for _ in range(2):
+                _run_everything(world)
+    finally:
+        fake.close()
+    posted = [entry.body for entry in fake.requests(method="POST", path="/api/v1/statuses")]
+    assert [(body["status"], body["in_reply_to_id"]) for body in posted] == [(TEXT, stop["id"])]
+    assert candidates(engine)[stop["id"]] == ("replied", None)
