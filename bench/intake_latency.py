@@ -30,13 +30,14 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx2
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from fake_process import FakeProcess
 from xbot import operations
@@ -55,6 +56,8 @@ CANDIDATE_P95_TARGET = 2.0
 REPLY_P95_TARGET = 5.0
 #: how long to wait for the last mentions after the injection ends
 SETTLE_SECONDS = 30.0
+#: how often the bench looks for new candidate rows (the resolution of mention -> candidate)
+WATCH_SECONDS = 0.05
 #: how long each cut lasts (what is posted meanwhile is lost to the stream)
 GAP_SECONDS = 1.0
 
@@ -69,6 +72,51 @@ def cut(platform: str, base_url: str) -> None:
         httpx2.post(f"{base_url}/_sim/jetstream", json=body).raise_for_status()
     else:
         httpx2.post(f"{base_url}/_sim/activity", json={"action": "lose"}).raise_for_status()
+
+
+class RowWatcher:
+    """Records when each candidate row first becomes visible (a row's own `created_at` is its
+    admit's clock: a backfill stamps the time its poll started, not when the row committed)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._seen: dict[str, float] = {}
+        self._last = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def snapshot(self) -> dict[str, float]:
+        """Return {platform post id: epoch seconds first seen} so far."""
+        with self._lock:
+            return dict(self._seen)
+
+    def stop(self) -> None:
+        """Stop watching (after one last look)."""
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        while True:
+            stopping = self._stop.is_set()
+            self._look()
+            if stopping:
+                return
+            self._stop.wait(WATCH_SECONDS)
+
+    def _look(self) -> None:
+        with self._engine.connect() as connection:
+            found = connection.execute(
+                select(reply_candidate_queue.c.id, reply_candidate_queue.c.candidate_post_id)
+                .where(reply_candidate_queue.c.id > self._last)
+                .order_by(reply_candidate_queue.c.id)
+            ).all()
+        now = time.time()
+        with self._lock:
+            for row_id, post_id in found:
+                self._seen.setdefault(post_id, now)
+                self._last = max(self._last, row_id)
 
 
 def author(users: list[str], number: int, every: int) -> str:
@@ -157,6 +205,7 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
         users = fake.users
         mention = "@" + fake.bot_handle
         created: dict[str, float] = {}
+        watcher = RowWatcher(engine)
         cuts = {round((n + 1) * args.mentions / (args.disconnects + 1))
                 for n in range(args.disconnects)}  # fmt: skip
         started = time.monotonic()
@@ -169,19 +218,14 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
             time.sleep(max(0.0, started + (number + 1) / args.rate - time.monotonic()))
 
         def rows() -> dict[str, float]:
-            with engine.connect() as connection:
-                found = connection.execute(
-                    select(
-                        reply_candidate_queue.c.candidate_post_id,
-                        reply_candidate_queue.c.created_at,
-                    )
-                ).all()
-            return {row[0]: row[1].timestamp() for row in found if row[0] in created}
+            seen = watcher.snapshot()
+            return {key: seen[key] for key in created if key in seen}
 
         settle = time.monotonic() + SETTLE_SECONDS
         while len(rows()) < len(created) and time.monotonic() < settle:
             time.sleep(0.2)
         time.sleep(3.0)  # the last replies
+        watcher.stop()
         service.stop_background(runner, thread)
         candidates = rows()
         with engine.connect() as connection:
