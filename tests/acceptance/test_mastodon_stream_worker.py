@@ -113,6 +113,9 @@ def test_mentions_reach_candidate_rows_through_the_stream_and_a_gap_through_the_
     wait_for(lambda: events(engine, "intake_stream_connected"), ARRIVAL_SECONDS)
     wait_for(lambda: fake.stream.connections() == 1, ARRIVAL_SECONDS)
     wait_for(lambda: fetched(engine), ARRIVAL_SECONDS)
+    # the connect's two backfills (at once, and backfill_again_seconds later) run beside the
+    # stream: once both are over, a new mention can only come by the stream
+    wait_for(lambda: len(events(engine, "intake_stream_backfilled")) >= 2, ARRIVAL_SECONDS)
     (health,) = store.intake.health()
     assert (health.stream, health.admitted) == ("mastodon_user", 0)
 
