@@ -160,6 +160,8 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
     parser.add_argument("--mentions", type=int, default=100)
     parser.add_argument("--disconnects", type=int, default=2)
     parser.add_argument("--rate", type=float, default=10.0, help="mentions per second")
+    parser.add_argument("--mastodon-transport", choices=["websocket", "sse"],
+                        default="websocket", help="intake.mastodon_transport")  # fmt: skip
     parser.add_argument("--reply-every", type=int, default=20,
                         help="one mention in this many is by a new author")  # fmt: skip
     args = parser.parse_args()
@@ -177,6 +179,7 @@ def main() -> int:  # noqa: PLR0915 - one run, top to bottom
             jobs=CADENCE, poll_interval=0.1, lease_seconds=10, git_sha="be7c000000000000",
             secret_key=SecretStr(generate_key()), x={"automated_label_attested": True},
             bluesky={"jetstream_url": "ws" + base_url.removeprefix("http")},
+            intake={"mastodon_transport": args.mastodon_transport},
             accounts=[{"platform": args.platform, "handle": handle, "base_url": base_url,
                        "topics": TOPICS, "budgets": budgets.model_dump(), "max_queue": 100000}],
         )  # fmt: skip

@@ -36,6 +36,12 @@ class IntakeSettings(BaseModel):
     reconnect_initial_seconds: float = Field(
         0.25, gt=0, le=3600, description="seconds, above 0 and up to 3600"
     )
+    #: how a Mastodon account's stream is carried: the websocket (`/api/v1/streaming`), or
+    #: server-sent events (`/api/v1/streaming/user/notification`) where a proxy passes plain
+    #: HTTP streams but not websockets
+    mastodon_transport: Literal["websocket", "sse"] = Field(
+        "websocket", description='"websocket" or "sse"'
+    )
     reconnect_max_seconds: float = Field(
         60.0, gt=0, le=86400, description="seconds, above 0 and up to 86400"
     )

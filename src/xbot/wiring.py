@@ -272,6 +272,7 @@ class PlatformCache:
             return build_bluesky_platform(account.settings, password, store, **extra)
         if account.platform == "mastodon":
             token = self._secrets(account).get("access_token")
+            extra["stream_transport"] = self.settings.intake.mastodon_transport
             return build_mastodon_platform(account.settings, token, **extra)
         raise ConfigError(f"account @{account.handle}: unknown platform {account.platform!r}")
 

@@ -236,6 +236,7 @@ CASES: list[Case] = [
     in_file("intake.reconnect_initial_seconds", 0),
     in_env("intake.reconnect_max_seconds", "never"),
     in_file("intake.backfill_again_seconds", -1),
+    in_env("intake.mastodon_transport", "carrier-pigeon"),
     in_env("labels.apply", "maybe"),
     in_env("llm", "garbage"),
     in_file("llm.base_url", "not a url"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import httpx2
 from pydantic import SecretStr
@@ -30,6 +31,7 @@ def build_mastodon_platform(  # noqa: PLR0913 - every part is optional but the a
     transport: httpx2.BaseTransport | None = None,
     now: Callable[[], datetime] | None = None,
     meter: Meter | None = None,
+    stream_transport: Literal["websocket", "sse"] = "websocket",
 ) -> MastodonPlatform:
     """Return the Mastodon adapter for `account`.
 
@@ -58,7 +60,7 @@ def build_mastodon_platform(  # noqa: PLR0913 - every part is optional but the a
     wire = MastodonWire(http=client, token=token, options=options)
     stream = StreamOptions(
         connect_timeout=options.connect_timeout, user_agent=options.user_agent,
-        max_message_bytes=options.max_response_bytes,
+        max_message_bytes=options.max_response_bytes, transport=stream_transport,
     )  # fmt: skip
     return MastodonPlatform(
         wire=wire, visibility=account.visibility, visibility_grace=visibility_grace,

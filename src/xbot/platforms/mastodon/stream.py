@@ -8,6 +8,9 @@ message is `{"stream": [...], "event": "notification", "payload": "<JSON Notific
 the same post has the same id and fields whichever way it arrives, and `mark` asks the
 relationships about its author as the poll does (a block or the account's mute opts them out).
 
+With `transport = "sse"` the same stream comes as server-sent events
+(`GET /api/v1/streaming/user/notification`, xbot.platforms.mastodon.stream_sse).
+
 Mastodon keeps no position for a stream: a reconnect starts from now, so the cursor (the
 notification id) is only informational, and the supervisor's backfill (the notifications poll,
 `since_id`) recovers whatever was published while the connection was down.
@@ -20,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
@@ -31,6 +34,7 @@ from xbot.domain.errors import AuthFailed, PlatformError
 from xbot.domain.intake import StreamDisconnected, StreamItem, StreamUnavailable
 from xbot.domain.posts import Post
 from xbot.platforms.mastodon.statuses import MalformedError, Me, post_from
+from xbot.platforms.mastodon.stream_sse import SseConnection
 
 STREAM_NAME = "mastodon_user"
 STREAM_PATH = "/api/v1/streaming"
@@ -55,6 +59,11 @@ class StreamOptions:
     ping_timeout: float = 20.0
     max_message_bytes: int = 2_000_000
     user_agent: str = "xbot/0.1 (+https://github.com/xbot)"
+    #: "websocket", or "sse": the same stream as server-sent events (xbot.platforms.mastodon.
+    #: stream_sse), where a proxy passes plain HTTP streams but not websockets
+    transport: Literal["websocket", "sse"] = "websocket"
+    #: server-sent events: no byte (not even a heartbeat) for this long ends the stream
+    sse_read_timeout: float = 60.0
 
 
 class MastodonUserStream:
@@ -80,6 +89,7 @@ class MastodonUserStream:
         self._now = now or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._connection: ClientConnection | None = None
+        self._events: SseConnection | None = None
         self._url: str | None = None
 
     def listen(self, cursor: str | None, stop: threading.Event) -> Iterator[StreamItem]:
@@ -89,6 +99,9 @@ class MastodonUserStream:
         """
         del cursor
         me, url = self._prepare()
+        if self.options.transport == "sse":
+            yield from self._listen_sse(me, url, stop)
+            return
         with self._connect(url) as connection:
             try:
                 yield StreamItem(post=None, cursor=None, received_at=self._now())
@@ -101,8 +114,39 @@ class MastodonUserStream:
         """Close the open connection, if any (a `listen` in another thread then ends)."""
         with self._lock:
             connection, self._connection = self._connection, None
+            events, self._events = self._events, None
         if connection is not None:
             connection.close()
+        if events is not None:
+            events.close()
+
+    def _listen_sse(self, me: Me, url: str, stop: threading.Event) -> Iterator[StreamItem]:
+        """Yield the same items from server-sent events (`event: notification`, `data:`)."""
+        options = self.options
+        events = SseConnection(url, self._token, connect_timeout=options.connect_timeout,
+                               read_timeout=options.sse_read_timeout,
+                               user_agent=options.user_agent, refusals=_NO_STREAM)  # fmt: skip
+        with self._lock:
+            self._events = events
+        try:
+            yield StreamItem(post=None, cursor=None, received_at=self._now())
+            while not stop.is_set():
+                received = events.recv(options.idle_seconds)
+                if received is None:
+                    yield StreamItem(post=None, cursor=None, received_at=self._now())
+                    continue
+                try:
+                    item = event_item(*received, me, received_at=self._now())
+                except MalformedError as exc:
+                    raise StreamDisconnected(
+                        f"Mastodon's stream sent an unreadable event: {exc}"
+                    ) from None
+                yield self._marked(item)
+        finally:
+            with self._lock:
+                if self._events is events:
+                    self._events = None
+            events.close()
 
     # --- helpers ---
 
@@ -182,9 +226,13 @@ def item_from(raw: str | bytes, me: Me, *, received_at: datetime) -> StreamItem:
     Raise MalformedError when the message does not have Mastodon's shape.
     """
     message = _object(raw, "message")
-    if message.get("event") != "notification":
+    return event_item(message.get("event"), message.get("payload"), me, received_at=received_at)
+
+
+def event_item(event: object, payload: object, me: Me, *, received_at: datetime) -> StreamItem:
+    """Read one event (its name and payload, a JSON string or object) as `item_from` does."""
+    if event != "notification":
         return StreamItem(post=None, cursor=None, received_at=received_at)
-    payload = message.get("payload")
     notification = _object(payload, "payload") if isinstance(payload, str | bytes) else payload
     if not isinstance(notification, dict):
         raise MalformedError("a notification is not an object")

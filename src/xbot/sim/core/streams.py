@@ -1,4 +1,7 @@
-"""A fake's push stream: fan-out to its open websocket connections, with the faults of a real one.
+"""A fake's push stream: fan-out to its open connections, with the faults of a real one.
+
+Connections are websockets (`serve`) or any other framing the fake provides (`serve_events`,
+e.g. Mastodon's server-sent events).
 
 Platform-neutral: the fake decides who hears what (a `key` per connection, e.g. the Mastodon
 account's "user:notification|42") and the text of each message; the hub delivers each published
@@ -26,6 +29,7 @@ import asyncio
 import contextlib
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -134,12 +138,29 @@ class StreamHub:
 
     async def serve(self, websocket: WebSocket, key: str) -> None:
         """Deliver messages for `key` on an accepted websocket until either side closes it."""
+        conn = await self._deliver(key, websocket.send_text, _until_disconnect(websocket))
+        with contextlib.suppress(Exception):
+            await websocket.close(code=conn.close_code, reason=conn.close_reason)
+
+    async def serve_events(
+        self, key: str, send: Callable[[str], Awaitable[None]], gone: Awaitable[None]
+    ) -> None:
+        """Deliver messages for `key` through `send` until `gone` completes or the hub closes it.
+
+        For a stream that is not a websocket (server-sent events): the caller frames each
+        message and ends its response when this returns.
+        """
+        await self._deliver(key, send, gone)
+
+    async def _deliver(
+        self, key: str, send: Callable[[str], Awaitable[None]], gone: Awaitable[None]
+    ) -> _Connection:
         conn = _Connection(key=key, loop=asyncio.get_running_loop())
         with self._lock:
             self._connections.add(conn)
         tasks = [
-            asyncio.create_task(self._send(websocket, conn)),
-            asyncio.create_task(_until_disconnect(websocket)),
+            asyncio.create_task(self._send(send, conn)),
+            asyncio.ensure_future(gone),
             asyncio.create_task(conn.closing.wait()),
         ]
         try:
@@ -149,8 +170,7 @@ class StreamHub:
                 self._connections.discard(conn)
             for task in tasks:
                 task.cancel()
-            with contextlib.suppress(Exception):
-                await websocket.close(code=conn.close_code, reason=conn.close_reason)
+        return conn
 
     # --- faults ---
 
@@ -228,7 +248,7 @@ class StreamHub:
     def _by_key(self, key: str) -> list[_Connection]:
         return [conn for conn in self._connections if conn.key == key]
 
-    async def _send(self, websocket: WebSocket, conn: _Connection) -> None:
+    async def _send(self, send: Callable[[str], Awaitable[None]], conn: _Connection) -> None:
         while True:
             text = await conn.outbox.get()
             while self._active("pause") is not None:  # noqa: ASYNC110 - set from other threads
@@ -239,7 +259,7 @@ class StreamHub:
                 if conn.outbox.qsize() > slow.buffer:
                     conn.close(TOO_SLOW_CODE, "the client is too slow")
                     return
-            await websocket.send_text(text)
+            await send(text)
 
 
 async def _until_disconnect(websocket: WebSocket) -> None:

@@ -11,9 +11,10 @@ lacks (each is ours, and named so in the tests):
 - Mastodon's rate-limit headers with an ISO 8601 reset on aligned windows (`limits`);
 - the request log and the shared `/_sim/` admin API (faults, posts as anyone incl. ghosts,
   requests, world, reset), and a seeded world: every world user is an account with a token;
-- the streaming API over websocket (`streaming`): every event mastodon-mock streams, e.g. a
-  mention's notification, reaches open `user:notification` streams, through stream faults
-  (`fake.stream.add_fault(StreamFault(kind="gap"))`, or `POST /_sim/stream/faults`).
+- the streaming API over websocket and server-sent events (`streaming`): every event
+  mastodon-mock streams, e.g. a mention's notification, reaches open `user:notification`
+  streams, through stream faults (`fake.stream.add_fault(StreamFault(kind="gap"))`, or
+  `POST /_sim/stream/faults`).
 
     fake = FakeMastodon(build_world(seed=7))     # bot account "replybot" (bot: true)
     token = fake.credentials()["access_token"]
@@ -50,7 +51,7 @@ from xbot.sim.core.world import World, build_world
 from xbot.sim.mastodon.board import MastodonBoard
 from xbot.sim.mastodon.limits import MastodonLimit, MastodonRateLimits, mastodon_error
 from xbot.sim.mastodon.oauth import MastodonOAuth
-from xbot.sim.mastodon.streaming import EventTap, MastodonStreaming
+from xbot.sim.mastodon.streaming import SSE_STREAMS, EventTap, MastodonStreaming
 
 
 @dataclass(kw_only=True, slots=True)
@@ -206,6 +207,9 @@ class FakeMastodon(ScriptedFake):
         async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "websocket":
                 await self.streaming(scope, receive, send)
+                return
+            if scope["type"] == "http" and scope["path"].rstrip("/") in SSE_STREAMS:
+                await self.streaming.sse(scope, receive, send)
                 return
             if scope["type"] == "http" and scope["path"].startswith(ADMIN_PREFIX):
                 await admin(scope, receive, send)

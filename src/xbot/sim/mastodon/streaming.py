@@ -7,6 +7,8 @@ duplicate, reorder, slow) a real stream also shows. `MastodonStreaming` answers 
 [MD methods/streaming.md]: the access token comes in the `access_token` query parameter, an
 `Authorization: Bearer` header or `Sec-WebSocket-Protocol`; each message is
 `{"stream": ["user:notification"], "event": "notification", "payload": "<JSON string>"}`.
+The same streams are served as server-sent events (`GET /api/v1/streaming/user/notification`,
+`text/event-stream`, `event: notification` / `data: <JSON>`), through the same hub and faults.
 `GET /api/v1/streaming/health` and the instance's `urls.streaming_api` are mastodon-mock's own.
 """
 
@@ -18,6 +20,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -27,6 +30,9 @@ from xbot.sim.core.streams import StreamHub
 STREAMING_PATH = "/api/v1/streaming"
 #: the streams a bot account may open (its own user stream, whole or notifications only)
 USER_STREAMS = ("user", "user:notification")
+#: the same streams as server-sent events: path -> stream
+SSE_STREAMS = {f"{STREAMING_PATH}/user": "user",
+               f"{STREAMING_PATH}/user/notification": "user:notification"}  # fmt: skip
 #: resolves an access token to the mastodon-mock account id it acts for (None: invalid)
 AccountOf = Callable[[str], Awaitable[str | None]]
 #: how often an open stream lets the fake's traffic generator post what is due
@@ -123,11 +129,65 @@ class MastodonStreaming:
             if self.hub.connections() == 0:
                 self.tap.detach()
 
+    async def sse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve `GET /api/v1/streaming/user[/notification]` as server-sent events.
+
+        The same hub and faults as the websocket: each message becomes `event: <name>` and
+        `data: <payload>`; a drop or gap ends the response, and a gap refuses new ones (503).
+        """
+        request = Request(scope, receive)
+        stream = SSE_STREAMS[scope["path"].rstrip("/")]
+        token = request.query_params.get("access_token") or _bearer(request.headers)
+        account_id = await self.account_of(token) if token else None
+        if account_id is None:
+            await JSONResponse({"error": "Error: Invalid access token"}, 401)(scope, receive, send)
+            return
+        if not self.hub.accepting():
+            await JSONResponse({"error": "Service Unavailable"}, 503)(scope, receive, send)
+            return
+        self.tap.attach()
+        headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-store")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b":)\n\n", "more_body": True})
+
+        async def event(text: str) -> None:
+            body = sse_frame(text)
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+
+        ticker = asyncio.create_task(self._ticking())
+        try:
+            await self.hub.serve_events(stream_key(stream, account_id), event,
+                                        _until_http_disconnect(receive))  # fmt: skip
+        finally:
+            ticker.cancel()
+            if self.hub.connections() == 0:
+                self.tap.detach()
+            with contextlib.suppress(Exception):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+
     async def _ticking(self) -> None:
         while True:
             await asyncio.sleep(TICK_SECONDS)
             with contextlib.suppress(Exception):  # a failed post is the generator's business
                 await asyncio.to_thread(self.tick)
+
+
+def sse_frame(text: str) -> bytes:
+    """Turn one websocket frame of the hub into Mastodon's server-sent event."""
+    message = json.loads(text)
+    payload = message["payload"]
+    data = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
+    return f"event: {message['event']}\ndata: {data}\n\n".encode()
+
+
+def _bearer(headers: Any) -> str:
+    header = headers.get("authorization", "")
+    return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+
+
+async def _until_http_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _token(websocket: WebSocket) -> tuple[str, str | None]:
