@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
@@ -23,11 +23,9 @@ _NEXT_CLAIMABLE = """
     SELECT id FROM job_runs AS c
     WHERE job = ANY(:jobs) AND id <> :skip_id
       AND (status = 'pending' OR (status = 'running' AND lease_until < clock_timestamp()))
-      AND NOT EXISTS (
-          SELECT 1 FROM job_runs AS busy
-          WHERE busy.status = 'running' AND busy.lease_until >= clock_timestamp()
-            AND busy.job = c.job AND busy.account_id = c.account_id AND busy.id <> c.id
-            {finished})
+      AND (job, account_id) NOT IN (
+          SELECT busy.job, busy.account_id FROM job_runs AS busy
+          WHERE busy.status = 'running' AND busy.lease_until >= clock_timestamp() {finished})
     ORDER BY created_at, id LIMIT 1 FOR UPDATE OF c SKIP LOCKED
 """
 _CLAIM = f"""
@@ -136,16 +134,9 @@ def claim_run(
 ) -> Row[Any] | None:
     """Claim one pending run, or one whose lease expired, and bump its fence (attempts)."""
     busy = job_runs.alias("busy")
-    in_flight = (
-        select(busy.c.id)
-        .where(
-            busy.c.status == "running",
-            busy.c.lease_until >= now,
-            busy.c.job == job_runs.c.job,
-            busy.c.account_id == job_runs.c.account_id,
-            busy.c.id != job_runs.c.id,
-        )
-        .exists()
+    # the few running rows, read once per statement (not per candidate row, nor per pair's past)
+    in_flight = select(busy.c.job, busy.c.account_id).where(
+        busy.c.status == "running", busy.c.lease_until >= now
     )
     claimable = and_(
         job_runs.c.job.in_(jobs),
@@ -153,7 +144,8 @@ def claim_run(
             job_runs.c.status == "pending",
             and_(job_runs.c.status == "running", job_runs.c.lease_until < now),
         ),
-        ~in_flight,  # one run of a (job, account) in flight at a time
+        # one run of a (job, account) in flight at a time
+        tuple_(job_runs.c.job, job_runs.c.account_id).not_in(in_flight),
     )
     candidate = (
         select(job_runs.c.id).where(claimable).order_by(job_runs.c.created_at, job_runs.c.id)
