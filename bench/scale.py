@@ -93,7 +93,7 @@ def write_config(run: Run) -> dict[str, str]:
         credentials = run.fake.credentials(handle)
         names = {key: f"SCALE_X_{index}_{key.upper()}" for key in X_KEYS}
         env.update({names[key]: credentials[key] for key in X_KEYS})
-        lines += _account_toml(handle, run.base_url, names)
+        lines += _account_toml(handle, run.base_url, names, run.args.intake)
     config = run.workdir / "xbot.toml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     env.update(
@@ -108,16 +108,19 @@ def write_config(run: Run) -> dict[str, str]:
             "XBOT_LOG_LEVEL": "warning",
         }
     )
+    if run.args.concurrency:
+        env["XBOT_WORKER__CONCURRENCY"] = str(run.args.concurrency)
     return env
 
 
-def _account_toml(handle: str, base_url: str, names: dict[str, str]) -> list[str]:
+def _account_toml(handle: str, base_url: str, names: dict[str, str], intake: str) -> list[str]:
     credentials = ", ".join(f"{key} = {json.dumps(value)}" for key, value in names.items())
     return [
         "",
         "[[accounts]]",
         'platform = "x"',
         f"handle = {json.dumps(handle)}",
+        f"intake = {json.dumps(intake)}",
         f"base_url = {json.dumps(base_url)}",
         f"credentials = {{ {credentials} }}",
         "[accounts.budgets]",
@@ -321,6 +324,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     add("--reconcile", type=float, default=30.0)
     add("--ghost-scan", type=float, default=60.0)
     add("--poll-interval", type=float, default=1.0)
+    add(
+        "--intake",
+        choices=("poll", "auto"),
+        default="poll",
+        help="poll (default: the issue's mention->reply target is for polling) or auto (streams)",
+    )
+    add("--concurrency", type=int, default=0, help="worker.concurrency (default: the worker's)")
     add("--settle-seconds", type=float, default=60.0)
     add("--port", type=int, default=0, help="first worker's health port (default: free ports)")
     add("--seed", type=int, default=12)

@@ -37,7 +37,10 @@ def sample_process(pid: int, started: float) -> ProcSample | None:
     except OSError:
         return None
     cpu = (int(stat[11]) + int(stat[12])) / TICKS  # utime, stime (fields 14, 15)
-    rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS"))
+    rss = [int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")]
+    if not rss:  # a zombie: it exited and was not waited for yet
+        return None
+    rss_kb = rss[0]
     return ProcSample(at=time.monotonic() - started, cpu_seconds=cpu, rss_mb=rss_kb / 1024)
 
 
@@ -48,6 +51,8 @@ class Samples:
     started: float = field(default_factory=time.monotonic)
     workers: dict[str, list[ProcSample]] = field(default_factory=lambda: defaultdict(list))
     connections: list[int] = field(default_factory=list)
+    #: the machine's 1-minute load average at each sample (other work shares the cores)
+    load: list[float] = field(default_factory=list)
 
     def take(self, pids: dict[str, int], connection: Connection) -> None:
         """Sample every worker and count the database's connections (not this one)."""
@@ -60,6 +65,7 @@ class Samples:
         ).scalar_one()
         connection.commit()
         self.connections.append(int(count) - 1)
+        self.load.append(os.getloadavg()[0])
 
 
 def worker_figures(samples: list[ProcSample]) -> dict[str, Any]:
@@ -119,16 +125,21 @@ def slot_figures(
 
 
 def _one_job(rows: list[Any], interval: float, window: tuple[datetime, datetime]) -> dict[str, Any]:
+    # a woken run (negative slot, xbot.jobs.wakeups) superseded by the regular slot lost no work
+    woken = [row for row in rows if row.slot < 0]
+    rows = [row for row in rows if row.slot >= 0]
     seen = Counter((row.account_id, row.slot) for row in rows)
     accounts = {row.account_id for row in rows}
     expected = {
         (account, slot) for account in accounts for slot in _whole_slots(job_of(rows), account,
                                                                          interval, window)
     }  # fmt: skip
-    claimed = [row for row in rows if row.started_at is not None]
+    claimed = [row for row in [*rows, *woken] if row.started_at is not None]
     return {
         "interval_seconds": interval,
         "runs": len(rows),
+        "woken_runs": len(woken),
+        "woken_superseded": sum(row.status == "skipped" for row in woken),
         "by_status": dict(Counter(row.status for row in rows)),
         "duplicate_slots": sum(count - 1 for count in seen.values() if count > 1),
         "slots_expected_in_window": len(expected),

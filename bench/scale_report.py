@@ -9,6 +9,9 @@ from typing import Any
 
 from scale_measure import Samples, worker_figures
 
+#: RSS may grow by this much after the first third of the run and still count as flat (MB)
+FLAT_MB = 15.0
+
 TARGETS = {
     "size": "4 workers x 200 accounts for 5 minutes on 2 cores",
     "due_work_skipped": 0,
@@ -40,8 +43,48 @@ def report(args: argparse.Namespace, samples: Samples, figures: dict[str, Any]) 
         "due_slots_skipped_or_never_created": missed,
         "workers": {name: worker_figures(taken) for name, taken in samples.workers.items()},
         "postgres_connections_max": max(samples.connections, default=None),
+        "load_average": _load(samples.load),
         "targets": TARGETS,
     }
+
+
+def _load(values: list[float]) -> dict[str, float | None]:
+    if not values:
+        return {"min": None, "median": None, "max": None}
+    ordered = sorted(values)
+    return {"min": ordered[0], "median": ordered[len(ordered) // 2], "max": ordered[-1]}
+
+
+def verdicts(data: dict[str, Any], args: argparse.Namespace) -> list[tuple[str, bool, str]]:
+    """Each issue-12 target: (name, met, the figure beside it)."""
+    jobs, posts = data["jobs"], data["posts"]
+    lags = {job: figures["claim_lag_after_created_s"]["p95"] for job, figures in jobs.items()}
+    worst_job = max(lags, key=lambda job: lags[job] or 0.0)
+    worst = lags[worst_job]
+    reply = posts["mention_to_reply_s"]["p95"]
+    limit = args.fetch + 2
+    workers = data["workers"].values()
+    rss_max = max((worker.get("rss_mb_max") or 0.0 for worker in workers), default=0.0)
+    growth = max(
+        (worker.get("rss_growth_mb_after_first_third") or 0.0 for worker in workers), default=0.0
+    )
+    duplicates = sum(job["duplicate_slots"] for job in jobs.values())
+    twice = posts["targets_replied_twice"]
+    answered = f"{posts['mentions_answered']} of {posts['mentions']} mentions answered"
+    return [
+        ("no due work skipped", data["due_slots_skipped_or_never_created"] == 0,
+         f"{data['due_slots_skipped_or_never_created']} slots skipped or never created"),
+        ("0 duplicates", duplicates == 0 and twice == 0,
+         f"{duplicates} duplicate slots, {twice} targets replied twice"),
+        ("certify OPERATIONAL", data["certify"]["verdict"] == "OPERATIONAL",
+         str(data["certify"]["verdict"])),
+        ("claim lag p95 <= 1 s", worst is not None and worst <= 1.0,
+         f"worst p95 {worst} s ({worst_job})"),
+        (f"mention->reply p95 <= {limit:g} s", reply is not None and reply <= limit,
+         f"p95 {reply} s, {answered}"),
+        ("worker RSS <= 150 MB and flat", rss_max <= 150 and growth <= FLAT_MB,
+         f"max {rss_max} MB, growth after the first third {growth} MB (flat: <= {FLAT_MB:g})"),
+    ]  # fmt: skip
 
 
 def print_summary(data: dict[str, Any], args: argparse.Namespace) -> None:
@@ -54,7 +97,8 @@ def print_summary(data: dict[str, Any], args: argparse.Namespace) -> None:
     for job, figures in data["jobs"].items():
         lag = figures["claim_lag_after_created_s"]
         print(
-            f"  {job:<10} runs {figures['runs']:>6}  dup slots {figures['duplicate_slots']}  "
+            f"  {job:<10} runs {figures['runs']:>6} (+{figures['woken_runs']} woken)  "
+            f"dup slots {figures['duplicate_slots']}  "
             f"never created {figures['slots_never_created']:>4} / "
             f"{figures['slots_expected_in_window'] or 'work'}  "
             f"skipped {figures['skipped_as_backlog']:>4}"
@@ -91,7 +135,17 @@ def print_summary(data: dict[str, Any], args: argparse.Namespace) -> None:
     verdict = data["certify"]
     print(
         f"  certify {verdict['verdict']} in {verdict['seconds']} s (target OPERATIONAL)"
-        + (f"; blocker {verdict['blocker']}" if verdict["blocker"] else "")
+        + (f"; blocker {verdict['blocker'][:300]}" if verdict["blocker"] else "")
     )
     print(f"  checks: {data['checks']} -> {'ok' if data['ok'] else 'FAILED'}")
+    load = data["load_average"]
+    size = data["size"]
+    full = size["accounts"] >= 200 and size["workers"] >= 4 and size["minutes"] >= 5
+    print(
+        f"targets (issue 12){'' if full else ', at a size smaller than the targets name'}; "
+        f"load average min {load['min']} median {load['median']} max {load['max']} "
+        f"on {data['cores']} cores:"
+    )
+    for name, met, figure in verdicts(data, args):
+        print(f"  {'PASS' if met else 'MISS'}  {name}: {figure}")
     print(json.dumps(data, default=str, separators=(",", ":")))
