@@ -32,6 +32,7 @@ from xbot.domain.errors import StoreError
 from xbot.domain.intake import StreamDisconnected, StreamItem, StreamState, StreamUnavailable
 from xbot.domain.posts import CandidateBatch, Post
 from xbot.domain.stores import Store
+from xbot.jobs import intake_backfill
 from xbot.jobs.base import Account, JobContext
 from xbot.jobs.intake import Backoff, StreamSupervisor, stream_of
 from xbot.store.memory import MemoryStore
@@ -315,3 +316,36 @@ def test_an_admitted_mention_wakes_the_accounts_schedule_job(world) -> None:  # 
     assert context2.wakeups.take() == [("schedule", account2.account_id)]
     context2.stop.set()
     thread.join(5)
+
+
+class FlakyPlatform(StreamingPlatform):
+    """Its first notification poll fails (the platform is down a moment)."""
+
+    def fetch_candidates(self, since: str | None) -> CandidateBatch:
+        if not self.fetches:
+            self.fetches.append(since)
+            raise StoreError("database error: the backfill's write failed")
+        return super().fetch_candidates(since)
+
+
+def test_a_failed_backfill_is_tried_again_and_its_finds_wake_the_schedule_job(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(intake_backfill, "RETRY_SECONDS", 0.05)
+    store = MemoryStore(clock=Clock())
+    platform = FlakyPlatform()
+    account = account_on(store)
+    intake = FAST.intake.model_copy(update={"backfill_again_seconds": 0})
+    context = context_for(
+        store, account, platform, settings=FAST.model_copy(update={"intake": intake})
+    )
+    platform.posts = [mention(2)]  # only a backfill finds it
+    platform.stream.play([opened()], drop=False)
+    thread = run(context, account, platform)
+    until(lambda: queued(store, account) == {"2"})
+    assert len(platform.fetches) == 2, "the failed backfill, then its retry"
+    until(context.wakeups.pending)
+    assert context.wakeups.take() == [("schedule", account.account_id)]
+    context.stop.set()
+    thread.join(5)
+    assert not thread.is_alive()
