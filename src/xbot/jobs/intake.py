@@ -40,10 +40,11 @@ from xbot.domain.intake import (
     StreamState,
     StreamUnavailable,
 )
+from xbot.domain.ports import Platform
 from xbot.domain.posts import Post
 from xbot.events import EventType
 from xbot.jobs import fetch
-from xbot.jobs.admit import admission, admit
+from xbot.jobs.admit import Admission, admission, admit
 from xbot.jobs.base import Account, JobContext, log_event, require_platform, wake
 from xbot.jobs.intake_backfill import Backfiller
 
@@ -52,6 +53,9 @@ log = structlog.get_logger("xbot.intake")
 COMPONENT = "intake"
 #: keep-alives and events that concern no one move the stored cursor at most this often
 CURSOR_FLUSH_SECONDS = 2.0
+#: streamed posts are admitted against the account's rules and answered threads read at most
+#: this long ago (one read per post cost half of each admit at 10 mentions a second)
+ADMISSION_SECONDS = 1.0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -204,6 +208,8 @@ class _Connection:
         self.backfiller = Backfiller(self._backfill, signal, f"intake-backfill-{owner.account.key}")
         #: whether the current connection delivered its first item (then a drop resets back-off)
         self.delivered = False
+        #: (monotonic time read, the account's admission rules) for the stream's admits
+        self._admitting: tuple[float, Admission] | None = None
 
     def consume_until_done(self, lost: threading.Event) -> str:
         """Connect and consume until the signal; reconnect with back-off after each drop."""
@@ -275,6 +281,17 @@ class _Connection:
         self._write([item.post], Delivery(cursor=self.pending_cursor, received_at=item.received_at,
                                           events=self.pending, lag_seconds=lag))  # fmt: skip
 
+    def _admission(self, context: JobContext, platform: Platform) -> Admission:
+        """Return what admitting needs (three reads), read again at most every ADMISSION_SECONDS.
+
+        A stream delivers many posts a second at peaks; the answered threads it holds may be
+        that much older, which is safe: the schedule job refuses a thread already replied to.
+        """
+        clock = time.monotonic()
+        if self._admitting is None or clock - self._admitting[0] >= ADMISSION_SECONDS:
+            self._admitting = (clock, admission(context, self.owner.account, platform))
+        return self._admitting[1]
+
     def _flush(self) -> None:
         if self.pending == 0:
             return
@@ -293,7 +310,7 @@ class _Connection:
 
         if posts:
             platform = require_platform(context, account)
-            admitted = admit(context, account, admission(context, account, platform), posts, write)
+            admitted = admit(context, account, self._admission(context, platform), posts, write)
             if admitted.queued:  # a reply within seconds, not at the schedule job's next slot
                 wake(context, "schedule", account)
         else:

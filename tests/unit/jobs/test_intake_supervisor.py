@@ -32,6 +32,7 @@ from xbot.domain.errors import StoreError
 from xbot.domain.intake import StreamDisconnected, StreamItem, StreamState, StreamUnavailable
 from xbot.domain.posts import CandidateBatch, Post
 from xbot.domain.stores import Store
+from xbot.jobs import intake as intake_module
 from xbot.jobs import intake_backfill
 from xbot.jobs.base import Account, JobContext
 from xbot.jobs.intake import Backoff, StreamSupervisor, stream_of
@@ -349,3 +350,25 @@ def test_a_failed_backfill_is_tried_again_and_its_finds_wake_the_schedule_job(
     context.stop.set()
     thread.join(5)
     assert not thread.is_alive()
+
+
+@pytest.mark.parametrize(("seconds", "reads"), [(60.0, 1), (0.0, 3)])
+def test_streamed_posts_share_one_read_of_the_rules_for_admission_seconds(
+    world, monkeypatch, seconds: float, reads: int
+) -> None:  # type: ignore[no-untyped-def]
+    store, platform, account, context = world
+    real, calls = intake_module.admission, []
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(intake_module, "admission", counted)
+    monkeypatch.setattr(intake_module, "ADMISSION_SECONDS", seconds)
+    platform.stream.play([opened(), pushed(mention(1), "c1"), pushed(mention(2), "c2"),
+                          pushed(mention(3), "c3")], drop=False)  # fmt: skip
+    thread = run(context, account, platform)
+    until(lambda: queued(store, account) == {"1", "2", "3"})
+    assert len(calls) == reads
+    context.stop.set()
+    thread.join(5)
