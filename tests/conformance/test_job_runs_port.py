@@ -219,3 +219,17 @@ def test_a_pair_with_a_run_in_flight_is_not_claimed_again_until_it_finishes(stor
     assert finished
     assert after is not None
     assert (after.account_id, after.slot) == (1, 2)
+
+
+def test_a_claim_takes_the_first_jobs_runs_before_the_others_each_oldest_first(
+    store: Store,
+) -> None:
+    store.job_runs.open_slot("ghost_scan", 1, 1, T0)
+    store.job_runs.open_slot("fetch", 1, 1, T0 + timedelta(seconds=1))
+    store.job_runs.open_slot("post", 2, 5, T0 + timedelta(seconds=9))
+    store.job_runs.open_slot("schedule", 1, 4, T0 + timedelta(seconds=5))
+    jobs = ["fetch", "schedule", "post", "ghost_scan"]
+    taken = []
+    while (run := store.job_runs.claim("w1", jobs, LEASE, first=["schedule", "post"])) is not None:
+        taken.append(run.job)
+    assert taken == ["schedule", "post", "ghost_scan", "fetch"]

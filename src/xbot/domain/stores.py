@@ -74,8 +74,14 @@ class JobRunStore(Protocol):
         """Return the (job, account) pairs with a run that failed at or after `since`."""
         ...
 
-    def claim(self, owner: str, jobs: Sequence[str], lease: timedelta) -> JobRun | None:
-        """Claim the first opened pending run (or one whose lease expired) and bump its fence."""
+    def claim(
+        self, owner: str, jobs: Sequence[str], lease: timedelta, *, first: Sequence[str] = ()
+    ) -> JobRun | None:
+        """Claim a pending run (or one whose lease expired) of `jobs` and bump its fence.
+
+        The first opened run of the `first` jobs if any has one, else the first opened of the
+        others; never one whose (job, account) has another run in flight under a live lease.
+        """
         ...
 
     def extend_lease(self, run: JobRun, lease: timedelta) -> bool:
@@ -97,6 +103,7 @@ class JobRunStore(Protocol):
         *,
         jobs: Sequence[str],
         lease: timedelta,
+        first: Sequence[str] = (),
     ) -> tuple[bool, JobRun | None]:
         """`finish`, then `claim` for the same owner, in one round trip where the store can.
 

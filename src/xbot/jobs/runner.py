@@ -50,9 +50,12 @@ class JobRunner:
         specs: Sequence[JobSpec],
         accounts: Callable[[], Sequence[Account]],
         opener: SharedOpener | None = None,
+        first: Sequence[str] = (),
     ) -> None:
         self.context = context
         self.specs = {spec.name: spec for spec in specs}
+        #: a claim takes these jobs' runs before the others' (xbot.jobs.runner_pool)
+        self.first = list(first)
         self.accounts = accounts
         self.lease = timedelta(seconds=context.settings.lease_seconds)
         self.opener = opener or SharedOpener(context.store, self.specs)
@@ -113,7 +116,7 @@ class JobRunner:
         run, self.next_run = self.next_run, None
         if run is None:
             run = self.store.job_runs.claim(
-                self.context.worker.worker_id, list(self.specs), self.lease
+                self.context.worker.worker_id, list(self.specs), self.lease, first=self.first
             )
         if run is None:
             return None
@@ -218,7 +221,13 @@ class JobRunner:
         if self.context.stop.is_set():
             return job_runs.finish(run, status, summary, error)
         finished, self.next_run = job_runs.finish_and_claim(
-            run, status, summary, error, jobs=list(self.specs), lease=self.lease
+            run,
+            status,
+            summary,
+            error,
+            jobs=list(self.specs),
+            lease=self.lease,
+            first=self.first,
         )
         return finished
 

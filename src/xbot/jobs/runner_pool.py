@@ -23,6 +23,17 @@ from xbot.jobs.runner import JobRunner
 log = structlog.get_logger("xbot.runner")
 
 
+def pipeline_first(specs: Sequence[JobSpec]) -> list[str]:
+    """Return the jobs whose runs the lanes claim before the others': those that follow the work.
+
+    Post and schedule runs exist only while there is work (PENDING permits, queued
+    candidates): when more runs are due than the lanes can run, a reply waiting for its run
+    is not starved by every account's fetch, and the backlog falls on the periodic jobs, which
+    take their turns oldest first among themselves.
+    """
+    return [spec.name for spec in specs if spec.busy_accounts is not None]
+
+
 class RunnerPool:
     """`concurrency` lanes over one opener; the worker loop schedules, the lanes run."""
 
@@ -33,9 +44,11 @@ class RunnerPool:
         accounts: Callable[[], Sequence[Account]],
         concurrency: int,
     ) -> None:
-        first = JobRunner(context, specs, accounts)
+        urgent = pipeline_first(specs)
+        first = JobRunner(context, specs, accounts, first=urgent)
         self.lanes = [first] + [
-            JobRunner(context, specs, accounts, first.opener) for _ in range(concurrency - 1)
+            JobRunner(context, specs, accounts, first.opener, urgent)
+            for _ in range(concurrency - 1)
         ]
         self.context = context
         self.opener = first.opener

@@ -73,7 +73,9 @@ class MemoryJobRuns:
                 and row.finished_at >= since
             }
 
-    def claim(self, owner: str, jobs: Sequence[str], lease: timedelta) -> JobRun | None:
+    def claim(
+        self, owner: str, jobs: Sequence[str], lease: timedelta, *, first: Sequence[str] = ()
+    ) -> JobRun | None:
         """Claim the first opened pending run (or one whose lease expired) and bump its fence."""
         with self.tables.transaction() as tables:
             now = tables.clock()
@@ -84,7 +86,9 @@ class MemoryJobRuns:
                          and (row.job, row.account_id) not in busy]  # fmt: skip
             if not claimable:
                 return None
-            row = min(claimable, key=lambda row: (row.created_at, row.job_run_id))
+            # the `first` jobs' runs before the others, each oldest first, as the SQL claim
+            row = min(claimable, key=lambda row: (row.job not in first, row.created_at,
+                                                  row.job_run_id))  # fmt: skip
             row.status, row.owner, row.attempts = JobRunStatus.RUNNING, owner, row.attempts + 1
             row.lease_until, row.started_at = now + lease, now
             return JobRun(
@@ -120,10 +124,11 @@ class MemoryJobRuns:
         *,
         jobs: Sequence[str],
         lease: timedelta,
+        first: Sequence[str] = (),
     ) -> tuple[bool, JobRun | None]:
         """Finish, then claim the next run for the same owner."""
         finished = self.finish(run, status, summary, error)
-        return finished, self.claim(run.owner, jobs, lease)
+        return finished, self.claim(run.owner, jobs, lease, first=first)
 
     def release(self, run: JobRun) -> bool:
         """Give a claimed run back so another worker takes it at once (clean shutdown)."""

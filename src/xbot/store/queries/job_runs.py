@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, tuple_, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
@@ -16,9 +16,9 @@ from xbot.store.types import JsonData, UtcDateTime
 
 #: the columns a claim returns, as the port's JobRun needs them
 _CLAIMED = "id, job, account_id, slot, owner, attempts, lease_until, started_at"
-#: PostgreSQL: the oldest claimable run of the named jobs (first opened, first run), locked,
-#: others skipped; never one whose (job, account) has another run in flight under a live lease
-#: (a worker runs several at once: xbot.jobs.runner_pool)
+#: PostgreSQL: the oldest claimable run of the `first` jobs, else of the others (first opened,
+#: first run), locked, others skipped; never one whose (job, account) has another run in
+#: flight under a live lease (a worker runs several at once: xbot.jobs.runner_pool)
 _NEXT_CLAIMABLE = """
     SELECT id FROM job_runs AS c
     WHERE job = ANY(:jobs) AND id <> :skip_id
@@ -26,7 +26,7 @@ _NEXT_CLAIMABLE = """
       AND (job, account_id) NOT IN (
           SELECT busy.job, busy.account_id FROM job_runs AS busy
           WHERE busy.status = 'running' AND busy.lease_until >= clock_timestamp() {finished})
-    ORDER BY created_at, id LIMIT 1 FOR UPDATE OF c SKIP LOCKED
+    ORDER BY job = ANY(:first) DESC, created_at, id LIMIT 1 FOR UPDATE OF c SKIP LOCKED
 """
 _CLAIM = f"""
     UPDATE job_runs SET status = 'running', owner = :owner, attempts = attempts + 1,
@@ -129,8 +129,14 @@ def skip_superseded_runs(connection: Connection, job: str, account_id: int, slot
     return result.rowcount
 
 
-def claim_run(
-    connection: Connection, owner: str, jobs: Sequence[str], now: datetime, lease: timedelta
+def claim_run(  # noqa: PLR0913 - the claim's terms
+    connection: Connection,
+    owner: str,
+    jobs: Sequence[str],
+    now: datetime,
+    lease: timedelta,
+    *,
+    first: Sequence[str] = (),
 ) -> Row[Any] | None:
     """Claim one pending run, or one whose lease expired, and bump its fence (attempts)."""
     busy = job_runs.alias("busy")
@@ -148,7 +154,11 @@ def claim_run(
         tuple_(job_runs.c.job, job_runs.c.account_id).not_in(in_flight),
     )
     candidate = (
-        select(job_runs.c.id).where(claimable).order_by(job_runs.c.created_at, job_runs.c.id)
+        select(job_runs.c.id)
+        .where(claimable)
+        .order_by(
+            case((job_runs.c.job.in_(first), 0), else_=1), job_runs.c.created_at, job_runs.c.id
+        )
     )
     if is_postgres(connection):
         candidate = candidate.with_for_update(skip_locked=True)
@@ -168,10 +178,16 @@ def claim_run(
 
 
 def claim_run_now(
-    connection: Connection, owner: str, jobs: Sequence[str], lease: timedelta
+    connection: Connection,
+    owner: str,
+    jobs: Sequence[str],
+    lease: timedelta,
+    first: Sequence[str] = (),
 ) -> Row[Any] | None:
     """PostgreSQL: claim one run on the database's clock in one statement (no clock read)."""
-    parameters = {"owner": owner, "jobs": list(jobs), "lease": lease, "skip_id": 0}
+    parameters = {
+        "owner": owner, "jobs": list(jobs), "lease": lease, "skip_id": 0, "first": list(first),
+    }  # fmt: skip
     return connection.execute(_CLAIM_NOW, parameters).first()
 
 
@@ -186,6 +202,7 @@ def finish_and_claim_now(  # noqa: PLR0913 - the fence, the outcome and the next
     error: str | None,
     jobs: Sequence[str],
     lease: timedelta,
+    first: Sequence[str] = (),
 ) -> Row[Any]:
     """PostgreSQL: record the outcome under the fence and claim the next run, one statement.
 
@@ -195,7 +212,7 @@ def finish_and_claim_now(  # noqa: PLR0913 - the fence, the outcome and the next
     parameters = {
         "run_id": run_id, "fence_owner": fence_owner, "fence": fence, "status": status,
         "summary": dict(summary), "error": error, "owner": fence_owner, "jobs": list(jobs),
-        "lease": lease, "skip_id": run_id,
+        "lease": lease, "skip_id": run_id, "first": list(first),
     }  # fmt: skip
     return connection.execute(_FINISH_AND_CLAIM_NOW, parameters).one()
 

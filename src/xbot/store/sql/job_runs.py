@@ -62,14 +62,18 @@ class SqlJobRuns:
         with self.transactions.read() as connection:
             return job_runs.recently_failed(connection, since)
 
-    def claim(self, owner: str, jobs: Sequence[str], lease: timedelta) -> JobRun | None:
-        """Claim the first opened pending run (or one whose lease expired) and bump its fence."""
+    def claim(
+        self, owner: str, jobs: Sequence[str], lease: timedelta, *, first: Sequence[str] = ()
+    ) -> JobRun | None:
+        """Claim the first opened pending (or lease-expired) run, `first` jobs' ahead; fence it."""
         if self.transactions.postgres:
             with self.transactions.single() as connection:
-                return _claimed(job_runs.claim_run_now(connection, owner, jobs, lease))
+                return _claimed(job_runs.claim_run_now(connection, owner, jobs, lease, first=first))
         with self.transactions.begin() as connection:
             now = database_now(connection)
-            return _claimed(job_runs.claim_run(connection, owner, list(jobs), now, lease))
+            return _claimed(
+                job_runs.claim_run(connection, owner, list(jobs), now, lease, first=first)
+            )
 
     def extend_lease(self, run: JobRun, lease: timedelta) -> bool:
         """Extend the lease while still held; False means another worker took it."""
@@ -96,6 +100,7 @@ class SqlJobRuns:
         *,
         jobs: Sequence[str],
         lease: timedelta,
+        first: Sequence[str] = (),
     ) -> tuple[bool, JobRun | None]:
         """Finish and claim the next run: one statement on PostgreSQL, one transaction else."""
         if not self.transactions.postgres:
@@ -105,12 +110,12 @@ class SqlJobRuns:
                     connection, run.job_run_id, run.owner, run.attempts, now=now,
                     status=status.value, summary=summary, error=error,
                 )  # fmt: skip
-                row = job_runs.claim_run(connection, run.owner, list(jobs), now, lease)
+                row = job_runs.claim_run(connection, run.owner, list(jobs), now, lease, first=first)
             return finished, _claimed(row)
         with self.transactions.single() as connection:
             row = job_runs.finish_and_claim_now(
                 connection, run.job_run_id, run.owner, run.attempts, status=status.value,
-                summary=summary, error=error, jobs=jobs, lease=lease,
+                summary=summary, error=error, jobs=jobs, lease=lease, first=first,
             )  # fmt: skip
         return row.finished == 1, _claimed(row) if row.id is not None else None
 
