@@ -17,7 +17,7 @@ from xbot.events import JobPhase, JobPrefix, job_event_type
 from xbot.jobs.backoff import REPEATED_FAILURES, consecutive_failures
 from xbot.jobs.base import Account, JobContext, JobSpec, summary_data
 from xbot.jobs.heartbeat import LeaseHeartbeat
-from xbot.jobs.platform_faults import note_platform_outcome
+from xbot.jobs.platform_faults import fault_reason, note_platform_outcome
 from xbot.jobs.scheduler import SharedOpener
 from xbot.redact import redact_text
 from xbot.telemetry import observe_job_run
@@ -185,8 +185,18 @@ class JobRunner:
         )
         self._finish(spec, run, outcome)
         if spec.calls_platform and run.account_id:
-            note_platform_outcome(self.context, spec.name, run.account_id, failure)
+            self._note_platform(spec, run.account_id, failure)
         return outcome
+
+    def _note_platform(self, spec: JobSpec, account_id: int, failure: Exception | None) -> None:
+        # a completed run of an account without a fault has nothing to clear: no write
+        if failure is None and not self.opener.may_be_faulted(account_id):
+            return
+        note_platform_outcome(self.context, spec.name, account_id, failure)
+        if failure is None:
+            self.opener.note_fault(account_id, faulted=False)
+        elif fault_reason(failure) is not None:
+            self.opener.note_fault(account_id, faulted=True)
 
     def _finish(self, spec: JobSpec, run: JobRun, outcome: RunOutcome) -> None:
         summary = {**outcome.summary, "duration_ms": outcome.duration_ms}

@@ -32,6 +32,9 @@ FAILURES_FRESH_SECONDS = 30.0
 #: during a burst of runs, due slots are opened again at least this often (seconds)
 RESCHEDULE_SECONDS = 1.0
 
+#: how long the accounts' platform faults read by a worker are trusted (seconds)
+FAULTS_FRESH_SECONDS = 30.0
+
 Key = tuple[str, int]
 
 
@@ -228,8 +231,12 @@ class SharedOpener:
 
     def __init__(self, store: Store, specs: Mapping[str, JobSpec]) -> None:
         self.opener = SlotOpener(store, specs)
+        self.store = store
         self._lock = threading.Lock()
         self._work = threading.Condition()
+        self._faults_lock = threading.Lock()
+        self._faulted: set[int] = set()
+        self._faults_read = -math.inf
         self._generation = 0
         self._scheduled_at = -math.inf
 
@@ -263,6 +270,27 @@ class SharedOpener:
         """Back this pair off now (SlotOpener.note_failure)."""
         with self._lock:
             self.opener.note_failure(job, account_id)
+
+    def may_be_faulted(self, account_id: int) -> bool:
+        """Return False when the account had no platform fault at the last read of them all.
+
+        A completed platform run then has no block to clear (xbot.jobs.platform_faults), and
+        costs no write. The faults are read once every FAULTS_FRESH_SECONDS: a fault another
+        worker set meanwhile is cleared by this worker's runs after the next read.
+        """
+        with self._faults_lock:
+            if time.monotonic() - self._faults_read >= FAULTS_FRESH_SECONDS:
+                self._faulted = set(self.store.accounts.faults())
+                self._faults_read = time.monotonic()
+            return account_id in self._faulted
+
+    def note_fault(self, account_id: int, *, faulted: bool) -> None:
+        """Remember what this worker's own run just did to the account's fault."""
+        with self._faults_lock:
+            if faulted:
+                self._faulted.add(account_id)
+            else:
+                self._faulted.discard(account_id)
 
     @property
     def generation(self) -> int:
