@@ -73,6 +73,8 @@ def gap_filler_rest(context: JobContext, account: Account) -> str | None:
     factor = context.settings.intake.gap_fill_factor
     if context.slot is None or factor <= 1 or context.slot % factor == 0:
         return None
+    if account.settings.intake == "poll":  # no stream to ask about: no read of every stream
+        return None
     for health in context.store.intake.health():
         if (health.account_id == account.account_id and health.state is StreamState.CONNECTED
                 and stream_live(health, context.now)):  # fmt: skip
