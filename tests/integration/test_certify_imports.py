@@ -22,6 +22,7 @@ NOT_NEEDED = frozenset(
         "twitter_text",
         "sqlalchemy",
         "typer",
+        "regex",  # the link finder's: check J loads it only when the window has posts
     }
 )
 PROGRAM = """

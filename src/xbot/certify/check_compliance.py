@@ -30,7 +30,6 @@ from xbot.certify.spend import account_settings, overspent, spend_line, spend_pa
 from xbot.config import AccountSettings
 from xbot.domain.candidates import CONFIRMATION_FLAG
 from xbot.domain.labels import LabelState
-from xbot.domain.links import find_cashtags, find_disguised_links, find_links
 
 Prior = Mapping[str, CheckResult]
 #: X self-serve posts may carry one cashtag (platform-facts §1.7)
@@ -69,6 +68,9 @@ def check_compliance(run: QueryRunner, context: Context, prior: Prior) -> CheckR
 
 def violations(row: Mapping[str, Any], unlabelled: Mapping[int, str]) -> list[Violation]:
     """Return the rules one USED permit broke, each with a detail."""
+    # the link finder compiles ~30 regexes on import: only a window with posts pays for it
+    from xbot.domain.links import find_cashtags, find_links  # noqa: PLC0415
+
     settings = _settings(row["account_settings"], row["platform"], row["handle"])
     meta = _json(row["target_meta"])
     text = str(row["reply_text"] or "")
@@ -153,6 +155,8 @@ def _labelled(platform: str, label: Mapping[str, Any]) -> bool:
 def _unallowed_links(text: str, settings: AccountSettings) -> bool:
     if settings.allow_links:
         return False
+    from xbot.domain.links import find_disguised_links  # noqa: PLC0415 - see violations
+
     return bool(find_disguised_links(text, allowed_domains=settings.allowed_domains))
 
 
