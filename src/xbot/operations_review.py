@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection
 
 from xbot.config import AccountSettings, Settings
+from xbot.domain.account_mode import AccountMode, effective_mode, mode_control
 from xbot.domain.candidates import CandidateStatus
 from xbot.domain.drafts import NEAR_DUPLICATE_WINDOW
 from xbot.domain.errors import LeaseLost, ReviewError
@@ -24,14 +25,11 @@ from xbot.domain.guard import Accepted, GuardPolicy, check_reply
 from xbot.domain.permits import ForbiddenTransition, Permit, PermitReply
 from xbot.domain.review import (
     REVIEW_REJECTED,
-    AccountMode,
     Approve,
     Edit,
     Reject,
     ReviewAction,
     content_sha256,
-    effective_mode,
-    mode_control,
     review,
 )
 from xbot.operations import Actor

@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-#: packages a certification never uses: the schema check reads the revision without Alembic
+#: packages (and xbot modules) a certification never uses: the schema check reads the revision
+#: without Alembic
 NOT_NEEDED = frozenset(
     {
         "alembic",
@@ -23,6 +24,9 @@ NOT_NEEDED = frozenset(
         "sqlalchemy",
         "typer",
         "regex",  # the link finder's: check J loads it only when the window has posts
+        # the permit model and review transitions: certify reads the mode from domain.account_mode
+        "xbot.domain.permits",
+        "xbot.domain.review",
     }
 )
 PROGRAM = """
@@ -33,7 +37,7 @@ try:
     main()
 except SystemExit as exc:
     code = exc.code
-loaded = sorted({{name.split(".")[0] for name in sys.modules}} & {not_needed!r})
+loaded = sorted({{*sys.modules, *(name.split(".")[0] for name in sys.modules)}} & {not_needed!r})
 sys.stderr.write(f"EXIT={{code}} LOADED={{','.join(loaded)}}\\n")
 """
 

@@ -29,6 +29,7 @@ from xbot.certify.model import CheckResult, Status, facts_of
 from xbot.certify.rows import count
 from xbot.certify.spend import spend_line, spend_parameters, with_cost
 from xbot.config import AccountSettings
+from xbot.domain.account_mode import AccountMode, effective_mode
 from xbot.domain.account_state import (
     AccountFacts,
     AccountState,
@@ -42,7 +43,6 @@ from xbot.domain.budgets import BudgetRules, ReplyIntent, ReplyRecord
 from xbot.domain.labels import is_live
 from xbot.domain.policy import GeneratorKind, PlatformName, PolicyBlock, account_block
 from xbot.domain.readiness import posting_blockers
-from xbot.domain.review import AccountMode, effective_mode
 
 Prior = Mapping[str, CheckResult]
 DAY = timedelta(days=1)

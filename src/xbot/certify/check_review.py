@@ -15,7 +15,6 @@ from typing import Any
 from xbot.certify.context import Context
 from xbot.certify.evidence import QueryRunner
 from xbot.certify.model import Evidence
-from xbot.domain.review import content_sha256
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -44,6 +43,8 @@ def _problem(row: Mapping[str, Any]) -> str | None:
     approved = row.get("approved_sha256")
     if not approved:
         return f"{row['account']} posted permit {row['permit_id']} without an approval"
+    from xbot.domain.review import content_sha256  # noqa: PLC0415 - only reviewed posts need it
+
     posted = content_sha256(str(row["reply_text"]))
     if posted != approved:
         return (

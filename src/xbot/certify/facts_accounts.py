@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from xbot.domain.account_mode import AccountMode
 from xbot.domain.account_state import PostingState
-from xbot.domain.review import AccountMode
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -36,33 +36,6 @@ class ReviewMode(StrEnum):
     LLM_ONLY = "llm_only"  #: replies from the `llm` generator wait; bank replies do not
 
 
-class AccountMode(StrEnum):
-    """An account's `mode`: live posts, shadow runs everything but the platform write."""
-
-    LIVE = "live"
-    SHADOW = "shadow"
-
-
-#: the `controls` row that overrides an account's configured mode while workers run
-MODE_CONTROL_PREFIX = "account_mode:"
-
-
-def mode_control(account_id: int) -> str:
-    """Return the name of the account's mode switch in `controls`."""
-    return f"{MODE_CONTROL_PREFIX}{account_id}"
-
-
-def effective_mode(configured: str, switched: object) -> AccountMode:
-    """Return the account's mode: the switch's value when set, else the configured one.
-
-    A switch value that is not a known mode fails closed: shadow (nothing is posted).
-    """
-    if switched is None:
-        return AccountMode(configured)
-    value = switched.get("mode") if isinstance(switched, dict) else None
-    return AccountMode(value) if value in {m.value for m in AccountMode} else AccountMode.SHADOW
-
-
 def content_sha256(text: str) -> str:
     """Return the SHA-256 (hex) of the text's UTF-8 bytes: what an approval is bound to."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

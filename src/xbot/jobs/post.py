@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 
 import structlog
 
+from xbot.domain.account_mode import AccountMode, effective_mode
 from xbot.domain.audit import NewEvent
 from xbot.domain.candidates import CandidateMark
 from xbot.domain.claiming import ClaimPlan, ClaimRead, ClaimResult, Refuse
@@ -49,7 +50,6 @@ from xbot.domain.permits import (
     PermitReply,
     transition,
 )
-from xbot.domain.review import AccountMode, effective_mode
 from xbot.events import EventType
 from xbot.jobs.base import (
     Account,

@@ -43,12 +43,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from xbot.domain.account_mode import mode_control
 from xbot.domain.budgets import DAY, BudgetRules, BudgetUsage, WindowUsage, budget_windows
 from xbot.domain.claiming import ClaimGates, ClaimRead, ClaimRequest, Take
 from xbot.domain.clock import ensure_utc
 from xbot.domain.cost import month_start, usage_day
 from xbot.domain.permits import Permit, PermitReply, PermitStatus
-from xbot.domain.review import mode_control
 from xbot.store.queries import permits as permit_queries
 from xbot.store.queries.common import is_postgres
 from xbot.store.queries.events import append, event_values
@@ -154,7 +154,7 @@ def _reserved_columns() -> list[Label[Any]]:
 
 
 def _mode_switch() -> ScalarSelect[Any]:
-    # The account's live/shadow switch (xbot.domain.review.effective_mode), read with the claim.
+    # The live/shadow switch (xbot.domain.account_mode.effective_mode), read with the claim.
     return (
         select(controls.c.value)
         .where(controls.c.name == bindparam("mode_control"))
