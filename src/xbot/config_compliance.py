@@ -11,7 +11,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from xbot.config_types import Term
-from xbot.domain.confirmations import CONFIRMATION_RULES
+from xbot.domain.confirmation_rules import CONFIRMATION_RULES
 
 #: a language tag such as "en" or "pt-BR", or "*" for every language
 StopWordLanguage = Annotated[

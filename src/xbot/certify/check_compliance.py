@@ -28,7 +28,6 @@ from xbot.certify.facts_compliance import ComplianceFacts, Violation
 from xbot.certify.model import CheckResult, Status
 from xbot.certify.spend import account_settings, overspent, spend_line, spend_parameters
 from xbot.config import AccountSettings
-from xbot.domain.candidates import CONFIRMATION_FLAG
 from xbot.domain.labels import LabelState
 
 Prior = Mapping[str, CheckResult]
@@ -100,6 +99,8 @@ def violations(row: Mapping[str, Any], unlabelled: Mapping[int, str]) -> list[Vi
 
 def _confirmation(row: Mapping[str, Any], meta: Mapping[str, Any]) -> bool:
     # the one reply to the stop message itself (xbot.domain.confirmations); any other is a breach
+    from xbot.domain.candidates import CONFIRMATION_FLAG  # noqa: PLC0415 - only with posts
+
     return meta.get(CONFIRMATION_FLAG) is True and int(row.get("confirms_opt_out") or 0) > 0
 
 

@@ -10,7 +10,6 @@ that keep the bot from answering a conversation twice, and keeps every account b
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from xbot.domain.budgets import (
@@ -22,36 +21,11 @@ from xbot.domain.budgets import (
     ReplyRecord,
     account_refusal,
 )
+from xbot.domain.confirmation_rules import CONFIRMATION_RULES
 from xbot.domain.opt_outs import OptOutHow
 
 #: the decision's `generator` of a confirmation: the configured text, no generator ran
 CONFIRMATION_GENERATOR = "confirmation"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ConfirmationRule:
-    """Whether a platform's rules allow one reply to a stop message, and where that is written."""
-
-    allowed: bool
-    source: str
-
-
-#: per platform (platform-facts.md, "2026 policy and pricing", 2026-12-01)
-CONFIRMATION_RULES: dict[str, ConfirmationRule] = {
-    "x": ConfirmationRule(
-        allowed=True,
-        source="the stop message mentions the account, so one reply to it is a summoned reply, "
-        "and one reply per interaction is allowed (§1.9, §5.2)",
-    ),
-    "bluesky": ConfirmationRule(
-        allowed=True,
-        source="the author tagged the account, and bots interact when tagged (§2.7, §5.4)",
-    ),
-    "mastodon": ConfirmationRule(
-        allowed=True,
-        source="the author mentioned the account: opt-in interaction, reply when mentioned (§3.5)",
-    ),
-}
 
 
 def confirms(
