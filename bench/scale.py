@@ -16,6 +16,10 @@ run, lets them answer what is in flight, stops them and reports, beside the issu
 - posts per permit from the fake's own record (0 duplicates), replies no permit explains;
 - CPU and RSS per worker over time; PostgreSQL connections; certify's verdict and its time.
 
+Accounts poll (`--intake poll`, the issue's mention->reply target is for polling; `auto` lets
+them stream). After the figures, one PASS/MISS line per issue-12 target, with the machine's load
+average over the run (other work on the cores moves every figure).
+
 Prints a human summary, then one JSON line. Exits 0 when the bench's correctness checks hold
 (no duplicate slot, no target replied twice, every reply explained by a permit), 1 otherwise.
 Speed figures are reported, never asserted.
@@ -170,7 +174,8 @@ def _wait_ready(run: Run, name: str, port: int) -> None:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/ready", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
     )
-    deadline = time.monotonic() + 60
+    patience = max(60.0, 0.3 * run.args.accounts)  # a worker syncs every account at boot
+    deadline = time.monotonic() + patience
     while time.monotonic() < deadline:
         if run.workers[name].poll() is not None:
             log = (run.workdir / f"{name}.log").read_text(errors="replace")
@@ -182,7 +187,7 @@ def _wait_ready(run: Run, name: str, port: int) -> None:
         except (OSError, urllib.error.URLError):
             pass
         time.sleep(0.2)
-    raise SystemExit(f"worker {name} was not ready within 60 s")
+    raise SystemExit(f"worker {name} was not ready within {patience:.0f} s")
 
 
 def storm(run: Run, monitor: Any) -> datetime:
