@@ -80,6 +80,23 @@ class Streaming(Protocol):
         ...
 
 
+@runtime_checkable
+class ResumesBackfill(Protocol):
+    """Implemented by a stream whose backfill can start at the stream's own position (optional).
+
+    The poll's watermark lags while the account streams (the poll only fills gaps), so a
+    (re)connect's backfill from it pages through what the stream already delivered.
+    """
+
+    def backfill_since(self, cursor: str | None, watermark: str | None) -> str | None:
+        """Return where a backfill reads from: a position newer than the poll's `watermark`.
+
+        `cursor` is the stream's stored cursor as the connection opened. None: read from the
+        watermark (the cursor adds nothing, or is unknown).
+        """
+        ...
+
+
 class StreamState(StrEnum):
     """Where an account's stream stands, as `intake_streams.state` keeps it."""
 

@@ -13,7 +13,7 @@ The runner writes `reply_v2_fetch_job_started` / `_completed` (with this summary
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import structlog
 
@@ -27,8 +27,15 @@ from xbot.jobs.summaries import FetchSummary
 log = structlog.get_logger("xbot.fetch")
 
 
-def run_once(context: JobContext) -> FetchSummary:
-    """Fetch since the watermark, queue what passes the filters, and move the watermark."""
+def run_once(
+    context: JobContext, *, resume: Callable[[str | None], str | None] | None = None
+) -> FetchSummary:
+    """Fetch since the watermark, queue what passes the filters, and move the watermark.
+
+    `resume` (a stream's backfill) maps the stored watermark to a newer position to read from
+    (None: the watermark). A fetch from such a position queues what it finds but leaves the
+    watermark where it was: what lies between the two was not read by this fetch.
+    """
     account = require_account(context)
     stop = read_stop(context, account)
     if stop is not None:  # reads stop before a cap: what is left pays for replies, not reads
@@ -43,12 +50,14 @@ def run_once(context: JobContext) -> FetchSummary:
     store = context.store
     known = admission(context, account, platform)
     watermark = store.candidates.fetch_watermark(account.account_id)
-    batch = platform.fetch_candidates(watermark)
+    since = resume(watermark) if resume is not None else None
+    batch = platform.fetch_candidates(since or watermark)
+    moved = None if since else batch.watermark
 
     def write(found: Sequence[NewCandidate]) -> int:
         with written_charges(context, account) as charges:
             return store.candidates.add(
-                account.account_id, found, account.settings.max_queue, batch.watermark,
+                account.account_id, found, account.settings.max_queue, moved,
                 charges=charges, now=context.now,
             )  # fmt: skip
 
@@ -60,7 +69,7 @@ def run_once(context: JobContext) -> FetchSummary:
         queued=admitted.queued,
         skipped=dict(admitted.skipped),
         trimmed=admitted.trimmed,
-        watermark=batch.watermark or watermark,
+        watermark=moved or watermark,
     )
 
 

@@ -33,6 +33,7 @@ from xbot.domain.intake import (
     Delivery,
     IntakeMode,
     MentionStream,
+    ResumesBackfill,
     StreamDisconnected,
     Streaming,
     StreamItem,
@@ -210,6 +211,9 @@ class _Connection:
         self.delivered = False
         #: (monotonic time read, the account's admission rules) for the stream's admits
         self._admitting: tuple[float, Admission] | None = None
+        #: (monotonic time due, the stream's cursor at that connect) of each backfill asked for
+        self._resumes: list[tuple[float, str | None]] = []
+        self._resumes_lock = threading.Lock()
 
     def consume_until_done(self, lost: threading.Event) -> str:
         """Connect and consume until the signal; reconnect with back-off after each drop."""
@@ -256,14 +260,38 @@ class _Connection:
         intake = self.owner.base.store.intake
         event = self.owner.event(EventType.INTAKE_STREAM_CONNECTED, {"cursor": self.cursor})
         intake.mark(self.held, StreamState.CONNECTED, None, [event])
-        self.backfiller.ask()
+        # the cursor as this connection opened: what the stream delivers later may be newer
+        # than the mentions lost while it was down, so the backfill must not read from that
+        self.pending_cursor = None
         again = self.owner.base.settings.intake.backfill_again_seconds
+        now = time.monotonic()
+        with self._resumes_lock:
+            self._resumes.append((now, self.cursor))
+            if again > 0:
+                self._resumes.append((now + again, self.cursor))
+        self.backfiller.ask()
         if again > 0:
             self.backfiller.ask(again)
 
+    def _resume_from(self) -> str | None:
+        """Return the oldest connect cursor of the backfills due now (all of them if none is)."""
+        now = time.monotonic()
+        with self._resumes_lock:
+            due = [entry for entry in self._resumes if entry[0] <= now] or list(self._resumes)
+            self._resumes = [entry for entry in self._resumes if entry not in due]
+        cursors = [cursor for _due, cursor in due]
+        if not cursors or None in cursors:
+            return None
+        return min(cursors, key=lambda cursor: (len(cursor or ""), cursor or ""))
+
     def _backfill(self) -> None:
         intake = self.owner.base.store.intake
-        summary = fetch.run_once(self.owner.context())
+        stream = self.owner.stream
+        cursor = self._resume_from()
+        resume = None
+        if cursor is not None and isinstance(stream, ResumesBackfill):
+            resume = lambda watermark: stream.backfill_since(cursor, watermark)  # noqa: E731
+        summary = fetch.run_once(self.owner.context(), resume=resume)
         if summary.queued:
             wake(self.owner.base, "schedule", self.owner.account)
         backfilled = self.owner.event(EventType.INTAKE_STREAM_BACKFILLED, summary.backfill_data())

@@ -11,9 +11,11 @@ relationships about its author as the poll does (a block or the account's mute o
 With `transport = "sse"` the same stream comes as server-sent events
 (`GET /api/v1/streaming/user/notification`, xbot.platforms.mastodon.stream_sse).
 
-Mastodon keeps no position for a stream: a reconnect starts from now, so the cursor (the
-notification id) is only informational, and the supervisor's backfill (the notifications poll,
-`since_id`) recovers whatever was published while the connection was down.
+Mastodon keeps no position for a stream: a reconnect starts from now, and the supervisor's
+backfill (the notifications poll) recovers whatever was published while the connection was down.
+The cursor is the id of the newest notification the stream delivered (stored only once its
+mention is committed), so the backfill reads `since_id` = that id or the poll's watermark,
+whichever is newer (`backfill_since`): not the pages the stream already delivered.
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from websockets.sync.client import ClientConnection, connect
 from xbot.domain.errors import AuthFailed, PlatformError
 from xbot.domain.intake import StreamDisconnected, StreamItem, StreamUnavailable
 from xbot.domain.posts import Post
-from xbot.platforms.mastodon.statuses import MalformedError, Me, post_from
+from xbot.platforms.mastodon.statuses import MalformedError, Me, newest_id, post_from
 from xbot.platforms.mastodon.stream_sse import SseConnection
+from xbot.platforms.mastodon.watermark import Watermark
 
 STREAM_NAME = "mastodon_user"
 STREAM_PATH = "/api/v1/streaming"
@@ -109,6 +112,19 @@ class MastodonUserStream:
                     yield self._next(connection, me)
             finally:
                 self._forget(connection)
+
+    def backfill_since(self, cursor: str | None, watermark: str | None) -> str | None:
+        """Return the poll's watermark with its notifications moved up to `cursor`, when newer.
+
+        None when the cursor is unknown or not newer: the backfill reads from the watermark.
+        """
+        if not cursor:
+            return None
+        mark = Watermark.parse(watermark)
+        newest = newest_id([mark.notifications, cursor])
+        if newest == mark.notifications:
+            return None
+        return replace(mark, notifications=newest).dump()
 
     def close(self) -> None:
         """Close the open connection, if any (a `listen` in another thread then ends)."""
