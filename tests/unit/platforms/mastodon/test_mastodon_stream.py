@@ -14,7 +14,13 @@ from pydantic import SecretStr
 
 from xbot.config import AccountSettings
 from xbot.domain.errors import PlatformError
-from xbot.domain.intake import MentionStream, StreamDisconnected, Streaming, StreamUnavailable
+from xbot.domain.intake import (
+    MentionStream,
+    ResumesBackfill,
+    StreamDisconnected,
+    Streaming,
+    StreamUnavailable,
+)
 from xbot.domain.posts import Post
 from xbot.platforms.http import HttpOptions
 from xbot.platforms.mastodon import build_mastodon_platform
@@ -213,3 +219,33 @@ def test_a_mention_whose_relationships_cannot_be_read_is_left_to_the_backfill() 
     raw = message("notification", notification())
     with pytest.raises(StreamDisconnected, match="relationships lookup failed"):
         _stream(unreachable)._next(OneMessage(raw), ME)  # type: ignore[arg-type]
+
+
+def _plain_stream() -> MastodonUserStream:
+    return MastodonUserStream(streaming_url=lambda: "ws://x", token=SecretStr("t"), me=lambda: ME)
+
+
+@pytest.mark.parametrize(
+    ("cursor", "watermark", "since"),
+    [
+        ("1200", "1100", "1200"),  # the stream's cursor is newer: read from it
+        ("1100", "1200", None),  # the poll's watermark is newer: read from the watermark
+        ("1200", "1200", None),
+        (None, "1100", None),  # no streamed notification yet
+        ("1200", None, "1200"),
+        ("999", "1000", None),  # ids compare by length first, not as text
+        ("1000", "999", "1000"),
+    ],
+)
+def test_a_backfill_reads_since_the_newer_of_cursor_and_watermark(
+    cursor: str | None, watermark: str | None, since: str | None
+) -> None:
+    assert isinstance(_plain_stream(), ResumesBackfill)
+    assert _plain_stream().backfill_since(cursor, watermark) == since
+
+
+def test_a_backfill_keeps_the_hashtag_watermarks() -> None:
+    mark = json.dumps({"notifications": "1100", "tags": {"python": "55"}})
+    since = _plain_stream().backfill_since("1200", mark)
+    assert since is not None
+    assert json.loads(since) == {"notifications": "1200", "tags": {"python": "55"}}
