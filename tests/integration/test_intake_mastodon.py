@@ -141,9 +141,11 @@ def test_a_reconnect_backfills_from_the_streamed_notification_not_the_poll_water
         events = store.events.recent(account_id=account.account_id)
         return sum(event.event_type == "intake_stream_backfilled" for event in events)
 
+    before = fake.post_as(users[0], "@replybot posted before the stream opened")
     threads = start_streams(context, [account])
     try:
         until(lambda: bool(store.intake.health()) and fake.stream.connections() == 1)
+        until(lambda: known(before["id"]))
         # the connect's backfills (now and backfill_again_seconds later) set the poll watermark
         until(lambda: backfills() >= 2, seconds=WITHIN + FAST.backfill_again_seconds)
         watermark = store.candidates.fetch_watermark(account.account_id)
