@@ -94,9 +94,13 @@ def _classify(
 ) -> list[tuple[Post, PostVerdict]]:
     store, account_id = context.store, account.account_id
     texts = store.ghosts.decision_texts(account_id, context.now - DECISION_LOOKBACK)
+    # Open replies before USED ones: a post job (in this worker or another) may record its
+    # permit USED between the two reads; read in this order, its post is open or USED.
+    open_replies = store.permits.open_replies(account_id)
+    used = store.permits.used_post_ids(account_id, [post.post_id for post in posts])
     known = Known(
-        used_post_ids=store.permits.used_post_ids(account_id, [post.post_id for post in posts]),
-        open_replies=store.permits.open_replies(account_id),
+        used_post_ids=used,
+        open_replies=open_replies,
         decision_texts={normalized_text(text) for text in texts},
         managed_since=managed_since,
     )

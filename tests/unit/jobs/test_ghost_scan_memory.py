@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from memory_world import world
 from structlog.testing import capture_logs
 
@@ -116,3 +119,35 @@ def test_operators_see_a_ghost_in_the_log_as_critical() -> None:
     assert entry["classification"] == "outside_xbot"
     (done,) = [entry for entry in logs if entry["event"] == "ghost_scan_completed"]
     assert done["ghosts"] == 1
+
+
+def test_a_reply_recorded_while_the_scan_reads_is_not_a_ghost(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Workers run several jobs at once: the post job can record its permit USED between the
+    # scan's two reads of the permits. Open replies are read first, so the post is still
+    # explained: in flight when read open, or USED when read after (found by the scale bench).
+    bot = world()
+    permit = posting_permit(bot.store, bot.account_id, "77", "two minutes")
+    made = bot.platform.post_outside_xbot("two minutes", in_reply_to="77")
+    permits = bot.store.permits
+    recorded: list[str] = []
+
+    def record_after(read: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            answer = read(*args, **kwargs)
+            if not recorded:  # the post job records as soon as the scan's first read is done
+                recorded.append(read.__name__)
+                used = replace(permit, status=PermitStatus.USED, fence=permit.fence + 1,
+                               actual_tweet_id=made.post_id, used_at=T0)  # fmt: skip
+                permits.transition(permit, used, None, [])
+            return answer
+
+        return wrapped
+
+    monkeypatch.setattr(permits, "used_post_ids", record_after(permits.used_post_ids))
+    monkeypatch.setattr(permits, "open_replies", record_after(permits.open_replies))
+    summary = ghost_scan.run_once(bot.context(T0 + later(0.1)))
+    assert (summary.scanned, summary.ghosts) == (1, 0)
+    assert bot.store.ghosts.ghosts() == []
+    assert recorded == ["open_replies"]
